@@ -1,0 +1,1 @@
+"""Litestar adapter."""

@@ -1,0 +1,37 @@
+"""voucher-engine: an embeddable voucher engine (ledger, code pools, holds and locks, a
+voucher lifecycle) that provider plugins shape into partners' APIs.
+
+The public API a host or a plugin imports is what this module exports.
+"""
+
+from voucher_engine.clock import Clock, ManualClock, SystemClock, TimeOrderedIds
+from voucher_engine.domain.catalog import Offer, Quote, Store
+from voucher_engine.domain.codes import CodeFormat
+from voucher_engine.domain.holds import HoldState, LockPolicy
+from voucher_engine.domain.ledger import Entry, EntryKind, replay
+from voucher_engine.domain.lifecycle import Action, State
+from voucher_engine.domain.money import Money
+from voucher_engine.domain.validity import Window, WindowSpec
+from voucher_engine.domain.vouchers import Voucher, VoucherKind, VoucherSpec
+from voucher_engine.engine import (
+    CampaignIssue,
+    CodesAdded,
+    Engine,
+    EngineConfig,
+    HistoryLine,
+    HoldResult,
+    IssuedCode,
+    Movement,
+    PoolStatus,
+)
+from voucher_engine.storage.database import DatabaseSettings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Action", "CampaignIssue", "Clock", "CodeFormat", "CodesAdded", "DatabaseSettings", "Engine",
+    "EngineConfig", "Entry", "EntryKind", "HistoryLine", "HoldResult", "HoldState", "IssuedCode",
+    "LockPolicy", "ManualClock", "Money", "Movement", "Offer", "PoolStatus", "Quote", "State",
+    "Store", "SystemClock", "TimeOrderedIds", "Voucher", "VoucherKind", "VoucherSpec", "Window",
+    "WindowSpec", "replay",
+]

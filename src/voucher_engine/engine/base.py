@@ -1,0 +1,218 @@
+"""The engine's core: its injected parts, and the one way every command runs.
+
+A command is one write transaction that may carry an idempotency key (Stripe semantics,
+design.md 3.7): the key, the effect and the outbox rows commit together; the same key with the
+same request returns the saved result without a second effect; with a different request it
+fails with ``IdempotencyKeyReused``; while the first is still running, with
+``IdempotencyKeyInUse``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, func, insert, select, text
+
+from voucher_engine.clock import Clock, IdSource, RandomSource
+from voucher_engine.domain.events import Event
+from voucher_engine.domain.holds import LockPolicy
+from voucher_engine.engine import codec
+from voucher_engine.errors import (
+    AlreadyExists,
+    Conflict,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
+    TenantNotFound,
+    ValidationError,
+)
+from voucher_engine.storage.database import Database, DatabaseSettings
+from voucher_engine.storage.tables import idempotency_keys, outbox, tenants
+
+R = TypeVar("R")
+
+_insert_event = insert(outbox)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    lock_policy: LockPolicy = field(default_factory=LockPolicy)
+    default_hold_ttl: timedelta = timedelta(minutes=15)
+    max_hold_ttl: timedelta = timedelta(days=7)
+    #: How often a command is re-run after a retryable conflict before the error surfaces.
+    conflict_retries: int = 10
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    #: Migrate on open: ``None`` means yes for the embedded SQLite file, no for PostgreSQL
+    #: (a deployment runs ``voucher-engine db upgrade`` once, not every process at start).
+    auto_migrate: bool | None = None
+
+
+class Tx:
+    """One write transaction: its connection, its instant, and the events it will publish."""
+
+    __slots__ = ("conn", "now", "tenant_id", "_events", "_ids")
+
+    def __init__(self, conn: Connection, now: datetime, tenant_id: str, ids: IdSource) -> None:
+        self.conn = conn
+        self.now = now
+        self.tenant_id = tenant_id
+        self._ids = ids
+        self._events: list[dict[str, Any]] = []
+
+    def emit(self, event: Event) -> None:
+        self._events.append(
+            {
+                "event_id": self._ids.new("evt"),
+                "tenant_id": self.tenant_id,
+                "type": event.type,
+                "subject_id": event.subject_id,
+                "payload": {"type": event.type, "subject_id": event.subject_id, **event.data},
+                "created_at": self.now,
+            }
+        )
+
+    def flush(self) -> None:
+        if self._events:
+            self.conn.execute(_insert_event, self._events)
+            self._events.clear()
+
+
+def request_hash(operation: str, request: dict[str, Any]) -> str:
+    canonical = json.dumps([operation, request], sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class EngineBase:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock: Clock,
+        ids: IdSource,
+        random: RandomSource,
+        config: EngineConfig,
+    ) -> None:
+        self.db = database
+        self.clock = clock
+        self.ids = ids
+        self.random = random
+        self.config = config
+
+    # --- running commands ----------------------------------------------------------------------
+
+    def _command(
+        self,
+        tenant_id: str,
+        operation: str,
+        body: Callable[[Tx], R],
+        result_type: type[R],
+        *,
+        request: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        scope: str = "",
+    ) -> R:
+        """Run ``body`` in one write transaction, retried on conflicts, idempotent by key."""
+        if idempotency_key is not None and not (0 < len(idempotency_key) <= 255):
+            raise ValidationError("an idempotency key is 1 to 255 characters")
+        digest = request_hash(operation, request or {}) if idempotency_key else ""
+
+        def attempt(conn: Connection) -> R:
+            tx = Tx(conn, self.clock.now(), tenant_id, self.ids)
+            if idempotency_key is not None:
+                saved = self._saved_response(tx, scope, idempotency_key, operation, digest)
+                if saved is not None:
+                    return codec.load(saved, result_type)
+            result = body(tx)
+            tx.flush()
+            if idempotency_key is not None:
+                conn.execute(
+                    insert(idempotency_keys),
+                    {
+                        "tenant_id": tenant_id,
+                        "scope": scope,
+                        "key": idempotency_key,
+                        "operation": operation,
+                        "request_hash": digest,
+                        "response": codec.dump(result),
+                        "created_at": tx.now,
+                    },
+                )
+            return result
+
+        return self._with_retries(attempt)
+
+    def _with_retries(self, attempt: Callable[[Connection], R]) -> R:
+        for tries in range(self.config.conflict_retries + 1):
+            try:
+                with self.db.write() as conn:
+                    return attempt(conn)
+            except Conflict:
+                if tries == self.config.conflict_retries:
+                    raise
+                # Exponential backoff with full jitter, capped: contenders spread out instead of
+                # colliding again in lock step.
+                time.sleep(min(0.002 * 2**tries, 0.25) * self.random.random())
+        raise AssertionError("unreachable")
+
+    def _saved_response(
+        self, tx: Tx, scope: str, key: str, operation: str, digest: str
+    ) -> Any | None:
+        if self.db.dialect == "postgresql":
+            # SQLite serialises writers (BEGIN IMMEDIATE), so a retry there simply waits for the
+            # first attempt to finish. On PostgreSQL a second attempt would run in parallel:
+            # a transaction-scoped advisory lock on the key tells it the first is still running.
+            taken = tx.conn.execute(
+                text("SELECT pg_try_advisory_xact_lock(hashtextextended(:k, 0))"),
+                {"k": f"{tx.tenant_id}\x00{scope}\x00{key}"},
+            ).scalar_one()
+            if not taken:
+                raise IdempotencyKeyInUse("a request with this idempotency key is still running")
+        row = tx.conn.execute(
+            select(
+                idempotency_keys.c.operation,
+                idempotency_keys.c.request_hash,
+                idempotency_keys.c.response,
+            ).where(
+                idempotency_keys.c.tenant_id == tx.tenant_id,
+                idempotency_keys.c.scope == scope,
+                idempotency_keys.c.key == key,
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.operation != operation or row.request_hash != digest:
+            raise IdempotencyKeyReused("this idempotency key was used for a different request")
+        return row.response
+
+    def _read(self, fn: Callable[[Connection], R]) -> R:
+        with self.db.read() as conn:
+            return fn(conn)
+
+    # --- tenants --------------------------------------------------------------------------------
+
+    def create_tenant(self, tenant_id: str, name: str | None = None) -> bool:
+        """Create a tenant; ``False`` when it already exists (so loading twice is harmless)."""
+        if not (0 < len(tenant_id) <= 64):
+            raise ValidationError("a tenant id is 1 to 64 characters")
+        try:
+            with self.db.write() as conn:
+                conn.execute(
+                    insert(tenants),
+                    {"id": tenant_id, "name": name or tenant_id, "created_at": self.clock.now()},
+                )
+        except AlreadyExists:
+            return False
+        return True
+
+    def tenant_ids(self) -> list[str]:
+        return self._read(lambda c: list(c.execute(select(tenants.c.id).order_by(tenants.c.id)).scalars()))
+
+    def _require_tenant(self, conn: Connection, tenant_id: str) -> None:
+        found = conn.execute(select(func.count()).where(tenants.c.id == tenant_id)).scalar_one()
+        if not found:
+            raise TenantNotFound(f"no tenant {tenant_id!r}")

@@ -1,0 +1,136 @@
+"""Campaigns: which pool answers a trigger (a purchase category) for a distributor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, or_, select, update
+
+from voucher_engine.domain.campaigns import Campaign, matching
+from voucher_engine.domain.validity import Window
+from voucher_engine.engine.base import EngineBase, Tx
+from voucher_engine.engine.pools import PoolOperations
+from voucher_engine.engine.results import CampaignIssue
+from voucher_engine.errors import CampaignNotFound, NoCampaignAvailable, PoolDepleted, ValidationError
+from voucher_engine.storage.tables import campaigns
+
+K = campaigns.c
+
+_count_capped = (
+    update(campaigns)
+    .where(
+        K.tenant_id == bindparam("b_tenant"),
+        K.id == bindparam("b_id"),
+        or_(K.cap.is_(None), K.issued < K.cap),
+    )
+    .values(issued=K.issued + 1)
+    .returning(K.issued)
+)
+
+
+def _campaign(row) -> Campaign:  # noqa: ANN001
+    return Campaign(
+        id=row.id, tenant_id=row.tenant_id, name=row.name, pool_id=row.pool_id,
+        window=Window(row.starts_at, row.ends_at),
+        trigger_categories=frozenset(row.trigger_categories), distributors=frozenset(row.distributors),
+        priority=row.priority, cap=row.cap, issued=row.issued, template=row.template,
+    )
+
+
+class CampaignOperations(PoolOperations, EngineBase):
+    def put_campaign(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        *,
+        name: str,
+        pool_id: str | None,
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+        trigger_categories: Iterable[str] = (),
+        distributors: Iterable[str] = (),
+        priority: int = 0,
+        cap: int | None = None,
+        template: dict[str, Any] | None = None,
+    ) -> Campaign:
+        """Create or update a campaign's settings (its issued count is never overwritten)."""
+        window = Window(starts_at, ends_at)  # validates the instants
+        if cap is not None and cap < 0:
+            raise ValidationError("a cap is not negative")
+        values = {
+            "name": name, "pool_id": pool_id, "starts_at": window.start, "ends_at": window.end,
+            "trigger_categories": sorted(set(trigger_categories)), "distributors": sorted(set(distributors)),
+            "priority": priority, "cap": cap, "template": template,
+        }
+        with self.db.write() as conn:
+            self._require_tenant(conn, tenant_id)
+            changed = conn.execute(
+                update(campaigns).where(K.tenant_id == tenant_id, K.id == campaign_id).values(**values)
+            ).rowcount
+            if not changed:
+                conn.execute(campaigns.insert(), {
+                    "tenant_id": tenant_id, "id": campaign_id, "issued": 0, "created_at": self.clock.now(), **values,
+                })
+        return self.get_campaign(tenant_id, campaign_id)
+
+    def get_campaign(self, tenant_id: str, campaign_id: str) -> Campaign:
+        row = self._read(lambda c: c.execute(
+            select(campaigns).where(K.tenant_id == tenant_id, K.id == campaign_id)
+        ).first())
+        if row is None:
+            raise CampaignNotFound(f"no campaign {campaign_id!r}")
+        return _campaign(row)
+
+    def list_campaigns(self, tenant_id: str) -> list[Campaign]:
+        rows = self._read(lambda c: c.execute(
+            select(campaigns).where(K.tenant_id == tenant_id).order_by(K.id)
+        ).all())
+        return [_campaign(r) for r in rows]
+
+    def issue_for_trigger(
+        self,
+        tenant_id: str,
+        *,
+        category: str,
+        distributor: str,
+        reference: str | None = None,
+        attributes: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        scope: str = "",
+    ) -> CampaignIssue:
+        """Pop a code from the first matching campaign that still has one.
+
+        Campaigns are tried in the documented order (``domain.campaigns.match_order``); one
+        that is depleted or capped passes the trigger on to the next.
+        """
+        attributes = {"category": category, "distributor": distributor, **(attributes or {})}
+
+        def body(tx: Tx) -> CampaignIssue:
+            rows = tx.conn.execute(select(campaigns).where(K.tenant_id == tenant_id)).all()
+            for campaign in matching(map(_campaign, rows), category=category, distributor=distributor, at=tx.now):
+                if campaign.pool_id is None:
+                    continue
+                # A savepoint per candidate: a capped or depleted campaign leaves no trace.
+                nested = tx.conn.begin_nested()
+                try:
+                    if campaign.cap is not None and tx.conn.execute(
+                        _count_capped, {"b_tenant": tenant_id, "b_id": campaign.id}
+                    ).first() is None:
+                        raise PoolDepleted("the campaign reached its cap")
+                    issued = self._pop_in(tx, campaign.pool_id, reference, campaign.id, attributes)
+                except PoolDepleted:
+                    nested.rollback()
+                    continue
+                nested.commit()
+                return CampaignIssue(campaign.id, issued.code, campaign.window.end, issued.issued_at,
+                                     campaign.pool_id, issued.seq)
+            raise NoCampaignAvailable("no campaign has a voucher for this trigger")
+
+        return self._command(
+            tenant_id, "issue_for_trigger", body, CampaignIssue,
+            request={"category": category, "distributor": distributor, "reference": reference,
+                     "attributes": attributes},
+            idempotency_key=idempotency_key, scope=scope,
+        )

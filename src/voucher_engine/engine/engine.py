@@ -1,0 +1,91 @@
+"""The engine facade: the one object a host holds. Open it on a database URL, call
+operations (each one transaction), close it."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from voucher_engine.clock import Clock, IdSource, RandomSource, SystemClock, TimeOrderedIds, system_random
+from voucher_engine.engine.base import EngineConfig
+from voucher_engine.engine.campaigns import CampaignOperations
+from voucher_engine.engine.catalog import CatalogOperations
+from voucher_engine.engine.lifecycle_ops import LifecycleOperations
+from voucher_engine.engine.locks import LockOperations
+from voucher_engine.engine.outbox import OutboxQueries
+from voucher_engine.engine.spending import SpendingOperations
+from voucher_engine.storage import migrate
+from voucher_engine.storage.database import Database
+from voucher_engine.storage.tables import holds, pools, vouchers
+
+DEFAULT_URL = "sqlite:///voucher-engine.sqlite3"
+
+
+class Engine(
+    LifecycleOperations,
+    SpendingOperations,
+    LockOperations,
+    CampaignOperations,
+    CatalogOperations,
+    OutboxQueries,
+):
+    """Every operation a host calls. Thread-safe: share one engine across threads."""
+
+    @classmethod
+    def open(
+        cls,
+        url: str = DEFAULT_URL,
+        *,
+        clock: Clock | None = None,
+        ids: IdSource | None = None,
+        random: RandomSource | None = None,
+        config: EngineConfig | None = None,
+    ) -> Engine:
+        config = config or EngineConfig()
+        clock = clock or SystemClock()
+        random = random or system_random()
+        database = Database(url, config.database)
+        migrate_now = config.auto_migrate
+        if migrate_now is None:
+            migrate_now = database.dialect == "sqlite"
+        if migrate_now and not migrate.is_current(database):
+            migrate.upgrade(database)
+        return cls(database, clock=clock, ids=ids or TimeOrderedIds(clock, random), random=random, config=config)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def stats(self, tenant_id: str | None = None) -> dict:
+        """Counts an operator wants at a glance: vouchers by state, pools, holds, outbox."""
+
+        def scoped(query, table):  # noqa: ANN001, ANN202
+            return query.where(table.c.tenant_id == tenant_id) if tenant_id is not None else query
+
+        def read(conn) -> dict:  # noqa: ANN001
+            by_state = conn.execute(scoped(
+                select(vouchers.c.state, func.count()).group_by(vouchers.c.state), vouchers
+            )).all()
+            pending = conn.execute(scoped(
+                select(func.count()).where(holds.c.state == "pending"), holds
+            )).scalar_one()
+            pool_rows = conn.execute(scoped(
+                select(pools.c.tenant_id, pools.c.id, pools.c.size, pools.c.cursor).order_by(pools.c.tenant_id, pools.c.id),
+                pools,
+            )).all()
+            return {
+                "vouchers": {state: n for state, n in sorted(by_state)},
+                "holds_pending": pending,
+                "pools": [
+                    {"tenant": t, "pool": p, "size": size, "issued": cursor, "remaining": size - cursor}
+                    for t, p, size, cursor in pool_rows
+                ],
+            }
+
+        result = self._read(read)
+        result["outbox"] = self.outbox_size(tenant_id)
+        return result

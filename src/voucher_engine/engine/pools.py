@@ -1,0 +1,292 @@
+"""Code pools: codes are numbered as they arrive (imported or generated) and handed out in
+that order by one conditional increment of the pool's cursor (design.md 3.3).
+
+Why a cursor and not ``SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1``: a skip-locked pop must
+step over every row other workers hold, so it slows as workers are added, and a pool can look
+empty while codes are merely locked. The cursor is one short row lock per pop, and a pool is
+empty exactly when ``cursor = size``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+
+from voucher_engine.domain import events
+from voucher_engine.domain.codes import CodeFormat, normalise_code
+from voucher_engine.domain.events import Event
+from voucher_engine.engine.base import EngineBase, Tx
+from voucher_engine.engine.results import CodesAdded, ExportedCode, IssuedCode, PoolStatus
+from voucher_engine.errors import AlreadyExists, PoolDepleted, PoolNotFound, ValidationError
+from voucher_engine.storage.tables import pool_codes, pool_issues, pools
+
+P, C, I = pools.c, pool_codes.c, pool_issues.c
+
+Progress = Callable[[int], None]  # called with the number of codes just handled
+
+_advance = (
+    update(pools)
+    .where(
+        P.tenant_id == bindparam("b_tenant"),
+        P.id == bindparam("b_pool"),
+        P.cursor < P.size,
+    )
+    .values(cursor=P.cursor + 1)
+    .returning(P.cursor, P.size, P.low_stock_threshold)
+)
+_record_issue = (
+    insert(pool_issues)
+    .from_select(
+        ["tenant_id", "pool_id", "seq", "code", "reference", "campaign_id", "attributes", "issued_at"],
+        select(
+            C.tenant_id, C.pool_id, C.seq, C.code,
+            bindparam("b_reference"), bindparam("b_campaign"), bindparam("b_attributes", type_=I.attributes.type),
+            bindparam("b_now", type_=I.issued_at.type),
+        ).where(C.tenant_id == bindparam("b_tenant"), C.pool_id == bindparam("b_pool"), C.seq == bindparam("b_seq")),
+    )
+    .returning(I.code)
+)
+_issued_by_reference = select(pool_issues).where(
+    I.tenant_id == bindparam("b_tenant"), I.pool_id == bindparam("b_pool"), I.reference == bindparam("b_reference")
+)
+_grow = (
+    update(pools)
+    .where(P.tenant_id == bindparam("b_tenant"), P.id == bindparam("b_pool"))
+    .values(size=P.size + bindparam("b_n"))
+    .returning(P.size)
+)
+_insert_codes = insert(pool_codes)
+
+BATCH = 5_000
+
+
+class PoolOperations(EngineBase):
+    def create_pool(
+        self,
+        tenant_id: str,
+        pool_id: str,
+        *,
+        name: str | None = None,
+        code_format: CodeFormat | None = None,
+        low_stock_threshold: int | None = None,
+    ) -> bool:
+        """Create a pool; ``False`` when one with this id exists already."""
+        if not (0 < len(pool_id) <= 64):
+            raise ValidationError("a pool id is 1 to 64 characters")
+        if low_stock_threshold is not None and low_stock_threshold < 0:
+            raise ValidationError("a low-stock threshold is not negative")
+        try:
+            with self.db.write() as conn:
+                self._require_tenant(conn, tenant_id)
+                conn.execute(insert(pools), {
+                    "tenant_id": tenant_id, "id": pool_id, "name": name or pool_id,
+                    "pattern": code_format.pattern if code_format else None,
+                    "charset": code_format.charset if code_format else None,
+                    "size": 0, "cursor": 0, "low_stock_threshold": low_stock_threshold,
+                    "created_at": self.clock.now(),
+                })
+        except AlreadyExists:
+            return False
+        return True
+
+    def pool_status(self, tenant_id: str, pool_id: str) -> PoolStatus:
+        row = self._read(lambda c: c.execute(
+            select(pools).where(P.tenant_id == tenant_id, P.id == pool_id)
+        ).first())
+        if row is None:
+            raise PoolNotFound(f"no pool {pool_id!r}")
+        return PoolStatus(tenant_id, pool_id, row.name, row.size, row.cursor, row.low_stock_threshold)
+
+    def list_pools(self, tenant_id: str) -> list[PoolStatus]:
+        rows = self._read(lambda c: c.execute(
+            select(pools).where(P.tenant_id == tenant_id).order_by(P.id)
+        ).all())
+        return [PoolStatus(tenant_id, r.id, r.name, r.size, r.cursor, r.low_stock_threshold) for r in rows]
+
+    # --- filling ------------------------------------------------------------------------------------
+
+    def add_codes(
+        self,
+        tenant_id: str,
+        pool_id: str,
+        codes: Iterable[str],
+        *,
+        batch_size: int = BATCH,
+        progress: Progress | None = None,
+    ) -> CodesAdded:
+        """Append codes from any iterable, streamed in batches (memory stays bounded by the
+        batch). Codes already in the pool are skipped, so importing a file twice adds nothing."""
+        added = skipped = 0
+        stream = iter(codes)
+        while batch := list(islice(stream, batch_size)):
+            n, dup = self._add_batch(tenant_id, pool_id, [normalise_code(c) for c in batch])
+            added += n
+            skipped += dup
+            if progress:
+                progress(len(batch))
+        return CodesAdded(added, skipped)
+
+    def generate_codes(
+        self,
+        tenant_id: str,
+        pool_id: str,
+        count: int,
+        *,
+        code_format: CodeFormat | None = None,
+        batch_size: int = BATCH,
+        progress: Progress | None = None,
+    ) -> CodesAdded:
+        """Add ``count`` new codes drawn from the pool's format with the engine's CSPRNG."""
+        if count < 0:
+            raise ValidationError("count must not be negative")
+        fmt = code_format or self._pool_format(tenant_id, pool_id)
+        fmt.check_capacity(count + self.pool_status(tenant_id, pool_id).size)
+        draw = fmt.generator(self.random)
+        added = skipped = 0
+        while added < count:
+            want = min(batch_size, count - added)
+            n, dup = self._add_batch(tenant_id, pool_id, [draw() for _ in range(want)])
+            added += n
+            skipped += dup
+            if progress:
+                progress(n)
+        return CodesAdded(added, skipped)
+
+    def target_size(self, tenant_id: str, pool_id: str, size: int, **kwargs: Any) -> CodesAdded:
+        """Generate codes until the pool holds ``size`` in all (fixtures use this: loading the
+        same file twice generates nothing the second time)."""
+        missing = size - self.pool_status(tenant_id, pool_id).size
+        return self.generate_codes(tenant_id, pool_id, max(missing, 0), **kwargs)
+
+    def _pool_format(self, tenant_id: str, pool_id: str) -> CodeFormat:
+        row = self._read(lambda c: c.execute(
+            select(P.pattern, P.charset).where(P.tenant_id == tenant_id, P.id == pool_id)
+        ).first())
+        if row is None:
+            raise PoolNotFound(f"no pool {pool_id!r}")
+        if row.pattern is None:
+            raise ValidationError(f"pool {pool_id!r} has no code format to generate from")
+        return CodeFormat(row.pattern, row.charset) if row.charset else CodeFormat(row.pattern)
+
+    def _add_batch(self, tenant_id: str, pool_id: str, batch: list[str]) -> tuple[int, int]:
+        unique = list(dict.fromkeys(batch))
+
+        def attempt(conn) -> tuple[int, int]:  # noqa: ANN001
+            # Lock the pool row first (a no-op growth), so that concurrent imports into one pool
+            # number their codes one after the other, densely, with no gaps.
+            size = conn.execute(_grow, {"b_tenant": tenant_id, "b_pool": pool_id, "b_n": 0}).scalar()
+            if size is None:
+                raise PoolNotFound(f"no pool {pool_id!r}")
+            existing: set[str] = set()
+            for chunk in _chunks(unique, 900):  # SQLite allows 999 bound parameters per statement
+                existing.update(conn.execute(
+                    select(C.code).where(C.tenant_id == tenant_id, C.pool_id == pool_id, C.code.in_(chunk))
+                ).scalars())
+            fresh = [c for c in unique if c not in existing]
+            if fresh:
+                conn.execute(_insert_codes, [
+                    {"tenant_id": tenant_id, "pool_id": pool_id, "seq": size + i, "code": code}
+                    for i, code in enumerate(fresh, start=1)
+                ])
+                conn.execute(_grow, {"b_tenant": tenant_id, "b_pool": pool_id, "b_n": len(fresh)})
+                tx = Tx(conn, self.clock.now(), tenant_id, self.ids)
+                tx.emit(Event(events.POOL_CODES_ADDED, pool_id, {"added": len(fresh), "size": size + len(fresh)}))
+                tx.flush()
+            return len(fresh), len(batch) - len(fresh)
+
+        return self._with_retries(attempt)
+
+    # --- handing out ---------------------------------------------------------------------------------
+
+    def pop_code(
+        self,
+        tenant_id: str,
+        pool_id: str,
+        *,
+        reference: str | None = None,
+        campaign_id: str | None = None,
+        attributes: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        scope: str = "",
+    ) -> IssuedCode:
+        """Hand out the next code. With a ``reference`` (an order number, a session id) the
+        call is idempotent: the same reference always gets the same code."""
+
+        def body(tx: Tx) -> IssuedCode:
+            return self._pop_in(tx, pool_id, reference, campaign_id, attributes or {})
+
+        request = {"pool": pool_id, "reference": reference, "campaign": campaign_id, "attributes": attributes}
+        try:
+            return self._command(tenant_id, "pop_code", body, IssuedCode,
+                                 request=request, idempotency_key=idempotency_key, scope=scope)
+        except AlreadyExists:
+            # Two pops with one reference raced; the other committed first. Answer with its code.
+            if reference is None:
+                raise
+            return self._command(tenant_id, "pop_code", body, IssuedCode,
+                                 request=request, idempotency_key=idempotency_key, scope=scope)
+
+    def _pop_in(self, tx: Tx, pool_id: str, reference: str | None, campaign_id: str | None,
+                attributes: dict[str, Any]) -> IssuedCode:
+        params = {"b_tenant": tx.tenant_id, "b_pool": pool_id}
+        if reference is not None:
+            seen = tx.conn.execute(_issued_by_reference, {**params, "b_reference": reference}).first()
+            if seen is not None:
+                status = self._status_in(tx, pool_id)
+                return IssuedCode(tx.tenant_id, pool_id, seen.seq, seen.code, seen.reference,
+                                  seen.campaign_id, seen.issued_at, status.remaining)
+        row = tx.conn.execute(_advance, params).first()
+        if row is None:
+            self._status_in(tx, pool_id)  # raises PoolNotFound for a pool that is not there
+            raise PoolDepleted(f"pool {pool_id!r} has no codes left", pool_id=pool_id)
+        code = tx.conn.execute(_record_issue, {
+            **params, "b_seq": row.cursor, "b_reference": reference, "b_campaign": campaign_id,
+            "b_attributes": attributes, "b_now": tx.now,
+        }).scalar_one()
+        remaining = row.size - row.cursor
+        tx.emit(Event(events.POOL_CODE_ISSUED, pool_id, {
+            "seq": row.cursor, "reference": reference, "campaign_id": campaign_id, "remaining": remaining,
+        }))
+        # The cursor passes each value once, so each of these events is written exactly once.
+        if row.low_stock_threshold is not None and remaining == row.low_stock_threshold and remaining:
+            tx.emit(Event(events.POOL_LOW_STOCK, pool_id, {"remaining": remaining, "size": row.size}))
+        if remaining == 0:
+            tx.emit(Event(events.POOL_DEPLETED, pool_id, {"size": row.size}))
+        return IssuedCode(tx.tenant_id, pool_id, row.cursor, code, reference, campaign_id, tx.now, remaining)
+
+    def _status_in(self, tx: Tx, pool_id: str) -> PoolStatus:
+        row = tx.conn.execute(select(pools).where(P.tenant_id == tx.tenant_id, P.id == pool_id)).first()
+        if row is None:
+            raise PoolNotFound(f"no pool {pool_id!r}")
+        return PoolStatus(tx.tenant_id, pool_id, row.name, row.size, row.cursor, row.low_stock_threshold)
+
+    # --- reading out -----------------------------------------------------------------------------------
+
+    def export_codes(self, tenant_id: str, pool_id: str, *, batch_size: int = BATCH) -> Iterator[ExportedCode]:
+        """Every code of the pool in order, with when and for what it was issued; streamed by
+        keyset pages, so a million codes never sit in memory at once."""
+        self.pool_status(tenant_id, pool_id)
+        after = 0
+        while True:
+            page = self._read(lambda c: c.execute(
+                select(C.seq, C.code, I.issued_at, I.reference)
+                .select_from(pool_codes.outerjoin(
+                    pool_issues, (I.tenant_id == C.tenant_id) & (I.pool_id == C.pool_id) & (I.seq == C.seq)
+                ))
+                .where(C.tenant_id == tenant_id, C.pool_id == pool_id, C.seq > after)
+                .order_by(C.seq).limit(batch_size)
+            ).all())
+            if not page:
+                return
+            for r in page:
+                yield ExportedCode(r.seq, r.code, r.issued_at, r.reference)
+            after = page[-1].seq
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+

@@ -1,0 +1,183 @@
+"""The one error hierarchy of voucher-engine.
+
+Every error carries a stable string ``code`` that callers (and provider plugins that render
+errors in a partner's shape) can switch on. Nothing here knows about HTTP: adapters map codes
+to statuses at their own boundary.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class VoucherEngineError(Exception):
+    """Root of every error the engine raises on purpose."""
+
+    code: ClassVar[str] = "error"
+    #: True when the same call may succeed if simply tried again (a lock or write conflict).
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, message: str = "", **details: Any) -> None:
+        super().__init__(message or self.code.replace("_", " "))
+        self.message = message or self.code.replace("_", " ")
+        self.details = details
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, code={self.code!r})"
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+
+class ValidationError(VoucherEngineError):
+    code = "invalid"
+
+
+class InvalidAmount(ValidationError):
+    code = "invalid_amount"
+
+
+class UnknownCurrency(ValidationError):
+    code = "unknown_currency"
+
+
+class CurrencyMismatch(ValidationError):
+    code = "currency_mismatch"
+
+
+class InvalidCodeFormat(ValidationError):
+    code = "invalid_code_format"
+
+
+class LockPeriodOutOfRange(ValidationError):
+    code = "lock_period_out_of_range"
+
+
+# --- lookups: someone else's object is "not found", never "forbidden" --------------------------
+
+
+class NotFound(VoucherEngineError):
+    code = "not_found"
+
+
+class TenantNotFound(NotFound):
+    code = "tenant_not_found"
+
+
+class VoucherNotFound(NotFound):
+    code = "voucher_not_found"
+
+
+class HoldNotFound(NotFound):
+    code = "hold_not_found"
+
+
+class PoolNotFound(NotFound):
+    code = "pool_not_found"
+
+
+class CampaignNotFound(NotFound):
+    code = "campaign_not_found"
+
+
+class StoreNotFound(NotFound):
+    code = "store_not_found"
+
+
+class OfferNotFound(NotFound):
+    code = "offer_not_found"
+
+
+class EntryNotFound(NotFound):
+    code = "entry_not_found"
+
+
+# --- business rules ---------------------------------------------------------------------------
+
+
+class Rejected(VoucherEngineError):
+    """The request was well formed but the voucher's rules refuse it."""
+
+    code = "rejected"
+
+
+class IllegalTransition(Rejected):
+    code = "illegal_transition"
+
+
+class InsufficientFunds(Rejected):
+    code = "insufficient_funds"
+
+
+class InvalidPin(Rejected):
+    code = "invalid_pin"
+
+
+class VoucherNotYetValid(Rejected):
+    code = "voucher_not_yet_valid"
+
+
+class VoucherExpired(Rejected):
+    code = "voucher_expired"
+
+
+class NotRedeemableHere(Rejected):
+    code = "not_redeemable_here"
+
+
+class VoucherLocked(Rejected):
+    code = "voucher_locked"
+
+
+class NotLocked(Rejected):
+    code = "not_locked"
+
+
+class HoldNotPending(Rejected):
+    code = "hold_not_pending"
+
+
+class HoldExpired(HoldNotPending):
+    code = "hold_expired"
+
+
+class PoolDepleted(Rejected):
+    code = "pool_depleted"
+
+
+class NoCampaignAvailable(Rejected):
+    code = "no_campaign_available"
+
+
+class AlreadyExists(Rejected):
+    code = "already_exists"
+
+
+# --- idempotency (Stripe semantics) -----------------------------------------------------------
+
+
+class IdempotencyKeyReused(VoucherEngineError):
+    """The key was already used for a different request."""
+
+    code = "idempotency_key_reused"
+
+
+class IdempotencyKeyInUse(VoucherEngineError):
+    """A request with this key is still running; retry later."""
+
+    code = "idempotency_key_in_use"
+    retryable = True
+
+
+# --- storage, translated at the storage boundary ----------------------------------------------
+
+
+class Conflict(VoucherEngineError):
+    """A lock timeout, deadlock, serialization failure or busy database: safe to retry."""
+
+    code = "conflict"
+    retryable = True
+
+
+class StorageError(VoucherEngineError):
+    code = "storage_error"
