@@ -92,6 +92,21 @@ class EntryNotFound(NotFound):
     code = "entry_not_found"
 
 
+# --- identity ---------------------------------------------------------------------------------
+
+
+class Unauthorized(VoucherEngineError):
+    """Missing, malformed, forged or expired credentials."""
+
+    code = "unauthorized"
+
+
+class Forbidden(VoucherEngineError):
+    """Valid credentials that lack the scope or role the operation needs."""
+
+    code = "forbidden"
+
+
 # --- business rules ---------------------------------------------------------------------------
 
 
@@ -151,6 +166,12 @@ class NoCampaignAvailable(Rejected):
 
 class AlreadyExists(Rejected):
     code = "already_exists"
+
+
+class Vetoed(Rejected):
+    """A plugin's ``voucher_engine_veto_command`` refused the command."""
+
+    code = "vetoed"
 
 
 # --- idempotency (Stripe semantics) -----------------------------------------------------------

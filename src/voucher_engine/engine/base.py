@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, func, insert, select, text
 
 from voucher_engine.clock import Clock, IdSource, RandomSource
+from voucher_engine.commands import Command
 from voucher_engine.domain.events import Event
 from voucher_engine.domain.holds import LockPolicy
 from voucher_engine.engine import codec
@@ -31,6 +32,7 @@ from voucher_engine.errors import (
     TenantNotFound,
     ValidationError,
 )
+from voucher_engine.plugins import Hooks
 from voucher_engine.storage.database import Database, DatabaseSettings
 from voucher_engine.storage.tables import idempotency_keys, outbox, tenants
 
@@ -96,12 +98,14 @@ class EngineBase:
         ids: IdSource,
         random: RandomSource,
         config: EngineConfig,
+        hooks: Hooks,
     ) -> None:
         self.db = database
         self.clock = clock
         self.ids = ids
         self.random = random
         self.config = config
+        self.hooks = hooks
 
     # --- running commands ----------------------------------------------------------------------
 
@@ -119,6 +123,7 @@ class EngineBase:
         """Run ``body`` in one write transaction, retried on conflicts, idempotent by key."""
         if idempotency_key is not None and not (0 < len(idempotency_key) <= 255):
             raise ValidationError("an idempotency key is 1 to 255 characters")
+        self.hooks.veto(Command(tenant_id, operation, request or {}, scope))
         digest = request_hash(operation, request or {}) if idempotency_key else ""
 
         def attempt(conn: Connection) -> R:

@@ -13,6 +13,7 @@ from voucher_engine.engine.lifecycle_ops import LifecycleOperations
 from voucher_engine.engine.locks import LockOperations
 from voucher_engine.engine.outbox import OutboxQueries
 from voucher_engine.engine.spending import SpendingOperations
+from voucher_engine.plugins import Hooks, PluginSettings, build_plugin_manager
 from voucher_engine.storage import migrate
 from voucher_engine.storage.database import Database
 from voucher_engine.storage.tables import holds, pools, vouchers
@@ -39,7 +40,13 @@ class Engine(
         ids: IdSource | None = None,
         random: RandomSource | None = None,
         config: EngineConfig | None = None,
+        plugins: PluginSettings | None = None,
     ) -> Engine:
+        """Open an engine on ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``).
+
+        Clock, ids and randomness default to the real ones; tests inject their own. Plugins
+        come from the ``voucher_engine`` entry-point group unless ``plugins`` says otherwise.
+        """
         config = config or EngineConfig()
         clock = clock or SystemClock()
         random = random or system_random()
@@ -49,7 +56,11 @@ class Engine(
             migrate_now = database.dialect == "sqlite"
         if migrate_now and not migrate.is_current(database):
             migrate.upgrade(database)
-        return cls(database, clock=clock, ids=ids or TimeOrderedIds(clock, random), random=random, config=config)
+        hooks = Hooks(build_plugin_manager(plugins))
+        return cls(
+            database, clock=clock, ids=ids or TimeOrderedIds(clock, random), random=random,
+            config=config, hooks=hooks,
+        )
 
     def close(self) -> None:
         self.db.dispose()

@@ -139,12 +139,13 @@ class PoolOperations(EngineBase):
         batch_size: int = BATCH,
         progress: Progress | None = None,
     ) -> CodesAdded:
-        """Add ``count`` new codes drawn from the pool's format with the engine's CSPRNG."""
+        """Add ``count`` new codes drawn from the pool's format: by a plugin's
+        ``voucher_engine_code_generator`` if one answers, else with the engine's CSPRNG."""
         if count < 0:
             raise ValidationError("count must not be negative")
         fmt = code_format or self._pool_format(tenant_id, pool_id)
         fmt.check_capacity(count + self.pool_status(tenant_id, pool_id).size)
-        draw = fmt.generator(self.random)
+        draw = self.hooks.code_generator(fmt, self.random, tenant_id, pool_id)
         added = skipped = 0
         while added < count:
             want = min(batch_size, count - added)
