@@ -1,1 +1,10 @@
-"""Litestar adapter."""
+"""Litestar adapter: serves a voucher engine over HTTP.
+
+``create_app(engine)`` for a host that opens the engine itself; ``create_app_from_env()`` for
+``voucher-engine serve`` (uvicorn's factory), which opens it from ``$VOUCHER_ENGINE_URL``.
+"""
+
+from voucher_engine_litestar.app import create_app, create_app_from_env
+from voucher_engine_litestar.request_id import RequestIdLogFilter, current_request_id
+
+__all__ = ["RequestIdLogFilter", "create_app", "create_app_from_env", "current_request_id"]

@@ -92,19 +92,27 @@ class EntryNotFound(NotFound):
     code = "entry_not_found"
 
 
-# --- identity ---------------------------------------------------------------------------------
+# --- authentication and authorisation ---------------------------------------------------------
 
 
 class Unauthorized(VoucherEngineError):
-    """Missing, malformed, forged or expired credentials."""
+    """No valid credential: bad, expired, revoked or replayed token, wrong secret or password.
+
+    The message stays generic on purpose; ``details["reason"]`` says why, for logs only."""
 
     code = "unauthorized"
 
 
 class Forbidden(VoucherEngineError):
-    """Valid credentials that lack the scope or role the operation needs."""
+    """A valid credential that lacks the scope or role the operation needs."""
 
     code = "forbidden"
+
+
+class InvalidScope(Forbidden):
+    """A client asked for scopes beyond those it is allowed (RFC 6749 ``invalid_scope``)."""
+
+    code = "invalid_scope"
 
 
 # --- business rules ---------------------------------------------------------------------------

@@ -54,8 +54,8 @@ class Offer:
             raise ValidationError("a discount is 0 to 99.99 %")
 
     def price_of(self, face: int) -> int:
-        # Round the discount down, so the customer never pays more than the face value less
-        # the advertised discount (integer arithmetic: no float ever touches money).
+        # Round the discount down (the price up to a whole minor unit): the discount given never
+        # exceeds the advertised one (integer arithmetic: no float ever touches money).
         return face - face * self.discount_bp // 10_000
 
     def accepts(self, face: int) -> bool:

@@ -19,7 +19,7 @@ from voucher_engine.errors import InvalidCodeFormat
 UNAMBIGUOUS = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 DIGITS = "0123456789"
 MAX_CODE_LENGTH = 255
-_CODE = re.compile(r"^[\x21-\x7e]{1,255}$")
+_CODE = re.compile(r"[\x21-\x7e]{1,255}\Z")  # \Z, not $: "$" lets a trailing newline through
 
 
 class RandomSource(Protocol):
@@ -37,6 +37,11 @@ class CodeFormat:
         if not _CODE.match(self.charset):
             raise InvalidCodeFormat("a charset holds printable ASCII only")
         slots = self._slots()
+        literals = "".join(s for s in slots if isinstance(s, str))
+        if literals and not _CODE.match(literals):
+            # Generated codes must be valid codes (normalise_code), or a pool fills with codes
+            # that nothing can look up.
+            raise InvalidCodeFormat("a pattern's literals are printable ASCII without spaces")
         if not any(isinstance(s, tuple) for s in slots):
             raise InvalidCodeFormat(f"pattern {self.pattern!r} has no random symbol (# or X)")
         if len(slots) > MAX_CODE_LENGTH:

@@ -22,7 +22,8 @@ _EXPONENTS: dict[str, int] = {
     "UYW": 4,
 }
 
-_DECIMAL = re.compile(r"^(?P<int>\d+)(?:\.(?P<frac>\d+))?$")
+# ASCII digits only and \Z, not $: "1.00\n" and Arabic-Indic digits are not amounts.
+_DECIMAL = re.compile(r"(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?\Z")
 
 
 def register_currency(code: str, exponent: int) -> None:

@@ -77,6 +77,11 @@ class WindowSpec:
     end_of_day_in: str | None = None
 
     def __post_init__(self) -> None:
+        # Refuse naive instants here, when the template is written, not at some later issue.
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, require_aware(value, name))
         if self.end is not None and self.days_after_issue is not None:
             raise ValidationError("give either an end or days_after_issue, not both")
         if self.days_after_issue is not None and self.days_after_issue < 0:

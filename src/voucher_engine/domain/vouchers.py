@@ -60,11 +60,14 @@ class VoucherSpec:
         if kind is VoucherKind.MONETARY:
             if not isinstance(self.value, Money) or self.value.minor <= 0:
                 raise InvalidAmount("a monetary voucher needs a positive Money value")
+            if self.currency is not None:
+                require_currency(self.currency, self.value.currency)
             object.__setattr__(self, "currency", self.value.currency)
         elif kind is VoucherKind.MULTI_USE:
             if type(self.value) is not int or self.value < 1:
                 raise InvalidAmount("a multi-use voucher needs a positive number of uses")
-        elif self.value not in (None, 1):
+        elif self.value is not None and not (type(self.value) is int and self.value == 1):
+            # Not `value in (None, 1)`: True and 1.0 compare equal to 1 and would be stored.
             raise InvalidAmount("a single-use voucher has exactly one use")
         if self.currency is not None:
             exponent_of(self.currency)

@@ -171,9 +171,12 @@ class EngineBase:
             # SQLite serialises writers (BEGIN IMMEDIATE), so a retry there simply waits for the
             # first attempt to finish. On PostgreSQL a second attempt would run in parallel:
             # a transaction-scoped advisory lock on the key tells it the first is still running.
+            # The lock id is hashed here, not by hashtextextended(): PostgreSQL text cannot
+            # carry the NUL bytes that keep "tenant, scope, key" unambiguous.
+            name = f"{tx.tenant_id}\x00{scope}\x00{key}".encode()
+            lock_id = int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
             taken = tx.conn.execute(
-                text("SELECT pg_try_advisory_xact_lock(hashtextextended(:k, 0))"),
-                {"k": f"{tx.tenant_id}\x00{scope}\x00{key}"},
+                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": lock_id}
             ).scalar_one()
             if not taken:
                 raise IdempotencyKeyInUse("a request with this idempotency key is still running")

@@ -13,10 +13,16 @@ from voucher_engine.domain.validity import Window
 from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.engine.pools import PoolOperations
 from voucher_engine.engine.results import CampaignIssue
-from voucher_engine.errors import CampaignNotFound, NoCampaignAvailable, PoolDepleted, ValidationError
-from voucher_engine.storage.tables import campaigns
+from voucher_engine.errors import (
+    CampaignNotFound,
+    NoCampaignAvailable,
+    PoolDepleted,
+    PoolNotFound,
+    ValidationError,
+)
+from voucher_engine.storage.tables import campaigns, pool_issues, pools
 
-K = campaigns.c
+K, I = campaigns.c, pool_issues.c
 
 _count_capped = (
     update(campaigns)
@@ -66,6 +72,11 @@ class CampaignOperations(PoolOperations, EngineBase):
         }
         with self.db.write() as conn:
             self._require_tenant(conn, tenant_id)
+            # A campaign on a missing pool would make every trigger that reaches it fail.
+            if pool_id is not None and conn.execute(
+                select(pools.c.id).where(pools.c.tenant_id == tenant_id, pools.c.id == pool_id)
+            ).first() is None:
+                raise PoolNotFound(f"no pool {pool_id!r}")
             changed = conn.execute(
                 update(campaigns).where(K.tenant_id == tenant_id, K.id == campaign_id).values(**values)
             ).rowcount
@@ -109,6 +120,18 @@ class CampaignOperations(PoolOperations, EngineBase):
 
         def body(tx: Tx) -> CampaignIssue:
             rows = tx.conn.execute(select(campaigns).where(K.tenant_id == tenant_id)).all()
+            if reference is not None:
+                # A reference already served keeps its code, and counts against no cap again,
+                # even if its campaign has since been capped, depleted or ended.
+                seen = tx.conn.execute(
+                    select(I.campaign_id, I.pool_id, I.seq, I.code, I.issued_at)
+                    .where(I.tenant_id == tenant_id, I.pool_id.in_(sorted({r.pool_id for r in rows if r.pool_id})),
+                           I.reference == reference, I.campaign_id.is_not(None))
+                    .order_by(I.issued_at, I.pool_id).limit(1)
+                ).first()
+                if seen is not None:
+                    ends = next((r.ends_at for r in rows if r.id == seen.campaign_id), None)
+                    return CampaignIssue(seen.campaign_id, seen.code, ends, seen.issued_at, seen.pool_id, seen.seq)
             for campaign in matching(map(_campaign, rows), category=category, distributor=distributor, at=tx.now):
                 if campaign.pool_id is None:
                     continue

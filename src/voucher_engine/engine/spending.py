@@ -328,10 +328,11 @@ class SpendingOperations(EngineBase):
             entry = tx.conn.execute(select(L.kind, L.spent).where(L.voucher_id == voucher.id, L.seq == seq)).first()
             if entry is None or entry.kind not in (EntryKind.REDEEM.value, EntryKind.CAPTURE.value) or not entry.spent:
                 raise EntryNotFound(f"no redemption #{seq} on this voucher")
-            given_back = tx.conn.execute(
+            # int(): PostgreSQL sums a bigint column as numeric, which arrives as a Decimal.
+            given_back = int(tx.conn.execute(
                 select(func.coalesce(func.sum(L.available_delta), 0))
                 .where(L.voucher_id == voucher.id, L.reverses_seq == seq)
-            ).scalar_one()
+            ).scalar_one())
             units = entry.spent - given_back if amount is None else voucher.units_of(amount)
             if not 0 < units <= entry.spent - given_back:
                 raise InvalidAmount(f"at most {entry.spent - given_back} of #{seq} can be given back")

@@ -1,0 +1,113 @@
+"""Engine errors and HTTP errors rendered as ``{"code": ..., "message": ...}``.
+
+The HTTP status of each engine error class is chosen here, at the web boundary, and nowhere
+else: ``voucher_engine.errors`` knows nothing of HTTP. Provider routers that speak a partner's
+error shape install their own handlers, which take precedence over these app-level ones.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.types import ExceptionHandlersMap
+
+from voucher_engine import errors
+
+from voucher_engine.providers import Failure, FailureKind
+
+from voucher_engine_litestar.log import logger
+from voucher_engine_litestar.routers import failure_of_http, mount_for_path, render_failure
+
+# The most specific class wins (looked up along the error's MRO), so a subclass can differ
+# from its family without a special case in the handler.
+STATUS_BY_ERROR: dict[type[errors.VoucherEngineError], int] = {
+    errors.ValidationError: 422,
+    errors.Unauthorized: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Rejected: 409,
+    errors.Conflict: 409,
+    errors.IdempotencyKeyInUse: 409,
+    errors.IdempotencyKeyReused: 422,
+    errors.StorageError: 503,
+}
+
+# Seconds a client should wait before retrying a retryable error (a lock or a running request).
+RETRY_AFTER_S = 1
+_STORAGE_MESSAGE = "the database is unavailable; try again later"
+
+
+class ErrorBody(msgspec.Struct):
+    code: str
+    message: str
+
+
+def status_for(error: errors.VoucherEngineError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    # An engine error outside every family is a gap in this table, not the caller's fault.
+    return 500
+
+
+def engine_error_response(request: Request, error: errors.VoucherEngineError) -> Response[ErrorBody]:
+    status = status_for(error)
+    message = error.message
+    if isinstance(error, errors.StorageError):
+        # The driver's text can name hosts and users: log it, do not send it.
+        logger.error("storage error on %s %s: %s", request.method, request.url.path, error.message)
+        message = _STORAGE_MESSAGE
+    elif status >= 500:
+        logger.error("unmapped engine error %r on %s %s", error, request.method, request.url.path)
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if error.retryable else None
+    return Response(ErrorBody(error.code, message), status_code=status, headers=headers)
+
+
+# The adapter's own routes answer in the adapter's shape even when a provider is mounted at "/".
+_OWN_PATHS = ("/health", "/ready", "/stats", "/providers/", "/schema")
+
+
+def _mounted_provider(request: Request):  # noqa: ANN202
+    """The provider whose prefix the request fell under, if any."""
+    path = request.url.path
+    if any(path == own or path.startswith(own.rstrip("/") + "/") for own in _OWN_PATHS):
+        return None
+    mount = mount_for_path(getattr(request.app.state, "mounts", []), path)
+    return mount.provider if mount else None
+
+
+def http_error_response(request: Request, error: HTTPException) -> Response:
+    provider = _mounted_provider(request)
+    if provider is not None:
+        # A 404 or 405 under a provider's prefix is part of that provider's API: its shape.
+        response = render_failure(provider, failure_of_http(error))
+        for name, value in (error.headers or {}).items():
+            response.headers.setdefault(name, value)
+        return response
+    status = error.status_code
+    code = HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+    # Litestar's own exceptions carry headers that belong to the answer (Allow on a 405).
+    return Response(ErrorBody(code, error.detail), status_code=status, headers=error.headers)
+
+
+def internal_error_response(request: Request, error: Exception) -> Response:
+    logger.error("unhandled %s on %s %s", type(error).__name__, request.method, request.url.path,
+                 exc_info=error)
+    provider = _mounted_provider(request)
+    if provider is not None:
+        return render_failure(provider, Failure(FailureKind.INTERNAL, "internal server error"))
+    return Response(ErrorBody("internal_error", "internal server error"), status_code=500)
+
+
+def exception_handlers(*, debug: bool = False) -> ExceptionHandlersMap:
+    handlers: ExceptionHandlersMap = {
+        errors.VoucherEngineError: engine_error_response,
+        HTTPException: http_error_response,
+    }
+    if not debug:
+        # In debug mode Litestar's own 500 page, with its traceback, is the useful answer.
+        handlers[500] = internal_error_response
+    return handlers
