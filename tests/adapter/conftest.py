@@ -46,5 +46,3 @@ def client(giftcard_engine):  # noqa: ANN001, ANN201
     with TestClient(app) as test_client:
         yield test_client
 
-
-KEY = {"X-Api-Key": "acme-secret-key"}

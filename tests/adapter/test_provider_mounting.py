@@ -7,8 +7,7 @@ import pytest
 from voucher_engine.errors import ValidationError
 from voucher_engine_litestar import create_app
 
-from conftest import KEY  # noqa: I001 - pytest puts this folder on the path
-
+KEY = {"X-Api-Key": "acme-secret-key"}
 PREFIXES = ["/giftcard", "/partner/v2"]
 
 

@@ -1,0 +1,40 @@
+"""Settings of the identity services; every one has a safe default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Argon2Params:
+    """argon2id cost. The default is RFC 9106's second recommendation (64 MiB, 3 passes), as
+    in argon2-cffi. Stored hashes carry their own parameters, so raising the cost later only
+    affects new hashes (and passwords are re-hashed on the next successful login)."""
+
+    time_cost: int = 3
+    memory_cost_kib: int = 64 * 1024
+    parallelism: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityConfig:
+    #: ``iss`` of every token we sign, and the only one we accept.
+    issuer: str = "voucher-engine"
+    #: ``aud`` of every token we sign, and the only one we accept.
+    audience: str = "voucher-engine"
+    #: HS256 signing keys from configuration (at least 32 bytes each, RFC 7518 3.2): the first
+    #: signs, all verify. Empty: keys are generated and kept in the ``signing_keys`` table.
+    signing_keys: tuple[str, ...] = ()
+    #: How long a process trusts its cached key ring before re-reading the table; bounds how
+    #: late another process notices a rotation or retirement.
+    key_cache_ttl: timedelta = timedelta(seconds=60)
+    access_ttl: timedelta = timedelta(minutes=15)
+    staff_access_ttl: timedelta = timedelta(minutes=15)
+    refresh_ttl: timedelta = timedelta(days=30)
+    session_ttl: timedelta = timedelta(hours=1)
+    #: Clock skew tolerated between processes for exp and iat.
+    leeway: timedelta = timedelta(seconds=30)
+    #: A partner JWT may not live longer than this (exp - iat), so used jti rows can be pruned.
+    partner_max_lifetime: timedelta = timedelta(hours=24)
+    argon2: Argon2Params = field(default_factory=Argon2Params)

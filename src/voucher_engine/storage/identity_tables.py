@@ -1,0 +1,143 @@
+"""Identity tables: signing keys, API clients, distributors, partners and their used JWT ids,
+staff users and roles, refresh-token families.
+
+They share ``metadata`` with ``tables`` so Alembic and the tests see one schema. Nothing
+secret is stored in clear except what must be usable as a key (the server's HMAC signing keys
+and partners' HS256 secrets; see docs/identity.md).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Table,
+    Text,
+)
+
+from voucher_engine.storage.tables import metadata
+from voucher_engine.storage.types import BigId, Json, UTCDateTime
+
+PARTNER_ALGORITHMS = ("HS256", "ES256", "EdDSA")
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    # Rotation order: the highest serial signs. Not created_at, which ties under a test clock.
+    Column("serial", BigId, primary_key=True, autoincrement=True),
+    Column("kid", String(64), nullable=False, unique=True),
+    Column("secret", String(128), nullable=False),  # base64url; usable to sign, so not hashed
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("retired_at", UTCDateTime),
+)
+
+api_clients = Table(
+    "api_clients",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("tenant_id", String(64), ForeignKey("tenants.id"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("secret_hash", String(255), nullable=False),  # argon2id
+    Column("scopes", Json, nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "tenant_id"),
+)
+
+distributors = Table(
+    "distributors",
+    metadata,
+    Column("tenant_id", String(64), ForeignKey("tenants.id"), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("name", String(255), nullable=False),
+    # SHA-256 of a 256-bit random token: looked up by index, unique across tenants.
+    Column("token_digest", String(64), nullable=False, unique=True),
+    Column("token_rotated_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("tenant_id", String(64), ForeignKey("tenants.id"), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("algorithm", String(16), nullable=False),
+    # HS256: the shared secret as given (it must verify, so it cannot be hashed);
+    # ES256/EdDSA: the partner's public key (PEM), nothing secret.
+    Column("key", Text, nullable=False),
+    Column("audience", String(255)),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint(
+        "algorithm IN (" + ", ".join(repr(a) for a in PARTNER_ALGORITHMS) + ")",
+        name="algorithm_known",
+    ),
+)
+
+partner_jtis = Table(
+    "partner_jtis",
+    metadata,
+    # The primary key is the single-use guarantee: the insert decides who used a jti first.
+    Column("tenant_id", String(64), primary_key=True),
+    Column("partner_id", String(64), primary_key=True),
+    Column("jti", String(255), primary_key=True),
+    Column("expires_at", UTCDateTime, nullable=False),  # prunable after this instant
+    Column("used_at", UTCDateTime, nullable=False),
+    ForeignKeyConstraint(["tenant_id", "partner_id"], ["partners.tenant_id", "partners.id"]),
+    Index(None, "expires_at"),
+)
+
+staff_users = Table(
+    "staff_users",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), ForeignKey("tenants.id"), nullable=False),
+    Column("email", String(320), nullable=False),  # normalised: stripped, lower case
+    Column("password_hash", String(255), nullable=False),  # argon2id
+    Column("full_name", String(255), nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "tenant_id", "email", unique=True),
+)
+
+staff_roles = Table(
+    "staff_roles",
+    metadata,
+    Column("user_id", String(40), ForeignKey("staff_users.id"), primary_key=True),
+    Column("scope", String(128), primary_key=True),  # e.g. "domain:8" or "store:berlin"
+    Column("role", String(64), nullable=False),
+)
+
+token_families = Table(
+    "token_families",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("user_id", String(40), ForeignKey("staff_users.id"), nullable=False),
+    Column("scope", String(128), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("revoked_reason", String(32)),
+    Index(None, "user_id"),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # SHA-256 of the opaque token
+    Column("family_id", String(40), ForeignKey("token_families.id"), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "family_id"),
+)
+
+__all__ = [
+    "PARTNER_ALGORITHMS", "api_clients", "distributors", "partner_jtis", "partners",
+    "refresh_tokens", "signing_keys", "staff_roles", "staff_users", "token_families",
+]
