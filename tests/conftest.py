@@ -21,8 +21,10 @@ def backend(request) -> str:  # noqa: ANN001
 
 
 @pytest.fixture
-def database_url(backend: str, tmp_path) -> Iterator[str]:  # noqa: ANN001
-    yield from fresh_database_url(backend, tmp_path)
+def database_url(request, backend: str, tmp_path) -> Iterator[str]:  # noqa: ANN001
+    """A fresh database: empty, or already migrated when the test also uses ``engine`` (which
+    opens on this same database), copied from a session template to save a migration."""
+    yield from fresh_database_url(backend, tmp_path, migrated="engine" in request.fixturenames)
 
 
 @pytest.fixture
@@ -41,14 +43,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def migrated_url(backend: str, tmp_path) -> Iterator[str]:  # noqa: ANN001
-    """A fresh database already at the migrations' head (copied from a session template)."""
-    yield from fresh_database_url(backend, tmp_path, migrated=True)
-
-
-@pytest.fixture
-def engine(migrated_url: str, clock: ManualClock) -> Iterator[Engine]:
-    eng = open_engine(migrated_url, clock)
+def engine(database_url: str, clock: ManualClock) -> Iterator[Engine]:
+    eng = open_engine(database_url, clock)
     eng.create_tenant("acme", "Acme Shop")
     eng.create_tenant("globex", "Globex Corp")
     yield eng

@@ -1,0 +1,179 @@
+"""Sending deliveries: claim due ones with a lease, POST each signed, record the attempt.
+
+The lease (``lease_until`` + ``lease_token``) outlives the request timeout, so while a worker is
+alive no other worker takes its delivery; when a worker dies, the lease runs out and the
+delivery is sent again under the same ``webhook-id`` (at-least-once). The outcome is written
+only under the token of the claim: a worker that lost its lease cannot overwrite the state.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+
+from voucher_engine.delivery.backoff import retry_delay
+from voucher_engine.delivery.endpoints import signing_secrets
+from voucher_engine.delivery.errors import UnsafeWebhookUrl
+from voucher_engine.delivery.payloads import event_body
+from voucher_engine.delivery.sender import Response, post
+from voucher_engine.delivery.settings import DeliverySettings
+from voucher_engine.delivery.signing import signed_headers
+from voucher_engine.delivery.sql import clip
+from voucher_engine.delivery.urls import Resolver, check_url
+from voucher_engine.engine import Engine
+from voucher_engine.storage.delivery_tables import webhook_attempts, webhook_deliveries, webhook_endpoints
+from voucher_engine.storage.tables import outbox
+
+log = logging.getLogger("voucher_engine.delivery")
+
+D = webhook_deliveries.c
+E = webhook_endpoints.c
+O = outbox.c
+
+GONE = 410
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    id: str
+    tenant_id: str
+    endpoint_id: str
+    event_id: str
+    attempt: int
+    failures: int
+    lease_token: str
+    url: str
+    secrets: tuple[str, ...]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    started_at: datetime
+    duration_ms: int
+    status_code: int | None = None
+    error: str | None = None
+    excerpt: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def claim_deliveries(engine: Engine, settings: DeliverySettings, *, limit: int) -> list[ClaimedDelivery]:
+    with engine.db.write() as conn:
+        now = engine.clock.now()
+        due = list(conn.execute(
+            select(D.id)
+            .join(webhook_endpoints, E.id == D.endpoint_id)
+            .where(
+                D.status == "pending",
+                D.next_attempt_at <= now,
+                or_(D.lease_until.is_(None), D.lease_until <= now),
+                E.enabled.is_(True),
+            )
+            .order_by(D.next_attempt_at, D.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=webhook_deliveries)
+        ).scalars())
+        if not due:
+            return []
+        token = engine.ids.new("lease")
+        conn.execute(update(webhook_deliveries).where(D.id.in_(due)).values(
+            lease_until=now + timedelta(seconds=settings.lease_s),
+            lease_token=token,
+            attempts=D.attempts + 1,
+            updated_at=now,
+        ))
+        rows = conn.execute(
+            select(
+                D.id, D.tenant_id, D.endpoint_id, D.event_id, D.attempts, D.failures,
+                E.url, E.secret, E.previous_secret, E.previous_secret_until,
+                O.type, O.created_at, O.payload,
+            )
+            .join(webhook_endpoints, E.id == D.endpoint_id)
+            .join(outbox, O.id == D.outbox_id)
+            .where(D.id.in_(due))
+            .order_by(D.next_attempt_at, D.id)
+        ).all()
+    return [
+        ClaimedDelivery(
+            id=r.id, tenant_id=r.tenant_id, endpoint_id=r.endpoint_id, event_id=r.event_id,
+            attempt=r.attempts, failures=r.failures, lease_token=token, url=r.url,
+            secrets=tuple(signing_secrets(r, now)),
+            body=event_body(r.event_id, r.type, r.created_at, r.payload),
+        )
+        for r in rows
+    ]
+
+
+def send(engine: Engine, settings: DeliverySettings, claimed: ClaimedDelivery, resolve: Resolver) -> Outcome:
+    started_at = engine.clock.now()
+    start = time.monotonic()
+
+    def outcome(response: Response | None = None, error: str | None = None) -> Outcome:
+        duration = int((time.monotonic() - start) * 1000)
+        if response is None:
+            return Outcome(started_at, duration, error=clip(error))
+        return Outcome(started_at, duration, response.status, None, clip(response.excerpt))
+
+    try:
+        # Checked again at every attempt: DNS answers change after the endpoint was created.
+        target = check_url(claimed.url, settings, resolve)
+    except UnsafeWebhookUrl as refused:
+        return outcome(error=f"refused: {refused.message}")
+    headers = signed_headers(claimed.secrets, claimed.event_id, int(started_at.timestamp()), claimed.body)
+    headers.update({"content-type": "application/json", "user-agent": settings.user_agent})
+    try:
+        return outcome(post(target, claimed.body, headers, settings.request_timeout_s))
+    except OSError as error:
+        return outcome(error=str(error))
+    except Exception as error:  # noqa: BLE001 - an odd failure is a failed attempt, not a lost lease
+        return outcome(error=f"{type(error).__name__}: {error}")
+
+
+def record(
+    engine: Engine, settings: DeliverySettings, claimed: ClaimedDelivery, result: Outcome, worker_id: str
+) -> str:
+    """Log the attempt and move the delivery on; returns its new status."""
+    with engine.db.write() as conn:
+        now = engine.clock.now()
+        conn.execute(insert(webhook_attempts), {
+            "delivery_id": claimed.id, "tenant_id": claimed.tenant_id, "attempt": claimed.attempt,
+            "worker_id": worker_id, "started_at": result.started_at, "duration_ms": result.duration_ms,
+            "status_code": result.status_code, "error": result.error,
+            "response_excerpt": result.excerpt,
+        })
+        values: dict[str, Any] = {
+            "last_status_code": result.status_code, "last_error": result.error,
+            "lease_until": None, "lease_token": None, "updated_at": now,
+        }
+        if result.succeeded:
+            values.update(status="succeeded", delivered_at=now, next_attempt_at=None, failures=0)
+        elif result.status_code == GONE:
+            # The receiver says the endpoint is gone for good: stop sending anything to it.
+            values.update(status="failed", next_attempt_at=None, failures=claimed.failures + 1)
+            conn.execute(update(webhook_endpoints).where(E.id == claimed.endpoint_id).values(
+                enabled=False, disabled_reason="the receiver answered 410 Gone", updated_at=now,
+            ))
+        else:
+            failures = claimed.failures + 1
+            delay = retry_delay(settings.retry_schedule, failures, engine.random)
+            if delay is None:
+                values.update(status="failed", next_attempt_at=None, failures=failures)
+            else:
+                values.update(next_attempt_at=now + delay, failures=failures)
+        changed = conn.execute(
+            update(webhook_deliveries)
+            .where(D.id == claimed.id, D.lease_token == claimed.lease_token)
+            .values(**values)
+        ).rowcount
+    if not changed:
+        log.warning("delivery %s: lease lost before the outcome was recorded", claimed.id)
+        return "lease_lost"
+    return values.get("status", "pending")

@@ -1,0 +1,66 @@
+"""The relay: fan outbox events out into one delivery per (event, matching enabled endpoint).
+
+Claiming is one write transaction that also does the fan-out, so the row locks are the lease:
+a relay that dies mid-way rolls back and leaves the rows for the next one. On PostgreSQL,
+``FOR UPDATE SKIP LOCKED`` lets several relays take disjoint batches; on SQLite the
+``BEGIN IMMEDIATE`` write transaction serialises them. Either way the primary key of
+``outbox_dispatch`` has the last word: a row whose dispatch row another relay has just
+committed is skipped (``ON CONFLICT DO NOTHING ... RETURNING``), never fanned out twice.
+Rows are found by the absence of a dispatch row, never by ``id > last_seen``: ids commit out
+of order, and a paging cursor would step over a row that commits late.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import exists, select
+
+from voucher_engine.delivery.endpoints import endpoint_from_row
+from voucher_engine.delivery.sql import insert_or_skip
+from voucher_engine.engine import Engine
+from voucher_engine.storage.delivery_tables import outbox_dispatch, webhook_deliveries, webhook_endpoints
+from voucher_engine.storage.tables import outbox
+
+O = outbox.c
+E = webhook_endpoints.c
+
+
+def dispatch_outbox(engine: Engine, *, limit: int = 100) -> int:
+    """Fan out up to ``limit`` undispatched outbox rows; returns how many were dispatched."""
+    dialect = engine.db.dialect
+    with engine.db.write() as conn:
+        now = engine.clock.now()
+        rows = conn.execute(
+            select(O.id, O.event_id, O.tenant_id, O.type)
+            .where(~exists().where(outbox_dispatch.c.outbox_id == O.id))
+            .order_by(O.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=outbox)
+        ).all()
+        if not rows:
+            return 0
+        endpoints = defaultdict(list)
+        for row in conn.execute(
+            select(webhook_endpoints).where(E.tenant_id.in_({r.tenant_id for r in rows}), E.enabled.is_(True))
+        ):
+            endpoints[row.tenant_id].append(endpoint_from_row(row))
+        targets = {r.id: [e for e in endpoints[r.tenant_id] if e.wants(r.type)] for r in rows}
+        claimed = set(conn.execute(
+            insert_or_skip(dialect, outbox_dispatch, ["outbox_id"]).returning(outbox_dispatch.c.outbox_id),
+            [{"outbox_id": r.id, "deliveries": len(targets[r.id]), "dispatched_at": now} for r in rows],
+        ).scalars())
+        deliveries = [
+            {
+                "id": engine.ids.new("dlv"), "tenant_id": r.tenant_id, "endpoint_id": e.id,
+                "outbox_id": r.id, "event_id": r.event_id, "event_type": r.type,
+                "status": "pending", "attempts": 0, "failures": 0, "next_attempt_at": now,
+                "created_at": now, "updated_at": now,
+            }
+            for r in rows if r.id in claimed
+            for e in targets[r.id]
+        ]
+        if deliveries:
+            # A manual redelivery of the event may have created some already.
+            conn.execute(insert_or_skip(dialect, webhook_deliveries, ["endpoint_id", "outbox_id"]), deliveries)
+        return len(claimed)
