@@ -12,8 +12,11 @@ from webhook_receiver import LOOPBACK
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from voucher_engine import Money, VoucherKind, VoucherSpec
+from voucher_engine import Engine, EngineConfig, Money, VoucherKind, VoucherSpec
 from voucher_engine.delivery import Webhooks, Worker, start_worker_thread
+from voucher_engine.delivery.relay import dispatch_outbox
+from voucher_engine.hookspecs import hookimpl
+from voucher_engine.plugins import PluginSettings
 
 
 def scenario(engine) -> None:  # noqa: ANN001
@@ -125,3 +128,28 @@ def test_the_worker_runs_in_a_thread_of_the_app_and_stops_on_request(engine, rec
         thread.join(30)
     assert not thread.is_alive()
     assert sorted(receiver.ids()) == sorted(e.event_id for e in engine.events("acme"))
+
+
+class _Observer:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    @hookimpl
+    def voucher_engine_event_committed(self, event):  # noqa: ANN001, ANN201
+        self.seen.append(event.event_id)
+
+
+def test_the_relay_tells_event_observers_about_every_committed_event(database_url, clock):
+    observer = _Observer()
+    eng = Engine.open(database_url, clock=clock, config=EngineConfig(auto_migrate=True),
+                      plugins=PluginSettings(load_entry_points=False, extra=(observer,)))
+    eng.create_tenant("acme")
+    eng.issue("acme", VoucherSpec(VoucherKind.SINGLE_USE), code="SEEN-1")
+    eng.create_pool("acme", "p")
+    eng.add_codes("acme", "p", ["A"])
+    eng.pop_code("acme", "p")
+    written = [e.event_id for e in eng.events("acme")]
+    assert dispatch_outbox(eng) == len(written)
+    assert dispatch_outbox(eng) == 0  # dispatched once: observers are not called again
+    assert observer.seen == written
+    eng.close()

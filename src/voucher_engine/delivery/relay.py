@@ -12,18 +12,20 @@ of order, and a paging cursor would step over a row that commits late.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 
 from sqlalchemy import exists, select
 
 from voucher_engine.delivery.endpoints import endpoint_from_row
 from voucher_engine.delivery.sql import insert_or_skip
-from voucher_engine.engine import Engine
+from voucher_engine.engine import Engine, StoredEvent
 from voucher_engine.storage.delivery_tables import outbox_dispatch, webhook_deliveries, webhook_endpoints
 from voucher_engine.storage.tables import outbox
 
 O = outbox.c
 E = webhook_endpoints.c
+log = logging.getLogger("voucher_engine.delivery")
 
 
 def dispatch_outbox(engine: Engine, *, limit: int = 100) -> int:
@@ -32,7 +34,7 @@ def dispatch_outbox(engine: Engine, *, limit: int = 100) -> int:
     with engine.db.write() as conn:
         now = engine.clock.now()
         rows = conn.execute(
-            select(O.id, O.event_id, O.tenant_id, O.type)
+            select(outbox)
             .where(~exists().where(outbox_dispatch.c.outbox_id == O.id))
             .order_by(O.id)
             .limit(limit)
@@ -63,4 +65,11 @@ def dispatch_outbox(engine: Engine, *, limit: int = 100) -> int:
         if deliveries:
             # A manual redelivery of the event may have created some already.
             conn.execute(insert_or_skip(dialect, webhook_deliveries, ["endpoint_id", "outbox_id"]), deliveries)
+        # Observers run before this dispatch commits: should it roll back or the process die,
+        # the rows stay undispatched and are observed again -- at least once, never never.
+        for r in rows:
+            if r.id in claimed:
+                event = StoredEvent(r.id, r.event_id, r.tenant_id, r.type, r.subject_id, r.payload, r.created_at)
+                for failure in engine.hooks.event_committed(event):
+                    log.error("observer of %s %s failed: %r", r.type, r.event_id, failure)
         return len(claimed)
