@@ -124,3 +124,26 @@ def test_parallel_claimers_run_every_job_exactly_once(engine):
     for t in threads:
         t.join()
     assert sorted(ran) == sorted(ids)  # all ran, none twice
+
+
+def test_the_fulfilment_job_makes_a_confirmed_voucher_ready_once(engine):
+    from voucher_engine import CodeFormat, Offer, State, Store
+    from voucher_engine.delivery.fulfilment import FULFIL_VOUCHER
+
+    engine.put_store(Store("s1", "acme", "Store one"))
+    engine.create_pool("acme", "gift", code_format=CodeFormat("GIFT-######"))
+    engine.generate_codes("acme", "gift", 3)
+    engine.put_offer(Offer("o1", "acme", "s1", "Ten", "EUR", denominations=(1000,), pool_id="gift"))
+    reserved = engine.issue("acme", VoucherSpec(VoucherKind.MONETARY, Money(1000, "EUR")),
+                            state=State.RESERVED, offer_id="o1")
+    engine.confirm("acme", voucher_id=reserved.id)
+    webhooks = Webhooks(engine, LOOPBACK)
+    webhooks.enqueue_job(FULFIL_VOUCHER, {"voucher_id": reserved.id}, tenant_id="acme")
+    webhooks.enqueue_job(FULFIL_VOUCHER, {"voucher_id": reserved.id}, tenant_id="acme")  # a duplicate
+
+    assert Worker(engine, LOOPBACK).run_once().jobs == {"succeeded": 2}
+    ready = engine.get_voucher("acme", voucher_id=reserved.id)
+    assert ready.state is State.READY
+    assert ready.code == next(c.code for c in engine.export_codes("acme", "gift") if c.reference == reserved.id)
+    assert engine.pool_status("acme", "gift").issued == 1
+    assert len(engine.events("acme", type="voucher.ready")) == 1

@@ -22,6 +22,7 @@ from voucher_engine.delivery.errors import JobNotFound
 from voucher_engine.delivery.models import Job
 from voucher_engine.delivery.settings import DeliverySettings
 from voucher_engine.delivery.sql import clip, insert_or_skip
+from voucher_engine.delivery.fulfilment import FULFIL_VOUCHER, fulfil_voucher
 from voucher_engine.engine import Engine
 from voucher_engine.errors import AlreadyExists, ValidationError
 from voucher_engine.storage.delivery_tables import jobs
@@ -32,10 +33,11 @@ J = jobs.c
 
 JobHandler = Callable[[Engine, Job], object]
 
-#: The jobs every worker can run. Fulfilment handlers come with the providers that need them.
+#: The jobs every worker can run.
 BUILTIN_JOB_HANDLERS: dict[str, JobHandler] = {
     "expire_due_holds": lambda engine, job: engine.expire_due_holds(),
     "expire_due_vouchers": lambda engine, job: engine.expire_due_vouchers(),
+    FULFIL_VOUCHER: fulfil_voucher,
 }
 
 
