@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, case, func, insert, or_, select, update
 
 from voucher_engine.domain import events, lifecycle
 from voucher_engine.domain.events import Event
@@ -156,11 +156,7 @@ class SpendingOperations(EngineBase):
         pin_ok = self._check_pin(tenant_id, code, voucher_id, pin)
 
         def body(tx: Tx) -> Movement:
-            voucher = load_voucher(tx.conn, tenant_id, code=code, voucher_id=voucher_id)
-            units = voucher.check_redeemable(request, tx.now, pin_ok=pin_ok)
-            row = tx.conn.execute(_debit, self._spend_params(voucher, units, tx, locking_code)).first()
-            if row is None:
-                self._explain_refusal(tx, voucher.id, units, locking_code)
+            voucher, units, row = self._take(tx, _debit, code, voucher_id, request, pin_ok)
             append_entry(tx, voucher, row.seq, EntryKind.REDEEM, available_delta=-units,
                          spent=units, reference=reference, store=store)
             tx.emit(Event(events.VOUCHER_REDEEMED, voucher.id, {
@@ -198,11 +194,7 @@ class SpendingOperations(EngineBase):
         pin_ok = self._check_pin(tenant_id, code, voucher_id, pin)
 
         def body(tx: Tx) -> HoldResult:
-            voucher = load_voucher(tx.conn, tenant_id, code=code, voucher_id=voucher_id)
-            units = voucher.check_redeemable(request, tx.now, pin_ok=pin_ok)
-            row = tx.conn.execute(_hold_funds, self._spend_params(voucher, units, tx, locking_code)).first()
-            if row is None:
-                self._explain_refusal(tx, voucher.id, units, locking_code)
+            voucher, units, row = self._take(tx, _hold_funds, code, voucher_id, request, pin_ok)
             hold_id = self.ids.new("hld")
             expires = tx.now + ttl
             tx.conn.execute(_insert_hold, {
@@ -366,12 +358,18 @@ class SpendingOperations(EngineBase):
         voucher = self.get_voucher(tenant_id, code=code, voucher_id=voucher_id)
         return voucher.pin_hash is not None and verify_secret(pin, voucher.pin_hash)
 
-    @staticmethod
-    def _spend_params(voucher: Voucher, units: int, tx: Tx, locking_code: str | None) -> dict:
-        return {
-            "b_id": voucher.id, "b_units": units, "b_now": tx.now,
-            "b_lock": fingerprint(locking_code) if locking_code is not None else None,
-        }
+    @classmethod
+    def _take(cls, tx: Tx, statement, code: str | None, voucher_id: str | None,  # noqa: ANN001
+              request: RedeemRequest, pin_ok: bool) -> tuple[Voucher, int, Row]:
+        """Check the voucher's rules, then move its units with ``statement`` (``_debit`` or
+        ``_hold_funds``): the conditional UPDATE has the last word on balance, state and lock."""
+        voucher = load_voucher(tx.conn, tx.tenant_id, code=code, voucher_id=voucher_id)
+        units = voucher.check_redeemable(request, tx.now, pin_ok=pin_ok)
+        lock = fingerprint(request.locking_code) if request.locking_code is not None else None
+        row = tx.conn.execute(statement, {"b_id": voucher.id, "b_units": units, "b_now": tx.now, "b_lock": lock}).first()
+        if row is None:
+            cls._explain_refusal(tx, voucher.id, units, request.locking_code)
+        return voucher, units, row
 
     @staticmethod
     def _spend_request(code, voucher_id, amount, store, reference, pin, locking_code) -> dict:  # noqa: ANN001
