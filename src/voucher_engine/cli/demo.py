@@ -1,0 +1,71 @@
+"""``voucher-engine demo``: an embedded SQLite file with the demo data, served at once.
+
+This is what ``make demo`` runs on a fresh machine: create the data directory, create and
+migrate the SQLite file in it (``Engine.open`` migrates the embedded database by itself), load
+the packaged demo fixtures, print what to call, and serve.
+"""
+
+from __future__ import annotations
+
+import argparse
+from importlib.resources import as_file, files
+from pathlib import Path
+
+from voucher_engine.cli.common import open_engine
+from voucher_engine.cli.load import show_progress
+from voucher_engine.cli.serve import add_server_options, serve_http
+from voucher_engine.domain.money import Money
+from voucher_engine.domain.vouchers import VoucherKind
+from voucher_engine.engine import Engine
+from voucher_engine.fixtures import FixturePlan, LoadSummary, apply, read_fixtures
+
+DEMO_TENANT = "demo"
+DATABASE_FILE = "voucher-engine.sqlite3"
+
+
+def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
+    demo = commands.add_parser("demo", help="load the demo data into a SQLite file and serve it")
+    demo.add_argument("--data-dir", type=Path, default=Path("demo-data"),
+                      help="where the SQLite file lives (default: ./demo-data)")
+    add_server_options(demo)
+    demo.add_argument("--no-serve", action="store_true", help="stop after loading")
+    demo.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    data_dir = args.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{data_dir / DATABASE_FILE}"
+    with as_file(files("voucher_engine.demo") / "demo.toml") as fixture, open_engine(url) as engine:
+        plan = read_fixtures(fixture, engine)
+        summary = apply(engine, plan, progress=show_progress)
+        print(instructions(engine, url, plan, summary, host=args.host, port=args.port))
+    if args.no_serve:
+        return 0
+    print(f"\nserving on http://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
+    serve_http(url, host=args.host, port=args.port)
+    return 0
+
+
+def instructions(engine: Engine, url: str, plan: FixturePlan, summary: LoadSummary, *, host: str, port: int) -> str:
+    base = f"http://{host}:{port}"
+    lines = [f"demo database: {url}", *(f"  {line}" for line in summary.lines()), "", "pools:"]
+    lines += [f"  {p.pool_id}: {p.remaining} of {p.size} codes left" for p in engine.list_pools(DEMO_TENANT)]
+    lines += ["", f"vouchers of tenant {DEMO_TENANT!r}:"]
+    for planned in plan.vouchers:
+        voucher = engine.get_voucher(planned.tenant, code=planned.code)
+        if voucher.kind is VoucherKind.MONETARY:
+            what = f"monetary, balance {Money(voucher.available, voucher.currency or '')}"
+        else:
+            what = f"{voucher.kind.value}, {voucher.available} use(s) left"
+        pin = f", PIN {planned.spec.pin}" if planned.spec.pin else ""
+        lines.append(f"  {voucher.code:16} {what} ({voucher.state.value}{pin})")
+    lines += [
+        "", "try:",
+        f"  curl {base}/health",
+        f"  curl {base}/ready",
+        f"  curl {base}/stats",
+        f"  voucher-engine stats --url {url}",
+        f"  voucher-engine pool export {DEMO_TENANT} betathome --url {url} -o codes.csv",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,48 @@
+"""``voucher-engine serve``: the ASGI app (health, readiness, stats, every provider) on uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+
+from voucher_engine.cli.common import URL_ENV, database_url
+from voucher_engine.errors import VoucherEngineError
+
+#: The adapter builds its app from the environment, so every uvicorn worker process builds
+#: its own (an app object cannot be handed to ``--workers`` processes).
+APP_FACTORY = "voucher_engine_litestar:create_app_from_env"
+
+
+class ServerNotInstalled(VoucherEngineError):
+    code = "server_not_installed"
+
+
+def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
+    serve = commands.add_parser("serve", parents=[url_after], help="serve the HTTP API with uvicorn")
+    add_server_options(serve)
+    serve.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    serve.set_defaults(handler=run)
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+
+
+def run(args: argparse.Namespace) -> int:
+    serve_http(database_url(args), host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def serve_http(url: str, *, host: str, port: int, workers: int = 1) -> None:
+    # The core imports no web framework (an import-linter contract): the server is optional,
+    # installed with the ``litestar`` extra, so it is looked up only when a command serves.
+    try:
+        uvicorn = importlib.import_module("uvicorn")
+    except ImportError:
+        raise ServerNotInstalled(
+            "serving needs the litestar extra: pip install 'voucher-engine[litestar]'"
+        ) from None
+    os.environ[URL_ENV] = url
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)

@@ -1,0 +1,38 @@
+"""``voucher-engine stats``: vouchers by state, pools, pending holds, the outbox."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from voucher_engine.cli.common import database_url, open_engine
+
+
+def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
+    stats = commands.add_parser("stats", parents=[url_after], help="show counts at a glance")
+    stats.add_argument("--tenant", help="only this tenant")
+    stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    stats.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_engine(database_url(args)) as engine:
+        stats = engine.stats(args.tenant)
+    print(json.dumps(stats, indent=2, sort_keys=True) if args.json else render(stats))
+    return 0
+
+
+def render(stats: dict) -> str:
+    vouchers = stats["vouchers"]
+    lines = [f"vouchers: {sum(vouchers.values())}"]
+    lines += [f"  {state:20} {n}" for state, n in vouchers.items()]
+    lines.append(f"holds pending: {stats['holds_pending']}")
+    lines.append(f"outbox: {stats['outbox']}")
+    lines.append(f"pools: {len(stats['pools'])}")
+    if stats["pools"]:
+        lines.append(f"  {'tenant':16} {'pool':24} {'size':>10} {'issued':>10} {'remaining':>10}")
+        lines += [
+            f"  {p['tenant']:16} {p['pool']:24} {p['size']:>10} {p['issued']:>10} {p['remaining']:>10}"
+            for p in stats["pools"]
+        ]
+    return "\n".join(lines)

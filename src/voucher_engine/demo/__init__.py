@@ -1,0 +1,1 @@
+"""Package data for ``voucher-engine demo``: the demo fixtures (demo.toml)."""
