@@ -1,4 +1,4 @@
-"""The ``voucher-engine`` command: serve, demo, db, load, pool, stats.
+"""The ``voucher-engine`` command: serve, worker, demo, db, load, pool, stats.
 
 Each command lives in its own module and registers its parser here. Engine errors end the
 command with one line ``error: <code>: <message>`` and exit status 1, a bad fixture file with
@@ -12,12 +12,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from voucher_engine.cli import db, demo, load, pools, serve, stats
+from voucher_engine.cli import db, demo, load, pools, serve, stats, worker
 from voucher_engine.cli.common import URL_HELP, fail
 from voucher_engine.errors import VoucherEngineError
 from voucher_engine.fixtures import FixtureError
 
-COMMANDS = (db, load, pools, stats, serve, demo)
+COMMANDS = (db, load, pools, stats, serve, worker, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,44 @@
+"""``voucher-engine worker`` as an operator runs it: a real process delivering real webhooks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from standardwebhooks import Webhook
+from webhook_receiver import LOOPBACK
+
+from voucher_engine import Money, VoucherKind, VoucherSpec
+from voucher_engine.delivery import Webhooks
+
+DEADLINE_S = 60.0
+
+
+def test_the_worker_command_delivers_events_and_stops_cleanly_on_sigterm(engine, database_url, receiver):
+    secret = Webhooks(engine, LOOPBACK).create_endpoint("acme", receiver.url).secret
+    engine.issue("acme", VoucherSpec(VoucherKind.MONETARY, Money.parse("5.00", "EUR")), code="CLI-1")
+    engine.redeem("acme", code="CLI-1", amount=Money.parse("1.00", "EUR"))
+    expected = [e.event_id for e in engine.events("acme")]
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "voucher_engine.cli", "worker", "--url", database_url,
+         "--allow-network", "127.0.0.1/32", "--id", "cli"],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        deadline = time.monotonic() + DEADLINE_S
+        # Polling another process's progress: there is nothing to be told about.
+        while sorted(receiver.ids()) != sorted(expected):
+            assert time.monotonic() < deadline, f"got {receiver.ids()}, want {expected}"
+            assert worker.poll() is None, "the worker exited early"
+            time.sleep(0.05)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        status = worker.wait(timeout=DEADLINE_S)
+    assert status == 0
+    verifier = Webhook(secret)
+    assert sorted(verifier.verify(r.body, r.headers)["type"] for r in receiver.received) == [
+        "voucher.issued", "voucher.redeemed",
+    ]
