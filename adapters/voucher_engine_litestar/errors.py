@@ -67,7 +67,7 @@ def engine_error_response(request: Request, error: errors.VoucherEngineError) ->
 
 
 # The adapter's own routes answer in the adapter's shape even when a provider is mounted at "/".
-_OWN_PATHS = ("/health", "/ready", "/stats", "/providers/", "/schema")
+_OWN_PATHS = ("/health", "/ready", "/stats", "/metrics", "/providers/", "/schema")
 
 
 def _mounted_provider(request: Request):  # noqa: ANN202

@@ -16,13 +16,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio.to_thread
 import msgspec
 from litestar import Request, Response, Router
+from litestar.connection import ASGIConnection
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body, QueryParameter
+from litestar.params import Body, QueryParameter, RawBody
 from litestar.response import Redirect
 
 from voucher_engine import errors
@@ -126,9 +128,7 @@ def _make_endpoint(provider: Provider, op: Operation) -> Callable[..., Response]
 
     def endpoint(request: Request, **kwargs: Any) -> Response:
         try:
-            principal = None
-            if op.auth is not None:
-                principal = op.auth.authenticate(request.app.state.engine, _credentials(op.auth, request.headers))
+            principal = request.scope.get(_PRINCIPAL)
             query = None
             if op.query is not None:
                 # Re-validate through msgspec so the Struct's constraints (Meta) apply too.
@@ -141,7 +141,7 @@ def _make_endpoint(provider: Provider, op: Operation) -> Callable[..., Response]
                 principal=principal,
                 path={k: str(v) for k, v in request.path_params.items()},
                 query=query,
-                body=kwargs.get("data"),
+                body=kwargs.get("body") if op.body_encoding == "raw" else kwargs.get("data"),
                 headers={k.lower(): v for k, v in request.headers.items()},
                 request_id=current_request_id() or "",
                 idempotency_key=request.headers.get("idempotency-key"),
@@ -154,7 +154,11 @@ def _make_endpoint(provider: Provider, op: Operation) -> Callable[..., Response]
 
     parameters = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
     annotations: dict[str, Any] = {"request": Request, "return": Response}
-    if op.body is not None:
+    if op.body_encoding == "raw":
+        # Litestar's reserved ``body`` parameter: the request's bytes, size limit applied.
+        parameters.append(inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY, annotation=RawBody))
+        annotations["body"] = RawBody
+    elif op.body is not None:
         encoding = RequestEncodingType.URL_ENCODED if op.body_encoding == "form" else RequestEncodingType.JSON
         body_type = Annotated[op.body, Body(media_type=encoding)]
         parameters.append(inspect.Parameter("data", inspect.Parameter.KEYWORD_ONLY, annotation=body_type))
@@ -168,6 +172,23 @@ def _make_endpoint(provider: Provider, op: Operation) -> Callable[..., Response]
     endpoint.__name__ = f"{provider.name}_{op.name}"
     endpoint.__qualname__ = endpoint.__name__
     return endpoint
+
+
+_PRINCIPAL = "voucher_engine.principal"
+
+
+def _guard(scheme: AuthScheme) -> Callable:
+    """Authenticate before Litestar reads the body: a caller without valid credentials hears
+    401, never a validation error about a body nobody should have looked at."""
+
+    async def authenticate(connection: ASGIConnection, _handler: object) -> None:
+        credentials = _credentials(scheme, connection.headers)
+        # Credentials are checked against the database: off the event loop, like the handlers.
+        connection.scope[_PRINCIPAL] = await anyio.to_thread.run_sync(
+            scheme.authenticate, connection.app.state.engine, credentials
+        )
+
+    return authenticate
 
 
 def _exception_handlers(provider: Provider) -> dict:
@@ -195,6 +216,7 @@ def provider_router(mount: Mount) -> Router:
             description=op.description or None,
             tags=[provider.title],
             security=[{security_scheme_name(provider, op.auth): []}] if op.auth else None,
+            guards=[_guard(op.auth)] if op.auth else None,
             request_max_body_size=op.max_body_bytes,
             responses={op.status: ResponseSpec(data_container=op.response, description="OK")} if op.response else None,
             exception_handlers=_exception_handlers(provider),

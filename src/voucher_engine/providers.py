@@ -78,8 +78,11 @@ class Operation:
     method: HttpMethod
     path: str  # with {name} or {name:type} path parameters, relative to the provider prefix
     handler: Callable[[Call], Reply | Any]
-    body: type | None = None  # a msgspec Struct
-    body_encoding: Literal["json", "form"] = "json"
+    body: type | None = None  # a msgspec Struct (None with body_encoding="raw")
+    #: "raw": the body is not decoded; the handler gets its bytes as ``call.body`` (still
+    #: bounded by ``max_body_bytes``) and reads ``call.headers["content-type"]`` itself, for
+    #: CSV uploads or a body that may come in several encodings.
+    body_encoding: Literal["json", "form", "raw"] = "json"
     query: type | None = None  # a msgspec Struct of query parameters
     response: type | None = None  # for OpenAPI
     status: int = 200

@@ -144,3 +144,12 @@ def test_a_provider_can_be_mounted_at_the_root(giftcard_engine):
         assert root.get("/cards/CARD-1", headers=KEY).json()["balance"] == "50.00"
         assert root.get("/health").json() == {"status": "ok"}
         assert "error" in root.get("/nothing", headers=KEY).json()
+
+
+def test_credentials_are_checked_before_the_body_is_read(client, giftcard_engine):
+    response = client.post(
+        "/giftcard/cards/CARD-1/redeem", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+    assert len(giftcard_engine.ledger("acme", code="CARD-1")) == 1

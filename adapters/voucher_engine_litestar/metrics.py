@@ -1,0 +1,158 @@
+"""Prometheus metrics at ``GET /metrics``.
+
+Two kinds of figures with different truths:
+
+- HTTP requests and latencies are counted by this process, by route template (never the raw
+  path: one series per voucher code would be unbounded, and codes are secrets). With several
+  server processes, scrape each of them.
+- Engine figures (vouchers by state, redemptions, codes issued, pool levels, outbox and
+  delivery backlog) are read from the database at scrape time, so every process reports the
+  same, right numbers whoever did the work.
+
+Each app has its own ``CollectorRegistry``: two apps in one process never share counters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from litestar import Response, get
+from litestar.datastructures import State
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from voucher_engine import Engine
+from voucher_engine.domain.ledger import EntryKind
+from voucher_engine.domain.lifecycle import State as VoucherState
+from voucher_engine.errors import VoucherEngineError
+from voucher_engine.storage.delivery_tables import outbox_dispatch, webhook_deliveries
+from voucher_engine.storage.tables import ledger_entries, outbox, pools, tenants, vouchers
+
+from voucher_engine_litestar.log import logger
+
+PREFIX = "voucher_engine"
+#: The app state key of the app's registry.
+STATE_KEY = "voucher_engine_metrics"
+# Litestar appends the charset to text types itself; prometheus_client's constant has one already.
+MEDIA_TYPE = CONTENT_TYPE_LATEST.replace("; charset=utf-8", "")
+#: The route label of a request that matched no route (a 404 or 405 while routing).
+UNMATCHED_ROUTE = "unmatched"
+
+
+class HttpMetrics:
+    """Requests and latencies of one app, in that app's registry."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.requests = Counter(
+            f"{PREFIX}_http_requests", "HTTP requests answered, by method, route template and status",
+            ["method", "route", "status"], registry=registry,
+        )
+        self.latency = Histogram(
+            f"{PREFIX}_http_request_duration_seconds", "Time to answer an HTTP request, by route template",
+            ["method", "route"], registry=registry,
+        )
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+
+class EngineCollector(Collector):
+    """Engine figures, read from the database at each scrape in one read transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily(f"{PREFIX}_database_up", "1 when the engine figures below could be read")
+        try:
+            figures = self._read()
+        except (SQLAlchemyError, VoucherEngineError) as error:
+            # A scrape must still answer (with the HTTP figures) when the database does not.
+            logger.warning("metrics: the engine figures could not be read: %s", error)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield from figures
+
+    def _read(self) -> list[Metric]:
+        with self.engine.db.read() as conn:
+            tenant_ids = list(conn.execute(select(tenants.c.id).order_by(tenants.c.id)).scalars())
+            by_state = {
+                (t, s): n for t, s, n in conn.execute(
+                    select(vouchers.c.tenant_id, vouchers.c.state, func.count())
+                    .group_by(vouchers.c.tenant_id, vouchers.c.state)
+                )
+            }
+            redemptions = dict(conn.execute(
+                select(ledger_entries.c.tenant_id, func.count())
+                .where(ledger_entries.c.kind == EntryKind.REDEEM.value)
+                .group_by(ledger_entries.c.tenant_id)
+            ).all())
+            pool_rows = conn.execute(
+                select(pools.c.tenant_id, pools.c.id, pools.c.size, pools.c.cursor)
+                .order_by(pools.c.tenant_id, pools.c.id)
+            ).all()
+            outbox_rows = dict(conn.execute(
+                select(outbox.c.tenant_id, func.count()).group_by(outbox.c.tenant_id)
+            ).all())
+            undispatched = dict(conn.execute(
+                select(outbox.c.tenant_id, func.count())
+                .where(~exists().where(outbox_dispatch.c.outbox_id == outbox.c.id))
+                .group_by(outbox.c.tenant_id)
+            ).all())
+            pending = dict(conn.execute(
+                select(webhook_deliveries.c.tenant_id, func.count())
+                .where(webhook_deliveries.c.status == "pending")
+                .group_by(webhook_deliveries.c.tenant_id)
+            ).all())
+
+        vouchers_now = GaugeMetricFamily(f"{PREFIX}_vouchers", "Vouchers by tenant and state", labels=["tenant", "state"])
+        issued = CounterMetricFamily(f"{PREFIX}_vouchers_issued", "Vouchers ever issued", labels=["tenant"])
+        redeemed = CounterMetricFamily(f"{PREFIX}_redemptions", "Redemptions (REDEEM ledger entries)", labels=["tenant"])
+        codes = CounterMetricFamily(f"{PREFIX}_codes_issued", "Codes issued from pools", labels=["tenant"])
+        size = GaugeMetricFamily(f"{PREFIX}_pool_size", "Codes in a pool", labels=["tenant", "pool"])
+        taken = GaugeMetricFamily(f"{PREFIX}_pool_issued", "Codes issued from a pool", labels=["tenant", "pool"])
+        left = GaugeMetricFamily(f"{PREFIX}_pool_remaining", "Codes left in a pool", labels=["tenant", "pool"])
+        events = GaugeMetricFamily(f"{PREFIX}_outbox_events", "Events in the outbox", labels=["tenant"])
+        backlog = GaugeMetricFamily(
+            f"{PREFIX}_outbox_undispatched", "Outbox events not yet fanned out to webhook deliveries", labels=["tenant"]
+        )
+        waiting = GaugeMetricFamily(
+            f"{PREFIX}_webhook_deliveries_pending", "Webhook deliveries not yet delivered or given up", labels=["tenant"]
+        )
+        # Every tenant and state gets a series, zeros included, so a graph has no gaps and a
+        # rate() starts from 0 instead of from the first event.
+        for tenant in tenant_ids:
+            for state in VoucherState:
+                vouchers_now.add_metric([tenant, state.value], by_state.get((tenant, state.value), 0))
+            issued.add_metric([tenant], sum(n for (t, _), n in by_state.items() if t == tenant))
+            redeemed.add_metric([tenant], redemptions.get(tenant, 0))
+            codes.add_metric([tenant], sum(cursor for t, _, _, cursor in pool_rows if t == tenant))
+            events.add_metric([tenant], outbox_rows.get(tenant, 0))
+            backlog.add_metric([tenant], undispatched.get(tenant, 0))
+            waiting.add_metric([tenant], pending.get(tenant, 0))
+        for tenant, pool, pool_size, cursor in pool_rows:
+            size.add_metric([tenant, pool], pool_size)
+            taken.add_metric([tenant, pool], cursor)
+            left.add_metric([tenant, pool], pool_size - cursor)
+        return [vouchers_now, issued, redeemed, codes, size, taken, left, events, backlog, waiting]
+
+
+def metrics_registry(engine: Engine) -> tuple[CollectorRegistry, HttpMetrics]:
+    """A new registry with this app's HTTP metrics and the engine's figures."""
+    registry = CollectorRegistry()
+    http = HttpMetrics(registry)
+    registry.register(EngineCollector(engine))
+    return registry, http
+
+
+@get("/metrics", summary="Prometheus metrics", tags=["operations"], sync_to_thread=True, media_type=MEDIA_TYPE)
+def metrics(state: State) -> Response[bytes]:
+    # A thread: the engine collector queries the database.
+    return Response(generate_latest(state[STATE_KEY]), media_type=MEDIA_TYPE)
