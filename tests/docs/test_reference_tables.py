@@ -99,11 +99,11 @@ def test_readme_sets_up_with_exactly_make_demo_and_make_test() -> None:
 def test_mkdocs_lists_every_page_and_only_pages() -> None:
     nav = re.findall(r"^\s+- [^:]+: (\S+\.md)$", (ROOT / "mkdocs.yml").read_text(), re.M)
     assert {"index.md", "embedding.md", "architecture.md", "cli.md", "fixtures.md"} <= set(nav)
-    assert sorted(nav) == sorted(p.name for p in DOCS.glob("*.md"))
+    assert sorted(nav) == sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md"))
 
 
 def test_relative_links_lead_to_files_and_anchors_that_exist() -> None:
-    for page in [README, *DOCS.glob("*.md")]:
+    for page in [README, *DOCS.rglob("*.md")]:
         for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
             if re.match(r"[a-z]+:", target):
                 continue

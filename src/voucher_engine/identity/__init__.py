@@ -6,7 +6,9 @@ tokens), and the JWTs we sign. Framework-neutral: adapters call this and map the
 from voucher_engine.identity.config import Argon2Params, IdentityConfig
 from voucher_engine.identity.results import (
     AccessToken,
+    ClientInfo,
     DistributorIdentity,
+    DistributorInfo,
     NewClient,
     PartnerToken,
     Principal,
@@ -20,7 +22,7 @@ from voucher_engine.identity.service import Identity
 from voucher_engine.identity.tokens import TokenKind
 
 __all__ = [
-    "AccessToken", "Argon2Params", "DistributorIdentity", "Identity", "IdentityConfig",
-    "NewClient", "PartnerToken", "Principal", "Session", "SessionToken", "StaffPrincipal",
+    "AccessToken", "Argon2Params", "ClientInfo", "DistributorIdentity", "DistributorInfo",
+    "Identity", "IdentityConfig", "NewClient", "PartnerToken", "Principal", "Session", "SessionToken", "StaffPrincipal",
     "StaffTokens", "StaffUser", "TokenKind",
 ]

@@ -17,7 +17,7 @@ from voucher_engine.errors import Forbidden, InvalidScope, NotFound, Unauthorize
 from voucher_engine.identity.config import IdentityConfig
 from voucher_engine.identity.hashing import SecretHasher
 from voucher_engine.identity.opaque import new_token
-from voucher_engine.identity.results import AccessToken, NewClient, Principal
+from voucher_engine.identity.results import AccessToken, ClientInfo, NewClient, Principal
 from voucher_engine.identity.scopes import format_scopes, parse_scopes
 from voucher_engine.identity.tokens import TokenKind, TokenService
 from voucher_engine.storage.database import Database
@@ -81,6 +81,16 @@ class ApiClients:
         if not allowed:
             raise ValidationError("a client needs at least one scope")
         self._update(tenant_id, client_id, scopes=sorted(allowed))
+
+    def list_clients(self, tenant_id: str) -> list[ClientInfo]:
+        with self._db.read() as conn:
+            rows = conn.execute(
+                select(api_clients.c.id, api_clients.c.name, api_clients.c.scopes,
+                       api_clients.c.active, api_clients.c.created_at)
+                .where(api_clients.c.tenant_id == tenant_id)
+                .order_by(api_clients.c.created_at, api_clients.c.id)
+            ).all()
+        return [ClientInfo(tenant_id, r.id, r.name, frozenset(r.scopes), r.active, r.created_at) for r in rows]
 
     def disable_client(self, tenant_id: str, client_id: str) -> None:
         self._update(tenant_id, client_id, active=False)

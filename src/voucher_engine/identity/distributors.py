@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from voucher_engine.clock import Clock, RandomSource
 from voucher_engine.errors import NotFound, Unauthorized, ValidationError
 from voucher_engine.identity.opaque import digest, new_token
-from voucher_engine.identity.results import DistributorIdentity
+from voucher_engine.identity.results import DistributorIdentity, DistributorInfo
 from voucher_engine.storage.database import Database
 from voucher_engine.storage.identity_tables import distributors
 from voucher_engine.storage.tables import tenants
@@ -58,6 +58,16 @@ class Distributors:
         if changed != 1:
             raise NotFound(f"no distributor {distributor_id!r}")
         return token
+
+    def list_distributors(self, tenant_id: str) -> list[DistributorInfo]:
+        with self._db.read() as conn:
+            rows = conn.execute(
+                select(distributors.c.id, distributors.c.name, distributors.c.token_rotated_at,
+                       distributors.c.created_at)
+                .where(distributors.c.tenant_id == tenant_id)
+                .order_by(distributors.c.id)
+            ).all()
+        return [DistributorInfo(tenant_id, r.id, r.name, r.token_rotated_at, r.created_at) for r in rows]
 
     def authenticate_distributor(
         self, token: str, *, tenant_id: str | None = None

@@ -27,6 +27,18 @@ class NewClient:
 
 
 @dataclass(frozen=True, slots=True)
+class ClientInfo:
+    """A client as an administrator sees it: never its secret or hash."""
+
+    tenant_id: str
+    client_id: str
+    name: str
+    scopes: frozenset[str]
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AccessToken:
     """A client-credentials token response (RFC 6749 5.1)."""
 
@@ -40,6 +52,17 @@ class AccessToken:
 class DistributorIdentity:
     tenant_id: str
     distributor_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DistributorInfo:
+    """A distributor as an administrator sees it: never its token or digest."""
+
+    tenant_id: str
+    distributor_id: str
+    name: str
+    token_rotated_at: datetime
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
