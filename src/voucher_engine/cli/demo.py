@@ -17,10 +17,15 @@ from voucher_engine.cli.serve import add_server_options, serve_http
 from voucher_engine.domain.money import Money
 from voucher_engine.domain.vouchers import VoucherKind
 from voucher_engine.engine import Engine
+from voucher_engine.errors import AlreadyExists
+from voucher_engine.identity import Identity
 from voucher_engine.fixtures import FixturePlan, LoadSummary, apply, read_fixtures
 
 DEMO_TENANT = "demo"
+DEMO_DISTRIBUTOR = "DIST-001"
 DATABASE_FILE = "voucher-engine.sqlite3"
+#: The promo provider answers at "/" so that the partner's sample cURL works as written.
+DEMO_MOUNTS = ["promo=/"]
 
 
 def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
@@ -39,15 +44,28 @@ def run(args: argparse.Namespace) -> int:
     with as_file(files("voucher_engine.demo") / "demo.toml") as fixture, open_engine(url) as engine:
         plan = read_fixtures(fixture, engine)
         summary = apply(engine, plan, progress=show_progress)
-        print(instructions(engine, url, plan, summary, host=args.host, port=args.port))
+        token = distributor_token(engine)
+        print(instructions(engine, url, plan, summary, host=args.host, port=args.port, token=token))
     if args.no_serve:
         return 0
     print(f"\nserving on http://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
-    serve_http(url, host=args.host, port=args.port)
+    serve_http(url, host=args.host, port=args.port, mounts=[*DEMO_MOUNTS, *args.mount])
     return 0
 
 
-def instructions(engine: Engine, url: str, plan: FixturePlan, summary: LoadSummary, *, host: str, port: int) -> str:
+def distributor_token(engine: Engine) -> str:
+    """A bearer token for the demo distributor. Tokens are stored hashed and cannot be shown
+    again, so every demo start issues a fresh one (the previous one stops working)."""
+    distributors = Identity(engine).distributors
+    try:
+        return distributors.create_distributor(DEMO_TENANT, DEMO_DISTRIBUTOR, "Demo point of sale")
+    except AlreadyExists:
+        return distributors.rotate_distributor_token(DEMO_TENANT, DEMO_DISTRIBUTOR)
+
+
+def instructions(
+    engine: Engine, url: str, plan: FixturePlan, summary: LoadSummary, *, host: str, port: int, token: str
+) -> str:
     base = f"http://{host}:{port}"
     lines = [f"demo database: {url}", *(f"  {line}" for line in summary.lines()), "", "pools:"]
     lines += [f"  {p.pool_id}: {p.remaining} of {p.size} codes left" for p in engine.list_pools(DEMO_TENANT)]
@@ -67,5 +85,12 @@ def instructions(engine: Engine, url: str, plan: FixturePlan, summary: LoadSumma
         f"  curl {base}/stats",
         f"  voucher-engine stats --url {url}",
         f"  voucher-engine pool export {DEMO_TENANT} betathome --url {url} -o codes.csv",
+        "",
+        f"promotional voucher request (distributor {DEMO_DISTRIBUTOR}, token valid until the next demo start):",
+        f"  curl -X POST \"{base}/api/v1/voucher/request\" \\",
+        '    -H "Content-Type: application/json" \\',
+        f'    -H "Authorization: Bearer {token}" \\',
+        f'''    -d '{{"distributor_id": "{DEMO_DISTRIBUTOR}", "terminal_id": "AT-998877", '''
+        '''"trigger_category_id": "PAY", "trigger_product_id": "PaysafeCard"}\'''',
     ]
     return "\n".join(lines)

@@ -12,6 +12,8 @@ from voucher_engine.errors import VoucherEngineError
 #: The adapter builds its app from the environment, so every uvicorn worker process builds
 #: its own (an app object cannot be handed to ``--workers`` processes).
 APP_FACTORY = "voucher_engine_litestar:create_app_from_env"
+#: Read by the adapter's factory: "name=/prefix,..." moves providers from their default prefix.
+MOUNTS_ENV = "VOUCHER_ENGINE_MOUNTS"
 
 
 class ServerNotInstalled(VoucherEngineError):
@@ -28,14 +30,18 @@ def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentP
 def add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    parser.add_argument(
+        "--mount", action="append", default=[], metavar="NAME=/PREFIX",
+        help="serve provider NAME under PREFIX instead of /NAME (repeatable; promo=/ for a drop-in host)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    serve_http(database_url(args), host=args.host, port=args.port, workers=args.workers)
+    serve_http(database_url(args), host=args.host, port=args.port, workers=args.workers, mounts=args.mount)
     return 0
 
 
-def serve_http(url: str, *, host: str, port: int, workers: int = 1) -> None:
+def serve_http(url: str, *, host: str, port: int, workers: int = 1, mounts: list[str] | None = None) -> None:
     # The core imports no web framework (an import-linter contract): the server is optional,
     # installed with the ``litestar`` extra, so it is looked up only when a command serves.
     try:
@@ -45,4 +51,6 @@ def serve_http(url: str, *, host: str, port: int, workers: int = 1) -> None:
             "serving needs the litestar extra: pip install 'voucher-engine[litestar]'"
         ) from None
     os.environ[URL_ENV] = url
+    if mounts:
+        os.environ[MOUNTS_ENV] = ",".join(mounts)
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)

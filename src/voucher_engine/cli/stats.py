@@ -12,14 +12,32 @@ def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentP
     stats = commands.add_parser("stats", parents=[url_after], help="show counts at a glance")
     stats.add_argument("--tenant", help="only this tenant")
     stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    stats.add_argument(
+        "--issuance", action="store_true",
+        help="codes handed out by campaigns, by campaign, category, product and distributor",
+    )
     stats.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     with open_engine(database_url(args)) as engine:
-        stats = engine.stats(args.tenant)
-    print(json.dumps(stats, indent=2, sort_keys=True) if args.json else render(stats))
+        stats = engine.issuance_stats(args.tenant) if args.issuance else engine.stats(args.tenant)
+    if args.json:
+        print(json.dumps(stats, indent=2, sort_keys=True))
+    else:
+        print(render_issuance(stats) if args.issuance else render(stats))
     return 0
+
+
+def render_issuance(stats: dict) -> str:
+    lines = [f"codes issued by campaigns: {stats['total']}"]
+    for dimension in ("campaign", "category", "product", "distributor"):
+        lines.append(f"by {dimension}:")
+        lines += [
+            f"  {row['tenant']:16} {str(row[dimension] if row[dimension] is not None else '-'):32} {row['issued']:>10}"
+            for row in stats[f"by_{dimension}"]
+        ]
+    return "\n".join(lines)
 
 
 def render(stats: dict) -> str:

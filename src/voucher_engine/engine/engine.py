@@ -3,12 +3,15 @@ operations (each one transaction), close it."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 
 from voucher_engine.clock import Clock, IdSource, RandomSource, SystemClock, TimeOrderedIds, system_random
 from voucher_engine.engine.base import EngineConfig
 from voucher_engine.engine.campaigns import CampaignOperations
 from voucher_engine.engine.catalog import CatalogOperations
+from voucher_engine.engine.issuance_stats import issuance_stats
 from voucher_engine.engine.lifecycle_ops import LifecycleOperations
 from voucher_engine.engine.locks import LockOperations
 from voucher_engine.engine.outbox import OutboxQueries
@@ -100,3 +103,9 @@ class Engine(
         result = self._read(read)
         result["outbox"] = self.outbox_size(tenant_id)
         return result
+
+    def issuance_stats(
+        self, tenant_id: str | None = None, *, since: datetime | None = None, until: datetime | None = None
+    ) -> dict:
+        """Codes campaigns handed out, counted by campaign, category, product and distributor."""
+        return issuance_stats(self, tenant_id, since=since, until=until)
