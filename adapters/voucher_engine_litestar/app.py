@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import threading
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
 from voucher_engine import Engine, __version__
+from voucher_engine.delivery import DeliverySettings
+from voucher_engine.delivery.worker import start_worker_thread
 from voucher_engine.engine import DEFAULT_URL
 from voucher_engine.errors import ValidationError
 
@@ -23,6 +26,10 @@ from voucher_engine_litestar.ratelimit import RateLimit
 URL_VARIABLE = "VOUCHER_ENGINE_URL"
 #: Where ``create_app_from_env`` mounts providers: "promo=/" or "promo=/,promo=/promo,jtl=/v2".
 MOUNTS_VARIABLE = "VOUCHER_ENGINE_MOUNTS"
+#: "0" keeps webhook delivery and jobs out of the server processes (run ``voucher-engine worker``).
+WORKER_VARIABLE = "VOUCHER_ENGINE_WORKER"
+#: Private networks webhooks may reach, comma-separated CIDRs (none by default).
+NETWORKS_VARIABLE = "VOUCHER_ENGINE_WEBHOOK_NETWORKS"
 
 __all__ = ["Mounts", "create_app", "create_app_from_env", "plan_mounts"]
 
@@ -88,5 +95,24 @@ def create_app_from_env() -> Litestar:
     except BaseException:
         engine.close()
         raise
+    if os.environ.get(WORKER_VARIABLE, "1") != "0":
+        networks = tuple(filter(None, os.environ.get(NETWORKS_VARIABLE, "").split(",")))
+        _run_worker_with(app, engine, DeliverySettings(allowed_networks=networks))
     app.on_shutdown.append(engine.close)
     return app
+
+
+def _run_worker_with(app: Litestar, engine: Engine, settings: DeliverySettings) -> None:
+    """Deliver webhooks and run jobs in this process, for as long as the app runs. Several
+    server processes, or separate ``voucher-engine worker`` processes, may do the same on one
+    database: deliveries and jobs are claimed with leases."""
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+    app.on_startup.append(lambda: threads.append(start_worker_thread(engine, stop=stop, settings=settings)))
+
+    def finish() -> None:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    app.on_shutdown.append(finish)

@@ -42,3 +42,32 @@ def test_the_worker_command_delivers_events_and_stops_cleanly_on_sigterm(engine,
     assert sorted(verifier.verify(r.body, r.headers)["type"] for r in receiver.received) == [
         "voucher.issued", "voucher.redeemed",
     ]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_server_delivers_webhooks_in_process_by_default(engine, database_url, receiver):
+    Webhooks(engine, LOOPBACK).create_endpoint("acme", receiver.url)
+    engine.issue("acme", VoucherSpec(VoucherKind.SINGLE_USE), code="SERVED-1")
+    expected = [e.event_id for e in engine.events("acme")]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "voucher_engine.cli", "serve", "--url", database_url,
+         "--port", str(_free_port()), "--webhook-network", "127.0.0.1/32"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + DEADLINE_S
+        while receiver.ids() != expected:  # polling another process: nothing to be told about
+            assert time.monotonic() < deadline, f"got {receiver.ids()}, want {expected}"
+            assert server.poll() is None, "the server exited early"
+            time.sleep(0.05)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=DEADLINE_S)
+    assert Webhooks(engine, LOOPBACK).deliveries("acme", status="succeeded")[0].event_id == expected[0]

@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     if args.no_serve:
         return 0
     print(f"\nserving on http://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
-    serve_http(url, host=args.host, port=args.port, mounts=[*DEMO_MOUNTS, *args.mount])
+    serve_http(url, host=args.host, port=args.port, mounts=[*DEMO_MOUNTS, *args.mount],
+               worker=not args.no_worker, webhook_networks=args.webhook_network)
     return 0
 
 
