@@ -12,12 +12,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from voucher_engine.cli import db, demo, load, pools, serve, stats, worker
+from voucher_engine.cli import clients, db, demo, load, pools, serve, stats, worker
 from voucher_engine.cli.common import URL_HELP, fail
 from voucher_engine.errors import VoucherEngineError
 from voucher_engine.fixtures import FixtureError
 
-COMMANDS = (db, load, pools, stats, serve, worker, demo)
+COMMANDS = (db, load, pools, stats, clients, serve, worker, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

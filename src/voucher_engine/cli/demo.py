@@ -86,6 +86,7 @@ def instructions(
         f"  curl {base}/stats",
         f"  voucher-engine stats --url {url}",
         f"  voucher-engine pool export {DEMO_TENANT} betathome --url {url} -o codes.csv",
+        f"  voucher-engine client create {DEMO_TENANT} --scope admin --url {url}   # then see docs/admin-api.md",
         "",
         f"promotional voucher request (distributor {DEMO_DISTRIBUTOR}, token valid until the next demo start):",
         f"  curl -X POST \"{base}/api/v1/voucher/request\" \\",
