@@ -119,3 +119,19 @@ def test_claim_cancel_and_expire(engine, clock, balanced, snapshot):
         balanced(code=code)
     assert [e.payload["code"] for e in engine.events("acme", type="voucher.expired")] == ["USED", "DUE", "DUE-HELD"]
     assert len(engine.events("acme", type="voucher.cancelled")) == 1
+
+
+def test_no_refund_request_while_funds_are_held(engine, balanced, snapshot):
+    """A capture after a refund request would leave refund_requested by a path the lifecycle
+    table does not have: the request waits until the hold is settled."""
+    reserved = engine.issue("acme", VoucherSpec(K.MONETARY, eur("30.00")), code="HELD-1", state=State.RESERVED)
+    engine.confirm("acme", voucher_id=reserved.id)
+    engine.fulfil("acme", voucher_id=reserved.id)
+    hold = engine.hold("acme", code="HELD-1", amount=eur("5.00"))
+    before = snapshot(code="HELD-1")
+    with pytest.raises(IllegalTransition, match="pending holds"):
+        engine.request_refund("acme", code="HELD-1")
+    assert snapshot(code="HELD-1") == before
+    engine.release("acme", hold.hold_id)
+    assert engine.request_refund("acme", code="HELD-1").state is State.REFUND_REQUESTED
+    balanced(code="HELD-1")

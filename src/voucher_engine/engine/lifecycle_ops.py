@@ -283,11 +283,13 @@ class LifecycleOperations(EngineBase):
             changes: dict[str, Any] = {**values, "state": target.value, "updated_at": tx.now}
             if merge_attributes:
                 changes["attributes"] = {**voucher.metadata, **merge_attributes}
+            # A refund request waits for pending holds too: capturing one afterwards would
+            # move a refund-requested voucher to partially redeemed, outside the table.
+            if voucher.held and (close_with is not None or action is Action.REQUEST_REFUND):
+                raise IllegalTransition(
+                    f"cannot {action.value} a voucher with pending holds", action=action.value
+                )
             if close_with is not None:
-                if voucher.held:
-                    raise IllegalTransition(
-                        f"cannot {action.value} a voucher with pending holds", action=action.value
-                    )
                 if voucher.available:
                     changes.update(available=0, seq=voucher.seq + 1)
                     spent = voucher.available if close_with is EntryKind.REFUND else 0
