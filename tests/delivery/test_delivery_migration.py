@@ -36,7 +36,7 @@ def test_chain_upgrades_and_downgrades(database_url):
         migrate.upgrade(db, "0002")
         assert OURS.isdisjoint(inspect(db.sa).get_table_names())
         migrate.upgrade(db, "head")
-        assert migrate.current_revision(db) == "0003"
+        assert migrate.current_revision(db) == migrate.head_revision()
         assert OURS <= set(inspect(db.sa).get_table_names())
         with db.sa.connect() as conn:
             diffs = compare_metadata(MigrationContext.configure(conn), metadata)

@@ -1,0 +1,45 @@
+"""The provider's settings, per engine: how long a reservation waits for its confirmation,
+how long a session lasts, how long a ready voucher stays valid."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from weakref import WeakKeyDictionary
+
+from voucher_engine import Engine
+from voucher_engine.errors import ValidationError
+
+
+@dataclass(frozen=True, slots=True)
+class JackpotSettings:
+    #: A reserved voucher not confirmed within this time expires and releases its session amount.
+    reservation_ttl: timedelta = timedelta(minutes=15)
+    #: The seed's "the session token expires after one hour".
+    session_ttl: timedelta = timedelta(hours=1)
+    #: A voucher's validity, counted from its reservation.
+    voucher_validity_days: int = 365
+    #: Proposals per offer in the proposal lists.
+    proposals_per_offer: int = 5
+
+    def __post_init__(self) -> None:
+        if self.reservation_ttl <= timedelta(0) or self.session_ttl <= timedelta(0):
+            raise ValidationError("reservation_ttl and session_ttl are positive")
+        if self.voucher_validity_days < 1 or self.proposals_per_offer < 1:
+            raise ValidationError("voucher_validity_days and proposals_per_offer are at least 1")
+
+
+_settings: WeakKeyDictionary[Engine, JackpotSettings] = WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def configure(engine: Engine, settings: JackpotSettings) -> None:
+    """Give this engine's Jackpot provider its settings (defaults otherwise)."""
+    with _lock:
+        _settings[engine] = settings
+
+
+def settings_of(engine: Engine) -> JackpotSettings:
+    with _lock:
+        return _settings.get(engine) or JackpotSettings()

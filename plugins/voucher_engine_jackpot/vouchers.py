@@ -1,0 +1,145 @@
+"""The utility routes, called by the partner's server with a partner JWT: a voucher's state,
+confirm, cancel, its ready URL, its attachment, a refund request. Each refuses a voucher in
+the wrong state with its own code; another partner's voucher is "not found".
+
+Unconfirmed reservations expire ``reservation_ttl`` after they were made: by the
+``jackpot_expire_reservation`` job, and lazily by any utility call that finds one overdue.
+Expiring releases what the reservation held: the voucher (EXPIRED, its value forfeited in the
+ledger) and the session amount it reserved.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from voucher_engine import Engine, State, Voucher
+from voucher_engine.delivery import Job, Webhooks
+from voucher_engine.errors import IllegalTransition, ValidationError, VoucherNotFound
+from voucher_engine.providers import Call, Reply
+
+from voucher_engine_jackpot.auth import PartnerCaller, services
+from voucher_engine_jackpot.errors import NoReadyUrl, ReservationExpired, UnknownVoucher, VoucherNotReady, VoucherNotReserved
+from voucher_engine_jackpot.views import facts, reserved_until, voucher_out
+from voucher_engine_jackpot.wire import ReadyUrlOut, VoucherOut
+
+#: The built-in job that makes a confirmed voucher ready (the fulfil hook: a code from the pool).
+FULFIL_VOUCHER = "fulfil_voucher"
+
+
+def expire_reservation(engine: Engine, voucher: Voucher) -> bool:
+    """Expire a reserved voucher and give its session amount back; False when it is no longer
+    reserved (confirmed or cancelled meanwhile: the engine's locked transition decides)."""
+    try:
+        engine.expire(voucher.tenant_id, voucher_id=voucher.id)
+    except IllegalTransition:
+        return False
+    _release(engine, voucher)
+    return True
+
+
+def _release(engine: Engine, voucher: Voucher) -> None:
+    known = facts(voucher)
+    if known is not None:
+        services(engine).sessions.release(voucher.tenant_id, known["session"], subject=known["spend"])
+
+
+def expire_reservation_job(engine: Engine, job: Job) -> str:
+    if job.tenant_id is None:
+        raise ValidationError("a reservation expiry names its tenant")
+    try:
+        voucher = engine.get_voucher(job.tenant_id, voucher_id=job.payload["voucher_id"])
+    except VoucherNotFound:
+        return "no such voucher"
+    if voucher.state is not State.RESERVED:
+        return f"already {voucher.state.value}"
+    if engine.clock.now() < reserved_until(voucher):
+        raise ValidationError("run before the reservation's deadline; retried later")
+    return "expired" if expire_reservation(engine, voucher) else "no longer reserved"
+
+
+def _voucher(call: Call) -> Voucher:
+    """The caller's voucher, with an overdue reservation expired first."""
+    caller: PartnerCaller = call.principal
+    try:
+        voucher = call.engine.get_voucher(caller.tenant_id, voucher_id=call.path["voucherId"])
+    except VoucherNotFound:
+        voucher = None
+    known = facts(voucher) if voucher is not None else None
+    if known is None or known.get("partner") != caller.partner_id:
+        raise UnknownVoucher(f"no voucher {call.path['voucherId']!r}")
+    if voucher.state is State.RESERVED and call.engine.clock.now() >= reserved_until(voucher):
+        expire_reservation(call.engine, voucher)
+        raise ReservationExpired("the reservation expired before it was confirmed")
+    return voucher
+
+
+def _ready(call: Call) -> Voucher:
+    voucher = _voucher(call)
+    if voucher.state is not State.READY:
+        raise VoucherNotReady(f"the voucher is {voucher.state.value.upper()}, not READY")
+    return voucher
+
+
+def get_voucher(call: Call) -> VoucherOut:
+    return voucher_out(_voucher(call))
+
+
+def confirm(call: Call) -> VoucherOut:
+    """RESERVED -> CONFIRMED, and fulfilment queued. Confirming again answers the same (a
+    retried confirmation is safe); confirming a cancelled or expired voucher is refused."""
+    voucher = _voucher(call)
+    if voucher.state is State.RESERVED:
+        try:
+            voucher = call.engine.confirm(
+                voucher.tenant_id, voucher_id=voucher.id, idempotency_key=f"jackpot-confirm:{voucher.id}",
+                scope="jackpot",
+            )
+        except IllegalTransition as error:
+            raise VoucherNotReserved("the voucher is no longer RESERVED") from error
+    elif voucher.state not in (State.CONFIRMED, State.READY):
+        raise VoucherNotReserved(f"the voucher is {voucher.state.value.upper()}, not RESERVED")
+    if voucher.state is State.CONFIRMED:
+        Webhooks(call.engine).enqueue_job(
+            FULFIL_VOUCHER, {"voucher_id": voucher.id}, tenant_id=voucher.tenant_id, key=f"fulfil:{voucher.id}",
+        )
+    return voucher_out(voucher)
+
+
+def cancel(call: Call) -> VoucherOut:
+    voucher = _voucher(call)
+    if voucher.state is not State.RESERVED:
+        raise VoucherNotReserved(f"the voucher is {voucher.state.value.upper()}, not RESERVED")
+    try:
+        voucher = call.engine.cancel(voucher.tenant_id, voucher_id=voucher.id)
+    except IllegalTransition as error:
+        raise VoucherNotReserved("the voucher is no longer RESERVED") from error
+    _release(call.engine, voucher)
+    return voucher_out(voucher)
+
+
+def ready_url(call: Call) -> ReadyUrlOut:
+    """The URL a fulfil plugin gave the voucher, else the store's URL with the code."""
+    voucher = _ready(call)
+    url = voucher.metadata.get("url")
+    if not isinstance(url, str):
+        store_url = (facts(voucher) or {}).get("storeUrl")
+        if not store_url:
+            raise NoReadyUrl("this voucher's store has no URL")
+        url = f"{store_url}{'&' if '?' in store_url else '?'}{urlencode({'code': voucher.code})}"
+    return ReadyUrlOut(voucher.id, url)
+
+
+def attachment(call: Call) -> Reply:
+    voucher = _ready(call)
+    rendered = call.engine.hooks.render_attachment(voucher, "application/pdf")
+    return Reply(content=rendered.content, media_type=rendered.media_type,
+                 headers={"Content-Disposition": f'attachment; filename="{rendered.filename}"'})
+
+
+def request_refund(call: Call) -> VoucherOut:
+    voucher = _ready(call)
+    try:
+        voucher = call.engine.request_refund(voucher.tenant_id, voucher_id=voucher.id)
+    except IllegalTransition as error:
+        raise VoucherNotReady("the voucher is no longer READY") from error
+    return voucher_out(voucher)
