@@ -13,7 +13,7 @@ implementation runs before them and, for first-result hooks, replaces them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -78,6 +78,17 @@ def voucher_engine_render_attachment(voucher: Voucher, media_type: str) -> Attac
 
     Called when a provider serves a voucher's attachment. Stops at the first non-``None``
     result; the built-in implementation (runs last) renders a one-page PDF.
+    """
+
+
+@hookspec
+def voucher_engine_register_job_handlers(register: Callable[[str, Callable[[Engine, Any], object]], None]) -> None:
+    """Offer background jobs: call ``register(kind, handler)`` for each job kind the plugin runs.
+
+    Called once by every worker when it starts (``voucher_engine.delivery.Worker``); a handler
+    gets the engine and the claimed job (``job.payload``, ``job.tenant_id``). Every
+    implementation is called; a kind registered twice is an error at start-up, and a worker's
+    own ``handlers`` argument overrides what plugins register.
     """
 
 

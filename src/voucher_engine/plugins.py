@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -90,6 +90,18 @@ class Hooks:
 
     def fulfil(self, engine: Engine, tenant_id: str, voucher: Voucher) -> Fulfilment:
         return self.pm.hook.voucher_engine_fulfil(engine=engine, tenant_id=tenant_id, voucher=voucher)
+
+    def job_handlers(self) -> dict[str, Callable[[Engine, Any], object]]:
+        """Job kind -> handler, as plugins register them."""
+        found: dict[str, Callable[[Engine, Any], object]] = {}
+
+        def register(kind: str, handler: Callable[[Engine, Any], object]) -> None:
+            if kind in found:
+                raise ValidationError(f"two plugins register a job handler for {kind!r}")
+            found[kind] = handler
+
+        self.pm.hook.voucher_engine_register_job_handlers(register=register)
+        return found
 
     def render_attachment(self, voucher: Voucher, media_type: str) -> Attachment | None:
         return self.pm.hook.voucher_engine_render_attachment(voucher=voucher, media_type=media_type)

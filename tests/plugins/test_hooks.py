@@ -205,3 +205,24 @@ class Misspelt:
 def test_a_misspelt_hook_fails_at_start_up(sqlite_url):
     with pytest.raises(pluggy.PluginValidationError, match="voucher_engine_veto_comand"):
         open_with(sqlite_url, Misspelt())
+
+
+class StampJobs:
+    @hookimpl
+    def voucher_engine_register_job_handlers(self, register):  # noqa: ANN001, ANN201
+        register("stamp", lambda engine, job: engine.issue(
+            job.tenant_id, VoucherSpec(VoucherKind.SINGLE_USE), code=job.payload["code"]))
+
+
+def test_plugins_give_every_worker_their_job_handlers(database_url):
+    from voucher_engine.delivery import DeliverySettings, Webhooks, Worker
+
+    eng = open_with(database_url, StampJobs())
+    Webhooks(eng).enqueue_job("stamp", {"code": "STAMPED-1"}, tenant_id="acme")
+    assert Worker(eng, DeliverySettings(periodic_jobs={})).run_once().jobs == {"succeeded": 1}
+    assert eng.get_voucher("acme", code="STAMPED-1").state is State.AVAILABLE
+    eng.close()
+    eng = open_with(database_url, StampJobs(), type("Again", (StampJobs,), {})())
+    with pytest.raises(ValidationError, match="stamp"):
+        eng.hooks.job_handlers()
+    eng.close()

@@ -54,7 +54,7 @@ class Worker:
     ) -> None:
         self.engine = engine
         self.settings = settings or DeliverySettings()
-        self.handlers = {**BUILTIN_JOB_HANDLERS, **(handlers or {})}
+        self.handlers = {**BUILTIN_JOB_HANDLERS, **engine.hooks.job_handlers(), **(handlers or {})}
         self.worker_id = (worker_id or default_worker_id())[:128]
         self.resolve = resolve
         self._pool = ThreadPoolExecutor(max(1, self.settings.concurrency), thread_name_prefix="webhook")
