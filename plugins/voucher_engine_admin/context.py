@@ -1,17 +1,15 @@
 """The services the admin API needs beside the engine: one ``Identity`` and one ``Webhooks``
 per engine.
 
-A plugin has no constructor the host calls, so the services are made on first use with their
-defaults, or set by the host beforehand with ``configure`` (to pass an ``IdentityConfig`` with
-configured signing keys, or ``DeliverySettings`` that allow a receiver on loopback). Keyed
-weakly by engine: an engine that is closed and dropped takes its services with it.
+A plugin has no constructor the host calls, so the services are the engine's shared ones
+(``engine.shared``), made on first use with their defaults, or set by the host beforehand with
+``configure`` (to pass an ``IdentityConfig`` with configured signing keys, or
+``DeliverySettings`` that allow a receiver on loopback).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
 
 from voucher_engine import Engine
 from voucher_engine.delivery import Webhooks
@@ -24,24 +22,13 @@ class Services:
     webhooks: Webhooks
 
 
-_services: WeakKeyDictionary[Engine, Services] = WeakKeyDictionary()
-_lock = threading.Lock()
-
-
 def configure(engine: Engine, *, identity: Identity | None = None, webhooks: Webhooks | None = None) -> None:
     """Use these services for ``engine`` (each one left out keeps, or gets, its default)."""
-    with _lock:
-        current = _services.get(engine)
-        _services[engine] = Services(
-            identity or (current.identity if current else Identity(engine)),
-            webhooks or (current.webhooks if current else Webhooks(engine)),
-        )
+    if identity is not None:
+        engine.provide(Identity, identity)
+    if webhooks is not None:
+        engine.provide(Webhooks, webhooks)
 
 
 def services(engine: Engine) -> Services:
-    with _lock:
-        found = _services.get(engine)
-        if found is None:
-            # One Identity per engine: it caches the signing-key ring.
-            found = _services[engine] = Services(Identity(engine), Webhooks(engine))
-        return found
+    return Services(engine.shared(Identity), engine.shared(Webhooks))

@@ -9,12 +9,10 @@ single use, whichever route it is presented to.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from weakref import WeakKeyDictionary
 
 import jwt
 
@@ -34,18 +32,15 @@ class Services:
     sessions: SpendingSessions
 
 
-_services: WeakKeyDictionary[Engine, Services] = WeakKeyDictionary()
-_lock = threading.Lock()
+def _services(engine: Engine) -> Services:
+    config = IdentityConfig(session_ttl=settings_of(engine).session_ttl)
+    return Services(Identity(engine, config), SpendingSessions(engine))
 
 
 def services(engine: Engine) -> Services:
-    """One ``Identity`` per engine (it caches the signing keys), built on first use."""
-    with _lock:
-        found = _services.get(engine)
-        if found is None:
-            config = IdentityConfig(session_ttl=settings_of(engine).session_ttl)
-            found = _services[engine] = Services(Identity(engine, config), SpendingSessions(engine))
-        return found
+    """The provider's Identity (with its session lifetime; it caches the signing keys) and
+    sessions, one per engine."""
+    return engine.shared(_services)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,10 +3,8 @@ how long a session lasts, how long a ready voucher stays valid."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
-from weakref import WeakKeyDictionary
 
 from voucher_engine import Engine
 from voucher_engine.errors import ValidationError
@@ -30,16 +28,14 @@ class JackpotSettings:
             raise ValidationError("voucher_validity_days and proposals_per_offer are at least 1")
 
 
-_settings: WeakKeyDictionary[Engine, JackpotSettings] = WeakKeyDictionary()
-_lock = threading.Lock()
+def _defaults(engine: Engine) -> JackpotSettings:
+    return JackpotSettings()
 
 
 def configure(engine: Engine, settings: JackpotSettings) -> None:
     """Give this engine's Jackpot provider its settings (defaults otherwise)."""
-    with _lock:
-        _settings[engine] = settings
+    engine.provide(_defaults, settings)
 
 
 def settings_of(engine: Engine) -> JackpotSettings:
-    with _lock:
-        return _settings.get(engine) or JackpotSettings()
+    return engine.shared(_defaults)

@@ -24,3 +24,17 @@ def test_stats_count_per_tenant_and_overall(engine):
     assert overall["vouchers"] == {"available": 2, "partially_redeemed": 1, "redeemed": 1}
     assert [(p["tenant"], p["pool"]) for p in overall["pools"]] == [("acme", "pa"), ("globex", "pg")]
     assert overall["outbox"] == engine.stats("acme")["outbox"] + engine.stats("globex")["outbox"] == 9
+
+
+def test_shared_services_are_one_per_engine_and_can_be_provided(engine):
+    made = []
+
+    def counter(eng):  # noqa: ANN001, ANN202
+        made.append(eng)
+        return object()
+
+    first = engine.shared(counter)
+    assert engine.shared(counter) is first and made == [engine]
+    replacement = object()
+    engine.provide(counter, replacement)
+    assert engine.shared(counter) is replacement

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from voucher_engine.storage.database import Database, DatabaseSettings
 from voucher_engine.storage.tables import idempotency_keys, outbox, tenants
 
 R = TypeVar("R")
+S = TypeVar("S")
 
 _insert_event = insert(outbox)
 
@@ -106,6 +108,28 @@ class EngineBase:
         self.random = random
         self.config = config
         self.hooks = hooks
+        self._shared: dict[Callable[[Any], Any], Any] = {}
+        self._shared_lock = threading.RLock()  # a factory may ask for another shared service
+
+    # --- services built on the engine ---------------------------------------------------------
+
+    def shared(self, factory: Callable[[Any], S]) -> S:
+        """The one ``factory(engine)`` of this engine, made on first use.
+
+        Services built on an engine (``Identity`` with its signing-key cache, ``Webhooks``, a
+        plugin's settings) are shared this way by everyone holding the engine, so plugins keep
+        no module-level state and two engines never share a cache. ``factory`` is the key:
+        ``engine.shared(Identity)``.
+        """
+        with self._shared_lock:
+            if factory not in self._shared:
+                self._shared[factory] = factory(self)
+            return self._shared[factory]
+
+    def provide(self, factory: Callable[[Any], S], instance: S) -> None:
+        """Let ``shared(factory)`` answer ``instance`` (a host configuring a service)."""
+        with self._shared_lock:
+            self._shared[factory] = instance
 
     # --- running commands ----------------------------------------------------------------------
 
