@@ -1,10 +1,15 @@
-"""A minimal, dependency-free PDF writer: one A4 page of text lines in Helvetica.
+"""A minimal, dependency-free PDF writer: one A4 page of text lines in Helvetica, and filled
+squares (enough to draw a QR code or a barcode module by module).
 
-Enough for a voucher slip; a plugin that wants logos or barcodes implements
+Enough for a voucher slip; a plugin that wants logos or layout implements
 ``voucher_engine_render_attachment`` with a real layout library.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+
+PAGE_WIDTH, PAGE_HEIGHT = 595, 842  # A4, in points
 
 
 def _escape(text: str) -> str:
@@ -13,17 +18,24 @@ def _escape(text: str) -> str:
     return safe.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def text_document(lines: list[str], *, size: int = 14) -> bytes:
+def text_document(
+    lines: list[str], *, size: int = 14, squares: Iterable[tuple[float, float, float]] = ()
+) -> bytes:
+    """The page: ``lines`` from the top left, then each ``(x, y, side)`` square filled black
+    (PDF points, origin at the bottom left)."""
     content = ["BT", f"/F1 {size} Tf", f"{size + 6} TL", "56 780 Td"]
     for line in lines:
         content.append(f"({_escape(line)}) Tj T*")
     content.append("ET")
+    boxes = [f"{x:g} {y:g} {side:g} {side:g} re" for x, y, side in squares]
+    if boxes:
+        content += ["0 g", *boxes, "f"]
     stream = "\n".join(content).encode("latin-1")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] "
+        f"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>".encode(),
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
