@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from voucher_engine.providers import Operation, Provider
 
-from voucher_engine_admin import catalog_ops, identity_ops, oauth, pool_ops, voucher_ops, webhook_ops
+from voucher_engine_admin import (
+    catalog_ops,
+    identity_ops,
+    oauth,
+    pool_ops,
+    staff_session_ops,
+    voucher_ops,
+    webhook_ops,
+)
 from voucher_engine_admin.access import bearer
 from voucher_engine_admin.errors import render_error
 
@@ -19,6 +27,17 @@ OPERATIONS = (
               description="Form-encoded grant_type=client_credentials and an optional space-separated "
                           "scope; the client authenticates with HTTP Basic or client_id/client_secret "
                           "form fields. Errors follow RFC 6749 5.2."),
+    # staff sessions: the staff user's own credentials, not a client's
+    Operation("staffLogin", "POST", "/staff-sessions", staff_session_ops.login, body=staff_session_ops.LoginIn,
+              response=staff_session_ops.TokensOut, auth=staff_session_ops.BASIC, status=201,
+              summary="Log a staff user into one scope: an access token and a refresh token"),
+    Operation("staffRefresh", "POST", "/staff-sessions/refresh", staff_session_ops.refresh,
+              body=staff_session_ops.RefreshIn, response=staff_session_ops.TokensOut,
+              summary="Rotate both tokens; a refresh token used twice revokes its whole family"),
+    Operation("staffMe", "GET", "/staff-sessions/me", staff_session_ops.me, response=staff_session_ops.StaffOut,
+              auth=staff_session_ops.STAFF_BEARER, summary="The staff user behind an access token"),
+    Operation("staffLogout", "POST", "/staff-sessions/logout", staff_session_ops.logout,
+              auth=staff_session_ops.STAFF_BEARER, summary="End the session: its whole token family"),
     # tenant and identity
     _op("identity", "tenant", "GET", "/tenant", identity_ops.tenant, "The caller's tenant, client and scopes"),
     _op("identity", "createClient", "POST", "/clients", identity_ops.create_client,
