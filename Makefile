@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-report bench-baseline clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,12 +19,33 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/voucher-engine demo
 
-## The whole suite, SQLite and PostgreSQL (PostgreSQL must be reachable when CI=true).
+## The whole suite, SQLite and PostgreSQL (PostgreSQL must be reachable when CI=true); then
+## every benchmark once, untimed and small, so none rots (docs/benchmarks.md).
 test: $(STAMP) lint
 	$(BIN)/pytest
+	$(BIN)/pytest benchmarks --benchmark-disable -q
 
 lint: $(STAMP)
 	$(BIN)/lint-imports
+
+BENCH_RESULTS := benchmarks/results/raw.json
+
+## The benchmarks, timed (about 15 minutes): writes benchmarks/REPORT.md and
+## benchmarks/results/, and fails when a ratio fell more than 30% below benchmarks/baseline.json.
+bench: $(STAMP)
+	command -v wrk || (apt-get update && apt-get install -y wrk)
+	mkdir -p benchmarks/results
+	$(BIN)/pytest benchmarks --benchmark-json=$(BENCH_RESULTS) --benchmark-sort=name \
+		--benchmark-columns=median,rounds -q
+	$(BIN)/python benchmarks/report.py $(BENCH_RESULTS) --check
+
+## Write benchmarks/REPORT.md again from the last `make bench` run (no new measurements).
+bench-report: $(STAMP)
+	$(BIN)/python benchmarks/report.py $(BENCH_RESULTS)
+
+## Store the last run's ratios as the baseline `make bench` compares against.
+bench-baseline: $(STAMP)
+	$(BIN)/python benchmarks/report.py $(BENCH_RESULTS) --write-baseline
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks demo-data

@@ -92,3 +92,13 @@ def test_generate_codes_and_target_size(engine):
     with pytest.raises(ValidationError):
         engine.generate_codes("acme", "gen", -1)
     assert engine.events("acme", type="pool.low_stock") == []  # a threshold of 0 is depletion, said once
+
+
+def test_a_batch_mixing_new_and_known_codes_numbers_only_the_new_ones_densely(engine):
+    engine.create_pool("acme", "mixed")
+    assert engine.add_codes("acme", "mixed", ["A", "B"]) == CodesAdded(2, 0)
+    assert engine.add_codes("acme", "mixed", ["B", "C", "A", "D", "C"]) == CodesAdded(2, 3)
+    assert [(c.seq, c.code) for c in engine.export_codes("acme", "mixed")] == [
+        (1, "A"), (2, "B"), (3, "C"), (4, "D"),
+    ]
+    assert [engine.pop_code("acme", "mixed").code for _ in range(4)] == ["A", "B", "C", "D"]
