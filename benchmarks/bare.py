@@ -40,11 +40,11 @@ from voucher_engine import Engine
 from voucher_engine.delivery.sql import insert_or_skip
 from voucher_engine.engine import base, campaigns, pools, spending
 from voucher_engine.engine.lifecycle_ops import _insert_entry
-from voucher_engine.engine.rows import select_hold, where_voucher
+from voucher_engine.engine.rows import _by_code, _by_id, select_hold
 from voucher_engine.identity.opaque import digest
 from voucher_engine.storage.delivery_tables import outbox_dispatch, webhook_deliveries, webhook_endpoints
 from voucher_engine.storage.identity_tables import distributors
-from voucher_engine.storage.tables import outbox, vouchers
+from voucher_engine.storage.tables import outbox
 
 ENTRY_COLUMNS = [
     "tenant_id", "voucher_id", "seq", "kind", "available_delta", "held_delta", "spent", "reference",
@@ -113,8 +113,8 @@ class Statements:
         self.insert_event = c(event_insert, EVENT_COLUMNS)
         self.advance = c(pools._advance)
         self.record_issue = c(pools._record_issue)
-        self.voucher_by_code = c(select(vouchers).where(where_voucher("t", "c", None)))
-        self.voucher_by_id = c(select(vouchers).where(where_voucher("t", None, "v")))
+        self.voucher_by_code = c(_by_code)
+        self.voucher_by_id = c(_by_id)
         self.debit = c(spending._debit)
         self.hold_funds = c(spending._hold_funds)
         self.insert_hold = c(spending._insert_hold, HOLD_COLUMNS)
@@ -348,7 +348,7 @@ def redeem(db: BareDb, tenant: str, code: str, units: int) -> int:
     s = db.statements
     now = db.time(datetime.now(UTC))
     with db.write():
-        voucher = db.run(s.voucher_by_code, {"tenant_id_1": tenant, "code_1": code}).fetchone()
+        voucher = db.run(s.voucher_by_code, {"b_tenant": tenant, "b_key": code}).fetchone()
         voucher_id, currency = voucher[0], voucher[5]
         row = db.run(s.debit, {"b_id": voucher_id, "b_units": units, "b_now": now, "b_lock": None}).fetchone()
         if row is None:
@@ -367,7 +367,7 @@ def hold(db: BareDb, tenant: str, code: str, units: int, ttl: timedelta = timede
     instant = datetime.now(UTC)
     now, expires = db.time(instant), instant + ttl
     with db.write():
-        voucher = db.run(s.voucher_by_code, {"tenant_id_1": tenant, "code_1": code}).fetchone()
+        voucher = db.run(s.voucher_by_code, {"b_tenant": tenant, "b_key": code}).fetchone()
         voucher_id, currency = voucher[0], voucher[5]
         row = db.run(s.hold_funds, {"b_id": voucher_id, "b_units": units, "b_now": now, "b_lock": None}).fetchone()
         if row is None:
@@ -394,7 +394,7 @@ def capture(db: BareDb, tenant: str, hold_id: str) -> None:
     with db.write():
         found = db.run(s.hold_by_id, {"tenant_id_1": tenant, "id_1": hold_id}).fetchone()
         voucher_id, amount = found[2], found[3]
-        db.run(s.voucher_by_id, {"tenant_id_1": tenant, "id_1": voucher_id}).fetchone()
+        db.run(s.voucher_by_id, {"b_tenant": tenant, "b_key": voucher_id}).fetchone()
         claimed = db.run(s.claim_capture, {"b_id": hold_id, "b_tenant": tenant, "b_now": now,
                                            "b_captured": amount}).fetchone()
         if claimed is None:

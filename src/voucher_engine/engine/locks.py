@@ -16,6 +16,7 @@ from voucher_engine.domain.vouchers import Voucher
 from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.engine.rows import load_voucher
 from voucher_engine.errors import NotLocked, VoucherLocked
+from voucher_engine.storage.types import in_states
 from voucher_engine.storage.tables import vouchers
 
 V = vouchers.c
@@ -25,7 +26,7 @@ _take_lock = (
     update(vouchers)
     .where(
         V.id == bindparam("b_id"),
-        V.state.in_(_LOCKABLE),
+        in_states(V.state, _LOCKABLE),
         or_(V.locked_until.is_(None), V.locked_until <= bindparam("b_now")),
     )
     .values(locked_until=bindparam("b_until"), lock_code_hash=bindparam("b_lock"), updated_at=bindparam("b_now"))

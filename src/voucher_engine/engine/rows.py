@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, bindparam, select
 
 from voucher_engine.domain.holds import Hold, HoldState
 from voucher_engine.domain.ledger import Entry, EntryKind
@@ -75,12 +75,14 @@ def hold_from_row(row: Row) -> Hold:
     )
 
 
-def where_voucher(tenant_id: str, code: str | None, voucher_id: str | None):  # noqa: ANN201
-    """The tenant-scoped condition for one voucher, by code or by id (exactly one of them)."""
-    if (code is None) == (voucher_id is None):
-        raise ValidationError("name a voucher by code or by id, not both")
-    key = V.code == code if code is not None else V.id == voucher_id
-    return (V.tenant_id == tenant_id) & key
+# Built once: every command starts with one of these lookups, and building a statement costs
+# more than running it on SQLite.
+_by_code = select(vouchers).where(V.tenant_id == bindparam("b_tenant"), V.code == bindparam("b_key"))
+_by_id = select(vouchers).where(V.tenant_id == bindparam("b_tenant"), V.id == bindparam("b_key"))
+_LOOKUPS = {
+    (True, False): _by_code, (False, False): _by_id,
+    (True, True): _by_code.with_for_update(), (False, True): _by_id.with_for_update(),
+}
 
 
 def load_voucher(
@@ -91,10 +93,10 @@ def load_voucher(
     voucher_id: str | None = None,
     for_update: bool = False,
 ) -> Voucher:
-    query = select(vouchers).where(where_voucher(tenant_id, code, voucher_id))
-    if for_update:
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    if (code is None) == (voucher_id is None):
+        raise ValidationError("name a voucher by code or by id, not both")
+    query = _LOOKUPS[(code is not None, for_update)]
+    row = conn.execute(query, {"b_tenant": tenant_id, "b_key": code if code is not None else voucher_id}).first()
     if row is None:
         raise VoucherNotFound("no such voucher")
     return voucher_from_row(row)

@@ -34,6 +34,7 @@ from voucher_engine.errors import (
     InvalidAmount,
     VoucherLocked,
 )
+from voucher_engine.storage.types import in_states
 from voucher_engine.storage.tables import holds, ledger_entries, vouchers
 
 V, H = vouchers.c, holds.c
@@ -57,7 +58,7 @@ _debit = (
     .where(
         V.id == bindparam("b_id"),
         V.available >= bindparam("b_units"),
-        V.state.in_(_SPENDABLE),
+        in_states(V.state, _SPENDABLE),
         _lock_open,
     )
     .values(
@@ -74,7 +75,7 @@ _hold_funds = (
     .where(
         V.id == bindparam("b_id"),
         V.available >= bindparam("b_units"),
-        V.state.in_(_SPENDABLE),
+        in_states(V.state, _SPENDABLE),
         _lock_open,
     )
     .values(

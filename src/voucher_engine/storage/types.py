@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer
+from sqlalchemy import JSON, BigInteger, ColumnElement, DateTime, Integer, literal_column
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
+
+from voucher_engine.domain.lifecycle import State
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -36,3 +38,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 #: SQLite only auto-increments an ``INTEGER PRIMARY KEY``.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+def in_states(column, states) -> ColumnElement[bool]:  # noqa: ANN001
+    """``column IN ('a', 'b')`` with the states written into the SQL: they come from the
+    lifecycle table, never from a caller, and an expanding parameter would be re-rendered on
+    every execution of a statement that is otherwise compiled once."""
+    return column.in_([literal_column(f"'{State(s).value}'") for s in sorted(states)])
