@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from voucher_engine.domain.money import Money
 from voucher_engine.engine import Engine
 from voucher_engine.errors import NotFound, Rejected, ValidationError
-from voucher_engine.storage.jackpot_tables import spending_sessions
+from voucher_engine.storage.session_tables import spending_sessions
 
 S = spending_sessions.c
 

@@ -33,7 +33,7 @@ from voucher_engine.delivery import DeliverySettings
 from voucher_engine.identity import Identity
 from voucher_engine.plugins import PluginSettings
 from voucher_engine.storage.delivery_tables import jobs
-from voucher_engine.storage.jackpot_tables import spending_sessions
+from voucher_engine.storage.session_tables import spending_sessions
 from voucher_engine.storage.tables import idempotency_keys, ledger_entries, outbox, pool_issues, vouchers
 
 PARTNER = "shop-42"

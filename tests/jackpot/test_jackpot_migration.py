@@ -1,5 +1,5 @@
 """Migration 0004 follows 0003 and creates exactly ``spending_sessions`` as declared in
-``jackpot_tables`` (constraints included), and drops it again, on both backends."""
+``session_tables`` (constraints included), and drops it again, on both backends."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from voucher_engine.storage import jackpot_tables, migrate
+from voucher_engine.storage import session_tables, migrate
 from voucher_engine.storage.database import Database
 from voucher_engine.storage.tables import metadata
 
@@ -17,7 +17,7 @@ def _about_sessions(diff) -> bool:  # noqa: ANN001
 
 
 def test_0004_creates_and_drops_spending_sessions(database_url):
-    assert jackpot_tables.spending_sessions.metadata is metadata
+    assert session_tables.spending_sessions.metadata is metadata
     db = Database(database_url)
     try:
         migrate.upgrade(db, "0003")

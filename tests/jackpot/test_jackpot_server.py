@@ -24,7 +24,7 @@ from sqlalchemy import update
 from standardwebhooks import Webhook
 
 from voucher_engine.delivery import Webhooks, Worker
-from voucher_engine.storage.jackpot_tables import spending_sessions
+from voucher_engine.storage.session_tables import spending_sessions
 from voucher_engine_jackpot import register_notification_url
 
 THREADS = 16
