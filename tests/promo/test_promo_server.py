@@ -9,7 +9,6 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 
-import pytest
 from promo_support import PATH, add_campaign, bearer, body, new_distributor, open_promo_engine, send, written
 from sqlalchemy import update
 
