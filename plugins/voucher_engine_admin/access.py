@@ -25,6 +25,8 @@ from voucher_engine_admin.context import services
 
 ADMIN = "admin"
 READ = "admin:read"
+#: Creating and listing tenants: the platform operator's scope, which ``admin`` does not cover.
+TENANTS = "admin:tenants"
 AREAS = ("identity", "catalog", "pools", "vouchers", "webhooks")
 AREA_SCOPES = frozenset(f"admin:{area}" for area in AREAS)
 ADMIN_SCOPES = frozenset({ADMIN, READ}) | AREA_SCOPES
@@ -58,9 +60,15 @@ def bearer(area: str, *, write: bool) -> AuthScheme:
 
 def check_grantable(principal: Principal, scopes: Iterable[str]) -> None:
     """Refuse to hand out an admin scope the caller does not hold itself: ``admin:identity``
-    may create clients, but not promote one (or itself, through one) to ``admin``."""
-    if ADMIN in principal.scopes:
-        return
-    beyond = sorted(s for s in scopes if (s == ADMIN or s.startswith("admin:")) and s not in principal.scopes)
+    may create clients, but not promote one (or itself, through one) to ``admin``. ``admin``
+    covers every scope of its own tenant, but never ``admin:tenants``, which crosses tenants."""
+    held = principal.scopes
+
+    def grantable(scope: str) -> bool:
+        if scope != ADMIN and not scope.startswith("admin:"):
+            return True
+        return scope in held or (ADMIN in held and scope != TENANTS)
+
+    beyond = sorted(s for s in scopes if not grantable(s))
     if beyond:
         raise Forbidden(f"you may not grant scopes you do not hold: {' '.join(beyond)}")

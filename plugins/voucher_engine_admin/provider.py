@@ -10,6 +10,7 @@ from voucher_engine_admin import (
     oauth,
     pool_ops,
     staff_session_ops,
+    tenant_ops,
     voucher_ops,
     webhook_ops,
 )
@@ -38,6 +39,11 @@ OPERATIONS = (
               auth=staff_session_ops.STAFF_BEARER, summary="The staff user behind an access token"),
     Operation("staffLogout", "POST", "/staff-sessions/logout", staff_session_ops.logout,
               auth=staff_session_ops.STAFF_BEARER, summary="End the session: its whole token family"),
+    # tenants: the platform operator's scope, across tenants
+    Operation("createTenant", "POST", "/tenants", tenant_ops.create_tenant, body=tenant_ops.TenantIn,
+              auth=tenant_ops.OPERATOR, status=201, summary="Create a tenant (scope admin:tenants)"),
+    Operation("listTenants", "GET", "/tenants", tenant_ops.list_tenants, auth=tenant_ops.OPERATOR,
+              summary="Every tenant (scope admin:tenants)"),
     # tenant and identity
     _op("identity", "tenant", "GET", "/tenant", identity_ops.tenant, "The caller's tenant, client and scopes"),
     _op("identity", "createClient", "POST", "/clients", identity_ops.create_client,
