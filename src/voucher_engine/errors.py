@@ -53,6 +53,12 @@ class LockPeriodOutOfRange(ValidationError):
     code = "lock_period_out_of_range"
 
 
+class InvalidRedemptionTime(ValidationError):
+    """A stated redemption time (``at=``) in the future, or outside every validity window."""
+
+    code = "invalid_redemption_time"
+
+
 # --- lookups: someone else's object is "not found", never "forbidden" --------------------------
 
 
@@ -154,6 +160,12 @@ class VoucherLocked(Rejected):
 
 class NotLocked(Rejected):
     code = "not_locked"
+
+
+class NothingToRedeem(Rejected):
+    """``redeem_all`` on a voucher with nothing left to spend."""
+
+    code = "nothing_to_redeem"
 
 
 class HoldNotPending(Rejected):

@@ -34,7 +34,7 @@ def _ledger_row(voucher_id: str, seq: int, kind: EntryKind, now, **deltas) -> di
         "tenant_id": TENANT, "voucher_id": voucher_id, "seq": seq, "kind": kind.value,
         "available_delta": deltas.get("available_delta", 0), "held_delta": deltas.get("held_delta", 0),
         "spent": deltas.get("spent", 0), "reference": None, "hold_id": deltas.get("hold_id"),
-        "store": None, "reverses_seq": None, "created_at": now,
+        "store": None, "reverses_seq": None, "created_at": now, "effective_at": now,
     }
 
 

@@ -25,6 +25,8 @@ ALLOWED: dict[tuple[Action, State], set[State]] = {
     **{(A.CONFIRM, S.RESERVED): {S.CONFIRMED}},
     **{(A.FULFIL, S.CONFIRMED): {S.READY}},
     **{(A.REDEEM, s): {S.PARTIALLY_REDEEMED, S.REDEEMED} for s in SPENDABLE},
+    # A redemption at a stated time inside the window of a voucher that expired since.
+    **{(A.REDEEM_LATE, S.EXPIRED): {S.PARTIALLY_REDEEMED, S.REDEEMED}},
     **{(A.REVERSE, s): {S.PARTIALLY_REDEEMED} for s in (S.PARTIALLY_REDEEMED, S.REDEEMED)},
     **{(A.CANCEL, s): {S.CANCELLED} for s in (S.AVAILABLE, S.CLAIMED, S.RESERVED, S.CONFIRMED)},
     **{(A.EXPIRE, s): {S.EXPIRED} for s in SPENDABLE | {S.RESERVED, S.CONFIRMED}},
@@ -66,7 +68,8 @@ def test_issue_starts_from_nothing_only():
 
 
 def test_terminal_states_accept_no_action():
-    assert TERMINAL == {S.CANCELLED, S.EXPIRED, S.REFUNDED}
+    # Not EXPIRED: a late redemption (at a stated time inside its window) may still use it.
+    assert TERMINAL == {S.CANCELLED, S.REFUNDED}
     for state, action in product(TERMINAL, Action):
         with pytest.raises(IllegalTransition):
             require(state, action)

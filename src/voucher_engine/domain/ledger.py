@@ -18,6 +18,7 @@ class EntryKind(StrEnum):
     REVERSE = "reverse"  # available += amount of an earlier redemption
     REFUND = "refund"  # available -= what was left, paid back outside the engine
     FORFEIT = "forfeit"  # available -= what was left when the voucher expired or was cancelled
+    REINSTATE = "reinstate"  # available += what the last forfeit took, for a late redemption
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,10 @@ class Entry:
 
     ``spent`` is what left the voucher for good with this entry (a redemption, the captured
     part of a hold, a refund payout); it is what redeem history and reversals are built on.
+
+    ``at`` is when the entry was written; ``effective_at`` when it took effect in the world
+    (the stated time of a late redemption, otherwise the same instant). ``id`` is the entry's
+    number across all vouchers (``Engine.get_entry``), ``seq`` its number on its voucher.
     """
 
     voucher_id: str
@@ -38,6 +43,8 @@ class Entry:
     reference: str | None = None
     hold_id: str | None = None
     store: str | None = None
+    id: int | None = None
+    effective_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

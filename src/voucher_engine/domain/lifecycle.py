@@ -35,6 +35,7 @@ class Action(StrEnum):
     CONFIRM = "confirm"
     FULFIL = "fulfil"
     REDEEM = "redeem"
+    REDEEM_LATE = "redeem_late"
     REVERSE = "reverse"
     CANCEL = "cancel"
     EXPIRE = "expire"
@@ -53,6 +54,10 @@ TRANSITIONS: dict[Action, tuple[frozenset[State | None], frozenset[State]]] = {
     Action.CONFIRM: (frozenset({_S.RESERVED}), frozenset({_S.CONFIRMED})),
     Action.FULFIL: (frozenset({_S.CONFIRMED}), frozenset({_S.READY})),
     Action.REDEEM: (_SPENDABLE, frozenset({_S.PARTIALLY_REDEEMED, _S.REDEEMED})),
+    # A redemption at a stated time inside the validity window of a voucher that has expired
+    # since (a purchase made before the expiry, booked after it): what the expiry forfeited is
+    # reinstated and spent. Only a stated time may do this; a redemption "now" cannot.
+    Action.REDEEM_LATE: (frozenset({_S.EXPIRED}), frozenset({_S.PARTIALLY_REDEEMED, _S.REDEEMED})),
     # Giving back a redemption keeps the voucher in the redemption phase: its history is not
     # erased, and "available" would claim it was never used.
     Action.REVERSE: (

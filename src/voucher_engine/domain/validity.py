@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from voucher_engine.errors import ValidationError, VoucherExpired, VoucherNotYetValid
+from voucher_engine.errors import InvalidRedemptionTime, ValidationError, VoucherExpired, VoucherNotYetValid
 
 
 def require_aware(value: datetime, name: str = "datetime") -> datetime:
@@ -109,6 +109,16 @@ def check_valid(windows: tuple[Window, ...], at: datetime) -> None:
     if any(w.start is not None and at < w.start for w in windows):
         raise VoucherNotYetValid("the voucher is not valid yet")
     raise VoucherExpired("the voucher has expired")
+
+
+def stated_time(windows: tuple[Window, ...], at: datetime, now: datetime) -> datetime:
+    """Check a stated redemption time: not in the future, inside one of ``windows``."""
+    at = require_aware(at, "at")
+    if at > now:
+        raise InvalidRedemptionTime("a redemption cannot be stated in the future", at=at)
+    if not any(w.contains(at) for w in windows):
+        raise InvalidRedemptionTime("the stated time is outside the voucher's validity", at=at)
+    return at
 
 
 def expires_at(windows: tuple[Window, ...]) -> datetime | None:

@@ -136,18 +136,21 @@ class Voucher:
     def is_locked(self, at: datetime) -> bool:
         return self.locked_until is not None and at < self.locked_until
 
-    def check_redeemable(self, request: RedeemRequest, at: datetime, *, pin_ok: bool) -> int:
+    def check_redeemable(
+        self, request: RedeemRequest, at: datetime, *, pin_ok: bool, valid_at: datetime | None = None
+    ) -> int:
         """Apply every rule that does not change with concurrent writes; return the units.
 
         ``pin_ok`` says whether ``request.pin`` matched the stored hash (verified by the
         caller, outside any write lock: the hash is slow on purpose). What *can* change
         concurrently (balance, state, lock) is re-checked by the conditional ``UPDATE`` that
-        moves the money; this check only produces the right error first.
+        moves the money; this check only produces the right error first. Validity is checked at
+        ``valid_at`` (a stated redemption time) when given, everything else at ``at`` (now).
         """
         units = self.units_of(request.amount)
         if self.pin_hash is not None and not pin_ok:
             raise InvalidPin("wrong or missing PIN")
-        validity.check_valid(self.windows, at)
+        validity.check_valid(self.windows, at if valid_at is None else valid_at)
         if request.store is not None and self.redeemable_at and request.store not in self.redeemable_at:
             raise NotRedeemableHere(f"not redeemable at {request.store!r}", store=request.store)
         if self.is_locked(at) and (

@@ -11,6 +11,7 @@ from voucher_engine.clock import Clock, IdSource, RandomSource, SystemClock, Tim
 from voucher_engine.engine.base import EngineConfig
 from voucher_engine.engine.campaigns import CampaignOperations
 from voucher_engine.engine.catalog import CatalogOperations
+from voucher_engine.engine.charges import ChargeOperations
 from voucher_engine.engine.issuance_stats import issuance_stats
 from voucher_engine.engine.lifecycle_ops import LifecycleOperations
 from voucher_engine.engine.locks import LockOperations
@@ -27,6 +28,7 @@ DEFAULT_URL = "sqlite:///voucher-engine.sqlite3"
 class Engine(
     LifecycleOperations,
     SpendingOperations,
+    ChargeOperations,
     LockOperations,
     CampaignOperations,
     CatalogOperations,

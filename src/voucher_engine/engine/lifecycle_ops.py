@@ -34,9 +34,10 @@ _insert_voucher = insert(vouchers)
 _insert_entry = insert(ledger_entries)
 
 
-def append_entry(tx: Tx, voucher: Voucher | str, seq: int, kind: EntryKind, **values: Any) -> None:
+def append_entry(tx: Tx, voucher: Voucher | str, seq: int, kind: EntryKind, **values: Any) -> int:
+    """Append one ledger entry; return its id. ``effective_at`` defaults to the command's now."""
     voucher_id = voucher if isinstance(voucher, str) else voucher.id
-    tx.conn.execute(
+    result = tx.conn.execute(
         _insert_entry,
         {
             "tenant_id": tx.tenant_id,
@@ -51,9 +52,11 @@ def append_entry(tx: Tx, voucher: Voucher | str, seq: int, kind: EntryKind, **va
             "store": values.pop("store", None),
             "reverses_seq": values.pop("reverses_seq", None),
             "created_at": tx.now,
+            "effective_at": values.pop("effective_at", None) or tx.now,
             **values,
         },
     )
+    return result.inserted_primary_key[0]
 
 
 class LifecycleOperations(EngineBase):
@@ -156,9 +159,10 @@ class LifecycleOperations(EngineBase):
         lines = []
         for e in self.ledger(tenant_id, code=code, voucher_id=voucher_id):
             if e.kind in spending and e.spent:
-                lines.append(HistoryLine(e.seq, e.kind.value, e.spent, e.at, e.reference, e.store))
+                lines.append(HistoryLine(e.seq, e.kind.value, e.spent, e.at, e.reference, e.store, e.effective_at))
             elif e.kind is EntryKind.REVERSE:
-                lines.append(HistoryLine(e.seq, e.kind.value, -e.available_delta, e.at, e.reference, e.store))
+                lines.append(HistoryLine(e.seq, e.kind.value, -e.available_delta, e.at, e.reference, e.store,
+                                         e.effective_at))
         return lines
 
     # --- state changes ----------------------------------------------------------------------------

@@ -23,7 +23,9 @@ class Movement:
     held: int
     state: State
     currency: str | None
-    at: datetime
+    at: datetime  # when the entry was written
+    entry_id: int | None = None  # that entry's id (``Engine.get_entry``)
+    effective_at: datetime | None = None  # when it took effect: a stated time (``at=``), or ``at``
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,12 @@ class HoldResult:
     available: int
     held: int
     voucher_state: State
+    seq: int | None = None  # the ledger entry this call wrote (for a capture, the CAPTURE entry)
+    entry_id: int | None = None  # that entry's id (``Engine.get_entry``)
+    reference: str | None = None  # the reference stored on that entry (an order number)
+    currency: str | None = None
+    created_at: datetime | None = None  # when that entry was written
+    released: tuple[str, ...] = ()  # holds a replacing hold released (``hold(replace=True)``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +105,7 @@ class HistoryLine:
     at: datetime
     reference: str | None
     store: str | None
+    effective_at: datetime | None = None  # a stated redemption time; else the same as ``at``
 
 
 @dataclass(frozen=True, slots=True)

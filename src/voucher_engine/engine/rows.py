@@ -57,6 +57,8 @@ def entry_from_row(row: Row) -> Entry:
         reference=row.reference,
         hold_id=row.hold_id,
         store=row.store,
+        id=row.id,
+        effective_at=row.effective_at,
     )
 
 

@@ -1,18 +1,24 @@
-"""The money paths: redeem, hold, capture, release, expire, reverse.
+"""The money paths: redeem, redeem everything, hold, capture, release, expire.
 
 Each moves a balance with one conditional ``UPDATE ... WHERE available >= :units ...
 RETURNING``: the database, not a read in Python, decides whether the money is there, so two
 concurrent spenders can never both take the last unit (design.md 3.2). Statements are built
-once, at import.
+once, at import. Refunds of a charge (``reverse``) are in ``charges``.
+
+Row locks are taken in one order everywhere: the voucher row first, then its holds. A
+replacing hold must lock the voucher before it looks for pending holds (or two replacing
+holds would each miss the other's new hold), so capture, release and expiry lock the voucher
+first too, instead of deadlocking against it.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import Row, and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, case, desc, insert, or_, select, update
 
-from voucher_engine.domain import events, lifecycle
+from voucher_engine.domain import events, lifecycle, validity
 from voucher_engine.domain.events import Event
 from voucher_engine.domain.hashing import fingerprint, verify_secret
 from voucher_engine.domain.holds import HoldState, capture_split, hold_ttl
@@ -25,50 +31,54 @@ from voucher_engine.engine.lifecycle_ops import append_entry
 from voucher_engine.engine.results import HoldResult, Movement
 from voucher_engine.engine.rows import hold_from_row, load_voucher, select_hold
 from voucher_engine.errors import (
-    EntryNotFound,
+    Conflict,
     HoldExpired,
     HoldNotFound,
     HoldNotPending,
     IllegalTransition,
     InsufficientFunds,
-    InvalidAmount,
+    NothingToRedeem,
     VoucherLocked,
 )
-from voucher_engine.storage.types import in_states
 from voucher_engine.storage.tables import holds, ledger_entries, vouchers
+from voucher_engine.storage.types import in_states
 
-V, H = vouchers.c, holds.c
+V, H, L = vouchers.c, holds.c, ledger_entries.c
 _SPENDABLE = sorted(lifecycle.sources(Action.REDEEM))
+_LATE = sorted(lifecycle.sources(Action.REDEEM_LATE))
 _lock_open = or_(
     V.locked_until.is_(None),
     V.locked_until <= bindparam("b_now"),
     V.lock_code_hash == bindparam("b_lock"),
 )
+# The two outcomes of a redemption, taken from the lifecycle table, not written here again.
+_USED_UP = lifecycle.redemption_target(0, 0).value
+_LEFT_OVER = lifecycle.redemption_target(1, 0).value
 
 
 def _after_spending(available, held):  # noqa: ANN001, ANN202
-    return case(
-        (and_(available == 0, held == 0), State.REDEEMED.value),
-        else_=State.PARTIALLY_REDEEMED.value,
+    return case((and_(available == 0, held == 0), _USED_UP), else_=_LEFT_OVER)
+
+
+def _debit_where(enough):  # noqa: ANN001, ANN202
+    return (
+        update(vouchers)
+        .where(V.id == bindparam("b_id"), enough, in_states(V.state, _SPENDABLE), _lock_open)
+        .values(
+            available=V.available - bindparam("b_units"),
+            seq=V.seq + 1,
+            state=_after_spending(V.available - bindparam("b_units"), V.held),
+            updated_at=bindparam("b_now"),
+        )
+        .returning(V.available, V.held, V.seq, V.state)
     )
 
 
-_debit = (
-    update(vouchers)
-    .where(
-        V.id == bindparam("b_id"),
-        V.available >= bindparam("b_units"),
-        in_states(V.state, _SPENDABLE),
-        _lock_open,
-    )
-    .values(
-        available=V.available - bindparam("b_units"),
-        seq=V.seq + 1,
-        state=_after_spending(V.available - bindparam("b_units"), V.held),
-        updated_at=bindparam("b_now"),
-    )
-    .returning(V.available, V.held, V.seq, V.state)
-)
+_debit = _debit_where(V.available >= bindparam("b_units"))
+# Redeem everything: compare-and-set on the balance read in this transaction. If anything
+# moved the balance meanwhile the statement matches nothing and the command runs again, so
+# "everything" is never a stale amount, and of racing callers exactly one takes the rest.
+_debit_all = _debit_where(and_(V.available == bindparam("b_units"), V.available > 0))
 
 _hold_funds = (
     update(vouchers)
@@ -85,6 +95,31 @@ _hold_funds = (
         updated_at=bindparam("b_now"),
     )
     .returning(V.available, V.held, V.seq, V.state)
+)
+
+# A late redemption of an expired voucher: reinstate what the expiry forfeited and spend from
+# it, in one statement, conditional on the voucher being exactly as read (seq and state).
+_redeem_late = (
+    update(vouchers)
+    .where(
+        V.id == bindparam("b_id"),
+        V.seq == bindparam("b_seq"),
+        in_states(V.state, _LATE),
+        _lock_open,
+    )
+    .values(
+        available=bindparam("b_available"),
+        seq=V.seq + bindparam("b_steps"),
+        state=bindparam("b_state"),
+        updated_at=bindparam("b_now"),
+    )
+    .returning(V.available, V.held, V.seq, V.state)
+)
+_last_forfeit = (
+    select(L.available_delta)
+    .where(L.voucher_id == bindparam("b_id"), L.kind == EntryKind.FORFEIT.value)
+    .order_by(desc(L.seq))
+    .limit(1)
 )
 
 # Resolving a hold: the holds row is claimed first, conditionally on its state (and, for a
@@ -106,6 +141,14 @@ _claim_release = (
     .where(H.id == bindparam("b_id"), H.tenant_id == bindparam("b_tenant"), H.state == HoldState.PENDING.value)
     .values(state=HoldState.RELEASED.value, resolved_at=bindparam("b_now"))
     .returning(H.voucher_id, H.amount)
+)
+# Every pending hold of one voucher, for a replacing hold (the voucher row is locked first).
+_claim_pending_of_voucher = (
+    update(holds)
+    .where(H.voucher_id == bindparam("b_voucher"), H.tenant_id == bindparam("b_tenant"),
+           H.state == HoldState.PENDING.value)
+    .values(state=HoldState.RELEASED.value, resolved_at=bindparam("b_now"))
+    .returning(H.id, H.amount, H.expires_at)
 )
 _claim_expiry = (
     update(holds)
@@ -135,6 +178,18 @@ _settle_hold = (
     .returning(V.available, V.held, V.seq, V.state, V.code, V.currency)
 )
 _insert_hold = insert(holds)
+_lock_voucher = select(V.id).where(V.id == bindparam("b_id")).with_for_update()
+
+
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    """What a redemption took: the voucher as read, the units, the row after the UPDATE, and
+    the units a late redemption reinstated first (0 otherwise)."""
+
+    voucher: Voucher
+    units: int
+    row: Row
+    reinstated: int = 0
 
 
 class SpendingOperations(EngineBase):
@@ -149,28 +204,74 @@ class SpendingOperations(EngineBase):
         store: str | None = None,
         locking_code: str | None = None,
         reference: str | None = None,
+        at: datetime | None = None,
         idempotency_key: str | None = None,
         scope: str = "",
     ) -> Movement:
-        """Spend ``amount`` (money for monetary vouchers, uses otherwise; one use by default)."""
-        request = RedeemRequest(amount, pin, store, locking_code)
-        pin_ok = self._check_pin(tenant_id, code, voucher_id, pin)
+        """Spend ``amount`` (money for monetary vouchers, uses otherwise; one use by default).
+
+        ``at``: the redemption happened at that (past) time, inside the voucher's validity; the
+        ledger records it as ``effective_at`` beside the time it was written. An expired
+        voucher may be redeemed this way (``InvalidRedemptionTime`` for a time in the future or
+        outside every window).
+        """
+        return self._redemption(
+            tenant_id, "redeem", code, voucher_id, RedeemRequest(amount, pin, store, locking_code),
+            reference, at, idempotency_key, scope, everything=False,
+        )
+
+    def redeem_all(
+        self,
+        tenant_id: str,
+        *,
+        code: str | None = None,
+        voucher_id: str | None = None,
+        pin: str | None = None,
+        store: str | None = None,
+        locking_code: str | None = None,
+        reference: str | None = None,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+        scope: str = "",
+    ) -> Movement:
+        """Spend everything that is left (all remaining uses of a count-based voucher), in one
+        conditional statement; ``NothingToRedeem`` when nothing is. ``at`` as for ``redeem``."""
+        return self._redemption(
+            tenant_id, "redeem_all", code, voucher_id, RedeemRequest(None, pin, store, locking_code),
+            reference, at, idempotency_key, scope, everything=True,
+        )
+
+    def _redemption(self, tenant_id: str, operation: str, code: str | None, voucher_id: str | None,
+                    request: RedeemRequest, reference: str | None, at: datetime | None,
+                    idempotency_key: str | None, scope: str, *, everything: bool) -> Movement:
+        if at is not None:
+            at = validity.require_aware(at, "at")
+        pin_ok = self._check_pin(tenant_id, code, voucher_id, request.pin)
+        store = request.store
 
         def body(tx: Tx) -> Movement:
-            voucher, units, row = self._take(tx, _debit, code, voucher_id, request, pin_ok)
-            append_entry(tx, voucher, row.seq, EntryKind.REDEEM, available_delta=-units,
-                         spent=units, reference=reference, store=store)
+            taken = self._take_redemption(tx, code, voucher_id, request, pin_ok, at, everything)
+            voucher, units, row = taken.voucher, taken.units, taken.row
+            effective = at if at is not None else tx.now
+            if taken.reinstated:
+                append_entry(tx, voucher, row.seq - 1, EntryKind.REINSTATE, available_delta=taken.reinstated,
+                             effective_at=effective)
+            entry_id = append_entry(tx, voucher, row.seq, EntryKind.REDEEM, available_delta=taken.reinstated - units,
+                                    spent=units, reference=reference, store=store, effective_at=effective)
             tx.emit(Event(events.VOUCHER_REDEEMED, voucher.id, {
                 "code": voucher.code, "amount": units, "currency": voucher.currency,
                 "available": row.available, "state": row.state, "seq": row.seq,
-                "reference": reference, "store": store,
+                "reference": reference, "store": store, "effective_at": effective.isoformat(),
             }))
             return Movement(voucher.id, voucher.code, row.seq, units, row.available, row.held,
-                            State(row.state), voucher.currency, tx.now)
+                            State(row.state), voucher.currency, tx.now, entry_id, effective)
 
+        amount = None if everything else request.amount
         return self._command(
-            tenant_id, "redeem", body, Movement,
-            request=self._spend_request(code, voucher_id, amount, store, reference, pin, locking_code),
+            tenant_id, operation, body, Movement,
+            request={**self._spend_request(code, voucher_id, amount, store, reference, request.pin,
+                                           request.locking_code),
+                     "at": at.isoformat() if at is not None else None},
             idempotency_key=idempotency_key, scope=scope,
         )
 
@@ -186,15 +287,27 @@ class SpendingOperations(EngineBase):
         store: str | None = None,
         locking_code: str | None = None,
         reference: str | None = None,
+        replace: bool = False,
         idempotency_key: str | None = None,
         scope: str = "",
     ) -> HoldResult:
-        """Reserve ``amount`` now; capture, release or expiry settles it later, exactly once."""
+        """Reserve ``amount`` now; capture, release or expiry settles it later, exactly once.
+
+        ``replace=True``: release every pending hold on the voucher (``hold.released``, a
+        ``release`` entry each) and hold the new amount, in one transaction; their ids are in
+        ``HoldResult.released``. If the new hold is refused, nothing is released.
+        """
         ttl = hold_ttl(ttl or self.config.default_hold_ttl, maximum=self.config.max_hold_ttl)
         request = RedeemRequest(amount, pin, store, locking_code)
         pin_ok = self._check_pin(tenant_id, code, voucher_id, pin)
 
         def body(tx: Tx) -> HoldResult:
+            released: tuple[str, ...] = ()
+            if replace:
+                # The row lock comes first: a concurrent replacing hold waits here, and then sees
+                # (and releases) the hold this one is about to create.
+                voucher = load_voucher(tx.conn, tenant_id, code=code, voucher_id=voucher_id, for_update=True)
+                released = self._release_all_pending(tx, voucher.id)
             voucher, units, row = self._take(tx, _hold_funds, code, voucher_id, request, pin_ok)
             hold_id = self.ids.new("hld")
             expires = tx.now + ttl
@@ -203,19 +316,21 @@ class SpendingOperations(EngineBase):
                 "captured": 0, "state": HoldState.PENDING.value, "expires_at": expires,
                 "reference": reference, "created_at": tx.now, "resolved_at": None,
             })
-            append_entry(tx, voucher, row.seq, EntryKind.HOLD, available_delta=-units,
-                         held_delta=units, hold_id=hold_id, reference=reference, store=store)
+            entry_id = append_entry(tx, voucher, row.seq, EntryKind.HOLD, available_delta=-units,
+                                    held_delta=units, hold_id=hold_id, reference=reference, store=store)
             tx.emit(Event(events.HOLD_CREATED, hold_id, {
                 "voucher_id": voucher.id, "code": voucher.code, "amount": units,
                 "currency": voucher.currency, "expires_at": expires.isoformat(), "reference": reference,
+                "released": list(released),
             }))
             return HoldResult(hold_id, voucher.id, units, 0, HoldState.PENDING, expires,
-                              row.available, row.held, State(row.state))
+                              row.available, row.held, State(row.state), row.seq, entry_id, reference,
+                              voucher.currency, tx.now, released)
 
         return self._command(
             tenant_id, "hold", body, HoldResult,
             request={**self._spend_request(code, voucher_id, amount, store, reference, pin, locking_code),
-                     "ttl": ttl.total_seconds()},
+                     "ttl": ttl.total_seconds(), "replace": replace},
             idempotency_key=idempotency_key, scope=scope,
         )
 
@@ -225,14 +340,19 @@ class SpendingOperations(EngineBase):
         hold_id: str,
         *,
         amount: Money | int | None = None,
+        reference: str | None = None,
         idempotency_key: str | None = None,
         scope: str = "",
     ) -> HoldResult:
-        """Spend all of a hold, or part of it with the rest released, unless it has expired."""
+        """Spend all of a hold, or part of it with the rest released, unless it has expired.
+
+        ``reference`` (an order number) is stored on the ``capture`` entry; the result names
+        that entry (``seq``, ``entry_id``), which a later refund (``reverse``) points at.
+        """
 
         def body(tx: Tx) -> HoldResult:
             hold = self._pending_hold(tx, hold_id)
-            voucher = load_voucher(tx.conn, tenant_id, voucher_id=hold.voucher_id)
+            voucher = load_voucher(tx.conn, tenant_id, voucher_id=hold.voucher_id, for_update=True)
             captured, released = capture_split(hold.amount, None if amount is None else voucher.units_of(amount))
             claimed = tx.conn.execute(_claim_capture, {
                 "b_id": hold_id, "b_tenant": tenant_id, "b_now": tx.now, "b_captured": captured,
@@ -240,11 +360,12 @@ class SpendingOperations(EngineBase):
             if claimed is None:
                 self._explain_hold(tx, hold_id)
             return self._settle(tx, hold_id, hold.voucher_id, hold.amount, captured,
-                                EntryKind.CAPTURE, HoldState.CAPTURED, events.HOLD_CAPTURED, hold.expires_at)
+                                EntryKind.CAPTURE, HoldState.CAPTURED, events.HOLD_CAPTURED, hold.expires_at,
+                                reference=reference)
 
         return self._command(
             tenant_id, "capture", body, HoldResult,
-            request={"hold_id": hold_id, "amount": _amount_key(amount)},
+            request={"hold_id": hold_id, "amount": _amount_key(amount), "reference": reference},
             idempotency_key=idempotency_key, scope=scope,
         )
 
@@ -254,6 +375,7 @@ class SpendingOperations(EngineBase):
         """Give a pending hold back in full."""
 
         def body(tx: Tx) -> HoldResult:
+            self._lock_voucher_of_hold(tx, hold_id)
             claimed = tx.conn.execute(_claim_release, {"b_id": hold_id, "b_tenant": tenant_id, "b_now": tx.now}).first()
             if claimed is None:
                 self._explain_hold(tx, hold_id)
@@ -283,6 +405,8 @@ class SpendingOperations(EngineBase):
         """Expire one hold if it is pending and due; ``None`` if it was not (anymore)."""
 
         def body(tx: Tx) -> HoldResult | None:
+            if not self._lock_voucher_of_hold(tx, hold_id, missing_ok=True):
+                return None
             claimed = tx.conn.execute(
                 _claim_expiry, {"b_id": hold_id, "b_tenant": tenant_id, "b_now": tx.now}
             ).first()
@@ -299,55 +423,6 @@ class SpendingOperations(EngineBase):
         if row is None:
             raise HoldNotFound("no such hold")
         return hold_from_row(row)
-
-    def reverse(
-        self,
-        tenant_id: str,
-        *,
-        seq: int,
-        code: str | None = None,
-        voucher_id: str | None = None,
-        amount: Money | int | None = None,
-        reference: str | None = None,
-        idempotency_key: str | None = None,
-        scope: str = "",
-    ) -> Movement:
-        """Give back all or part of an earlier redemption or capture (entry ``seq``)."""
-
-        def body(tx: Tx) -> Movement:
-            voucher = load_voucher(tx.conn, tenant_id, code=code, voucher_id=voucher_id, for_update=True)
-            lifecycle.require(voucher.state, Action.REVERSE)
-            L = ledger_entries.c
-            entry = tx.conn.execute(select(L.kind, L.spent).where(L.voucher_id == voucher.id, L.seq == seq)).first()
-            if entry is None or entry.kind not in (EntryKind.REDEEM.value, EntryKind.CAPTURE.value) or not entry.spent:
-                raise EntryNotFound(f"no redemption #{seq} on this voucher")
-            # int(): PostgreSQL sums a bigint column as numeric, which arrives as a Decimal.
-            given_back = int(tx.conn.execute(
-                select(func.coalesce(func.sum(L.available_delta), 0))
-                .where(L.voucher_id == voucher.id, L.reverses_seq == seq)
-            ).scalar_one())
-            units = entry.spent - given_back if amount is None else voucher.units_of(amount)
-            if not 0 < units <= entry.spent - given_back:
-                raise InvalidAmount(f"at most {entry.spent - given_back} of #{seq} can be given back")
-            new_seq = voucher.seq + 1
-            tx.conn.execute(update(vouchers).where(V.id == voucher.id).values(
-                available=V.available + units, seq=new_seq,
-                state=State.PARTIALLY_REDEEMED.value, updated_at=tx.now,
-            ))
-            append_entry(tx, voucher, new_seq, EntryKind.REVERSE, available_delta=units,
-                         reverses_seq=seq, reference=reference)
-            tx.emit(Event(events.VOUCHER_REVERSED, voucher.id, {
-                "code": voucher.code, "amount": units, "reverses_seq": seq, "reference": reference,
-            }))
-            return Movement(voucher.id, voucher.code, new_seq, units, voucher.available + units,
-                            voucher.held, State.PARTIALLY_REDEEMED, voucher.currency, tx.now)
-
-        return self._command(
-            tenant_id, "reverse", body, Movement,
-            request={"code": code, "voucher_id": voucher_id, "seq": seq, "amount": _amount_key(amount),
-                     "reference": reference},
-            idempotency_key=idempotency_key, scope=scope,
-        )
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -366,11 +441,72 @@ class SpendingOperations(EngineBase):
         ``_hold_funds``): the conditional UPDATE has the last word on balance, state and lock."""
         voucher = load_voucher(tx.conn, tx.tenant_id, code=code, voucher_id=voucher_id)
         units = voucher.check_redeemable(request, tx.now, pin_ok=pin_ok)
-        lock = fingerprint(request.locking_code) if request.locking_code is not None else None
-        row = tx.conn.execute(statement, {"b_id": voucher.id, "b_units": units, "b_now": tx.now, "b_lock": lock}).first()
+        row = tx.conn.execute(statement, cls._spend_params(tx, voucher.id, units, request)).first()
         if row is None:
             cls._explain_refusal(tx, voucher.id, units, request.locking_code)
         return voucher, units, row
+
+    @classmethod
+    def _take_redemption(cls, tx: Tx, code: str | None, voucher_id: str | None, request: RedeemRequest,
+                         pin_ok: bool, at: datetime | None, everything: bool) -> _Taken:
+        """The spending step of ``redeem`` and ``redeem_all``, at ``at`` when it is stated."""
+        voucher = load_voucher(tx.conn, tx.tenant_id, code=code, voucher_id=voucher_id)
+        if at is not None:
+            validity.stated_time(voucher.windows, at, tx.now)
+            if voucher.state in lifecycle.sources(Action.REDEEM_LATE):
+                return cls._take_late(tx, voucher, request, pin_ok, at, everything)
+        if not everything:
+            units = voucher.check_redeemable(request, tx.now, pin_ok=pin_ok, valid_at=at)
+            row = tx.conn.execute(_debit, cls._spend_params(tx, voucher.id, units, request)).first()
+            if row is None:
+                cls._explain_refusal(tx, voucher.id, units, request.locking_code)
+            return _Taken(voucher, units, row)
+        _require_something_left(voucher)
+        units = voucher.available
+        voucher.check_redeemable(_asking(request, voucher, units), tx.now, pin_ok=pin_ok, valid_at=at)
+        row = tx.conn.execute(_debit_all, cls._spend_params(tx, voucher.id, units, request)).first()
+        if row is None:
+            _require_something_left(load_voucher(tx.conn, tx.tenant_id, voucher_id=voucher.id))
+            cls._explain_refusal(tx, voucher.id, units, request.locking_code, everything=True)
+        return _Taken(voucher, units, row)
+
+    @classmethod
+    def _take_late(cls, tx: Tx, voucher: Voucher, request: RedeemRequest, pin_ok: bool, at: datetime,
+                   everything: bool) -> _Taken:
+        """Redeem an expired voucher at a stated time inside its validity: what the expiry
+        forfeited comes back (a ``reinstate`` entry) and the redemption spends from it."""
+        forfeited = tx.conn.execute(_last_forfeit, {"b_id": voucher.id}).scalar()
+        reinstated = -forfeited if forfeited else 0
+        pool = voucher.available + reinstated
+        if everything:
+            if pool == 0:
+                raise NothingToRedeem("nothing is left on this voucher")
+            units = pool
+            voucher.check_redeemable(_asking(request, voucher, units), tx.now, pin_ok=pin_ok, valid_at=at)
+        else:
+            units = voucher.check_redeemable(request, tx.now, pin_ok=pin_ok, valid_at=at)
+        if units > pool:
+            raise InsufficientFunds(f"{units} requested, {pool} available", available=pool)
+        target = lifecycle.transition(
+            voucher.state, Action.REDEEM_LATE, lifecycle.redemption_target(pool - units, voucher.held)
+        )
+        row = tx.conn.execute(_redeem_late, {
+            **cls._spend_params(tx, voucher.id, units, request),
+            "b_seq": voucher.seq, "b_available": pool - units, "b_steps": 2 if reinstated else 1,
+            "b_state": target.value,
+        }).first()
+        if row is None:
+            current = load_voucher(tx.conn, tx.tenant_id, voucher_id=voucher.id)
+            if current.state is voucher.state and current.seq == voucher.seq:
+                raise VoucherLocked("the voucher is locked", locked_until=current.locked_until)
+            # Someone changed the voucher since it was read: decide again on the new row.
+            raise Conflict("the voucher changed during a late redemption; try again")
+        return _Taken(voucher, units, row, reinstated)
+
+    @staticmethod
+    def _spend_params(tx: Tx, voucher_id: str, units: int, request: RedeemRequest) -> dict:
+        lock = fingerprint(request.locking_code) if request.locking_code is not None else None
+        return {"b_id": voucher_id, "b_units": units, "b_now": tx.now, "b_lock": lock}
 
     @staticmethod
     def _spend_request(code, voucher_id, amount, store, reference, pin, locking_code) -> dict:  # noqa: ANN001
@@ -381,7 +517,9 @@ class SpendingOperations(EngineBase):
         }
 
     @staticmethod
-    def _explain_refusal(tx: Tx, voucher_id: str, units: int, locking_code: str | None) -> None:
+    def _explain_refusal(
+        tx: Tx, voucher_id: str, units: int, locking_code: str | None, *, everything: bool = False
+    ) -> None:
         """The conditional UPDATE matched nothing: say why, from the row as it is now."""
         current = load_voucher(tx.conn, tx.tenant_id, voucher_id=voucher_id)
         if current.state not in lifecycle.sources(Action.REDEEM):
@@ -390,6 +528,9 @@ class SpendingOperations(EngineBase):
             locking_code is None or fingerprint(locking_code) != current.lock_code_hash
         ):
             raise VoucherLocked("the voucher is locked", locked_until=current.locked_until)
+        if everything:
+            # The compare-and-set of redeem_all missed: the balance moved since it was read.
+            raise Conflict("the balance changed while redeeming everything; try again")
         raise InsufficientFunds(
             f"{units} requested, {current.available} available", available=current.available
         )
@@ -404,6 +545,26 @@ class SpendingOperations(EngineBase):
         return hold
 
     @staticmethod
+    def _lock_voucher_of_hold(tx: Tx, hold_id: str, *, missing_ok: bool = False) -> bool:
+        """Lock the voucher row of a hold (voucher before hold, see the module docstring)."""
+        row = tx.conn.execute(select(H.voucher_id).where(H.id == hold_id, H.tenant_id == tx.tenant_id)).first()
+        if row is None:
+            if missing_ok:
+                return False
+            raise HoldNotFound("no such hold")
+        tx.conn.execute(_lock_voucher, {"b_id": row.voucher_id})
+        return True
+
+    def _release_all_pending(self, tx: Tx, voucher_id: str) -> tuple[str, ...]:
+        released = tx.conn.execute(_claim_pending_of_voucher, {
+            "b_voucher": voucher_id, "b_tenant": tx.tenant_id, "b_now": tx.now,
+        }).all()
+        for hold in sorted(released, key=lambda r: r.id):
+            self._settle(tx, hold.id, voucher_id, hold.amount, 0, EntryKind.RELEASE, HoldState.RELEASED,
+                         events.HOLD_RELEASED, hold.expires_at)
+        return tuple(sorted(r.id for r in released))
+
+    @staticmethod
     def _explain_hold(tx: Tx, hold_id: str) -> None:
         row = tx.conn.execute(select_hold(tx.tenant_id, hold_id)).first()
         if row is None:
@@ -415,21 +576,37 @@ class SpendingOperations(EngineBase):
         raise IllegalTransition("the hold cannot be resolved this way")
 
     def _settle(self, tx: Tx, hold_id: str, voucher_id: str, amount: int, captured: int,
-                kind: EntryKind, state: HoldState, event_type: str, expires_at) -> HoldResult:  # noqa: ANN001
+                kind: EntryKind, state: HoldState, event_type: str, expires_at,  # noqa: ANN001
+                *, reference: str | None = None) -> HoldResult:
         back = amount - captured
         row = tx.conn.execute(_settle_hold, {
             "b_id": voucher_id, "b_amount": amount, "b_back": back, "b_spent": captured, "b_now": tx.now,
         }).one()
-        append_entry(tx, voucher_id, row.seq, kind, available_delta=back, held_delta=-amount,
-                     spent=captured, hold_id=hold_id)
+        entry_id = append_entry(tx, voucher_id, row.seq, kind, available_delta=back, held_delta=-amount,
+                                spent=captured, hold_id=hold_id, reference=reference)
         tx.emit(Event(event_type, hold_id, {
             "voucher_id": voucher_id, "code": row.code, "amount": amount, "captured": captured,
-            "released": back, "currency": row.currency, "state": row.state,
+            "released": back, "currency": row.currency, "state": row.state, "seq": row.seq,
+            "reference": reference,
         }))
         return HoldResult(hold_id, voucher_id, amount, captured, state, expires_at,
-                          row.available, row.held, State(row.state))
+                          row.available, row.held, State(row.state), row.seq, entry_id, reference,
+                          row.currency, tx.now)
+
+
+def _require_something_left(voucher: Voucher) -> None:
+    """``redeem_all`` of a voucher whose balance is spent (or held): ``NothingToRedeem``."""
+    if voucher.available == 0 and (
+        voucher.state in lifecycle.sources(Action.REDEEM) or voucher.state is State.REDEEMED
+    ):
+        raise NothingToRedeem("nothing is left on this voucher", state=voucher.state.value)
+
+
+def _asking(request: RedeemRequest, voucher: Voucher, units: int) -> RedeemRequest:
+    """``request`` asking for exactly ``units`` of ``voucher`` (for the domain's checks)."""
+    amount: Money | int = Money(units, voucher.currency) if voucher.monetary else units  # type: ignore[arg-type]
+    return RedeemRequest(amount, request.pin, request.store, request.locking_code)
 
 
 def _amount_key(amount: Money | int | None) -> object:
     return [amount.minor, amount.currency] if isinstance(amount, Money) else amount
-

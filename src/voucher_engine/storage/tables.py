@@ -102,7 +102,10 @@ ledger_entries = Table(
     Column("hold_id", String(40)),
     Column("store", String(255)),
     Column("reverses_seq", Integer),  # for reversals: the entry whose spending is given back
-    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),  # when the entry was written
+    # When it took effect: a redemption at a stated time (``at=``) records that time here;
+    # every other entry the same instant as created_at.
+    Column("effective_at", UTCDateTime, nullable=False),
     UniqueConstraint("voucher_id", "seq"),
     CheckConstraint("spent >= 0", name="spent_not_negative"),
     CheckConstraint(_one_of("kind", EntryKind), name="kind_known"),
