@@ -256,7 +256,7 @@ class SpendingOperations(EngineBase):
             if taken.reinstated:
                 append_entry(tx, voucher, row.seq - 1, EntryKind.REINSTATE, available_delta=taken.reinstated,
                              effective_at=effective)
-            entry_id = append_entry(tx, voucher, row.seq, EntryKind.REDEEM, available_delta=taken.reinstated - units,
+            entry_id = append_entry(tx, voucher, row.seq, EntryKind.REDEEM, available_delta=-units,
                                     spent=units, reference=reference, store=store, effective_at=effective)
             tx.emit(Event(events.VOUCHER_REDEEMED, voucher.id, {
                 "code": voucher.code, "amount": units, "currency": voucher.currency,
@@ -462,6 +462,7 @@ class SpendingOperations(EngineBase):
                 cls._explain_refusal(tx, voucher.id, units, request.locking_code)
             return _Taken(voucher, units, row)
         _require_something_left(voucher)
+        lifecycle.require(voucher.state, Action.REDEEM)  # before the domain sees an amount of 0
         units = voucher.available
         voucher.check_redeemable(_asking(request, voucher, units), tx.now, pin_ok=pin_ok, valid_at=at)
         row = tx.conn.execute(_debit_all, cls._spend_params(tx, voucher.id, units, request)).first()
