@@ -45,6 +45,7 @@ class Entry:
     store: str | None = None
     id: int | None = None
     effective_at: datetime | None = None
+    reverses_seq: int | None = None  # a reverse entry: the seq of the charge it refunds
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,7 @@ def entry_from_row(row: Row) -> Entry:
         store=row.store,
         id=row.id,
         effective_at=row.effective_at,
+        reverses_seq=row.reverses_seq,
     )
 
 
