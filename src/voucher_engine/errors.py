@@ -53,6 +53,12 @@ class LockPeriodOutOfRange(ValidationError):
     code = "lock_period_out_of_range"
 
 
+class IdentifiersDisagree(ValidationError):
+    """Several identifiers were given for one member, and they name different members."""
+
+    code = "identifiers_disagree"
+
+
 # --- lookups: someone else's object is "not found", never "forbidden" --------------------------
 
 
@@ -90,6 +96,10 @@ class OfferNotFound(NotFound):
 
 class EntryNotFound(NotFound):
     code = "entry_not_found"
+
+
+class MemberNotFound(NotFound):
+    code = "member_not_found"
 
 
 # --- authentication and authorisation ---------------------------------------------------------
@@ -156,6 +166,12 @@ class NotLocked(Rejected):
     code = "not_locked"
 
 
+class HeldByAnother(Rejected):
+    """The voucher is already bound to a different holder."""
+
+    code = "voucher_held_by_another"
+
+
 class HoldNotPending(Rejected):
     code = "hold_not_pending"
 
@@ -174,6 +190,12 @@ class NoCampaignAvailable(Rejected):
 
 class AlreadyExists(Rejected):
     code = "already_exists"
+
+
+class ThirdPartyIdInUse(AlreadyExists):
+    """Another voucher of the tenant already carries this third-party id."""
+
+    code = "third_party_id_in_use"
 
 
 class Vetoed(Rejected):

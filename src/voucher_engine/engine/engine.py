@@ -11,9 +11,11 @@ from voucher_engine.clock import Clock, IdSource, RandomSource, SystemClock, Tim
 from voucher_engine.engine.base import EngineConfig
 from voucher_engine.engine.campaigns import CampaignOperations
 from voucher_engine.engine.catalog import CatalogOperations
+from voucher_engine.engine.claims import ClaimOperations
 from voucher_engine.engine.issuance_stats import issuance_stats
 from voucher_engine.engine.lifecycle_ops import LifecycleOperations
 from voucher_engine.engine.locks import LockOperations
+from voucher_engine.engine.members import MemberOperations
 from voucher_engine.engine.outbox import OutboxQueries
 from voucher_engine.engine.spending import SpendingOperations
 from voucher_engine.plugins import Hooks, PluginSettings, build_plugin_manager
@@ -27,7 +29,9 @@ DEFAULT_URL = "sqlite:///voucher-engine.sqlite3"
 class Engine(
     LifecycleOperations,
     SpendingOperations,
+    ClaimOperations,
     LockOperations,
+    MemberOperations,
     CampaignOperations,
     CatalogOperations,
     OutboxQueries,
