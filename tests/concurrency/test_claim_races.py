@@ -134,3 +134,14 @@ def test_16_issues_with_one_third_party_id_leave_it_on_one_voucher(strict):
     assert all(isinstance(e, ThirdPartyIdInUse) for e in outcome.errors)
     assert strict.get_voucher(TENANT, third_party_id="crm-42").id == outcome.results[0].id
     assert len(strict.events(TENANT, type="voucher.issued")) == 1
+
+
+def test_16_parallel_issues_get_16_distinct_public_ids(strict):
+    outcome = race(WORKERS, lambda i: strict.issue(TENANT, VoucherSpec(VoucherKind.SINGLE_USE)))
+
+    assert outcome.errors == []
+    given = sorted(v.public_id for v in outcome.results)
+    assert len(set(given)) == WORKERS and given[0] >= 1
+    assert sorted(strict.get_voucher(TENANT, voucher_id=v.id).public_id for v in outcome.results) == given
+    for voucher in outcome.results:
+        assert strict.get_voucher(TENANT, public_id=voucher.public_id).id == voucher.id
