@@ -10,9 +10,10 @@ from voucher_engine.domain.codes import CodeFormat
 from voucher_engine.domain.holds import HoldState, LockPolicy
 from voucher_engine.domain.ledger import Entry, EntryKind, replay
 from voucher_engine.domain.lifecycle import Action, State
+from voucher_engine.domain.members import Member
 from voucher_engine.domain.money import Money
 from voucher_engine.domain.validity import Window, WindowSpec
-from voucher_engine.domain.vouchers import Voucher, VoucherKind, VoucherSpec
+from voucher_engine.domain.vouchers import Voucher, VoucherKind, VoucherRef, VoucherSpec
 from voucher_engine.engine import (
     CampaignIssue,
     CodesAdded,
@@ -31,7 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Action", "CampaignIssue", "Clock", "CodeFormat", "CodesAdded", "DatabaseSettings", "Engine",
     "EngineConfig", "Entry", "EntryKind", "HistoryLine", "HoldResult", "HoldState", "IssuedCode",
-    "LockPolicy", "ManualClock", "Money", "Movement", "Offer", "PoolStatus", "Quote", "State",
-    "Store", "SystemClock", "TimeOrderedIds", "Voucher", "VoucherKind", "VoucherSpec", "Window",
+    "LockPolicy", "ManualClock", "Member", "Money", "Movement", "Offer", "PoolStatus", "Quote", "State",
+    "Store", "SystemClock", "TimeOrderedIds", "Voucher", "VoucherKind", "VoucherRef", "VoucherSpec", "Window",
     "WindowSpec", "replay",
 ]

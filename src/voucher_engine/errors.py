@@ -57,6 +57,10 @@ class InvalidRedemptionTime(ValidationError):
     """A stated redemption time (``at=``) in the future, or outside every validity window."""
 
     code = "invalid_redemption_time"
+class IdentifiersDisagree(ValidationError):
+    """Several identifiers were given for one member, and they name different members."""
+
+    code = "identifiers_disagree"
 
 
 # --- lookups: someone else's object is "not found", never "forbidden" --------------------------
@@ -96,6 +100,10 @@ class OfferNotFound(NotFound):
 
 class EntryNotFound(NotFound):
     code = "entry_not_found"
+
+
+class MemberNotFound(NotFound):
+    code = "member_not_found"
 
 
 # --- authentication and authorisation ---------------------------------------------------------
@@ -166,6 +174,10 @@ class NothingToRedeem(Rejected):
     """``redeem_all`` on a voucher with nothing left to spend."""
 
     code = "nothing_to_redeem"
+class HeldByAnother(Rejected):
+    """The voucher is already bound to a different holder."""
+
+    code = "voucher_held_by_another"
 
 
 class HoldNotPending(Rejected):
@@ -186,6 +198,12 @@ class NoCampaignAvailable(Rejected):
 
 class AlreadyExists(Rejected):
     code = "already_exists"
+
+
+class ThirdPartyIdInUse(AlreadyExists):
+    """Another voucher of the tenant already carries this third-party id."""
+
+    code = "third_party_id_in_use"
 
 
 class Vetoed(Rejected):

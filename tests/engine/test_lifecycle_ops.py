@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from voucher_engine import EntryKind, Money, State, VoucherKind, VoucherSpec, WindowSpec
-from voucher_engine.errors import AlreadyExists, IllegalTransition, VoucherNotFound
+from voucher_engine.errors import AlreadyExists, HeldByAnother, IllegalTransition, VoucherNotFound
 
 K = VoucherKind
 
@@ -68,7 +68,7 @@ def test_claim_cancel_and_expire(engine, clock, balanced, snapshot):
     claimed = engine.claim("acme", code="C", holder="user-1")
     assert (claimed.state, claimed.holder) == (State.CLAIMED, "user-1")
     assert engine.get_voucher("acme", code="C").holder == "user-1"
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(HeldByAnother):
         engine.claim("acme", code="C", holder="user-2")
     cancelled = engine.cancel("acme", code="C")
     assert (cancelled.state, cancelled.available) == (State.CANCELLED, 0)

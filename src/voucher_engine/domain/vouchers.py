@@ -53,6 +53,8 @@ class VoucherSpec:
     taxable: bool = False
     tax_rate: Decimal | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: The id another system knows this voucher by (unique per tenant when set).
+    third_party_id: str | None = None
 
     def __post_init__(self) -> None:
         kind = VoucherKind(self.kind)
@@ -81,6 +83,10 @@ class VoucherSpec:
             object.__setattr__(self, "tax_rate", rate)
         if self.pin is not None and not (1 <= len(self.pin) <= 255):
             raise ValidationError("a PIN is 1 to 255 characters")
+        if self.third_party_id is not None and not (
+            isinstance(self.third_party_id, str) and 1 <= len(self.third_party_id) <= 255
+        ):
+            raise ValidationError("a third-party id is 1 to 255 characters")
 
     @property
     def units(self) -> int:
@@ -117,6 +123,11 @@ class Voucher:
     seq: int
     created_at: datetime
     updated_at: datetime
+    #: A stable integer id, unique per tenant, assigned at issue (for partners whose APIs
+    #: number vouchers). 0 only in a result saved for an idempotency key before public ids
+    #: existed.
+    public_id: int = 0
+    third_party_id: str | None = None
 
     @property
     def monetary(self) -> bool:
@@ -184,3 +195,36 @@ class RedeemRequest:
     pin: str | None = None
     store: str | None = None
     locking_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherRef:
+    """One voucher named by any of the ids a caller may know it by.
+
+    At least one is given; when several are, they must all name the same voucher (a
+    reference whose parts disagree names no voucher at all).
+    """
+
+    code: str | None = None
+    voucher_id: str | None = None
+    public_id: int | None = None
+    third_party_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code is None and self.voucher_id is None and self.public_id is None and self.third_party_id is None:
+            raise ValidationError("name a voucher by code, id, public id or third-party id")
+        if self.public_id is not None and (type(self.public_id) is not int or self.public_id < 1):
+            raise ValidationError("a public id is a positive integer")
+        for name in ("code", "voucher_id", "third_party_id"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, str) and 0 < len(value) <= 255):
+                raise ValidationError(f"{name} is 1 to 255 characters")
+
+    def matches(self, voucher: Voucher) -> bool:
+        """Whether every part given names ``voucher`` (codes compared as stored)."""
+        return (
+            (self.code is None or self.code == voucher.code)
+            and (self.voucher_id is None or self.voucher_id == voucher.id)
+            and (self.public_id is None or self.public_id == voucher.public_id)
+            and (self.third_party_id is None or self.third_party_id == voucher.third_party_id)
+        )

@@ -12,9 +12,11 @@ from voucher_engine.engine.base import EngineConfig
 from voucher_engine.engine.campaigns import CampaignOperations
 from voucher_engine.engine.catalog import CatalogOperations
 from voucher_engine.engine.charges import ChargeOperations
+from voucher_engine.engine.claims import ClaimOperations
 from voucher_engine.engine.issuance_stats import issuance_stats
 from voucher_engine.engine.lifecycle_ops import LifecycleOperations
 from voucher_engine.engine.locks import LockOperations
+from voucher_engine.engine.members import MemberOperations
 from voucher_engine.engine.outbox import OutboxQueries
 from voucher_engine.engine.spending import SpendingOperations
 from voucher_engine.plugins import Hooks, PluginSettings, build_plugin_manager
@@ -29,7 +31,9 @@ class Engine(
     LifecycleOperations,
     SpendingOperations,
     ChargeOperations,
+    ClaimOperations,
     LockOperations,
+    MemberOperations,
     CampaignOperations,
     CatalogOperations,
     OutboxQueries,

@@ -24,13 +24,15 @@ from voucher_engine.engine import codec
 from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.engine.results import HistoryLine
 from voucher_engine.engine.rows import entry_from_row, load_voucher, select_ledger, voucher_from_row
-from voucher_engine.errors import AlreadyExists, IllegalTransition
+from voucher_engine.errors import AlreadyExists, IllegalTransition, ThirdPartyIdInUse
 from voucher_engine.storage.tables import ledger_entries, vouchers
 
 #: Codes for vouchers issued without one: 16 unambiguous characters, about 79 bits.
 DEFAULT_CODE_FORMAT = CodeFormat("XXXX-XXXX-XXXX-XXXX")
 
-_insert_voucher = insert(vouchers)
+# The public id is assigned inside this INSERT (storage/public_ids.py) and read back by its
+# RETURNING: no second statement, no lock of its own.
+_insert_voucher = insert(vouchers).returning(vouchers.c.public_id)
 _insert_entry = insert(ledger_entries)
 
 
@@ -109,8 +111,9 @@ class LifecycleOperations(EngineBase):
                 "lock_code_hash": None,
                 "created_at": tx.now,
                 "updated_at": tx.now,
+                "third_party_id": spec.third_party_id,
             }
-            tx.conn.execute(_insert_voucher, row)
+            row["public_id"] = tx.conn.execute(_insert_voucher, row).scalar_one()
             append_entry(tx, row["id"], 1, EntryKind.ISSUE, available_delta=spec.units)
             tx.emit(
                 Event(
@@ -122,8 +125,11 @@ class LifecycleOperations(EngineBase):
             )
             return voucher_from_row(_Row(row))
 
+        spec_json = {**codec.dump(spec), "pin": spec.pin is not None}
+        if spec.third_party_id is None:  # keeps the hash of requests saved before it existed
+            spec_json.pop("third_party_id", None)
         request = {
-            "spec": {**codec.dump(spec), "pin": spec.pin is not None},
+            "spec": spec_json,
             "code": given, "state": str(state), "holder": holder,
             "campaign_id": campaign_id, "offer_id": offer_id,
         }
@@ -134,13 +140,25 @@ class LifecycleOperations(EngineBase):
                     tenant_id, "issue", body, Voucher,
                     request=request, idempotency_key=idempotency_key, scope=scope,
                 )
-            except AlreadyExists:
+            except AlreadyExists as error:
+                if "third_party_id" in str(error.details.get("constraint", "")):
+                    raise ThirdPartyIdInUse(
+                        "another voucher already has this third-party id",
+                        third_party_id=spec.third_party_id,
+                    ) from None
                 if given is not None or attempt == 4:
                     raise AlreadyExists("a voucher with this code already exists") from None
         raise AssertionError("unreachable")
 
-    def get_voucher(self, tenant_id: str, *, code: str | None = None, voucher_id: str | None = None) -> Voucher:
-        return self._read(lambda c: load_voucher(c, tenant_id, code=code, voucher_id=voucher_id))
+    def get_voucher(
+        self, tenant_id: str, *, code: str | None = None, voucher_id: str | None = None,
+        public_id: int | None = None, third_party_id: str | None = None,
+    ) -> Voucher:
+        """One voucher, named by exactly one of its code, id, public id or third-party id."""
+        return self._read(lambda c: load_voucher(
+            c, tenant_id, code=code, voucher_id=voucher_id, public_id=public_id,
+            third_party_id=third_party_id,
+        ))
 
     def ledger(self, tenant_id: str, *, code: str | None = None, voucher_id: str | None = None) -> list[Entry]:
         """Every ledger entry of one voucher, in order."""
@@ -166,16 +184,6 @@ class LifecycleOperations(EngineBase):
         return lines
 
     # --- state changes ----------------------------------------------------------------------------
-
-    def claim(
-        self, tenant_id: str, *, holder: str, code: str | None = None, voucher_id: str | None = None,
-        idempotency_key: str | None = None, scope: str = "",
-    ) -> Voucher:
-        """Bind an available voucher to a holder (a user or customer reference)."""
-        return self._change(
-            tenant_id, Action.CLAIM, State.CLAIMED, events.VOUCHER_CLAIMED, code, voucher_id,
-            {"holder": holder}, idempotency_key, scope,
-        )
 
     def confirm(
         self, tenant_id: str, *, code: str | None = None, voucher_id: str | None = None,

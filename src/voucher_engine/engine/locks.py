@@ -42,6 +42,13 @@ _drop_lock = (
     .values(locked_until=None, lock_code_hash=None, updated_at=bindparam("b_now"))
     .returning(V.id)
 )
+#: Administrative unlock: any running lock, whatever code it is bound to.
+_force_drop_lock = (
+    update(vouchers)
+    .where(V.id == bindparam("b_id"), V.locked_until > bindparam("b_now"))
+    .values(locked_until=None, lock_code_hash=None, updated_at=bindparam("b_now"))
+    .returning(V.id)
+)
 
 
 class LockOperations(EngineBase):
@@ -95,24 +102,33 @@ class LockOperations(EngineBase):
         code: str | None = None,
         voucher_id: str | None = None,
         locking_code: str | None = None,
+        force: bool = False,
         idempotency_key: str | None = None,
         scope: str = "",
     ) -> Voucher:
-        """End a lock early; a lock bound to a locking code needs that code."""
-        lock_hash = fingerprint(locking_code) if locking_code is not None else None
+        """End a lock early; the lock and its locking-code binding are both cleared.
+
+        A lock bound to a locking code needs that code, unless ``force=True`` (an
+        administrative unlock, for staff: no code needed, ``locking_code`` is ignored).
+        """
+        lock_hash = fingerprint(locking_code) if locking_code is not None and not force else None
 
         def body(tx: Tx) -> Voucher:
             voucher = load_voucher(tx.conn, tenant_id, code=code, voucher_id=voucher_id)
-            dropped = tx.conn.execute(_drop_lock, {"b_id": voucher.id, "b_now": tx.now, "b_lock": lock_hash}).first()
+            params = {"b_id": voucher.id, "b_now": tx.now, "b_lock": lock_hash}
+            dropped = tx.conn.execute(_force_drop_lock if force else _drop_lock, params).first()
             if dropped is None:
-                if not voucher.is_locked(tx.now):
+                current = load_voucher(tx.conn, tenant_id, voucher_id=voucher.id)
+                if not current.is_locked(tx.now):
                     raise NotLocked("the voucher is not locked")
-                raise VoucherLocked("the locking code does not match", locked_until=voucher.locked_until)
-            tx.emit(Event(events.VOUCHER_UNLOCKED, voucher.id, {"code": voucher.code}))
+                raise VoucherLocked("the locking code does not match", locked_until=current.locked_until)
+            tx.emit(Event(events.VOUCHER_UNLOCKED, voucher.id, {"code": voucher.code, "forced": force}))
             return dataclasses.replace(voucher, locked_until=None, lock_code_hash=None, updated_at=tx.now)
 
+        request = {"code": code, "voucher_id": voucher_id, "lock": lock_hash}
+        if force:  # keeps the hash of requests saved before ``force`` existed
+            request["force"] = True
         return self._command(
             tenant_id, "unlock", body, Voucher,
-            request={"code": code, "voucher_id": voucher_id, "lock": lock_hash},
-            idempotency_key=idempotency_key, scope=scope,
+            request=request, idempotency_key=idempotency_key, scope=scope,
         )

@@ -42,6 +42,8 @@ def voucher_from_row(row: Row) -> Voucher:
         seq=row.seq,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        public_id=row.public_id,
+        third_party_id=row.third_party_id,
     )
 
 
@@ -79,13 +81,13 @@ def hold_from_row(row: Row) -> Hold:
 
 
 # Built once: every command starts with one of these lookups, and building a statement costs
-# more than running it on SQLite.
-_by_code = select(vouchers).where(V.tenant_id == bindparam("b_tenant"), V.code == bindparam("b_key"))
-_by_id = select(vouchers).where(V.tenant_id == bindparam("b_tenant"), V.id == bindparam("b_key"))
-_LOOKUPS = {
-    (True, False): _by_code, (False, False): _by_id,
-    (True, True): _by_code.with_for_update(), (False, True): _by_id.with_for_update(),
-}
+# more than running it on SQLite. Keyed by (the column looked up, whether the row is locked).
+_KEYS = {"code": V.code, "voucher_id": V.id, "public_id": V.public_id, "third_party_id": V.third_party_id}
+_LOOKUPS = {}
+for _name, _column in _KEYS.items():
+    _query = select(vouchers).where(V.tenant_id == bindparam("b_tenant"), _column == bindparam("b_key"))
+    _LOOKUPS[(_name, False)] = _query
+    _LOOKUPS[(_name, True)] = _query.with_for_update()
 
 
 def load_voucher(
@@ -94,12 +96,21 @@ def load_voucher(
     *,
     code: str | None = None,
     voucher_id: str | None = None,
+    public_id: int | None = None,
+    third_party_id: str | None = None,
     for_update: bool = False,
 ) -> Voucher:
-    if (code is None) == (voucher_id is None):
-        raise ValidationError("name a voucher by code or by id, not both")
-    query = _LOOKUPS[(code is not None, for_update)]
-    row = conn.execute(query, {"b_tenant": tenant_id, "b_key": code if code is not None else voucher_id}).first()
+    """The voucher named by exactly one of its keys, in ``tenant_id``, or ``VoucherNotFound``."""
+    given = {name: value for name, value in (
+        ("code", code), ("voucher_id", voucher_id), ("public_id", public_id),
+        ("third_party_id", third_party_id),
+    ) if value is not None}
+    if len(given) != 1:
+        raise ValidationError("name a voucher by exactly one of code, id, public id or third-party id")
+    [(name, key)] = given.items()
+    if name == "public_id" and (type(key) is not int or not 0 < key < 2**63):
+        raise VoucherNotFound("no such voucher")  # not a number a voucher could carry
+    row = conn.execute(_LOOKUPS[(name, for_update)], {"b_tenant": tenant_id, "b_key": key}).first()
     if row is None:
         raise VoucherNotFound("no such voucher")
     return voucher_from_row(row)

@@ -23,6 +23,7 @@ from voucher_engine.domain.holds import HoldState
 from voucher_engine.domain.ledger import EntryKind
 from voucher_engine.domain.lifecycle import State
 from voucher_engine.domain.vouchers import VoucherKind
+from voucher_engine.storage.public_ids import NextPublicId
 from voucher_engine.storage.types import BigId, Json, UTCDateTime
 
 metadata = MetaData(
@@ -77,6 +78,11 @@ vouchers = Table(
     Column("lock_code_hash", String(64)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Assigned inside the INSERT (storage/public_ids.py). NOT NULL on PostgreSQL; on SQLite,
+    # where a column added later cannot become NOT NULL without rebuilding the table, a
+    # trigger refuses a NULL instead (migration 0006).
+    Column("public_id", BigInteger, nullable=False, default=NextPublicId()),
+    Column("third_party_id", String(255)),
     UniqueConstraint("tenant_id", "code"),
     CheckConstraint("available >= 0", name="available_not_negative"),
     CheckConstraint("held >= 0", name="held_not_negative"),
@@ -85,6 +91,9 @@ vouchers = Table(
     CheckConstraint(_one_of("state", State), name="state_known"),
     CheckConstraint(_one_of("kind", VoucherKind), name="kind_known"),
     Index(None, "expires_at"),
+    Index(None, "public_id", unique=True),
+    # NULLs never collide: only vouchers that carry a third-party id are constrained.
+    Index(None, "tenant_id", "third_party_id", unique=True),
 )
 
 ledger_entries = Table(
