@@ -3,8 +3,11 @@
   parallel presentations of a refresh token rotate;
 - public ids: the tenant row lock gives 16 parallel creations the ids 1..16;
 - token statistics: one upsert per token, so 16 parallel token requests count 16.
-Each test fails when its guard is turned into read-then-write (see the report in the commit
-that added them; on SQLite writers are serialised, so the mutations show on PostgreSQL)."""
+Each test was run once against its guard turned into read-then-write in the real code, and
+failed on PostgreSQL (SQLite serialises writers, so there the mutation cannot show): a SELECT
+of ``used_at`` then an unconditional UPDATE -> several rotations; no tenant row lock ->
+``AlreadyExists`` on the (tenant, public_id) unique index; SELECT then INSERT or UPDATE of the
+counter -> ``AlreadyExists`` on its primary key."""
 
 from __future__ import annotations
 
