@@ -23,7 +23,7 @@ def test_0004_creates_and_drops_spending_sessions(database_url):
         migrate.upgrade(db, "0003")
         assert "spending_sessions" not in inspect(db.sa).get_table_names()
         migrate.upgrade(db, "head")
-        assert migrate.current_revision(db) == "0004" == migrate.head_revision()
+        assert migrate.current_revision(db) == migrate.head_revision()
         with db.sa.connect() as conn:
             diffs = compare_metadata(MigrationContext.configure(conn), metadata)
         assert [d for d in diffs if _about_sessions(d)] == []

@@ -93,7 +93,8 @@ def downgrade() -> None:
     with op.batch_alter_table('staff_roles', schema=None) as batch_op:
         batch_op.drop_column('permissions')
         batch_op.alter_column('role', existing_type=sa.String(length=64), nullable=False)
-    with op.batch_alter_table('staff_users', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_staff_users_tenant_id_public_id'))
-        batch_op.drop_column('phone')
-        batch_op.drop_column('public_id')
+    # Not a batch: SQLite would rebuild staff_users, and its DROP fails on the foreign keys of
+    # the rows that reference it. ALTER TABLE ... DROP COLUMN (SQLite 3.35+) does not rebuild.
+    op.drop_index(op.f('ix_staff_users_tenant_id_public_id'), table_name='staff_users')
+    op.drop_column('staff_users', 'phone')
+    op.drop_column('staff_users', 'public_id')
