@@ -1,44 +1,38 @@
 """The OAuth2 token endpoint for the client-credentials grant (RFC 6749 sections 4.4, 2.3.1,
-5.1 and 5.2).
+5.1 and 5.2), on the core's token service (``Identity.oauth.token``).
 
 The body is read raw and parsed here, so that every refusal -- a JSON body, a repeated
 parameter, two ways of authenticating at once -- is answered in RFC 6749's error shape
-rather than in the admin API's own: token clients are generic OAuth2 libraries.
+rather than in the admin API's own: token clients are generic OAuth2 libraries. What is HTTP
+(content type, repeated parameters, the Basic header, statuses) is here; the grant's rules are
+the core's.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from urllib.parse import parse_qsl, unquote_plus
+from urllib.parse import parse_qsl
 
-from voucher_engine.errors import InvalidScope, Unauthorized, ValidationError
+from voucher_engine.errors import OAuthError
 from voucher_engine.providers import Call, Reply
 
 from voucher_engine_admin.context import services
 
-GRANT_TYPE = "client_credentials"
 FORM = "application/x-www-form-urlencoded"
-PARAMETERS = frozenset({"grant_type", "scope", "client_id", "client_secret"})
+PARAMETERS = frozenset({"grant_type", "scope", "client_id", "client_secret", "client_type"})
 #: RFC 6749 5.1: token responses must never be cached.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-class OAuthError(Exception):
-    def __init__(self, error: str, description: str, status: int = 400, *, basic: bool = False) -> None:
-        super().__init__(description)
-        self.error = error
-        self.description = description
-        self.status = status
-        self.basic = basic
-
-    def reply(self) -> Reply:
-        headers = dict(NO_STORE)
-        if self.basic:
-            # RFC 6749 5.2: a client that tried Basic is told which scheme to use again.
-            headers["WWW-Authenticate"] = 'Basic realm="voucher-engine admin", charset="UTF-8"'
-        return Reply(body={"error": self.error, "error_description": self.description},
-                     status=self.status, headers=headers)
+def _refusal(error: OAuthError, *, tried_header: bool) -> Reply:
+    headers = dict(NO_STORE)
+    status = 401 if error.error == "invalid_client" else 400
+    if status == 401 and tried_header:
+        # RFC 6749 5.2: a client that tried the Authorization header is told to use Basic.
+        headers["WWW-Authenticate"] = 'Basic realm="voucher-engine admin", charset="UTF-8"'
+    return Reply(body={"error": error.error, "error_description": error.description},
+                 status=status, headers=headers)
 
 
 def _form(call: Call) -> dict[str, str]:
@@ -67,49 +61,25 @@ def _basic(call: Call) -> tuple[str, str] | None:
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic":
         raise OAuthError("invalid_client", "authenticate with HTTP Basic or the client_id and client_secret "
-                         "parameters", 401, basic=True)
+                         "parameters")
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        raise OAuthError("invalid_client", "malformed Basic credentials", 401, basic=True) from None
+        raise OAuthError("invalid_client", "malformed Basic credentials") from None
     client_id, sep, secret = decoded.partition(":")
     if not sep or not client_id:
-        raise OAuthError("invalid_client", "malformed Basic credentials", 401, basic=True)
-    # RFC 6749 2.3.1: both halves are form-encoded before they are joined.
-    return unquote_plus(client_id), unquote_plus(secret)
-
-
-def _client(call: Call, form: dict[str, str]) -> tuple[str, str, bool]:
-    basic = _basic(call)
-    in_form = "client_id" in form or "client_secret" in form
-    if basic is not None and in_form:
-        raise OAuthError("invalid_request", "use one way of client authentication, not two")
-    if basic is not None:
-        return basic[0], basic[1], True
-    if "client_id" not in form or "client_secret" not in form:
-        raise OAuthError("invalid_client", "client authentication is required", 401)
-    return form["client_id"], form["client_secret"], False
+        raise OAuthError("invalid_client", "malformed Basic credentials")
+    return client_id, secret  # the token service form-decodes each half (RFC 6749 2.3.1)
 
 
 def token(call: Call) -> Reply:
+    tried_header = "authorization" in call.headers
     try:
         form = _form(call)
-        grant = form.get("grant_type")
-        if grant is None:
+        if "grant_type" not in form:
+            # Before the header is read: a request without a grant is malformed whoever sent it.
             raise OAuthError("invalid_request", "grant_type is required")
-        client_id, secret, basic = _client(call, form)
-        if grant != GRANT_TYPE:
-            raise OAuthError("unsupported_grant_type", f"the only grant type is {GRANT_TYPE}")
-        try:
-            issued = services(call.engine).identity.client_credentials(client_id, secret, form.get("scope"))
-        except Unauthorized:
-            raise OAuthError("invalid_client", "client authentication failed", 401, basic=basic) from None
-        except (InvalidScope, ValidationError) as error:
-            raise OAuthError("invalid_scope", error.message) from None
+        issued = services(call.engine).identity.oauth.token(form, _basic(call))
     except OAuthError as error:
-        return error.reply()
-    return Reply(
-        body={"access_token": issued.access_token, "token_type": issued.token_type,
-              "expires_in": issued.expires_in, "scope": issued.scope},
-        headers=NO_STORE,
-    )
+        return _refusal(error, tried_header=tried_header)
+    return Reply(body=issued.response(), headers=NO_STORE)

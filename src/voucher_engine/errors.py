@@ -106,6 +106,14 @@ class MemberNotFound(NotFound):
     code = "member_not_found"
 
 
+class StaffUserNotFound(NotFound):
+    code = "staff_user_not_found"
+
+
+class ApiKeyNotFound(NotFound):
+    code = "api_key_not_found"
+
+
 # --- authentication and authorisation ---------------------------------------------------------
 
 
@@ -127,6 +135,38 @@ class InvalidScope(Forbidden):
     """A client asked for scopes beyond those it is allowed (RFC 6749 ``invalid_scope``)."""
 
     code = "invalid_scope"
+
+
+class PermissionDenied(Forbidden):
+    """A staff user (or their API key) lacks a named permission (``redeem.voucher``) in a
+    scope; ``scope`` and ``permission`` say which."""
+
+    code = "permission_denied"
+
+    def __init__(self, scope: str, permission: str) -> None:
+        super().__init__(f"this operation needs the permission {permission!r} in {scope!r}")
+        self.scope = scope
+        self.permission = permission
+
+
+class OAuthError(VoucherEngineError):
+    """A refusal of the OAuth 2 token endpoint, named as RFC 6749 5.2 names it: ``error`` is
+    one of invalid_request, invalid_client, invalid_grant, unauthorized_client,
+    unsupported_grant_type, invalid_scope. Providers render it as the RFC's JSON body; the
+    status (401 for invalid_client, else 400) is theirs to set."""
+
+    code = "oauth_error"
+    ERRORS = frozenset({
+        "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
+        "unsupported_grant_type", "invalid_scope",
+    })
+
+    def __init__(self, error: str, description: str) -> None:
+        if error not in self.ERRORS:
+            raise ValueError(f"{error!r} is not an RFC 6749 5.2 error")
+        super().__init__(description)
+        self.error = error
+        self.description = description
 
 
 # --- business rules ---------------------------------------------------------------------------
@@ -204,6 +244,10 @@ class ThirdPartyIdInUse(AlreadyExists):
     """Another voucher of the tenant already carries this third-party id."""
 
     code = "third_party_id_in_use"
+
+
+class StaffEmailTaken(AlreadyExists):
+    code = "staff_email_taken"
 
 
 class Vetoed(Rejected):

@@ -23,4 +23,4 @@ def test_a_created_client_gets_tokens_for_its_scopes_only(engine, database_url):
 def test_an_unknown_tenant_is_refused_with_one_line(engine, database_url):
     result = cli("client", "create", "nobody", "--scope", "admin", "--url", database_url)
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == ["error: not_found: no tenant 'nobody'"]
+    assert result.stderr.strip().splitlines() == ["error: tenant_not_found: no tenant 'nobody'"]

@@ -9,35 +9,36 @@ or rotating its secret stops new tokens at once; tokens already issued live out 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select, update
 
-from voucher_engine.clock import Clock, IdSource, RandomSource
+from voucher_engine.clock import IdSource, RandomSource
 from voucher_engine.errors import Forbidden, InvalidScope, NotFound, Unauthorized, ValidationError
 from voucher_engine.identity.config import IdentityConfig
 from voucher_engine.identity.hashing import SecretHasher
 from voucher_engine.identity.opaque import new_token
 from voucher_engine.identity.results import AccessToken, ClientInfo, NewClient, Principal
 from voucher_engine.identity.scopes import format_scopes, parse_scopes
+from voucher_engine.identity.store import Store, require_tenant
 from voucher_engine.identity.tokens import TokenKind, TokenService
-from voucher_engine.storage.database import Database
 from voucher_engine.storage.identity_tables import api_clients
-from voucher_engine.storage.tables import tenants
+
+if TYPE_CHECKING:
+    from voucher_engine.engine.base import Tx
 
 
 class ApiClients:
     def __init__(
         self,
-        db: Database,
-        clock: Clock,
+        store: Store,
         ids: IdSource,
         random: RandomSource,
         hasher: SecretHasher,
         tokens: TokenService,
         config: IdentityConfig,
     ) -> None:
-        self._db = db
-        self._clock = clock
+        self._store = store
         self._ids = ids
         self._random = random
         self._hasher = hasher
@@ -53,10 +54,10 @@ class ApiClients:
         client_id = self._ids.new("cli")
         secret = new_token(self._random, "cs_")
         secret_hash = self._hasher.hash(secret)  # before the transaction: argon2 is slow
-        with self._db.write() as conn:
-            if conn.execute(select(tenants.c.id).where(tenants.c.id == tenant_id)).first() is None:
-                raise NotFound(f"no tenant {tenant_id!r}")
-            conn.execute(
+
+        def create(tx: Tx) -> None:
+            require_tenant(tx.conn, tenant_id)
+            tx.conn.execute(
                 insert(api_clients),
                 {
                     "id": client_id,
@@ -65,45 +66,48 @@ class ApiClients:
                     "secret_hash": secret_hash,
                     "scopes": sorted(allowed),
                     "active": True,
-                    "created_at": self._clock.now(),
+                    "created_at": tx.now,
                 },
             )
+
+        self._store.write(tenant_id, "create_client", create, {"client_id": client_id, "scopes": sorted(allowed)})
         return NewClient(tenant_id, client_id, secret, allowed)
 
     def rotate_client_secret(self, tenant_id: str, client_id: str) -> str:
         """A new secret, returned once; the old one stops working at once."""
         secret = new_token(self._random, "cs_")
-        self._update(tenant_id, client_id, secret_hash=self._hasher.hash(secret))
+        self._update(tenant_id, client_id, "rotate_client_secret", secret_hash=self._hasher.hash(secret))
         return secret
 
     def set_client_scopes(self, tenant_id: str, client_id: str, scopes: Iterable[str] | str) -> None:
         allowed = parse_scopes(scopes)
         if not allowed:
             raise ValidationError("a client needs at least one scope")
-        self._update(tenant_id, client_id, scopes=sorted(allowed))
+        self._update(tenant_id, client_id, "set_client_scopes", scopes=sorted(allowed))
 
     def list_clients(self, tenant_id: str) -> list[ClientInfo]:
-        with self._db.read() as conn:
-            rows = conn.execute(
-                select(api_clients.c.id, api_clients.c.name, api_clients.c.scopes,
-                       api_clients.c.active, api_clients.c.created_at)
-                .where(api_clients.c.tenant_id == tenant_id)
-                .order_by(api_clients.c.created_at, api_clients.c.id)
-            ).all()
+        rows = self._store.read(lambda conn: conn.execute(
+            select(api_clients.c.id, api_clients.c.name, api_clients.c.scopes,
+                   api_clients.c.active, api_clients.c.created_at)
+            .where(api_clients.c.tenant_id == tenant_id)
+            .order_by(api_clients.c.created_at, api_clients.c.id)
+        ).all())
         return [ClientInfo(tenant_id, r.id, r.name, frozenset(r.scopes), r.active, r.created_at) for r in rows]
 
     def disable_client(self, tenant_id: str, client_id: str) -> None:
-        self._update(tenant_id, client_id, active=False)
+        self._update(tenant_id, client_id, "disable_client", active=False)
 
-    def _update(self, tenant_id: str, client_id: str, **values: object) -> None:
-        with self._db.write() as conn:
-            changed = conn.execute(
+    def _update(self, tenant_id: str, client_id: str, operation: str, **values: object) -> None:
+        def change(tx: Tx) -> None:
+            changed = tx.conn.execute(
                 update(api_clients)
                 .where(api_clients.c.tenant_id == tenant_id, api_clients.c.id == client_id)
                 .values(**values)
             ).rowcount
-        if changed != 1:
-            raise NotFound(f"no client {client_id!r}")
+            if changed != 1:
+                raise NotFound(f"no client {client_id!r}")
+
+        self._store.write(tenant_id, operation, change, {"client_id": client_id})
 
     # --- the grant and its tokens -----------------------------------------------------------
 
@@ -113,17 +117,17 @@ class ApiClients:
         """Exchange a client's id and secret for an access token (RFC 6749 4.4).
 
         No scopes requested: every allowed scope is granted. Otherwise the request must be a
-        subset of the allowed scopes, or ``InvalidScope``."""
+        subset of the allowed scopes, or ``InvalidScope``. The HTTP-shaped grant (form, Basic,
+        RFC error names) is ``Identity.oauth.token``."""
         requested = parse_scopes(requested_scopes)
-        with self._db.read() as conn:
-            row = conn.execute(
-                select(
-                    api_clients.c.tenant_id,
-                    api_clients.c.secret_hash,
-                    api_clients.c.scopes,
-                    api_clients.c.active,
-                ).where(api_clients.c.id == client_id)
-            ).first()
+        row = self._store.read(lambda conn: conn.execute(
+            select(
+                api_clients.c.tenant_id,
+                api_clients.c.secret_hash,
+                api_clients.c.scopes,
+                api_clients.c.active,
+            ).where(api_clients.c.id == client_id)
+        ).first())
         matched = self._hasher.verify(row.secret_hash if row else None, secret)
         if row is None or not matched or not row.active:
             raise Unauthorized("invalid client credentials", reason="client")
@@ -140,7 +144,10 @@ class ApiClients:
             {"sub": client_id, "tid": row.tenant_id, "scope": format_scopes(granted)},
             ttl,
         )
-        return AccessToken(signed.token, int(ttl.total_seconds()), format_scopes(granted))
+        return AccessToken(
+            signed.token, int(ttl.total_seconds()), format_scopes(granted),
+            tenant_id=row.tenant_id, client_id=client_id,
+        )
 
     def verify_access(
         self, token: str, required_scope: str | None = None, *, tenant_id: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -38,3 +39,8 @@ class IdentityConfig:
     #: A partner JWT may not live longer than this (exp - iat), so used jti rows can be pruned.
     partner_max_lifetime: timedelta = timedelta(hours=24)
     argon2: Argon2Params = field(default_factory=Argon2Params)
+    #: The permissions a staff role implies, added to a grant's own (``"*"``: all of them).
+    #: Roles not named here imply none: their grants carry their permissions explicitly.
+    role_permissions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: The longest access-token lifetime a login may ask for (``login(..., access_ttl=)``).
+    max_staff_access_ttl: timedelta = timedelta(days=7)

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select, update
 
-from voucher_engine.clock import Clock, IdSource, RandomSource
+from voucher_engine.clock import IdSource, RandomSource
 from voucher_engine.errors import Unauthorized
 from voucher_engine.identity.opaque import digest, new_token
-from voucher_engine.storage.database import Database
+from voucher_engine.identity.store import Store
 from voucher_engine.storage.identity_tables import refresh_tokens, staff_roles, staff_users, token_families
+
+if TYPE_CHECKING:
+    from voucher_engine.engine.base import Tx
 
 REFRESH_PREFIX = "RT"  # VoucherCart's refresh tokens "start with RT letters"
 
@@ -28,47 +32,55 @@ class Rotated:
     family_id: str
     user_id: str
     scope: str
-    role: str
+    role: str | None
     refresh_token: str
     refresh_expires_at: datetime
+    access_ttl: timedelta | None = None  # chosen at login; None: the configured default
 
 
 class Families:
-    def __init__(
-        self, db: Database, clock: Clock, ids: IdSource, random: RandomSource, ttl: timedelta
-    ) -> None:
-        self._db = db
-        self._clock = clock
+    def __init__(self, store: Store, ids: IdSource, random: RandomSource, ttl: timedelta) -> None:
+        self._store = store
         self._ids = ids
         self._random = random
         self._ttl = ttl
 
-    def start(self, tenant_id: str, user_id: str, scope: str) -> tuple[str, str, datetime]:
+    def start(
+        self, tenant_id: str, user_id: str, scope: str, access_ttl: timedelta | None = None
+    ) -> tuple[str, str, datetime]:
         """A new family and its first refresh token: (family id, token, token expiry)."""
         family_id = self._ids.new("fam")
-        now = self._clock.now()
-        with self._db.write() as conn:
-            conn.execute(
+
+        def start(tx: Tx) -> tuple[str, datetime]:
+            tx.conn.execute(
                 insert(token_families),
                 {
                     "id": family_id,
                     "tenant_id": tenant_id,
                     "user_id": user_id,
                     "scope": scope,
-                    "created_at": now,
+                    "created_at": tx.now,
+                    "access_ttl_s": None if access_ttl is None else int(access_ttl.total_seconds()),
                 },
             )
-            token, expires = self._add_token(conn, family_id, now)
+            return self._add_token(tx.conn, family_id, tx.now)
+
+        token, expires = self._store.write(
+            tenant_id, "start_token_family", start, {"user_id": user_id, "scope": scope, "family_id": family_id}
+        )
         return family_id, token, expires
 
     def rotate(self, tenant_id: str, family_id: str, refresh_token: str) -> Rotated:
         """Use up ``refresh_token`` (of ``family_id``) and return the family's next one.
 
         Every refusal is ``Unauthorized``; a reuse also revokes the family, and that revocation
-        is committed before the error is raised."""
-        now = self._clock.now()
-        with self._db.write() as conn:
-            outcome = self._rotate_in(conn, tenant_id, family_id, digest(refresh_token), now)
+        is committed before the error is raised (the command returns the refusal instead of
+        raising it, so that its transaction commits)."""
+        outcome = self._store.write(
+            tenant_id, "rotate_refresh_token",
+            lambda tx: self._rotate_in(tx.conn, tenant_id, family_id, digest(refresh_token), tx.now),
+            {"family_id": family_id},
+        )
         if isinstance(outcome, str):
             raise Unauthorized("invalid refresh token", reason=outcome)
         return outcome
@@ -82,6 +94,7 @@ class Families:
                 token_families.c.user_id,
                 token_families.c.scope,
                 token_families.c.revoked_at,
+                token_families.c.access_ttl_s,
             )
             .join(token_families, token_families.c.id == refresh_tokens.c.family_id)
             .where(
@@ -94,6 +107,8 @@ class Families:
             return "unknown"
         if row.revoked_at is not None:
             return "revoked"
+        # The guard: one conditional UPDATE decides which of several concurrent presentations
+        # of this token wins (tests/identity/test_identity_refresh_race.py).
         used_up = conn.execute(
             update(refresh_tokens)
             .where(refresh_tokens.c.digest == token_digest, refresh_tokens.c.used_at.is_(None))
@@ -104,7 +119,7 @@ class Families:
             return "reused"
         if row.expires_at <= now:
             return "expired"
-        role = conn.execute(
+        grant = conn.execute(
             select(staff_roles.c.role)
             .join(staff_users, staff_users.c.id == staff_roles.c.user_id)
             .where(
@@ -112,24 +127,29 @@ class Families:
                 staff_roles.c.scope == row.scope,
                 staff_users.c.active.is_(True),
             )
-        ).scalar_one_or_none()
-        if role is None:
+        ).first()
+        if grant is None:
             self._revoke_in(conn, family_id, now, "access_removed")
             return "access_removed"
         token, expires = self._add_token(conn, family_id, now)
-        return Rotated(family_id, row.user_id, row.scope, role, token, expires)
+        ttl = None if row.access_ttl_s is None else timedelta(seconds=row.access_ttl_s)
+        return Rotated(family_id, row.user_id, row.scope, grant.role, token, expires, ttl)
 
     def revoke(self, tenant_id: str, family_id: str, reason: str = "logout") -> bool:
-        with self._db.write() as conn:
-            return self._revoke_in(conn, family_id, self._clock.now(), reason, tenant_id) == 1
+        return self._store.write(
+            tenant_id, "revoke_token_family",
+            lambda tx: self._revoke_in(tx.conn, family_id, tx.now, reason, tenant_id) == 1,
+            {"family_id": family_id, "reason": reason},
+        )
 
-    def revoke_user(self, user_id: str, reason: str) -> int:
-        with self._db.write() as conn:
-            return conn.execute(
-                update(token_families)
-                .where(token_families.c.user_id == user_id, token_families.c.revoked_at.is_(None))
-                .values(revoked_at=self._clock.now(), revoked_reason=reason)
-            ).rowcount
+    @staticmethod
+    def revoke_user_in(conn: Connection, user_id: str, now: datetime, reason: str) -> int:
+        """Revoke every live family of a user, inside the caller's command."""
+        return conn.execute(
+            update(token_families)
+            .where(token_families.c.user_id == user_id, token_families.c.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason)
+        ).rowcount
 
     @staticmethod
     def _revoke_in(

@@ -13,13 +13,17 @@ import base64
 import hashlib
 import threading
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select, update
 
 from voucher_engine.clock import Clock, IdSource, RandomSource
 from voucher_engine.errors import NotFound, ValidationError
-from voucher_engine.storage.database import Database
+from voucher_engine.identity.store import PLATFORM, Store
 from voucher_engine.storage.identity_tables import signing_keys
+
+if TYPE_CHECKING:
+    from voucher_engine.engine.base import Tx
 
 MIN_KEY_BYTES = 32  # RFC 7518 3.2: an HS256 key is at least as long as the hash output
 
@@ -44,14 +48,14 @@ def configured_kid(key: bytes) -> str:
 class SigningKeys:
     def __init__(
         self,
-        db: Database,
+        store: Store,
         clock: Clock,
         ids: IdSource,
         random: RandomSource,
         configured: tuple[str, ...],
         cache_ttl: timedelta,
     ) -> None:
-        self._db = db
+        self._store = store
         self._clock = clock
         self._ids = ids
         self._random = random
@@ -81,12 +85,11 @@ class SigningKeys:
         key = self._current_ring().get(kid)
         if key is not None or self._configured:
             return key
-        with self._db.read() as conn:
-            secret = conn.execute(
-                select(signing_keys.c.secret).where(
-                    signing_keys.c.kid == kid, signing_keys.c.retired_at.is_(None)
-                )
-            ).scalar_one_or_none()
+        secret = self._store.read(lambda conn: conn.execute(
+            select(signing_keys.c.secret).where(
+                signing_keys.c.kid == kid, signing_keys.c.retired_at.is_(None)
+            )
+        ).scalar_one_or_none())
         if secret is None:
             return None
         self._invalidate()  # a key we did not know: the ring changed, re-read it next time
@@ -105,17 +108,16 @@ class SigningKeys:
         """Stop accepting tokens signed with ``kid``. The signing key cannot be retired:
         rotate first."""
         self._require_database_mode()
-        with self._db.write() as conn:
-            active = list(conn.execute(_active).scalars())
+
+        def retire(tx: Tx) -> None:
+            active = list(tx.conn.execute(_active).scalars())
             if kid not in active:
                 raise NotFound(f"no active signing key {kid!r}")
             if kid == active[-1]:
                 raise ValidationError("the newest key signs; rotate before retiring it")
-            conn.execute(
-                update(signing_keys)
-                .where(signing_keys.c.kid == kid)
-                .values(retired_at=self._clock.now())
-            )
+            tx.conn.execute(update(signing_keys).where(signing_keys.c.kid == kid).values(retired_at=tx.now))
+
+        self._store.write(PLATFORM, "retire_signing_key", retire, {"kid": kid})
         self._invalidate()
 
     # --- the cache ----------------------------------------------------------------------------
@@ -132,27 +134,23 @@ class SigningKeys:
             return self._ring
 
     def _load(self) -> dict[str, bytes]:
-        with self._db.read() as conn:
-            rows = conn.execute(_active).all()
+        rows = self._store.read(lambda conn: conn.execute(_active).all())
         if not rows:
             self._insert_new_key()
-            with self._db.read() as conn:
-                rows = conn.execute(_active).all()
+            rows = self._store.read(lambda conn: conn.execute(_active).all())
         return {row.kid: _unb64(row.secret) for row in rows}
 
     def _insert_new_key(self) -> str:
         # Two processes starting on an empty table may both insert a key: harmless, both keys
         # verify and the newer one signs.
         kid = self._ids.new("key")
-        with self._db.write() as conn:
-            conn.execute(
-                insert(signing_keys),
-                {
-                    "kid": kid,
-                    "secret": _b64(self._random.randbytes(MIN_KEY_BYTES)),
-                    "created_at": self._clock.now(),
-                },
-            )
+        secret = _b64(self._random.randbytes(MIN_KEY_BYTES))
+
+        def insert_key(tx: Tx) -> None:
+            tx.conn.execute(insert(signing_keys), {"kid": kid, "secret": secret, "created_at": tx.now})
+
+        # The request names the kid only: the secret never reaches a veto hook.
+        self._store.write(PLATFORM, "create_signing_key", insert_key, {"kid": kid})
         return kid
 
     def _invalidate(self) -> None:

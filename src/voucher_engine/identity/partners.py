@@ -17,19 +17,21 @@ delete them.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from sqlalchemy import delete, insert, select
 
 from voucher_engine.clock import Clock
-from voucher_engine.errors import AlreadyExists, NotFound, Unauthorized, ValidationError
+from voucher_engine.errors import AlreadyExists, Unauthorized, ValidationError
 from voucher_engine.identity.claims import PYJWT_OPTIONS_NO_TIME, check_times, unverified_header
 from voucher_engine.identity.config import IdentityConfig
 from voucher_engine.identity.results import PartnerToken
-from voucher_engine.storage.database import Database
+from voucher_engine.identity.store import PLATFORM, Store, require_tenant
 from voucher_engine.storage.identity_tables import PARTNER_ALGORITHMS, partner_jtis, partners
-from voucher_engine.storage.tables import tenants
+
+if TYPE_CHECKING:
+    from voucher_engine.engine.base import Tx
 
 PARTNER_REQUIRED_CLAIMS = ("exp", "iat", "jti")
 MIN_HMAC_SECRET_BYTES = 32  # RFC 7518 3.2
@@ -52,8 +54,8 @@ def _checked_key(algorithm: str, key: str) -> str:
 
 
 class Partners:
-    def __init__(self, db: Database, clock: Clock, config: IdentityConfig) -> None:
-        self._db = db
+    def __init__(self, store: Store, clock: Clock, config: IdentityConfig) -> None:
+        self._store = store
         self._clock = clock
         self._config = config
 
@@ -71,10 +73,10 @@ class Partners:
         if not (0 < len(partner_id) <= 64):
             raise ValidationError("a partner id is 1 to 64 characters")
         key = _checked_key(algorithm, key)
-        with self._db.write() as conn:
-            if conn.execute(select(tenants.c.id).where(tenants.c.id == tenant_id)).first() is None:
-                raise NotFound(f"no tenant {tenant_id!r}")
-            conn.execute(
+
+        def register(tx: Tx) -> None:
+            require_tenant(tx.conn, tenant_id)
+            tx.conn.execute(
                 insert(partners),
                 {
                     "tenant_id": tenant_id,
@@ -82,9 +84,13 @@ class Partners:
                     "algorithm": algorithm,
                     "key": key,
                     "audience": audience,
-                    "created_at": self._clock.now(),
+                    "created_at": tx.now,
                 },
             )
+
+        self._store.write(
+            tenant_id, "register_partner", register, {"partner_id": partner_id, "algorithm": algorithm}
+        )
 
     def use_partner_jwt(
         self, tenant_id: str, token: str, *, partner_id: str | None = None
@@ -98,12 +104,11 @@ class Partners:
             raise Unauthorized("invalid token", reason="missing")
         unverified_header(token)  # malformed tokens fail here, before any database work
         partner_id = partner_id or self._unverified_issuer(token)
-        with self._db.read() as conn:
-            partner = conn.execute(
-                select(partners.c.algorithm, partners.c.key, partners.c.audience).where(
-                    partners.c.tenant_id == tenant_id, partners.c.id == partner_id
-                )
-            ).first()
+        partner = self._store.read(lambda conn: conn.execute(
+            select(partners.c.algorithm, partners.c.key, partners.c.audience).where(
+                partners.c.tenant_id == tenant_id, partners.c.id == partner_id
+            )
+        ).first())
         if partner is None:
             raise Unauthorized("invalid token", reason="unknown_partner")
         claims = self._decode(token, partner)
@@ -115,27 +120,26 @@ class Partners:
         if not isinstance(jti, str) or not (0 < len(jti) <= 255):
             raise Unauthorized("invalid token", reason="jti")
         expires_at = datetime.fromtimestamp(claims["exp"], UTC)
+        def use_up(tx: Tx) -> None:
+            tx.conn.execute(
+                insert(partner_jtis),
+                {"tenant_id": tenant_id, "partner_id": partner_id, "jti": jti,
+                 "expires_at": expires_at, "used_at": now},
+            )
+
         try:
-            with self._db.write() as conn:
-                conn.execute(
-                    insert(partner_jtis),
-                    {
-                        "tenant_id": tenant_id,
-                        "partner_id": partner_id,
-                        "jti": jti,
-                        "expires_at": expires_at,
-                        "used_at": now,
-                    },
-                )
+            self._store.write(tenant_id, "use_partner_jwt", use_up, {"partner_id": partner_id, "jti": jti})
         except AlreadyExists as error:
             raise Unauthorized("this token was already used", reason="replayed") from error
         return PartnerToken(tenant_id, partner_id, jti, expires_at, claims)
 
     def prune_partner_jtis(self) -> int:
         """Forget used jtis whose tokens have expired (beyond the leeway); returns how many."""
-        horizon = self._clock.now() - self._config.leeway
-        with self._db.write() as conn:
-            return conn.execute(delete(partner_jtis).where(partner_jtis.c.expires_at < horizon)).rowcount
+        def prune(tx: Tx) -> int:
+            horizon = tx.now - self._config.leeway
+            return tx.conn.execute(delete(partner_jtis).where(partner_jtis.c.expires_at < horizon)).rowcount
+
+        return self._store.write(PLATFORM, "prune_partner_jtis", prune)
 
     @staticmethod
     def _unverified_issuer(token: str) -> str:

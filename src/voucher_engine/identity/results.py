@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+
+from voucher_engine.errors import PermissionDenied
+
+#: A permission that stands for every permission (an owner's, an administrator's).
+ALL_PERMISSIONS = "*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +46,39 @@ class ClientInfo:
 
 @dataclass(frozen=True, slots=True)
 class AccessToken:
-    """A client-credentials token response (RFC 6749 5.1)."""
+    """A client-credentials token response (RFC 6749 5.1), and whom it was issued to."""
 
     access_token: str
     expires_in: int
     scope: str
     token_type: str = "Bearer"
+    tenant_id: str = ""
+    client_id: str = ""
+
+    def response(self) -> dict[str, Any]:
+        """The RFC 6749 5.1 JSON body (send it with ``Cache-Control: no-store``)."""
+        return {
+            "access_token": self.access_token,
+            "token_type": self.token_type,
+            "expires_in": self.expires_in,
+            "scope": self.scope,
+        }
+
+
+#: What ``Identity.oauth.token`` answers: the same value under the name the RFC gives it.
+OAuthToken = AccessToken
+
+
+@dataclass(frozen=True, slots=True)
+class ClientTokenCount:
+    """Tokens issued to one client on one UTC day, by the ``client_type`` it stated ("" when
+    it stated none)."""
+
+    client_id: str
+    client_type: str
+    day: date
+    tokens: int
+    last_issued_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +127,20 @@ class SessionToken:
 
 
 @dataclass(frozen=True, slots=True)
+class StaffGrant:
+    """What a staff user may do in one scope: a role, named permissions, or both.
+
+    In a ``StaffUser`` these are the stored values; in a ``StaffPrincipal`` ``permissions``
+    also holds what the role implies (``IdentityConfig.role_permissions``)."""
+
+    role: str | None = None
+    permissions: frozenset[str] = frozenset()
+
+    def allows(self, permission: str) -> bool:
+        return permission in self.permissions or ALL_PERMISSIONS in self.permissions
+
+
+@dataclass(frozen=True, slots=True)
 class StaffUser:
     id: str
     tenant_id: str
@@ -101,7 +148,11 @@ class StaffUser:
     full_name: str
     locale: str
     active: bool
-    roles: dict[str, str]  # scope -> role
+    roles: dict[str, str]  # scope -> role, for the scopes whose grant has a role
+    public_id: int = 0  # 1, 2, ... per tenant: for partner APIs with integer user ids
+    phone: str | None = None
+    created_at: datetime | None = None
+    grants: Mapping[str, StaffGrant] = field(default_factory=dict)  # scope -> grant, all of them
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +170,59 @@ class StaffTokens:
 
 @dataclass(frozen=True, slots=True)
 class StaffPrincipal:
+    """A staff user proven by an access token (``via`` "token") or by one of their API keys
+    (``via`` "api_key"), with their grants as they are now.
+
+    ``scope`` is the scope the token was issued for (an API key's scope, or ``None`` for a key
+    valid in every scope of its user); ``role`` is the role there. ``grants`` holds every scope
+    the caller may act in, so an operation on another scope (VoucherCart's ``domain``
+    parameter) is checked with ``has_permission(that_scope, name)``."""
+
     tenant_id: str
     user_id: str
-    scope: str
-    role: str
-    family_id: str
+    scope: str | None
+    role: str | None
+    family_id: str | None
+    grants: Mapping[str, StaffGrant] = field(default_factory=dict)
+    public_id: int = 0
+    via: str = "token"
+    key_id: str | None = None
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return frozenset(self.grants)
+
+    def has_permission(self, scope: str, name: str) -> bool:
+        grant = self.grants.get(scope)
+        return grant is not None and grant.allows(name)
+
+    def require_permission(self, scope: str, name: str) -> None:
+        """``PermissionDenied`` (a ``Forbidden``) unless ``name`` is granted in ``scope``."""
+        if not self.has_permission(scope, name):
+            raise PermissionDenied(scope, name)
+
+
+@dataclass(frozen=True, slots=True)
+class NewApiKey:
+    """A staff API key just created; ``key`` is shown here once and stored only as a digest."""
+
+    key_id: str
+    key: str
+    tenant_id: str
+    user_id: str
+    name: str
+    scope: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyInfo:
+    """A staff API key as an administrator sees it: never the key or its digest."""
+
+    key_id: str
+    tenant_id: str
+    user_id: str
+    name: str
+    scope: str | None
+    created_at: datetime
+    revoked_at: datetime | None

@@ -9,12 +9,15 @@ and partners' HS256 secrets; see docs/identity.md).
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    Integer,
     String,
     Table,
     Text,
@@ -102,7 +105,13 @@ staff_users = Table(
     Column("locale", String(16), nullable=False),
     Column("active", Boolean, nullable=False, server_default="1"),
     Column("created_at", UTCDateTime, nullable=False),
+    # Stable small number per tenant (1, 2, ...) for partner APIs with integer user ids;
+    # assigned under a lock on the tenant row (see identity/staff_directory.py). Nullable
+    # only so that SQLite need not rebuild the table in migration 0007; always set.
+    Column("public_id", Integer),
+    Column("phone", String(64)),
     Index(None, "tenant_id", "email", unique=True),
+    Index(None, "tenant_id", "public_id", unique=True),
 )
 
 staff_roles = Table(
@@ -110,7 +119,9 @@ staff_roles = Table(
     metadata,
     Column("user_id", String(40), ForeignKey("staff_users.id"), primary_key=True),
     Column("scope", String(128), primary_key=True),  # e.g. "domain:8" or "store:berlin"
-    Column("role", String(64), nullable=False),
+    # A grant is a role, a set of named permissions ("redeem.voucher"), or both.
+    Column("role", String(64)),
+    Column("permissions", Json, nullable=False, server_default="[]"),
 )
 
 token_families = Table(
@@ -123,6 +134,8 @@ token_families = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
     Column("revoked_reason", String(32)),
+    # The access-token lifetime chosen at login, kept by every refresh; NULL: the default.
+    Column("access_ttl_s", Integer),
     Index(None, "user_id"),
 )
 
@@ -137,7 +150,36 @@ refresh_tokens = Table(
     Index(None, "family_id"),
 )
 
+staff_api_keys = Table(
+    "staff_api_keys",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    # A key acts as its staff user, with that user's current grants (docs/identity.md).
+    Column("user_id", String(40), ForeignKey("staff_users.id"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True),  # SHA-256 of the opaque key
+    Column("scope", String(128)),  # NULL: every scope the user has a grant in
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Index(None, "tenant_id", "user_id"),
+)
+
+client_token_stats = Table(
+    "client_token_stats",
+    metadata,
+    # Tokens issued per client, per stated client_type ("" when none), per UTC day: the
+    # statistics RFC 6749 clients of JTL's kind send ``client_type`` for.
+    Column("tenant_id", String(64), primary_key=True),
+    Column("client_id", String(64), ForeignKey("api_clients.id"), primary_key=True),
+    Column("client_type", String(32), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("tokens", BigInteger, nullable=False),
+    Column("last_issued_at", UTCDateTime, nullable=False),
+)
+
 __all__ = [
-    "PARTNER_ALGORITHMS", "api_clients", "distributors", "partner_jtis", "partners",
-    "refresh_tokens", "signing_keys", "staff_roles", "staff_users", "token_families",
+    "PARTNER_ALGORITHMS", "api_clients", "client_token_stats", "distributors", "partner_jtis",
+    "partners", "refresh_tokens", "signing_keys", "staff_api_keys", "staff_roles", "staff_users",
+    "token_families",
 ]
