@@ -11,11 +11,13 @@ from voucher_engine.domain.holds import HoldState, LockPolicy
 from voucher_engine.domain.ledger import Entry, EntryKind, replay
 from voucher_engine.domain.lifecycle import Action, State
 from voucher_engine.domain.money import Money
+from voucher_engine.domain.sessions import SpendingSession
 from voucher_engine.domain.validity import Window, WindowSpec
 from voucher_engine.domain.vouchers import Voucher, VoucherKind, VoucherSpec
 from voucher_engine.engine import (
     CampaignIssue,
     CodesAdded,
+    DatabaseSettings,
     Engine,
     EngineConfig,
     HistoryLine,
@@ -23,15 +25,15 @@ from voucher_engine.engine import (
     IssuedCode,
     Movement,
     PoolStatus,
+    VoucherJob,
 )
-from voucher_engine.storage.database import DatabaseSettings
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Action", "CampaignIssue", "Clock", "CodeFormat", "CodesAdded", "DatabaseSettings", "Engine",
     "EngineConfig", "Entry", "EntryKind", "HistoryLine", "HoldResult", "HoldState", "IssuedCode",
-    "LockPolicy", "ManualClock", "Money", "Movement", "Offer", "PoolStatus", "Quote", "State",
-    "Store", "SystemClock", "TimeOrderedIds", "Voucher", "VoucherKind", "VoucherSpec", "Window",
-    "WindowSpec", "replay",
+    "LockPolicy", "ManualClock", "Money", "Movement", "Offer", "PoolStatus", "Quote", "SpendingSession",
+    "State", "Store", "SystemClock", "TimeOrderedIds", "Voucher", "VoucherJob", "VoucherKind",
+    "VoucherSpec", "Window", "WindowSpec", "replay",
 ]

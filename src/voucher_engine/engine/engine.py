@@ -15,7 +15,9 @@ from voucher_engine.engine.issuance_stats import issuance_stats
 from voucher_engine.engine.lifecycle_ops import LifecycleOperations
 from voucher_engine.engine.locks import LockOperations
 from voucher_engine.engine.outbox import OutboxQueries
+from voucher_engine.engine.sessions import SessionOperations
 from voucher_engine.engine.spending import SpendingOperations
+from voucher_engine.engine.status import StatusQueries
 from voucher_engine.plugins import Hooks, PluginSettings, build_plugin_manager
 from voucher_engine.storage import migrate
 from voucher_engine.storage.database import Database
@@ -30,7 +32,9 @@ class Engine(
     LockOperations,
     CampaignOperations,
     CatalogOperations,
+    SessionOperations,
     OutboxQueries,
+    StatusQueries,
 ):
     """Every operation a host calls. Thread-safe: share one engine across threads."""
 
@@ -66,7 +70,7 @@ class Engine(
         )
 
     def close(self) -> None:
-        self.db.dispose()
+        self._db.dispose()
 
     def __enter__(self) -> Engine:
         return self

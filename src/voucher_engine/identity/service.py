@@ -28,7 +28,7 @@ class Identity:
 
     def __init__(self, engine: Engine, config: IdentityConfig | None = None) -> None:
         self.config = config = config or IdentityConfig()
-        db, clock, ids, random = engine.db, engine.clock, engine.ids, engine.random
+        db, clock, ids, random = engine._db, engine.clock, engine.ids, engine.random
         self.keys = SigningKeys(db, clock, ids, random, config.signing_keys, config.key_cache_ttl)
         self.tokens = TokenService(self.keys, clock, ids, config)
         hasher = SecretHasher(config.argon2, random)
