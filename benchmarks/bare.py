@@ -33,10 +33,9 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
-from sqlalchemy import exists, insert, select
-from sqlalchemy.engine import Dialect
+from sqlalchemy import create_engine, exists, insert, select
+from sqlalchemy.engine import Dialect, make_url
 
-from voucher_engine import Engine
 from voucher_engine.delivery.sql import insert_or_skip
 from voucher_engine.engine import base, campaigns, pools, spending
 from voucher_engine.engine.lifecycle_ops import _insert_entry
@@ -284,18 +283,26 @@ class BarePg(BareDb):
         return value  # psycopg decodes jsonb itself
 
 
-def statements_for(engine: Engine) -> Statements:
-    """Compiled with the engine's own dialect, initialised by a first connection."""
-    with engine.db.read():
-        pass
-    return Statements(engine.db.sa.dialect)
+def statements_for(url: str) -> Statements:
+    """Compiled with the dialect the engine uses on ``url``, initialised by a first connection."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    probe = create_engine(parsed)
+    try:
+        with probe.connect():
+            pass
+        return Statements(probe.dialect)
+    finally:
+        probe.dispose()
 
 
-def connect(engine: Engine, statements: Statements) -> BareDb:
-    url = engine.db.url
-    if engine.db.dialect == "sqlite":
-        return BareSqlite(url.database, statements)
-    return BarePg(url.set(drivername="postgresql").render_as_string(hide_password=False), statements)
+def connect(url: str, statements: Statements) -> BareDb:
+    """A bare driver connection to the database at ``url`` (the engine's own URL)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return BareSqlite(parsed.database, statements)
+    return BarePg(parsed.set(drivername="postgresql").render_as_string(hide_password=False), statements)
 
 
 # --- the operations ---------------------------------------------------------------------------------

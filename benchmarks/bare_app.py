@@ -18,7 +18,6 @@ import bare
 import msgspec
 from litestar import Litestar, Request, Response, post
 
-from voucher_engine import Engine, EngineConfig
 
 URL_VARIABLE = "BENCH_BARE_URL"
 HELLO = b'{"hello":"world"}'
@@ -33,15 +32,13 @@ class VoucherRequest(msgspec.Struct, frozen=True):
 
 def create_bare_app() -> Litestar:
     url = os.environ[URL_VARIABLE]
-    # The engine only compiles the statements (with its own dialect) and is closed again.
-    engine = Engine.open(url, config=EngineConfig(auto_migrate=False))
-    statements = bare.statements_for(engine)
+    statements = bare.statements_for(url)
     local = threading.local()
 
     def connection() -> bare.BareDb:
         db = getattr(local, "db", None)
         if db is None:
-            db = local.db = bare.connect(engine, statements)
+            db = local.db = bare.connect(url, statements)
         return db
 
     @post("/hello", sync_to_thread=False, status_code=200)
@@ -68,5 +65,4 @@ def create_bare_app() -> Litestar:
             "issued_at": issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         })
 
-    engine.close()
     return Litestar(route_handlers=[hello, request_voucher], logging_config=None)

@@ -119,11 +119,17 @@ def pg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def database_of(engine: Engine):  # noqa: ANN201
+    """The engine's database wrapper, for seeding and tracing behind its back. Benchmarks only:
+    a host reads and writes through the engine's operations."""
+    return engine._db
+
+
 # --- seeding (not measured) -----------------------------------------------------------------------
 
 
 def seed_tenant(engine: Engine) -> None:
-    with engine.db.write() as conn:
+    with database_of(engine).write() as conn:
         conn.execute(insert(tenants), {"id": TENANT, "name": TENANT, "created_at": datetime.now(UTC)})
 
 
@@ -145,7 +151,7 @@ def seed_vouchers(engine: Engine, prefix: str, count: int, *, kind: str, initial
         }
         for i, code in enumerate(codes)
     ]
-    with engine.db.write() as conn:
+    with database_of(engine).write() as conn:
         for start in range(0, len(rows), 5000):
             conn.execute(insert(vouchers), rows[start : start + 5000])
     return codes
@@ -162,7 +168,7 @@ def seed_outbox(engine: Engine, count: int) -> None:
         }
         for i in range(count)
     ]
-    with engine.db.write() as conn:
+    with database_of(engine).write() as conn:
         for start in range(0, len(rows), 5000):
             conn.execute(insert(outbox), rows[start : start + 5000])
 
@@ -172,12 +178,12 @@ def settle(engine: Engine) -> None:
     statistics and a checkpoint (otherwise autovacuum and the checkpointer work through the
     seeding's pages during the measurement, and every commit waits behind their I/O); on
     SQLite the WAL folded back into the database file."""
-    if engine.db.dialect == "postgresql":
-        with engine.db.sa.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    if database_of(engine).dialect == "postgresql":
+        with database_of(engine).sa.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
             conn.exec_driver_sql("CHECKPOINT")
     else:
-        with engine.db.sa.connect() as conn:
+        with database_of(engine).sa.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 

@@ -28,6 +28,6 @@ def world(request, tmp_path_factory) -> Iterator[World]:  # noqa: ANN001
         engine = open_engine(url)
         seed_tenant(engine)
         try:
-            yield World(backend, url, engine, statements_for(engine))
+            yield World(backend, url, engine, statements_for(url))
         finally:
             engine.close()

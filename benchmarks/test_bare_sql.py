@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import bare
-from benchsupport import TENANT, seed_outbox, seed_vouchers
+from benchsupport import TENANT, database_of, seed_outbox, seed_vouchers
 from sqlalchemy import event
 
 from voucher_engine import Engine
@@ -28,11 +28,11 @@ def engine_statements(engine: Engine) -> Iterator[list[str]]:
     def listen(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
         sent.append(statement)
 
-    event.listen(engine.db.sa, "before_cursor_execute", listen)
+    event.listen(database_of(engine).sa, "before_cursor_execute", listen)
     try:
         yield sent
     finally:
-        event.remove(engine.db.sa, "before_cursor_execute", listen)
+        event.remove(database_of(engine).sa, "before_cursor_execute", listen)
 
 
 @contextmanager
@@ -49,7 +49,7 @@ def test_pop_code_sends_the_engine_statements(world) -> None:  # noqa: ANN001
     for pool in ("sql-e", "sql-b"):
         engine.create_pool(TENANT, pool)
         engine.add_codes(TENANT, pool, [f"{pool}-{i}" for i in range(3)])
-    db = bare.connect(engine, world.statements)
+    db = bare.connect(world.url, world.statements)
     with engine_statements(engine) as sent:
         issued = engine.pop_code(TENANT, "sql-e")
     with bare_statements(db) as traced:
@@ -62,7 +62,7 @@ def test_pop_code_sends_the_engine_statements(world) -> None:  # noqa: ANN001
 def test_redeem_and_hold_capture_send_the_engine_statements(world) -> None:  # noqa: ANN001
     engine = world.engine
     mine, theirs = seed_vouchers(engine, "sqlm", 2, kind="monetary", initial=10_000, currency="EUR")
-    db = bare.connect(engine, world.statements)
+    db = bare.connect(world.url, world.statements)
     with engine_statements(engine) as sent:
         engine.redeem(TENANT, code=mine, amount=Money(7, "EUR"))
         held = engine.hold(TENANT, code=mine, amount=Money(5, "EUR"))
@@ -79,7 +79,7 @@ def test_redeem_and_hold_capture_send_the_engine_statements(world) -> None:  # n
 def test_single_use_redeem_sends_the_engine_statements(world) -> None:  # noqa: ANN001
     engine = world.engine
     mine, theirs = seed_vouchers(engine, "sqls", 2, kind="single_use", initial=1)
-    db = bare.connect(engine, world.statements)
+    db = bare.connect(world.url, world.statements)
     with engine_statements(engine) as sent:
         engine.redeem(TENANT, code=mine)
     with bare_statements(db) as traced:
@@ -98,7 +98,7 @@ def test_relay_sends_the_engine_statements(world) -> None:  # noqa: ANN001
     while dispatch_outbox(engine):
         pass  # what earlier tests left behind
     seed_outbox(engine, 20)
-    db = bare.connect(engine, world.statements)
+    db = bare.connect(world.url, world.statements)
     with engine_statements(engine) as sent:
         assert dispatch_outbox(engine, limit=10) == 10
     with bare_statements(db) as traced:
@@ -115,7 +115,7 @@ def test_promo_issuance_sends_the_engine_statements(world) -> None:  # noqa: ANN
         engine.put_campaign(TENANT, f"CAMP-{suffix}", name="c", pool_id=f"promo-{suffix}",
                             trigger_categories=[f"CAT-{suffix}"], distributors=["DIST-1"])
     token = Identity(engine).distributors.create_distributor(TENANT, "DIST-1")
-    db = bare.connect(engine, world.statements)
+    db = bare.connect(world.url, world.statements)
     with engine_statements(engine) as sent:
         who = Identity(engine).authenticate_distributor(token)
         issued = engine.issue_for_trigger(who.tenant_id, category="CAT-e", distributor=who.distributor_id,

@@ -50,7 +50,7 @@ def _seed(engine, suffix: str, codes: int) -> tuple[str, bytes, str, str]:  # no
 
 
 def _driver_ops_per_s(world, token: str, category: str, distributor: str, ops: int) -> float:  # noqa: ANN001
-    connections = per_worker(CONNECTIONS, lambda: bare.connect(world.engine, world.statements))
+    connections = per_worker(CONNECTIONS, lambda: bare.connect(world.url, world.statements))
 
     def op(w: int, i: int) -> None:
         db = connections[w]

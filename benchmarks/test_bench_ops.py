@@ -29,7 +29,7 @@ def _group(benchmark, world, operation: str, impl: str, workers: int, ops: int) 
 
 
 def _connections(world, impl: str, workers: int) -> list:  # noqa: ANN001
-    return per_worker(workers, lambda: bare.connect(world.engine, world.statements)) if impl == "bare" else []
+    return per_worker(workers, lambda: bare.connect(world.url, world.statements)) if impl == "bare" else []
 
 
 def _close(connections: list) -> None:

@@ -26,7 +26,7 @@ def test_pool_scaling(benchmark, world, impl: str, workers: int) -> None:  # noq
     engine.create_pool(TENANT, pool)
     engine.add_codes(TENANT, pool, (f"{pool}-{i:08d}" for i in range(rounds * ops)))
     settle(engine)
-    connections = per_worker(workers, lambda: bare.connect(engine, world.statements)) if impl == "bare" else []
+    connections = per_worker(workers, lambda: bare.connect(world.url, world.statements)) if impl == "bare" else []
     if impl == "engine":
         def op(w: int, i: int) -> None:
             engine.pop_code(TENANT, pool)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bare
 import pytest
-from benchsupport import TENANT, per_worker, record, run_workers, seed_outbox, sizes
+from benchsupport import TENANT, database_of, per_worker, record, run_workers, seed_outbox, sizes
 from sqlalchemy import func, select
 
 from voucher_engine.delivery import Webhooks
@@ -31,7 +31,7 @@ def relay_world(world):  # noqa: ANN001, ANN201
 
 
 def _dispatched(engine) -> int:  # noqa: ANN001
-    with engine.db.read() as conn:
+    with database_of(engine).read() as conn:
         return conn.execute(select(func.count()).select_from(outbox_dispatch)).scalar_one()
 
 
@@ -44,7 +44,7 @@ def test_dispatch_outbox(benchmark, relay_world, impl: str, workers: int) -> Non
     benchmark.group = f"dispatch_outbox {world.backend} x{workers}"
     record(benchmark, backend=world.backend, impl=impl, operation="dispatch_outbox", workers=workers, ops=events)
     engine = world.engine
-    connections = per_worker(workers, lambda: bare.connect(engine, world.statements)) if impl == "bare" else []
+    connections = per_worker(workers, lambda: bare.connect(world.url, world.statements)) if impl == "bare" else []
     done: list[int] = []
 
     def drain(w: int, _: int) -> None:

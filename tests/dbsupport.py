@@ -118,3 +118,9 @@ def open_engine(url: str, clock=None, seed: int | None = None, **config) -> Engi
         random=random.Random(seed) if seed is not None else None,
         config=EngineConfig(auto_migrate=True, **config),
     )
+
+
+def database_of(engine: Engine):  # noqa: ANN201
+    """The engine's database wrapper (``engine._db``), for tests that look at or damage rows
+    behind the engine's back. Tests only: a host reads and writes through the engine."""
+    return engine._db

@@ -8,17 +8,13 @@ reason, never a 500.
 
 from __future__ import annotations
 
-from functools import cache
-
 import msgspec
 from litestar import Response, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
-from sqlalchemy.exc import SQLAlchemyError
 
 from voucher_engine import Engine
 from voucher_engine.errors import VoucherEngineError
-from voucher_engine.storage import migrate
 
 from voucher_engine_litestar.log import logger
 
@@ -38,22 +34,17 @@ class Unavailable(msgspec.Struct):
     reason: str
 
 
-# The migration scripts ship with the package and do not change while it runs.
-_head_revision = cache(migrate.head_revision)
-
-
 def readiness(engine: Engine) -> Ready | Unavailable:
     try:
-        revision = migrate.current_revision(engine.db)
-    except (SQLAlchemyError, VoucherEngineError) as error:
-        logger.warning("not ready: the %s database does not answer: %s", engine.db.dialect, error)
-        return Unavailable("unavailable", f"the {engine.db.dialect} database does not answer")
-    head = _head_revision()
-    if revision != head:
+        schema = engine.schema_status()
+    except VoucherEngineError as error:  # the engine translates the driver's errors
+        logger.warning("not ready: the %s database does not answer: %s", engine.dialect, error)
+        return Unavailable("unavailable", f"the {engine.dialect} database does not answer")
+    if not schema.current:
         return Unavailable(
-            "unavailable", f"the database schema is at {revision or 'no revision'}, not at {head}"
+            "unavailable", f"the database schema is at {schema.revision or 'no revision'}, not at {schema.head}"
         )
-    return Ready("ready", engine.db.dialect, revision)
+    return Ready("ready", schema.dialect, schema.revision or "")
 
 
 @get("/health", summary="Liveness: the process answers", tags=["operations"])

@@ -21,15 +21,9 @@ from litestar.datastructures import State
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import exists, func, select
-from sqlalchemy.exc import SQLAlchemyError
-
 from voucher_engine import Engine
-from voucher_engine.domain.ledger import EntryKind
 from voucher_engine.domain.lifecycle import State as VoucherState
 from voucher_engine.errors import VoucherEngineError
-from voucher_engine.storage.delivery_tables import outbox_dispatch, webhook_deliveries
-from voucher_engine.storage.tables import ledger_entries, outbox, pools, tenants, vouchers
 
 from voucher_engine_litestar.log import logger
 
@@ -70,7 +64,7 @@ class EngineCollector(Collector):
         up = GaugeMetricFamily(f"{PREFIX}_database_up", "1 when the engine figures below could be read")
         try:
             figures = self._read()
-        except (SQLAlchemyError, VoucherEngineError) as error:
+        except VoucherEngineError as error:  # the engine translates the driver's errors
             # A scrape must still answer (with the HTTP figures) when the database does not.
             logger.warning("metrics: the engine figures could not be read: %s", error)
             up.add_metric([], 0)
@@ -81,36 +75,10 @@ class EngineCollector(Collector):
         yield from figures
 
     def _read(self) -> list[Metric]:
-        with self.engine.db.read() as conn:
-            tenant_ids = list(conn.execute(select(tenants.c.id).order_by(tenants.c.id)).scalars())
-            by_state = {
-                (t, s): n for t, s, n in conn.execute(
-                    select(vouchers.c.tenant_id, vouchers.c.state, func.count())
-                    .group_by(vouchers.c.tenant_id, vouchers.c.state)
-                )
-            }
-            redemptions = dict(conn.execute(
-                select(ledger_entries.c.tenant_id, func.count())
-                .where(ledger_entries.c.kind == EntryKind.REDEEM.value)
-                .group_by(ledger_entries.c.tenant_id)
-            ).all())
-            pool_rows = conn.execute(
-                select(pools.c.tenant_id, pools.c.id, pools.c.size, pools.c.cursor)
-                .order_by(pools.c.tenant_id, pools.c.id)
-            ).all()
-            outbox_rows = dict(conn.execute(
-                select(outbox.c.tenant_id, func.count()).group_by(outbox.c.tenant_id)
-            ).all())
-            undispatched = dict(conn.execute(
-                select(outbox.c.tenant_id, func.count())
-                .where(~exists().where(outbox_dispatch.c.outbox_id == outbox.c.id))
-                .group_by(outbox.c.tenant_id)
-            ).all())
-            pending = dict(conn.execute(
-                select(webhook_deliveries.c.tenant_id, func.count())
-                .where(webhook_deliveries.c.status == "pending")
-                .group_by(webhook_deliveries.c.tenant_id)
-            ).all())
+        found = self.engine.figures()  # one read transaction: every figure from one snapshot
+        by_state, pool_rows = found.vouchers_by_state, found.pools
+        redemptions, outbox_rows = found.redemptions, found.outbox_events
+        undispatched, pending = found.outbox_undispatched, found.deliveries_pending
 
         vouchers_now = GaugeMetricFamily(f"{PREFIX}_vouchers", "Vouchers by tenant and state", labels=["tenant", "state"])
         issued = CounterMetricFamily(f"{PREFIX}_vouchers_issued", "Vouchers ever issued", labels=["tenant"])
@@ -128,19 +96,19 @@ class EngineCollector(Collector):
         )
         # Every tenant and state gets a series, zeros included, so a graph has no gaps and a
         # rate() starts from 0 instead of from the first event.
-        for tenant in tenant_ids:
+        for tenant in found.tenant_ids:
             for state in VoucherState:
                 vouchers_now.add_metric([tenant, state.value], by_state.get((tenant, state.value), 0))
             issued.add_metric([tenant], sum(n for (t, _), n in by_state.items() if t == tenant))
             redeemed.add_metric([tenant], redemptions.get(tenant, 0))
-            codes.add_metric([tenant], sum(cursor for t, _, _, cursor in pool_rows if t == tenant))
+            codes.add_metric([tenant], sum(p.issued for p in pool_rows if p.tenant_id == tenant))
             events.add_metric([tenant], outbox_rows.get(tenant, 0))
             backlog.add_metric([tenant], undispatched.get(tenant, 0))
             waiting.add_metric([tenant], pending.get(tenant, 0))
-        for tenant, pool, pool_size, cursor in pool_rows:
-            size.add_metric([tenant, pool], pool_size)
-            taken.add_metric([tenant, pool], cursor)
-            left.add_metric([tenant, pool], pool_size - cursor)
+        for p in pool_rows:
+            size.add_metric([p.tenant_id, p.pool_id], p.size)
+            taken.add_metric([p.tenant_id, p.pool_id], p.issued)
+            left.add_metric([p.tenant_id, p.pool_id], p.remaining)
         return [vouchers_now, issued, redeemed, codes, size, taken, left, events, backlog, waiting]
 
 

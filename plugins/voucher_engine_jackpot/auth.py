@@ -16,11 +16,10 @@ from typing import Any
 
 import jwt
 
-from voucher_engine import Engine
-from voucher_engine.errors import Unauthorized
+from voucher_engine import Engine, SpendingSession
+from voucher_engine.errors import SessionNotFound, Unauthorized
 from voucher_engine.identity import Identity, IdentityConfig, PartnerToken
 from voucher_engine.providers import AuthScheme, Credentials
-from voucher_engine.sessions import SessionNotFound, SpendingSession, SpendingSessions
 
 from voucher_engine_jackpot.errors import SessionTimedOut, SessionUsed, TokenReplayed
 from voucher_engine_jackpot.settings import settings_of
@@ -29,17 +28,16 @@ from voucher_engine_jackpot.settings import settings_of
 @dataclass(frozen=True, slots=True)
 class Services:
     identity: Identity
-    sessions: SpendingSessions
 
 
 def _services(engine: Engine) -> Services:
     config = IdentityConfig(session_ttl=settings_of(engine).session_ttl)
-    return Services(Identity(engine, config), SpendingSessions(engine))
+    return Services(Identity(engine, config))
 
 
 def services(engine: Engine) -> Services:
-    """The provider's Identity (with its session lifetime; it caches the signing keys) and
-    sessions, one per engine."""
+    """The provider's Identity (with its session lifetime; it caches the signing keys), one
+    per engine. Spending sessions are the engine's own operations."""
     return engine.shared(_services)
 
 
@@ -111,7 +109,7 @@ def _session(engine: Engine, credentials: Credentials) -> SessionCaller:
             raise SessionTimedOut("this session has expired") from error
         raise
     try:
-        spending = found.sessions.get(session.tenant_id, session.session_id)
+        spending = engine.get_session(session.tenant_id, session.session_id)
     except SessionNotFound as error:
         raise Unauthorized("invalid token", reason="no_session") from error
     if spending.ended_at is not None:

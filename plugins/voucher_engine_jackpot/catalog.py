@@ -9,7 +9,7 @@ from __future__ import annotations
 from voucher_engine import Money, Offer, Quote, Store
 from voucher_engine.errors import CurrencyMismatch, OfferNotFound, StoreNotFound
 from voucher_engine.providers import Call
-from voucher_engine.sessions import SessionAmountExceeded
+from voucher_engine.errors import SessionAmountExceeded
 
 from voucher_engine_jackpot.auth import SessionCaller
 from voucher_engine_jackpot.settings import settings_of

@@ -1,19 +1,19 @@
 """Reserving a voucher with a session: by the price the customer pays or by the voucher's value.
 
-The session pays the offer's *price*. The spend is one conditional UPDATE on the session
-(``voucher_engine.sessions``), so parallel reservations on one session can never reserve more
-than its amount; it also ends the session, so at most one of them succeeds. Only then is the
-voucher issued, RESERVED; if that fails, the spend is undone.
+The session pays the offer's *price*. One engine command (``Engine.buy_with_session``) spends
+the session, issues the voucher RESERVED and queues its expiry job, in one transaction: the
+spend is a conditional UPDATE, so parallel reservations on one session can never reserve more
+than its amount, and it ends the session, so at most one of them succeeds; a failure anywhere
+(or a process killed half-way) leaves the session open and unspent, with nothing to undo.
 """
 
 from __future__ import annotations
 
-from voucher_engine import Money, Offer, Quote, State, VoucherKind, VoucherSpec, WindowSpec
-from voucher_engine.delivery import Webhooks
+from voucher_engine import Money, Offer, Quote, State, VoucherJob, VoucherKind, VoucherSpec, WindowSpec
+from voucher_engine.errors import SessionAmountExceeded
 from voucher_engine.providers import Call, Reply
-from voucher_engine.sessions import SessionAmountExceeded
 
-from voucher_engine_jackpot.auth import SessionCaller, services
+from voucher_engine_jackpot.auth import SessionCaller
 from voucher_engine_jackpot.catalog import active_store, offer_of_store
 from voucher_engine_jackpot.errors import OfferUnavailable
 from voucher_engine_jackpot.settings import settings_of
@@ -22,6 +22,8 @@ from voucher_engine_jackpot.wire import ReserveByPrice, ReserveByValue
 
 #: The job that expires a reservation left unconfirmed (see ``expiry``).
 EXPIRE_RESERVATION = "jackpot_expire_reservation"
+
+
 def reserve_by_price(call: Call) -> Reply:
     body: ReserveByPrice = call.body
     return _reserve(call, lambda offer: offer.quote_by_price(Money.parse(body.price, offer.currency)))
@@ -54,32 +56,23 @@ def _reserve(call: Call, quote_of) -> Reply:  # noqa: ANN001
     settings = settings_of(call.engine)
     now = call.engine.clock.now()
     reserved_until = now + settings.reservation_ttl
-    key = f"jackpot-reserve:{session.id}"
-    sessions = services(call.engine).sessions
-    sessions.spend(caller.tenant_id, session.id, quote.price, subject=key)
     spec = VoucherSpec(
         VoucherKind.MONETARY, value=quote.face,
         validity=(WindowSpec(days_after_issue=settings.voucher_validity_days),),
         metadata={META: {
-            "partner": caller.partner_id, "session": session.id, "spend": key,
+            "partner": caller.partner_id, "session": session.id,
             "store": store.id, "storeName": store.name, "storeUrl": store.url,
             "price": quote.price.format(), "customerReference": session.reference,
             "reservedUntil": iso(reserved_until),
         }},
     )
-    try:
-        voucher = call.engine.issue(
-            caller.tenant_id, spec, state=State.RESERVED, holder=session.reference, offer_id=offer.id,
-            idempotency_key=key, scope="jackpot",
-        )
-    except BaseException:
-        sessions.unspend(caller.tenant_id, session.id, quote.price, subject=key)
-        raise
+    # No idempotency key: the spend ends the session, so a retried or parallel reservation is
+    # refused by the session itself (session_ended), whatever its quote or instant.
     # The expiry also happens lazily on the next call about the voucher, so a worker that
     # runs late (or without this job's handler) never lets an expired reservation be confirmed.
-    Webhooks(call.engine).enqueue_job(
-        EXPIRE_RESERVATION, {"voucher_id": voucher.id}, tenant_id=caller.tenant_id,
-        run_at=reserved_until, key=f"jackpot-expire:{voucher.id}",
+    voucher = call.engine.buy_with_session(
+        caller.tenant_id, session.id, spec, price=quote.price, state=State.RESERVED,
+        holder=session.reference, offer_id=offer.id,
+        jobs=(VoucherJob(EXPIRE_RESERVATION, run_at=reserved_until),), scope="jackpot",
     )
     return Reply(body=voucher_out(voucher), status=201)
-

@@ -54,7 +54,7 @@ def open_session(call: Call) -> Reply:
         )
     # The same claims as checked above, now verified by the signature.
     amount, reference = session_terms(opened.session.claims)
-    found.sessions.open(
+    call.engine.open_session(
         tenant, opened.session.session_id, owner=partner, reference=reference, amount=amount,
         expires_at=opened.session.expires_at,
     )

@@ -17,7 +17,7 @@ from voucher_engine.delivery import Job, Webhooks
 from voucher_engine.errors import IllegalTransition, ValidationError, VoucherNotFound
 from voucher_engine.providers import Call, Reply
 
-from voucher_engine_jackpot.auth import PartnerCaller, services
+from voucher_engine_jackpot.auth import PartnerCaller
 from voucher_engine_jackpot.errors import NoReadyUrl, ReservationExpired, UnknownVoucher, VoucherNotReady, VoucherNotReserved
 from voucher_engine_jackpot.views import facts, reserved_until, voucher_out
 from voucher_engine_jackpot.wire import ReadyUrlOut, VoucherOut
@@ -40,7 +40,10 @@ def expire_reservation(engine: Engine, voucher: Voucher) -> bool:
 def _release(engine: Engine, voucher: Voucher) -> None:
     known = facts(voucher)
     if known is not None:
-        services(engine).sessions.release(voucher.tenant_id, known["session"], subject=known["spend"])
+        # The spend's subject is the voucher it bought; reservations made before reserving
+        # became one engine command named their spend in the voucher's facts.
+        subject = known.get("spend") or voucher.id
+        engine.release_session(voucher.tenant_id, known["session"], subject=subject)
 
 
 def expire_reservation_job(engine: Engine, job: Job) -> str:

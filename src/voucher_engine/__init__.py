@@ -12,11 +12,13 @@ from voucher_engine.domain.ledger import Entry, EntryKind, replay
 from voucher_engine.domain.lifecycle import Action, State
 from voucher_engine.domain.members import Member
 from voucher_engine.domain.money import Money
+from voucher_engine.domain.sessions import SpendingSession
 from voucher_engine.domain.validity import Window, WindowSpec
 from voucher_engine.domain.vouchers import Voucher, VoucherKind, VoucherRef, VoucherSpec
 from voucher_engine.engine import (
     CampaignIssue,
     CodesAdded,
+    DatabaseSettings,
     Engine,
     EngineConfig,
     HistoryLine,
@@ -24,15 +26,15 @@ from voucher_engine.engine import (
     IssuedCode,
     Movement,
     PoolStatus,
+    VoucherJob,
 )
-from voucher_engine.storage.database import DatabaseSettings
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Action", "CampaignIssue", "Clock", "CodeFormat", "CodesAdded", "DatabaseSettings", "Engine",
     "EngineConfig", "Entry", "EntryKind", "HistoryLine", "HoldResult", "HoldState", "IssuedCode",
-    "LockPolicy", "ManualClock", "Member", "Money", "Movement", "Offer", "PoolStatus", "Quote", "State",
-    "Store", "SystemClock", "TimeOrderedIds", "Voucher", "VoucherKind", "VoucherRef", "VoucherSpec", "Window",
-    "WindowSpec", "replay",
+    "LockPolicy", "ManualClock", "Member", "Money", "Movement", "Offer", "PoolStatus", "Quote",
+    "SpendingSession", "State", "Store", "SystemClock", "TimeOrderedIds", "Voucher", "VoucherJob",
+    "VoucherKind", "VoucherRef", "VoucherSpec", "Window", "WindowSpec", "replay",
 ]

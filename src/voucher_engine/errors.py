@@ -256,6 +256,25 @@ class Vetoed(Rejected):
     code = "vetoed"
 
 
+# --- spending sessions: a budget that purchases draw on -----------------------------------------
+
+
+class SessionNotFound(NotFound):
+    code = "session_not_found"
+
+
+class SessionEnded(Rejected):
+    code = "session_ended"
+
+
+class SessionExpired(Rejected):
+    code = "session_expired"
+
+
+class SessionAmountExceeded(Rejected):
+    code = "session_amount_exceeded"
+
+
 # --- idempotency (Stripe semantics) -----------------------------------------------------------
 
 

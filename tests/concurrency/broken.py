@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import insert, select, update
 
+from dbsupport import database_of
 from voucher_engine import Engine, EngineConfig, HoldResult, HoldState, Money, Movement, State
 from voucher_engine.domain import lifecycle
 from voucher_engine.domain.ledger import EntryKind
@@ -50,7 +51,7 @@ def read_then_write_redeem(engine: Engine, code: str, amount: Money | None) -> M
     state = State.REDEEMED if new_available == 0 and voucher.held == 0 else State.PARTIALLY_REDEEMED
     time.sleep(RACE_WINDOW_S)  # ON PURPOSE, see RACE_WINDOW_S
     now = engine.clock.now()
-    with engine.db.write() as conn:  # transaction 2: the write, without "WHERE available >= :units"
+    with database_of(engine).write() as conn:  # transaction 2: the write, without "WHERE available >= :units"
         # The seq is taken from the row (seq + 1), so the ledger's UNIQUE (voucher, seq) does
         # not refuse the duplicates: what is lost is the balance, exactly the bug under test.
         seq = conn.execute(
@@ -72,7 +73,7 @@ def read_then_write_pop(engine: Engine, pool_id: str) -> str:
     a code, which is the schema's last line of defence, not the harness's detection at work.
     """
     P, C = pools.c, pool_codes.c
-    with engine.db.read() as conn:  # transaction 1: the read
+    with database_of(engine).read() as conn:  # transaction 1: the read
         cursor, size = conn.execute(
             select(P.cursor, P.size).where(P.tenant_id == TENANT, P.id == pool_id)
         ).one()
@@ -82,7 +83,7 @@ def read_then_write_pop(engine: Engine, pool_id: str) -> str:
             select(C.code).where(C.tenant_id == TENANT, C.pool_id == pool_id, C.seq == cursor + 1)
         ).scalar_one()
     time.sleep(RACE_WINDOW_S / 10)  # ON PURPOSE, see RACE_WINDOW_S (shorter: there are many pops)
-    with engine.db.write() as conn:  # transaction 2: the write, without "WHERE cursor = :read"
+    with database_of(engine).write() as conn:  # transaction 2: the write, without "WHERE cursor = :read"
         conn.execute(update(pools).where(P.tenant_id == TENANT, P.id == pool_id).values(cursor=cursor + 1))
     return code
 
@@ -100,7 +101,7 @@ def read_then_write_capture(engine: Engine, hold_id: str) -> HoldResult:
     time.sleep(RACE_WINDOW_S)  # ON PURPOSE, see RACE_WINDOW_S
     now = engine.clock.now()
     H = holds.c
-    with engine.db.write() as conn:  # transaction 2: the write, without "WHERE state = 'pending'"
+    with database_of(engine).write() as conn:  # transaction 2: the write, without "WHERE state = 'pending'"
         conn.execute(update(holds).where(H.id == hold_id).values(
             state=HoldState.CAPTURED.value, captured=hold.amount, resolved_at=now,
         ))
@@ -120,7 +121,7 @@ def check_then_act_idempotent_redeem(engine: Engine, code: str, amount: Money | 
     """Honour an idempotency key by looking it up in one transaction and doing the effect in
     another: every retry that looks before the first one saves its result redeems again."""
     K = idempotency_keys.c
-    with engine.db.read() as conn:  # transaction 1: the look-up
+    with database_of(engine).read() as conn:  # transaction 1: the look-up
         saved = conn.execute(
             select(K.response).where(K.tenant_id == TENANT, K.scope == "", K.key == key)
         ).scalar()
@@ -129,7 +130,7 @@ def check_then_act_idempotent_redeem(engine: Engine, code: str, amount: Money | 
     time.sleep(RACE_WINDOW_S)  # ON PURPOSE, see RACE_WINDOW_S
     movement = engine.redeem(TENANT, code=code, amount=amount)  # transaction 2: the effect
     try:
-        with engine.db.write() as conn:  # transaction 3: remembering the key, too late
+        with database_of(engine).write() as conn:  # transaction 3: remembering the key, too late
             conn.execute(insert(idempotency_keys), {
                 "tenant_id": TENANT, "scope": "", "key": key, "operation": "redeem", "request_hash": "",
                 "response": codec.dump(movement), "created_at": movement.at,
@@ -148,12 +149,12 @@ def open_deferred_engine(url: str) -> Engine:
     are off so the refusals surface instead of being retried away by luck.
     """
     engine = Engine.open(url, config=EngineConfig(auto_migrate=False, conflict_retries=0))
-    db = engine.db
+    db = database_of(engine)
 
     @contextmanager
     def deferred_write():  # noqa: ANN202
         # Database.write without the execution option that makes its BEGIN an IMMEDIATE one.
-        with db._translated(), db.sa.connect() as conn, conn.begin():
+        with db.translated(), db.sa.connect() as conn, conn.begin():
             yield conn
 
     db.write = deferred_write

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from litestar.testing import TestClient
 
+from dbsupport import database_of
 from voucher_engine import Engine, EngineConfig, Money, VoucherKind, VoucherSpec
 from voucher_engine.storage import migrate
 from voucher_engine_litestar import create_app
@@ -130,7 +131,7 @@ def test_not_ready_on_a_database_behind_head(database_url: str) -> None:
     head = migrate.head_revision()
     assert head != "0001", "a database at 0001 is behind head only while later migrations exist"
     with Engine.open(database_url, config=EngineConfig(auto_migrate=False)) as engine:
-        migrate.upgrade(engine.db, "0001")
+        migrate.upgrade(database_of(engine), "0001")
         with TestClient(create_app(engine)) as client:
             response = client.get("/ready")
     assert response.status_code == 503
@@ -146,4 +147,4 @@ def test_the_app_leaves_a_host_owned_engine_open(engine: Engine) -> None:
         assert client.get("/stats").status_code == 200
     # After the app shut down, the host's engine still serves.
     assert engine.tenant_ids() == ["acme", "globex"]
-    assert engine.db.sa.pool.checkedin() >= 1
+    assert database_of(engine).sa.pool.checkedin() >= 1

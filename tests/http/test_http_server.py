@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
+from dbsupport import database_of
 from voucher_engine import Engine, EngineConfig, Money, VoucherKind, VoucherSpec
 from voucher_engine.storage import migrate
 from voucher_engine_litestar import create_app_from_env
@@ -33,9 +34,9 @@ def test_the_app_from_env_opens_the_url_and_closes_its_engine(
     engine = app.state.engine
     with TestClient(app) as client:
         assert client.get("/ready").json()["status"] == "ready"
-        assert engine.db.sa.pool.checkedin() >= 1
+        assert database_of(engine).sa.pool.checkedin() >= 1
     # The app opened the engine, so its shutdown disposed of the connection pool.
-    assert engine.db.sa.pool.checkedin() == 0
+    assert database_of(engine).sa.pool.checkedin() == 0
 
 
 def test_the_app_from_env_defaults_to_a_sqlite_file_in_the_working_directory(

@@ -7,6 +7,7 @@ import pytest
 from litestar.testing import TestClient
 
 from ops_support import KEY, by_label, samples
+from dbsupport import database_of
 from voucher_engine import Engine, EngineConfig, Money, VoucherKind, VoucherSpec
 from voucher_engine.delivery import DeliverySettings, Webhooks
 from voucher_engine.delivery.relay import dispatch_outbox
@@ -149,7 +150,7 @@ def test_engine_figures_after_known_operations(giftcard_engine: Engine) -> None:
 def test_figures_written_by_another_engine_are_seen_at_the_next_scrape(giftcard_engine: Engine) -> None:
     """Another process's work (here: a second engine on the same database) shows up, since
     the figures are read from the database, not counted in memory."""
-    url = giftcard_engine.db.sa.url.render_as_string(hide_password=False)
+    url = database_of(giftcard_engine).sa.url.render_as_string(hide_password=False)
     with TestClient(create_app(giftcard_engine)) as client:
         assert by_label(client.get("/metrics").text, "voucher_engine_vouchers_issued_total", "tenant")["acme"] == 1.0
         with Engine.open(url, config=EngineConfig(auto_migrate=False)) as elsewhere:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from identity_helpers import identity  # noqa: F401 (fixture)
+from dbsupport import database_of
 from voucher_engine.errors import Forbidden, InvalidScope, NotFound, Unauthorized, ValidationError
 from voucher_engine.storage.identity_tables import api_clients
 
@@ -48,7 +49,7 @@ def test_bad_credentials_are_unauthorized(identity) -> None:  # noqa: ANN001
 
 def test_the_secret_is_stored_only_as_an_argon2_hash_and_rotates(identity, engine) -> None:  # noqa: ANN001
     client = identity.clients.create_client("acme", ["a"])
-    with engine.db.read() as conn:
+    with database_of(engine).read() as conn:
         stored = conn.execute(select(api_clients).where(api_clients.c.id == client.client_id)).one()
     assert stored.secret_hash.startswith("$argon2id$")
     assert client.secret not in str(tuple(stored))
@@ -75,5 +76,5 @@ def test_invalid_scopes_are_refused_and_write_nothing(identity, engine) -> None:
     for scopes in [[], ["has space"], ['quote"'], ["back\\slash"], "   "]:
         with pytest.raises(ValidationError):
             identity.clients.create_client("acme", scopes)
-    with engine.db.read() as conn:
+    with database_of(engine).read() as conn:
         assert conn.execute(select(func.count()).select_from(api_clients)).scalar_one() == 0

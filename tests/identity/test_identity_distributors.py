@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from identity_helpers import identity  # noqa: F401 (fixture)
+from dbsupport import database_of
 from voucher_engine.errors import AlreadyExists, NotFound, Unauthorized
 from voucher_engine.storage.identity_tables import distributors
 
@@ -26,7 +27,7 @@ def test_a_token_names_its_distributor_and_rotation_kills_the_old_one(identity) 
 
 def test_only_a_digest_is_stored(identity, engine) -> None:  # noqa: ANN001
     token = identity.distributors.create_distributor("acme", "shop-1")
-    with engine.db.read() as conn:
+    with database_of(engine).read() as conn:
         row = conn.execute(select(distributors)).one()
     assert token not in str(tuple(row))
     assert row.token_digest == hashlib.sha256(token.encode()).hexdigest()

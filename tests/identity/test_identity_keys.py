@@ -9,6 +9,7 @@ import pytest
 from identity_helpers import identity, make_identity, parts  # noqa: F401 (fixture)
 from sqlalchemy import func, select
 
+from dbsupport import database_of
 from voucher_engine import Engine, EngineConfig
 from voucher_engine.errors import Unauthorized, ValidationError
 from voucher_engine.identity.keyring import configured_kid
@@ -22,7 +23,7 @@ def _token(identity) -> str:  # noqa: ANN001
 
 def _second_process(engine: Engine, clock):  # noqa: ANN001, ANN202
     """Another engine on the same database, as another process would open it."""
-    other = Engine.open(str(engine.db.url.render_as_string(hide_password=False)), clock=clock,
+    other = Engine.open(str(database_of(engine).url.render_as_string(hide_password=False)), clock=clock,
                         config=EngineConfig(auto_migrate=False))
     return other
 
@@ -34,7 +35,7 @@ def test_one_generated_key_is_shared_and_rotation_is_seen_by_other_processes(eng
     try:
         second = make_identity(other_engine)
         assert second.verify_access(token).tenant_id == "acme"
-        with engine.db.read() as conn:
+        with database_of(engine).read() as conn:
             assert conn.execute(select(func.count()).select_from(signing_keys)).scalar_one() == 1
 
         old_kid = parts(token)[0]["kid"]
@@ -76,7 +77,7 @@ def test_configured_keys_sign_and_verify_and_nothing_is_stored(engine) -> None: 
     assert after.verify_access(old_token).tenant_id == "acme"
     with pytest.raises(Unauthorized):
         before.verify_access(new_token)
-    with engine.db.read() as conn:
+    with database_of(engine).read() as conn:
         assert conn.execute(select(func.count()).select_from(signing_keys)).scalar_one() == 0
     with pytest.raises(ValidationError):
         after.keys.rotate()

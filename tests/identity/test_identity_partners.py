@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from identity_helpers import b64, identity  # noqa: F401 (fixture)
 from sqlalchemy import func, select
 
+from dbsupport import database_of
 from voucher_engine.errors import NotFound, Unauthorized, ValidationError
 from voucher_engine.storage.identity_tables import partner_jtis
 
@@ -35,7 +36,7 @@ def _pems(private) -> tuple[bytes, str]:  # noqa: ANN001
 
 
 def _count(engine) -> int:  # noqa: ANN001
-    with engine.db.read() as conn:
+    with database_of(engine).read() as conn:
         return conn.execute(select(func.count()).select_from(partner_jtis)).scalar_one()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from dbsupport import database_of
 from voucher_engine.storage import identity_tables
 from voucher_engine.storage.tables import metadata
 
@@ -25,7 +26,7 @@ def _ours(diff) -> bool:  # noqa: ANN001
 
 
 def test_the_migrated_schema_matches_the_identity_tables(engine) -> None:  # noqa: ANN001
-    with engine.db.sa.connect() as conn:
+    with database_of(engine).sa.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": False})
         differences = [d for d in compare_metadata(context, metadata) if _ours(d)]
         tables = set(conn.dialect.get_table_names(conn))

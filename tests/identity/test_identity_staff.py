@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from identity_helpers import identity  # noqa: F401 (fixture)
+from dbsupport import database_of
 from voucher_engine.errors import Forbidden, Unauthorized, ValidationError
 from voucher_engine.storage.identity_tables import refresh_tokens, staff_users, token_families
 
@@ -131,14 +132,14 @@ def test_parallel_refresh_with_one_token_rotates_once_then_revokes(identity, sta
         thread.join()
     assert outcomes.count("ok") == 1
     assert set(outcomes) - {"ok"} <= {"reused", "revoked"} and len(outcomes) == 8
-    with engine.db.read() as conn:
+    with database_of(engine).read() as conn:
         family = conn.execute(select(token_families)).one()
     assert family.revoked_reason == "reuse"
 
 
 def test_secrets_are_not_stored_in_clear(identity, staff, engine) -> None:  # noqa: ANN001
     tokens = identity.login("acme", "demo@example.com", "sEcret9", "domain:8")
-    with engine.db.read() as conn:
+    with database_of(engine).read() as conn:
         user = conn.execute(select(staff_users)).one()
         stored = conn.execute(select(refresh_tokens)).one()
     assert user.password_hash.startswith("$argon2id$") and "sEcret9" not in str(tuple(user))
@@ -177,5 +178,5 @@ def test_bad_input_is_refused_and_writes_nothing(identity, staff, engine) -> Non
     for email, password in [("no-at-sign", "pw"), ("x@y.z", ""), ("x@y.z", "p" * 1025)]:
         with pytest.raises(ValidationError):
             identity.staff.create_staff_user("acme", email, password)
-    with engine.db.read() as conn:
+    with database_of(engine).read() as conn:
         assert [row.id for row in conn.execute(select(staff_users.c.id))] == [staff.id]

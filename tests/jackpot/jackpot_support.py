@@ -26,6 +26,7 @@ import jwt
 import pytest
 from sqlalchemy import func, select
 
+from dbsupport import database_of
 import voucher_engine_jackpot
 from voucher_engine import Engine, EngineConfig, Offer, Store
 from voucher_engine.clock import Clock
@@ -122,7 +123,7 @@ def written(engine: Engine) -> dict[str, int]:
         "reserved": func.coalesce(func.sum(spending_sessions.c.reserved), 0),
         "ended": func.count(spending_sessions.c.ended_at),
     }
-    with engine.db.read() as conn:
+    with database_of(engine).read() as conn:
         counts = {
             table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
             for table in (spending_sessions, vouchers, ledger_entries, outbox, jobs, pool_issues, idempotency_keys)

@@ -10,13 +10,14 @@ import pytest
 from jackpot_support import OTHER_PARTNER, OTHER_SECRET, bearer, session_jwt, sign, written
 from sqlalchemy import func, select
 
+from dbsupport import database_of
 from voucher_engine.storage.identity_tables import partner_jtis
 
 RESERVE = "/v2/stores/amazon/offers/amz-fixed/reserve-voucher-by-price"
 
 
 def used_jtis(engine) -> int:  # noqa: ANN001
-    with engine.db.read() as conn:
+    with database_of(engine).read() as conn:
         return conn.execute(select(func.count()).select_from(partner_jtis)).scalar_one()
 
 

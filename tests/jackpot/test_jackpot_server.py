@@ -23,6 +23,7 @@ from jackpot_support import (
 from sqlalchemy import update
 from standardwebhooks import Webhook
 
+from dbsupport import database_of
 from voucher_engine.delivery import Webhooks, Worker
 from voucher_engine.storage.session_tables import spending_sessions
 from voucher_engine_jackpot import register_notification_url
@@ -125,7 +126,7 @@ def test_refusals_against_a_real_server(jackpot_url, start_server):
         assert written(engine) == before
 
         # The session's row decides its expiry: an hour later (moved here), the token is refused.
-        with engine.db.write() as conn:
+        with database_of(engine).write() as conn:
             conn.execute(update(spending_sessions).values(expires_at=now() - timedelta(seconds=1)))
         status, expired = answer(server.request("GET", "/v2/stores", headers=bearer(token)))
         assert (status, expired["code"]) == (401, "session_expired")

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from dbsupport import database_of
 import voucher_engine_promo
 from voucher_engine import Engine, EngineConfig, ManualClock
 from voucher_engine.identity import Identity
@@ -97,7 +98,7 @@ def new_distributor(engine: Engine, tenant: str, distributor_id: str) -> str:
 
 def written(engine: Engine) -> dict[str, int]:
     """Counts of every row an issuance writes: a request that fails must leave them all."""
-    with engine.db.read() as conn:
+    with database_of(engine).read() as conn:
         return {
             "pool_issues": conn.execute(select(func.count()).select_from(pool_issues)).scalar_one(),
             "cursors": conn.execute(select(func.coalesce(func.sum(pools.c.cursor), 0))).scalar_one(),
@@ -108,7 +109,7 @@ def written(engine: Engine) -> dict[str, int]:
 
 
 def issued_attributes(engine: Engine, tenant: str) -> list[dict]:
-    with engine.db.read() as conn:
+    with database_of(engine).read() as conn:
         rows = conn.execute(
             select(pool_issues.c.code, pool_issues.c.campaign_id, pool_issues.c.attributes, pool_issues.c.issued_at)
             .where(pool_issues.c.tenant_id == tenant).order_by(pool_issues.c.issued_at, pool_issues.c.code)

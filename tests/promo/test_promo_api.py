@@ -22,6 +22,7 @@ from promo_support import (
 )
 from sqlalchemy import update
 
+from dbsupport import database_of
 from voucher_engine.identity import Identity
 from voucher_engine.storage.tables import campaigns
 from voucher_engine_litestar import create_app
@@ -126,7 +127,7 @@ def test_409_when_the_pool_is_empty_then_codes_added_answer_again(client, token,
 
 def test_500_for_a_real_failure_says_nothing_internal(client, token, promo_engine):
     # A campaign row damaged behind the engine's back: the engine cannot read it.
-    with promo_engine.db.write() as conn:
+    with database_of(promo_engine).write() as conn:
         conn.execute(update(campaigns).values(trigger_categories=17))
     before = written(promo_engine)
     response = client.post(PATH, content=SEED_BODY, headers=bearer(token))

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from promo_support import PATH, add_campaign, bearer, body, new_distributor, open_promo_engine, send, written
 from sqlalchemy import update
 
+from dbsupport import database_of
 from voucher_engine.storage.tables import campaigns
 
 END = datetime(2030, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -75,7 +76,7 @@ def test_the_seed_exchange_against_a_real_server(promo_url, start_server):
             depleted = written(engine)
             assert answer_of("POST", body(), bearer(token)) == (409, {"message": "voucher unavailable"})
 
-            with engine.db.write() as db:  # damage the campaign row behind the engine's back
+            with database_of(engine).write() as db:  # damage the campaign row behind the engine's back
                 db.execute(update(campaigns).values(trigger_categories=17))
             assert answer_of("POST", body(), bearer(token)) == (500, {"message": "internal server error"})
             assert written(engine) == depleted

@@ -11,7 +11,6 @@ from sqlalchemy.engine import make_url
 from voucher_engine.engine import DEFAULT_URL, Engine
 from voucher_engine.errors import StorageError
 from voucher_engine.progress import ProgressBar
-from voucher_engine.storage import migrate
 
 URL_ENV = "VOUCHER_ENGINE_URL"
 URL_HELP = f"database URL (default: ${URL_ENV}, else {DEFAULT_URL})"
@@ -33,12 +32,12 @@ def open_engine(url: str) -> Engine:
     ``voucher-engine db upgrade``, and a command run before that should say so plainly.
     """
     engine = Engine.open(url)
-    if not migrate.is_current(engine.db):
-        current = migrate.current_revision(engine.db)
+    schema = engine.schema_status()
+    if not schema.current:
         engine.close()
         raise StorageError(
-            f"the database at {shown(url)} is at schema revision {current or 'none'}, not "
-            f"{migrate.head_revision()}: run `voucher-engine db upgrade --url ...` first"
+            f"the database at {shown(url)} is at schema revision {schema.revision or 'none'}, not "
+            f"{schema.head}: run `voucher-engine db upgrade --url ...` first"
         )
     return engine
 

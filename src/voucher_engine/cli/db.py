@@ -6,7 +6,6 @@ import argparse
 
 from voucher_engine.cli.common import database_url, shown
 from voucher_engine.storage import migrate
-from voucher_engine.storage.database import Database
 
 
 def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
@@ -20,13 +19,7 @@ def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentP
 
 def run_upgrade(args: argparse.Namespace) -> int:
     url = database_url(args)
-    database = Database(url)
-    try:
-        before = migrate.current_revision(database)
-        migrate.upgrade(database)
-        after = migrate.current_revision(database)
-    finally:
-        database.sa.dispose()
+    before, after = migrate.upgrade_url(url)
     if before == after:
         print(f"{shown(url)}: already at revision {after} (head)")
     else:
@@ -36,11 +29,7 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
 def run_current(args: argparse.Namespace) -> int:
     url = database_url(args)
-    database = Database(url)
-    try:
-        current = migrate.current_revision(database)
-    finally:
-        database.sa.dispose()
+    current = migrate.revision_at(url)
     head = migrate.head_revision()
     if current == head:
         print(f"{shown(url)}: revision {current} (head)")

@@ -26,6 +26,7 @@ from voucher_engine.delivery.signing import signed_headers
 from voucher_engine.delivery.sql import clip
 from voucher_engine.delivery.urls import Resolver, check_url
 from voucher_engine.engine import Engine
+from voucher_engine.engine.base import Tx
 from voucher_engine.storage.delivery_tables import webhook_attempts, webhook_deliveries, webhook_endpoints
 from voucher_engine.storage.tables import outbox
 
@@ -66,8 +67,8 @@ class Outcome:
 
 
 def claim_deliveries(engine: Engine, settings: DeliverySettings, *, limit: int) -> list[ClaimedDelivery]:
-    with engine.db.write() as conn:
-        now = engine.clock.now()
+    def body(tx: Tx) -> list[ClaimedDelivery]:
+        conn, now = tx.conn, tx.now
         due = list(conn.execute(
             select(D.id)
             .join(webhook_endpoints, E.id == D.endpoint_id)
@@ -101,15 +102,17 @@ def claim_deliveries(engine: Engine, settings: DeliverySettings, *, limit: int) 
             .where(D.id.in_(due))
             .order_by(D.next_attempt_at, D.id)
         ).all()
-    return [
-        ClaimedDelivery(
-            id=r.id, tenant_id=r.tenant_id, endpoint_id=r.endpoint_id, event_id=r.event_id,
-            attempt=r.attempts, failures=r.failures, lease_token=token, url=r.url,
-            secrets=tuple(signing_secrets(r, now)),
-            body=event_body(r.event_id, r.type, r.created_at, r.payload),
-        )
-        for r in rows
-    ]
+        return [
+            ClaimedDelivery(
+                id=r.id, tenant_id=r.tenant_id, endpoint_id=r.endpoint_id, event_id=r.event_id,
+                attempt=r.attempts, failures=r.failures, lease_token=token, url=r.url,
+                secrets=tuple(signing_secrets(r, now)),
+                body=event_body(r.event_id, r.type, r.created_at, r.payload),
+            )
+            for r in rows
+        ]
+
+    return engine._housekeeping(body)
 
 
 def send(engine: Engine, settings: DeliverySettings, claimed: ClaimedDelivery, resolve: Resolver) -> Outcome:
@@ -141,8 +144,9 @@ def record(
     engine: Engine, settings: DeliverySettings, claimed: ClaimedDelivery, result: Outcome, worker_id: str
 ) -> str:
     """Log the attempt and move the delivery on; returns its new status."""
-    with engine.db.write() as conn:
-        now = engine.clock.now()
+
+    def body(tx: Tx) -> tuple[int, dict[str, Any]]:
+        conn, now = tx.conn, tx.now
         conn.execute(insert(webhook_attempts), {
             "delivery_id": claimed.id, "tenant_id": claimed.tenant_id, "attempt": claimed.attempt,
             "worker_id": worker_id, "started_at": result.started_at, "duration_ms": result.duration_ms,
@@ -173,6 +177,9 @@ def record(
             .where(D.id == claimed.id, D.lease_token == claimed.lease_token)
             .values(**values)
         ).rowcount
+        return changed, values
+
+    changed, values = engine._housekeeping(body)
     if not changed:
         log.warning("delivery %s: lease lost before the outcome was recorded", claimed.id)
         return "lease_lost"

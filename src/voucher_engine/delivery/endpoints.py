@@ -13,9 +13,9 @@ from voucher_engine.delivery.errors import WebhookEndpointNotFound
 from voucher_engine.delivery.models import EndpointSecret, WebhookEndpoint
 from voucher_engine.delivery.settings import DeliverySettings
 from voucher_engine.delivery.signing import new_secret
-from voucher_engine.delivery.sql import require_tenant
 from voucher_engine.delivery.urls import Resolver, check_url, system_resolver
 from voucher_engine.engine import Engine
+from voucher_engine.engine.base import Tx
 from voucher_engine.errors import ValidationError
 from voucher_engine.storage.delivery_tables import webhook_endpoints
 
@@ -66,29 +66,31 @@ class EndpointOperations:
         types = _event_types(event_types)
         if len(description) > 255:
             raise ValidationError("a description is at most 255 characters")
-        now = self.engine.clock.now()
         endpoint_id = self.engine.ids.new("whep")
         secret = new_secret(self.engine.random)
-        with self.engine.db.write() as conn:
-            require_tenant(conn, tenant_id)
-            conn.execute(insert(webhook_endpoints), {
+
+        def body(tx: Tx) -> WebhookEndpoint:
+            self.engine._require_tenant(tx.conn, tenant_id)
+            tx.conn.execute(insert(webhook_endpoints), {
                 "id": endpoint_id, "tenant_id": tenant_id, "url": url, "secret": secret,
                 "event_types": types, "description": description, "enabled": True,
-                "created_at": now, "updated_at": now,
+                "created_at": tx.now, "updated_at": tx.now,
             })
-            endpoint = self._load(conn, tenant_id, endpoint_id)
+            return self._load(tx.conn, tenant_id, endpoint_id)
+
+        # The request names the URL, never the secret: the veto hook may log what it sees.
+        request = {"url": url, "event_types": types, "description": description}
+        endpoint = self.engine._command(tenant_id, "create_webhook_endpoint", body, WebhookEndpoint, request=request)
         return EndpointSecret(endpoint, secret)
 
     def list_endpoints(self, tenant_id: str) -> list[WebhookEndpoint]:
-        with self.engine.db.read() as conn:
-            rows = conn.execute(
-                select(webhook_endpoints).where(E.tenant_id == tenant_id).order_by(E.created_at, E.id)
-            ).all()
+        rows = self.engine._read(lambda conn: conn.execute(
+            select(webhook_endpoints).where(E.tenant_id == tenant_id).order_by(E.created_at, E.id)
+        ).all())
         return [endpoint_from_row(r) for r in rows]
 
     def get_endpoint(self, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
-        with self.engine.db.read() as conn:
-            return self._load(conn, tenant_id, endpoint_id)
+        return self.engine._read(lambda conn: self._load(conn, tenant_id, endpoint_id))
 
     def disable_endpoint(
         self, tenant_id: str, endpoint_id: str, reason: str = "disabled by an operator"
@@ -104,29 +106,34 @@ class EndpointOperations:
     def rotate_secret(self, tenant_id: str, endpoint_id: str) -> EndpointSecret:
         """A new secret; the old one keeps signing for ``settings.secret_grace``, so a receiver
         can switch over without dropping deliveries."""
-        now = self.engine.clock.now()
         secret = new_secret(self.engine.random)
-        with self.engine.db.write() as conn:
-            old = self._row(conn, tenant_id, endpoint_id)
-            keep_old = self.settings.secret_grace.total_seconds() > 0
-            conn.execute(update(webhook_endpoints).where(E.id == endpoint_id).values(
+        keep_old = self.settings.secret_grace.total_seconds() > 0
+
+        def body(tx: Tx) -> WebhookEndpoint:
+            old = self._row(tx.conn, tenant_id, endpoint_id)
+            tx.conn.execute(update(webhook_endpoints).where(E.id == endpoint_id).values(
                 secret=secret,
                 previous_secret=old.secret if keep_old else None,
-                previous_secret_until=now + self.settings.secret_grace if keep_old else None,
-                updated_at=now,
+                previous_secret_until=tx.now + self.settings.secret_grace if keep_old else None,
+                updated_at=tx.now,
             ))
-            endpoint = self._load(conn, tenant_id, endpoint_id)
+            return self._load(tx.conn, tenant_id, endpoint_id)
+
+        endpoint = self.engine._command(tenant_id, "rotate_webhook_secret", body, WebhookEndpoint,
+                                        request={"endpoint": endpoint_id})
         return EndpointSecret(endpoint, secret)
 
     # --- helpers ---------------------------------------------------------------------------------
 
     def _change(self, tenant_id: str, endpoint_id: str, **values: Any) -> WebhookEndpoint:
-        with self.engine.db.write() as conn:
-            self._row(conn, tenant_id, endpoint_id)
-            conn.execute(update(webhook_endpoints).where(E.id == endpoint_id).values(
-                updated_at=self.engine.clock.now(), **values
-            ))
-            return self._load(conn, tenant_id, endpoint_id)
+        def body(tx: Tx) -> WebhookEndpoint:
+            self._row(tx.conn, tenant_id, endpoint_id)
+            tx.conn.execute(update(webhook_endpoints).where(E.id == endpoint_id).values(updated_at=tx.now, **values))
+            return self._load(tx.conn, tenant_id, endpoint_id)
+
+        operation = "enable_webhook_endpoint" if values.get("enabled") else "disable_webhook_endpoint"
+        return self.engine._command(tenant_id, operation, body, WebhookEndpoint,
+                                    request={"endpoint": endpoint_id, **values})
 
     def _row(self, conn: Connection, tenant_id: str, endpoint_id: str) -> Any:
         row = conn.execute(

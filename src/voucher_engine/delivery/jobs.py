@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import or_, select, update
 
 from voucher_engine.delivery.backoff import retry_delay
 from voucher_engine.delivery.errors import JobNotFound
@@ -24,7 +24,7 @@ from voucher_engine.delivery.settings import DeliverySettings
 from voucher_engine.delivery.sql import clip, insert_or_skip
 from voucher_engine.delivery.fulfilment import FULFIL_VOUCHER, fulfil_voucher
 from voucher_engine.engine import Engine
-from voucher_engine.errors import AlreadyExists, ValidationError
+from voucher_engine.engine.base import Tx
 from voucher_engine.storage.delivery_tables import jobs
 
 log = logging.getLogger("voucher_engine.delivery")
@@ -65,33 +65,19 @@ class JobOperations:
     ) -> Job:
         """Queue a job for the workers. With a ``key``, enqueueing again returns the job already
         queued under it instead of adding a second one."""
-        if not (0 < len(kind) <= 64):
-            raise ValidationError("a job kind is 1 to 64 characters")
-        if key is not None and not (0 < len(key) <= 255):
-            raise ValidationError("a job key is 1 to 255 characters")
         attempts = max_attempts if max_attempts is not None else self.settings.job_max_attempts
-        if attempts < 1:
-            raise ValidationError("a job has at least one attempt")
-        now = self.engine.clock.now()
-        row = {
-            "id": self.engine.ids.new("job"), "kind": kind, "tenant_id": tenant_id,
-            "payload": dict(payload or {}), "key": key, "status": "pending",
-            "run_at": run_at or now, "attempts": 0, "max_attempts": attempts,
-            "created_at": now, "updated_at": now,
-        }
-        try:
-            with self.engine.db.write() as conn:
-                conn.execute(insert(jobs), row)
-        except AlreadyExists:
-            if key is None:
-                raise
-            with self.engine.db.read() as conn:
-                return job_from_row(conn.execute(select(jobs).where(J.key == key)).one())
-        return self.get_job(row["id"])
+
+        def body(tx: Tx) -> Job:
+            job_id = tx.enqueue_job(kind, payload, run_at=run_at, key=key, max_attempts=attempts)
+            return job_from_row(tx.conn.execute(select(jobs).where(J.id == job_id)).one())
+
+        if tenant_id is None:
+            return self.engine._housekeeping(body)  # a job of the engine's own, no tenant's command
+        request = {"kind": kind, "key": key, "run_at": run_at, "payload": payload}
+        return self.engine._command(tenant_id, "enqueue_job", body, Job, request=request)
 
     def get_job(self, job_id: str) -> Job:
-        with self.engine.db.read() as conn:
-            row = conn.execute(select(jobs).where(J.id == job_id)).first()
+        row = self.engine._read(lambda conn: conn.execute(select(jobs).where(J.id == job_id)).first())
         if row is None:
             raise JobNotFound(f"no job {job_id!r}")
         return job_from_row(row)
@@ -100,16 +86,18 @@ class JobOperations:
 def schedule_periodic_jobs(engine: Engine, periodic: Mapping[str, timedelta]) -> None:
     if not periodic:
         return
-    now = engine.clock.now()
-    with engine.db.write() as conn:
-        conn.execute(insert_or_skip(engine.db.dialect, jobs, ["key"]), [
+
+    def body(tx: Tx) -> None:
+        tx.conn.execute(insert_or_skip(tx.dialect, jobs, ["key"]), [
             {
                 "id": engine.ids.new("job"), "kind": kind, "payload": {}, "key": f"periodic:{kind}",
                 "interval_s": max(1, int(interval.total_seconds())), "status": "pending",
-                "run_at": now, "attempts": 0, "max_attempts": 1, "created_at": now, "updated_at": now,
+                "run_at": tx.now, "attempts": 0, "max_attempts": 1, "created_at": tx.now, "updated_at": tx.now,
             }
             for kind, interval in periodic.items()
         ])
+
+    engine._housekeeping(body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +111,9 @@ def claim_jobs(engine: Engine, settings: DeliverySettings, kinds: Iterable[str],
     kinds = sorted(kinds)
     if not kinds:
         return []
-    with engine.db.write() as conn:
-        now = engine.clock.now()
+
+    def body(tx: Tx) -> list[ClaimedJob]:
+        conn, now = tx.conn, tx.now
         due = conn.execute(
             select(J.id, J.attempts, J.max_attempts, J.interval_s)
             .where(
@@ -154,7 +143,9 @@ def claim_jobs(engine: Engine, settings: DeliverySettings, kinds: Iterable[str],
             attempts=J.attempts + 1, updated_at=now,
         ))
         rows = conn.execute(select(jobs).where(J.id.in_(runnable)).order_by(J.run_at, J.id)).all()
-    return [ClaimedJob(job_from_row(r), r.interval_s, token) for r in rows]
+        return [ClaimedJob(job_from_row(r), r.interval_s, token) for r in rows]
+
+    return engine._housekeeping(body)
 
 
 def run_job(engine: Engine, settings: DeliverySettings, claimed: ClaimedJob, handler: JobHandler) -> str:
@@ -178,10 +169,9 @@ def run_job(engine: Engine, settings: DeliverySettings, claimed: ClaimedJob, han
             values.update(status="failed", finished_at=now)
         else:
             values.update(status="pending", run_at=now + delay)
-    with engine.db.write() as conn:
-        changed = conn.execute(
-            update(jobs).where(J.id == job.id, J.lease_token == claimed.lease_token).values(**values)
-        ).rowcount
+    changed = engine._housekeeping(lambda tx: tx.conn.execute(
+        update(jobs).where(J.id == job.id, J.lease_token == claimed.lease_token).values(**values)
+    ).rowcount)
     if not changed:
         log.warning("job %s: lease lost before the outcome was recorded", job.id)
         return "lease_lost"

@@ -11,6 +11,7 @@ from voucher_engine.delivery.errors import DeliveryNotFound, EventNotFound
 from voucher_engine.delivery.models import Attempt, Delivery
 from voucher_engine.delivery.sql import insert_or_skip
 from voucher_engine.engine import Engine
+from voucher_engine.engine.base import Tx
 from voucher_engine.storage.delivery_tables import webhook_attempts, webhook_deliveries, webhook_endpoints
 from voucher_engine.storage.tables import outbox
 
@@ -48,25 +49,25 @@ class DeliveryLogOperations:
             query = query.where(D.endpoint_id == endpoint_id)
         if status is not None:
             query = query.where(D.status == status)
-        with self.engine.db.read() as conn:
-            rows = conn.execute(query.order_by(D.outbox_id, D.endpoint_id).limit(limit)).all()
+        rows = self.engine._read(lambda conn: conn.execute(query.order_by(D.outbox_id, D.endpoint_id).limit(limit)).all())
         return [delivery_from_row(r) for r in rows]
 
     def get_delivery(self, tenant_id: str, delivery_id: str) -> Delivery:
-        with self.engine.db.read() as conn:
-            return delivery_from_row(self._delivery_row(conn, tenant_id, delivery_id))
+        return self.engine._read(lambda conn: delivery_from_row(self._delivery_row(conn, tenant_id, delivery_id)))
 
     def attempts(self, tenant_id: str, delivery_id: str) -> list[Attempt]:
         """Every recorded attempt of a delivery, oldest first."""
-        with self.engine.db.read() as conn:
+
+        def read(conn: Connection) -> list[Any]:
             self._delivery_row(conn, tenant_id, delivery_id)
-            rows = conn.execute(
+            return conn.execute(
                 select(webhook_attempts).where(A.delivery_id == delivery_id).order_by(A.attempt)
             ).all()
+
         return [
             Attempt(r.delivery_id, r.attempt, r.worker_id, r.started_at, r.duration_ms,
                     r.status_code, r.error, r.response_excerpt)
-            for r in rows
+            for r in self.engine._read(read)
         ]
 
     def redeliver(self, tenant_id: str, delivery_id: str) -> Delivery:
@@ -74,15 +75,20 @@ class DeliveryLogOperations:
 
         A delivery in flight keeps its lease: the redelivery waits for that attempt, so the
         same delivery is never in flight twice."""
-        with self.engine.db.write() as conn:
-            self._delivery_row(conn, tenant_id, delivery_id)
-            conn.execute(update(webhook_deliveries).where(D.id == delivery_id).values(**self._again()))
-            return delivery_from_row(self._delivery_row(conn, tenant_id, delivery_id))
+
+        def body(tx: Tx) -> Delivery:
+            self._delivery_row(tx.conn, tenant_id, delivery_id)
+            tx.conn.execute(update(webhook_deliveries).where(D.id == delivery_id).values(**self._again(tx)))
+            return delivery_from_row(self._delivery_row(tx.conn, tenant_id, delivery_id))
+
+        return self.engine._command(tenant_id, "redeliver", body, Delivery, request={"delivery": delivery_id})
 
     def redeliver_event(self, tenant_id: str, event_id: str) -> list[Delivery]:
         """Send an event again to every enabled endpoint of the tenant that wants it, including
         endpoints created after the event."""
-        with self.engine.db.write() as conn:
+
+        def body(tx: Tx) -> list[Delivery]:
+            conn = tx.conn
             event = conn.execute(
                 select(O.id, O.type).where(O.tenant_id == tenant_id, O.event_id == event_id)
             ).first()
@@ -92,31 +98,33 @@ class DeliveryLogOperations:
                 select(E.id, E.event_types).where(E.tenant_id == tenant_id, E.enabled.is_(True))
             ).all()
             wanted = [e.id for e in endpoints if e.event_types is None or event.type in e.event_types]
-            now = self.engine.clock.now()
             if wanted:
-                conn.execute(insert_or_skip(self.engine.db.dialect, webhook_deliveries, ["endpoint_id", "outbox_id"]), [
+                conn.execute(insert_or_skip(tx.dialect, webhook_deliveries, ["endpoint_id", "outbox_id"]), [
                     {
                         "id": self.engine.ids.new("dlv"), "tenant_id": tenant_id, "endpoint_id": endpoint_id,
                         "outbox_id": event.id, "event_id": event_id, "event_type": event.type,
-                        "status": "pending", "attempts": 0, "failures": 0, "next_attempt_at": now,
-                        "created_at": now, "updated_at": now,
+                        "status": "pending", "attempts": 0, "failures": 0, "next_attempt_at": tx.now,
+                        "created_at": tx.now, "updated_at": tx.now,
                     }
                     for endpoint_id in wanted
                 ])
                 conn.execute(
                     update(webhook_deliveries)
                     .where(D.outbox_id == event.id, D.endpoint_id.in_(wanted))
-                    .values(**self._again())
+                    .values(**self._again(tx))
                 )
             rows = conn.execute(
                 select(webhook_deliveries)
                 .where(D.outbox_id == event.id, D.endpoint_id.in_(wanted))
                 .order_by(D.endpoint_id)
             ).all()
-        return [delivery_from_row(r) for r in rows]
+            return [delivery_from_row(r) for r in rows]
 
-    def _again(self) -> dict[str, Any]:
-        now = self.engine.clock.now()
+        return self.engine._command(tenant_id, "redeliver_event", body, list, request={"event": event_id})
+
+    @staticmethod
+    def _again(tx: Tx) -> dict[str, Any]:
+        now = tx.now
         return {"status": "pending", "next_attempt_at": now, "failures": 0, "delivered_at": None, "updated_at": now}
 
     def _delivery_row(self, conn: Connection, tenant_id: str, delivery_id: str) -> Any:

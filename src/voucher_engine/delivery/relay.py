@@ -20,6 +20,7 @@ from sqlalchemy import exists, select
 from voucher_engine.delivery.endpoints import endpoint_from_row
 from voucher_engine.delivery.sql import insert_or_skip
 from voucher_engine.engine import Engine, StoredEvent
+from voucher_engine.engine.base import Tx
 from voucher_engine.storage.delivery_tables import outbox_dispatch, webhook_deliveries, webhook_endpoints
 from voucher_engine.storage.tables import outbox
 
@@ -30,9 +31,9 @@ log = logging.getLogger("voucher_engine.delivery")
 
 def dispatch_outbox(engine: Engine, *, limit: int = 100) -> int:
     """Fan out up to ``limit`` undispatched outbox rows; returns how many were dispatched."""
-    dialect = engine.db.dialect
-    with engine.db.write() as conn:
-        now = engine.clock.now()
+
+    def body(tx: Tx) -> int:
+        conn, now, dialect = tx.conn, tx.now, tx.dialect
         rows = conn.execute(
             select(outbox)
             .where(~exists().where(outbox_dispatch.c.outbox_id == O.id))
@@ -73,3 +74,5 @@ def dispatch_outbox(engine: Engine, *, limit: int = 100) -> int:
                 for failure in engine.hooks.event_committed(event):
                     log.error("observer of %s %s failed: %r", r.type, r.event_id, failure)
         return len(claimed)
+
+    return engine._housekeeping(body)

@@ -1,6 +1,9 @@
 """The engine facade and what its operations return."""
 
 from voucher_engine.engine.base import EngineConfig
+from voucher_engine.engine.sessions import VoucherJob
+from voucher_engine.engine.status import EngineFigures, PoolLevel, SchemaStatus
+from voucher_engine.storage.database import DatabaseSettings
 from voucher_engine.engine.engine import DEFAULT_URL, Engine
 from voucher_engine.engine.results import (
     CampaignIssue,
@@ -15,6 +18,7 @@ from voucher_engine.engine.results import (
 )
 
 __all__ = [
-    "DEFAULT_URL", "CampaignIssue", "CodesAdded", "Engine", "EngineConfig", "ExportedCode",
-    "HistoryLine", "HoldResult", "IssuedCode", "Movement", "PoolStatus", "StoredEvent",
+    "DEFAULT_URL", "CampaignIssue", "CodesAdded", "DatabaseSettings", "Engine", "EngineConfig",
+    "EngineFigures", "ExportedCode", "HistoryLine", "HoldResult", "IssuedCode", "Movement",
+    "PoolLevel", "PoolStatus", "SchemaStatus", "StoredEvent", "VoucherJob",
 ]

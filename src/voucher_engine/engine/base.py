@@ -5,6 +5,16 @@ design.md 3.7): the key, the effect and the outbox rows commit together; the sam
 same request returns the saved result without a second effect; with a different request it
 fails with ``IdempotencyKeyReused``; while the first is still running, with
 ``IdempotencyKeyInUse``.
+
+It is the one way the engine writes (design.md 9): every service -- delivery, identity,
+catalog and pool administration -- writes through ``_command`` (a tenant's command: veto hook,
+idempotency, outbox, jobs) or ``_housekeeping`` (the engine's own bookkeeping: leases, the
+relay's fan-out), and reads through ``_read``. Nothing outside ``engine/`` and ``storage/``
+opens a transaction.
+
+A command called from inside another command's body joins its transaction (under a
+savepoint) instead of opening a second one, so a composite operation (spend a session *and*
+issue the voucher it buys) reuses the single operations and still commits all or nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -26,7 +37,6 @@ from voucher_engine.domain.events import Event
 from voucher_engine.domain.holds import LockPolicy
 from voucher_engine.engine import codec
 from voucher_engine.errors import (
-    AlreadyExists,
     Conflict,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
@@ -35,12 +45,20 @@ from voucher_engine.errors import (
 )
 from voucher_engine.plugins import Hooks
 from voucher_engine.storage.database import Database, DatabaseSettings
+from voucher_engine.storage.delivery_tables import jobs
+from voucher_engine.storage.statements import insert_or_skip
 from voucher_engine.storage.tables import idempotency_keys, outbox, tenants
 
 R = TypeVar("R")
 S = TypeVar("S")
 
 _insert_event = insert(outbox)
+
+#: Attempts of a background job before it is given up, unless its enqueuer says otherwise.
+DEFAULT_JOB_ATTEMPTS = 5
+
+#: The command whose transaction this thread (or task) is inside: (engine, its Tx).
+_running: ContextVar[tuple[Any, Tx] | None] = ContextVar("voucher_engine_running_command", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +75,8 @@ class EngineConfig:
 
 
 class Tx:
-    """One write transaction: its connection, its instant, and the events it will publish."""
+    """One write transaction: its connection, its instant, the events it will publish and the
+    jobs it queues. ``tenant_id`` is empty in housekeeping transactions (no tenant's command)."""
 
     __slots__ = ("conn", "now", "tenant_id", "_events", "_ids")
 
@@ -68,7 +87,13 @@ class Tx:
         self._ids = ids
         self._events: list[dict[str, Any]] = []
 
+    @property
+    def dialect(self) -> str:
+        return self.conn.dialect.name
+
     def emit(self, event: Event) -> None:
+        if not self.tenant_id:
+            raise ValidationError("an event belongs to a tenant's command")
         self._events.append(
             {
                 "event_id": self._ids.new("evt"),
@@ -84,6 +109,41 @@ class Tx:
         if self._events:
             self.conn.execute(_insert_event, self._events)
             self._events.clear()
+
+    def enqueue_job(
+        self,
+        kind: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        run_at: datetime | None = None,
+        key: str | None = None,
+        max_attempts: int = DEFAULT_JOB_ATTEMPTS,
+    ) -> str:
+        """Queue a background job that commits with this transaction, or not at all: a command
+        that rolls back leaves no job behind, and one that commits cannot lose its job to a
+        crash before a second transaction. The job belongs to this command's tenant (none in
+        housekeeping). Returns the job's id; with a ``key`` already queued, the id of that job
+        (the unique key decides, so two commands never queue it twice)."""
+        if not (0 < len(kind) <= 64):
+            raise ValidationError("a job kind is 1 to 64 characters")
+        if key is not None and not (0 < len(key) <= 255):
+            raise ValidationError("a job key is 1 to 255 characters")
+        if max_attempts < 1:
+            raise ValidationError("a job has at least one attempt")
+        row = {
+            "id": self._ids.new("job"), "kind": kind, "tenant_id": self.tenant_id or None,
+            "payload": dict(payload or {}), "key": key, "status": "pending", "run_at": run_at or self.now,
+            "attempts": 0, "max_attempts": max_attempts, "created_at": self.now, "updated_at": self.now,
+        }
+        if key is None:
+            self.conn.execute(insert(jobs), row)
+            return row["id"]
+        queued = self.conn.execute(
+            insert_or_skip(self.dialect, jobs, ["key"]).returning(jobs.c.id), row
+        ).scalar()
+        if queued is None:
+            queued = self.conn.execute(select(jobs.c.id).where(jobs.c.key == key)).scalar_one()
+        return queued
 
 
 def request_hash(operation: str, request: dict[str, Any]) -> str:
@@ -102,7 +162,7 @@ class EngineBase:
         config: EngineConfig,
         hooks: Hooks,
     ) -> None:
-        self.db = database
+        self._db = database
         self.clock = clock
         self.ids = ids
         self.random = random
@@ -144,22 +204,28 @@ class EngineBase:
         idempotency_key: str | None = None,
         scope: str = "",
     ) -> R:
-        """Run ``body`` in one write transaction, retried on conflicts, idempotent by key."""
+        """Run ``body`` in one write transaction, retried on conflicts, idempotent by key.
+
+        Called from inside another command's body, it runs in that command's transaction
+        (under a savepoint, so a failure the caller catches undoes only this part)."""
         if idempotency_key is not None and not (0 < len(idempotency_key) <= 255):
             raise ValidationError("an idempotency key is 1 to 255 characters")
         self.hooks.veto(Command(tenant_id, operation, request or {}, scope))
         digest = request_hash(operation, request or {}) if idempotency_key else ""
 
-        def attempt(conn: Connection) -> R:
-            tx = Tx(conn, self.clock.now(), tenant_id, self.ids)
+        def run(tx: Tx) -> R:
             if idempotency_key is not None:
                 saved = self._saved_response(tx, scope, idempotency_key, operation, digest)
                 if saved is not None:
                     return codec.load(saved, result_type)
-            result = body(tx)
+            token = _running.set((self, tx))
+            try:
+                result = body(tx)
+            finally:
+                _running.reset(token)
             tx.flush()
             if idempotency_key is not None:
-                conn.execute(
+                tx.conn.execute(
                     insert(idempotency_keys),
                     {
                         "tenant_id": tenant_id,
@@ -173,12 +239,25 @@ class EngineBase:
                 )
             return result
 
-        return self._with_retries(attempt)
+        joined = _running.get()
+        if joined is not None and joined[0] is self:
+            outer = joined[1]
+            # Translated here too: the caller may catch AlreadyExists and try again (a drawn
+            # code that collided), and only the savepoint is rolled back.
+            with self._db.translated(), outer.conn.begin_nested():
+                return run(Tx(outer.conn, outer.now, tenant_id, self.ids))
+        return self._with_retries(lambda conn: run(Tx(conn, self.clock.now(), tenant_id, self.ids)))
+
+    def _housekeeping(self, body: Callable[[Tx], R]) -> R:
+        """Run the engine's own bookkeeping (leases of deliveries and jobs, the relay's fan-out,
+        periodic schedules) in one write transaction, retried on conflicts. No tenant's command:
+        no veto, no idempotency key, no events; ``tx.tenant_id`` is empty."""
+        return self._with_retries(lambda conn: body(Tx(conn, self.clock.now(), "", self.ids)))
 
     def _with_retries(self, attempt: Callable[[Connection], R]) -> R:
         for tries in range(self.config.conflict_retries + 1):
             try:
-                with self.db.write() as conn:
+                with self._db.write() as conn:
                     return attempt(conn)
             except Conflict:
                 if tries == self.config.conflict_retries:
@@ -191,7 +270,7 @@ class EngineBase:
     def _saved_response(
         self, tx: Tx, scope: str, key: str, operation: str, digest: str
     ) -> Any | None:
-        if self.db.dialect == "postgresql":
+        if self._db.dialect == "postgresql":
             # SQLite serialises writers (BEGIN IMMEDIATE), so a retry there simply waits for the
             # first attempt to finish. On PostgreSQL a second attempt would run in parallel:
             # a transaction-scoped advisory lock on the key tells it the first is still running.
@@ -222,8 +301,14 @@ class EngineBase:
         return row.response
 
     def _read(self, fn: Callable[[Connection], R]) -> R:
-        with self.db.read() as conn:
+        """Run ``fn`` in one read transaction (one consistent snapshot)."""
+        with self._db.read() as conn:
             return fn(conn)
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._db.dialect
 
     # --- tenants --------------------------------------------------------------------------------
 
@@ -231,15 +316,15 @@ class EngineBase:
         """Create a tenant; ``False`` when it already exists (so loading twice is harmless)."""
         if not (0 < len(tenant_id) <= 64):
             raise ValidationError("a tenant id is 1 to 64 characters")
-        try:
-            with self.db.write() as conn:
-                conn.execute(
-                    insert(tenants),
-                    {"id": tenant_id, "name": name or tenant_id, "created_at": self.clock.now()},
-                )
-        except AlreadyExists:
-            return False
-        return True
+
+        def body(tx: Tx) -> bool:
+            created = tx.conn.execute(
+                insert_or_skip(tx.dialect, tenants, ["id"]).returning(tenants.c.id),
+                {"id": tenant_id, "name": name or tenant_id, "created_at": tx.now},
+            ).first()
+            return created is not None
+
+        return self._command(tenant_id, "create_tenant", body, bool, request={"name": name})
 
     def tenant_ids(self) -> list[str]:
         return self._read(lambda c: list(c.execute(select(tenants.c.id).order_by(tenants.c.id)).scalars()))

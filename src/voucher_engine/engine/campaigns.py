@@ -70,7 +70,9 @@ class CampaignOperations(PoolOperations, EngineBase):
             "trigger_categories": sorted(set(trigger_categories)), "distributors": sorted(set(distributors)),
             "priority": priority, "cap": cap, "template": template,
         }
-        with self.db.write() as conn:
+
+        def body(tx: Tx) -> None:
+            conn = tx.conn
             self._require_tenant(conn, tenant_id)
             # A campaign on a missing pool would make every trigger that reaches it fail.
             if pool_id is not None and conn.execute(
@@ -82,8 +84,10 @@ class CampaignOperations(PoolOperations, EngineBase):
             ).rowcount
             if not changed:
                 conn.execute(campaigns.insert(), {
-                    "tenant_id": tenant_id, "id": campaign_id, "issued": 0, "created_at": self.clock.now(), **values,
+                    "tenant_id": tenant_id, "id": campaign_id, "issued": 0, "created_at": tx.now, **values,
                 })
+
+        self._command(tenant_id, "put_campaign", body, type(None), request={"campaign": campaign_id, **values})
         return self.get_campaign(tenant_id, campaign_id)
 
     def get_campaign(self, tenant_id: str, campaign_id: str) -> Campaign:

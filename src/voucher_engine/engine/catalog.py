@@ -6,7 +6,8 @@ from sqlalchemy import select, update
 
 from voucher_engine.domain.catalog import Offer, Store
 from voucher_engine.domain.money import exponent_of
-from voucher_engine.engine.base import EngineBase
+from voucher_engine.engine import codec
+from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.errors import OfferNotFound, StoreNotFound
 from voucher_engine.storage.tables import offers, stores
 
@@ -29,13 +30,16 @@ class CatalogOperations(EngineBase):
     def put_store(self, store: Store) -> Store:
         """Create or update a store."""
         values = {"name": store.name, "url": store.url, "active": store.active}
-        with self.db.write() as conn:
-            self._require_tenant(conn, store.tenant_id)
-            if not conn.execute(
+
+        def body(tx: Tx) -> Store:
+            self._require_tenant(tx.conn, store.tenant_id)
+            if not tx.conn.execute(
                 update(stores).where(S.tenant_id == store.tenant_id, S.id == store.id).values(**values)
             ).rowcount:
-                conn.execute(stores.insert(), {"tenant_id": store.tenant_id, "id": store.id, **values})
-        return store
+                tx.conn.execute(stores.insert(), {"tenant_id": store.tenant_id, "id": store.id, **values})
+            return store
+
+        return self._command(store.tenant_id, "put_store", body, Store, request=codec.dump(store))
 
     def put_offer(self, offer: Offer) -> Offer:
         """Create or update an offer of an existing store."""
@@ -47,12 +51,15 @@ class CatalogOperations(EngineBase):
             "max_value": offer.max_value, "step": offer.step, "discount_bp": offer.discount_bp,
             "pool_id": offer.pool_id, "active": offer.active,
         }
-        with self.db.write() as conn:
-            if not conn.execute(
+
+        def body(tx: Tx) -> Offer:
+            if not tx.conn.execute(
                 update(offers).where(O.tenant_id == offer.tenant_id, O.id == offer.id).values(**values)
             ).rowcount:
-                conn.execute(offers.insert(), {"tenant_id": offer.tenant_id, "id": offer.id, **values})
-        return offer
+                tx.conn.execute(offers.insert(), {"tenant_id": offer.tenant_id, "id": offer.id, **values})
+            return offer
+
+        return self._command(offer.tenant_id, "put_offer", body, Offer, request=codec.dump(offer))
 
     def get_store(self, tenant_id: str, store_id: str) -> Store:
         row = self._read(lambda c: c.execute(select(stores).where(S.tenant_id == tenant_id, S.id == store_id)).first())

@@ -18,7 +18,9 @@ from voucher_engine.engine.lifecycle_ops import LifecycleOperations
 from voucher_engine.engine.locks import LockOperations
 from voucher_engine.engine.members import MemberOperations
 from voucher_engine.engine.outbox import OutboxQueries
+from voucher_engine.engine.sessions import SessionOperations
 from voucher_engine.engine.spending import SpendingOperations
+from voucher_engine.engine.status import StatusQueries
 from voucher_engine.plugins import Hooks, PluginSettings, build_plugin_manager
 from voucher_engine.storage import migrate
 from voucher_engine.storage.database import Database
@@ -36,7 +38,9 @@ class Engine(
     MemberOperations,
     CampaignOperations,
     CatalogOperations,
+    SessionOperations,
     OutboxQueries,
+    StatusQueries,
 ):
     """Every operation a host calls. Thread-safe: share one engine across threads."""
 
@@ -72,7 +76,7 @@ class Engine(
         )
 
     def close(self) -> None:
-        self.db.dispose()
+        self._db.dispose()
 
     def __enter__(self) -> Engine:
         return self

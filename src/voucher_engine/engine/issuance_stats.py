@@ -56,7 +56,7 @@ def issuance_stats(
     if until is not None:
         conditions.append(I.issued_at < until)
 
-    with engine.db.read() as conn:
+    with engine._db.read() as conn:
         result: dict[str, Any] = {
             "total": conn.execute(select(func.count()).select_from(pool_issues).where(*conditions)).scalar_one()
         }

@@ -18,9 +18,11 @@ from sqlalchemy import bindparam, insert, select, text, update
 from voucher_engine.domain import events
 from voucher_engine.domain.codes import CodeFormat, normalise_code
 from voucher_engine.domain.events import Event
+from voucher_engine.engine import codec
 from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.engine.results import CodesAdded, ExportedCode, IssuedCode, PoolStatus
 from voucher_engine.errors import AlreadyExists, PoolDepleted, PoolNotFound, ValidationError
+from voucher_engine.storage.statements import insert_or_skip
 from voucher_engine.storage.tables import pool_codes, pool_issues, pools
 
 P, C, I = pools.c, pool_codes.c, pool_issues.c
@@ -91,19 +93,20 @@ class PoolOperations(EngineBase):
             raise ValidationError("a pool id is 1 to 64 characters")
         if low_stock_threshold is not None and low_stock_threshold < 0:
             raise ValidationError("a low-stock threshold is not negative")
-        try:
-            with self.db.write() as conn:
-                self._require_tenant(conn, tenant_id)
-                conn.execute(insert(pools), {
-                    "tenant_id": tenant_id, "id": pool_id, "name": name or pool_id,
-                    "pattern": code_format.pattern if code_format else None,
-                    "charset": code_format.charset if code_format else None,
-                    "size": 0, "cursor": 0, "low_stock_threshold": low_stock_threshold,
-                    "created_at": self.clock.now(),
-                })
-        except AlreadyExists:
-            return False
-        return True
+
+        def body(tx: Tx) -> bool:
+            self._require_tenant(tx.conn, tenant_id)
+            created = tx.conn.execute(insert_or_skip(tx.dialect, pools, ["tenant_id", "id"]).returning(P.id), {
+                "tenant_id": tenant_id, "id": pool_id, "name": name or pool_id,
+                "pattern": code_format.pattern if code_format else None,
+                "charset": code_format.charset if code_format else None,
+                "size": 0, "cursor": 0, "low_stock_threshold": low_stock_threshold,
+                "created_at": tx.now,
+            }).first()
+            return created is not None
+
+        request = {"pool": pool_id, "name": name, "format": codec.dump(code_format), "low_stock": low_stock_threshold}
+        return self._command(tenant_id, "create_pool", body, bool, request=request)
 
     def pool_status(self, tenant_id: str, pool_id: str) -> PoolStatus:
         row = self._read(lambda c: c.execute(
@@ -188,24 +191,25 @@ class PoolOperations(EngineBase):
     def _add_batch(self, tenant_id: str, pool_id: str, batch: list[str]) -> tuple[int, int]:
         unique = list(dict.fromkeys(batch))
 
-        def attempt(conn) -> tuple[int, int]:  # noqa: ANN001
+        def body(tx: Tx) -> tuple[int, int]:
+            conn = tx.conn
             # Lock the pool row first (a no-op growth), so that concurrent imports into one pool
             # number their codes one after the other, densely, with no gaps.
             size = conn.execute(_grow, {"b_tenant": tenant_id, "b_pool": pool_id, "b_n": 0}).scalar()
             if size is None:
                 raise PoolNotFound(f"no pool {pool_id!r}")
-            if self.db.dialect == "postgresql":
+            if tx.dialect == "postgresql":
                 fresh = self._insert_fresh_pg(conn, tenant_id, pool_id, size, unique)
             else:
                 fresh = self._insert_fresh(conn, tenant_id, pool_id, size, unique)
             if fresh:
                 conn.execute(_grow, {"b_tenant": tenant_id, "b_pool": pool_id, "b_n": len(fresh)})
-                tx = Tx(conn, self.clock.now(), tenant_id, self.ids)
                 tx.emit(Event(events.POOL_CODES_ADDED, pool_id, {"added": len(fresh), "size": size + len(fresh)}))
-                tx.flush()
             return len(fresh), len(batch) - len(fresh)
 
-        return self._with_retries(attempt)
+        # One command per batch: a large import commits as it goes, and the veto hook sees each
+        # batch (its size, not its codes: they are secrets).
+        return self._command(tenant_id, "add_codes", body, tuple, request={"pool": pool_id, "count": len(batch)})
 
     @staticmethod
     def _insert_fresh(conn, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:  # noqa: ANN001

@@ -91,7 +91,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back on any error."""
-        with self._translated(), self.sa.connect() as conn:
+        with self.translated(), self.sa.connect() as conn:
             conn = conn.execution_options(**{_WRITE: True})
             with conn.begin():
                 yield conn
@@ -99,13 +99,15 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read transaction (one consistent snapshot on both databases)."""
-        with self._translated(), self.sa.connect() as conn, conn.begin():
+        with self.translated(), self.sa.connect() as conn, conn.begin():
             if self.dialect == "postgresql":
                 conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             yield conn
 
     @contextmanager
-    def _translated(self) -> Iterator[None]:
+    def translated(self) -> Iterator[None]:
+        """Driver errors as the engine's: a unique violation is ``AlreadyExists``, a lock
+        timeout or serialization failure a retryable ``Conflict``."""
         try:
             yield
         except exc.IntegrityError as error:
@@ -120,6 +122,8 @@ class Database:
             if _is_conflict(error):
                 raise Conflict("the database is busy; try again", cause=str(error.orig)) from error
             raise StorageError(str(error.orig)) from error
+        except exc.SQLAlchemyError as error:  # e.g. no pooled connection in time
+            raise StorageError(str(error)) from error
 
     def dispose(self) -> None:
         self.sa.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -34,8 +35,30 @@ def current_revision(database: Database) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@cache  # the scripts ship with the package and do not change while it runs
 def head_revision() -> str | None:
     return ScriptDirectory(str(_SCRIPTS)).get_current_head()
+
+
+def upgrade_url(url: str) -> tuple[str | None, str | None]:
+    """Migrate the database at ``url`` to head (the CLI's ``db upgrade``); returns the
+    revisions (before, after)."""
+    database = Database(url)
+    try:
+        before = current_revision(database)
+        upgrade(database)
+        return before, current_revision(database)
+    finally:
+        database.dispose()
+
+
+def revision_at(url: str) -> str | None:
+    """The schema revision of the database at ``url`` (None before the first migration)."""
+    database = Database(url)
+    try:
+        return current_revision(database)
+    finally:
+        database.dispose()
 
 
 def is_current(database: Database) -> bool:

@@ -1,7 +1,7 @@
 """Spending sessions (Jackpot's reservation sessions): a budget that reservations draw on.
 
 ``reserved <= amount`` is a check constraint as well as the condition of the one UPDATE that
-reserves (``voucher_engine.sessions``): the database itself refuses an overdrawn session.
+reserves (``voucher_engine.engine.sessions``): the database itself refuses an overdrawn session.
 """
 
 from __future__ import annotations
