@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from voucher_engine.plugin import Call, Reply, errors
 from urllib.parse import parse_qsl, unquote_plus
 
-from voucher_engine.errors import InvalidScope, Unauthorized, ValidationError
-from voucher_engine.providers import Call, Reply
 
 from voucher_engine_admin.context import services
 
@@ -102,9 +101,9 @@ def token(call: Call) -> Reply:
             raise OAuthError("unsupported_grant_type", f"the only grant type is {GRANT_TYPE}")
         try:
             issued = services(call.engine).identity.client_credentials(client_id, secret, form.get("scope"))
-        except Unauthorized:
+        except errors.Unauthorized:
             raise OAuthError("invalid_client", "client authentication failed", 401, basic=basic) from None
-        except (InvalidScope, ValidationError) as error:
+        except (errors.InvalidScope, errors.ValidationError) as error:
             raise OAuthError("invalid_scope", error.message) from None
     except OAuthError as error:
         return error.reply()

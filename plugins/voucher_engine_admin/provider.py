@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voucher_engine.providers import Operation, Provider
+from voucher_engine.plugin import Operation, Provider
 
 from voucher_engine_admin import (
     catalog_ops,

@@ -9,8 +9,7 @@ Its job handlers (expiring unconfirmed reservations on time) reach every worker 
 from __future__ import annotations
 
 from voucher_engine.delivery import EndpointSecret, JobHandler, Webhooks
-from voucher_engine.hookspecs import hookimpl
-from voucher_engine.providers import Attachment
+from voucher_engine.plugin import Attachment, hookimpl
 
 from voucher_engine_jackpot import attachment
 from voucher_engine_jackpot.provider import PROVIDER

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voucher_engine.providers import Operation, Provider
+from voucher_engine.plugin import Operation, Provider
 
 from voucher_engine_jackpot import catalog, reservation, vouchers
 from voucher_engine_jackpot.auth import PARTNER_JWT, SESSION_TOKEN

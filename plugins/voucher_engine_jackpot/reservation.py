@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from voucher_engine import Money, Offer, Quote, State, VoucherKind, VoucherSpec, WindowSpec
 from voucher_engine.delivery import Webhooks
-from voucher_engine.providers import Call, Reply
 from voucher_engine.sessions import SessionAmountExceeded
+from voucher_engine.plugin import Call, Reply
 
 from voucher_engine_jackpot.auth import SessionCaller, services
 from voucher_engine_jackpot.catalog import active_store, offer_of_store

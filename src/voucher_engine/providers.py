@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import msgspec
 
@@ -318,6 +318,18 @@ class Provider:
         names = [op.name for op in self.operations]
         if len(names) != len(set(names)):
             raise errors.ValidationError(f"provider {self.name!r} has duplicate operation names")
+
+
+class Register(Protocol):
+    """What ``voucher_engine_register_providers`` is given: call it once per provider."""
+
+    def __call__(self, provider: Provider, /) -> None: ...
+
+
+class RegisterJobHandler(Protocol):
+    """What ``voucher_engine_register_job_handlers`` is given: call it once per job kind."""
+
+    def __call__(self, kind: str, handler: Callable[[Engine, Any], object], /) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
