@@ -9,6 +9,8 @@ unexpected, without internals.
 
 from __future__ import annotations
 
+import msgspec
+
 from voucher_engine.plugin import DEFAULT_STATUS, Failure, FailureKind, Reply, errors, retry_headers
 
 STATUS: dict[FailureKind, int] = {**DEFAULT_STATUS, FailureKind.INVALID: 422}
@@ -57,6 +59,13 @@ class NoReadyUrl(errors.Rejected):
 
 class UnknownVoucher(errors.NotFound):
     code = "voucher_not_found"
+
+
+class ErrorOut(msgspec.Struct):
+    """Every error's body."""
+
+    code: str
+    message: str
 
 
 def render_error(failure: Failure) -> Reply:

@@ -33,6 +33,7 @@ def endpoint_from_row(row: Any) -> WebhookEndpoint:
         disabled_reason=row.disabled_reason,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        provider=row.provider,
     )
 
 
@@ -59,10 +60,14 @@ class EndpointOperations:
         *,
         event_types: Iterable[str] | None = None,
         description: str = "",
+        provider: str | None = None,
     ) -> EndpointSecret:
         """Register ``url`` for the tenant's events (all of them, or those in ``event_types``).
-        The returned secret is the only time it is shown."""
+        The returned secret is the only time it is shown. With ``provider``, that provider's
+        ``webhooks`` shapes each event (its names and payloads; None: not sent)."""
         check_url(url, self.settings, self.resolve)
+        if provider is not None and provider not in {p.name for p in self.engine.hooks.providers()}:
+            raise ValidationError(f"no provider registered as {provider!r}")
         types = _event_types(event_types)
         if len(description) > 255:
             raise ValidationError("a description is at most 255 characters")
@@ -73,7 +78,7 @@ class EndpointOperations:
             require_tenant(conn, tenant_id)
             conn.execute(insert(webhook_endpoints), {
                 "id": endpoint_id, "tenant_id": tenant_id, "url": url, "secret": secret,
-                "event_types": types, "description": description, "enabled": True,
+                "event_types": types, "description": description, "enabled": True, "provider": provider,
                 "created_at": now, "updated_at": now,
             })
             endpoint = self._load(conn, tenant_id, endpoint_id)
