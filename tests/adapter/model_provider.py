@@ -312,13 +312,27 @@ MOUNTS = {"alpha": "/v1", "beta": "/v1"}
 
 
 def create_app_from_env():  # noqa: ANN201 - the uvicorn factory of the server-process tests
+    """The app with these providers and a webhook worker (loopback receivers allowed)."""
     import sys
+    import threading
 
+    from voucher_engine.delivery import DeliverySettings, start_worker_thread
     from voucher_engine.plugins import PluginSettings
     from voucher_engine_litestar import create_app
 
     engine = Engine.open(os.environ["VOUCHER_ENGINE_URL"], config=EngineConfig(auto_migrate=True),
                          plugins=PluginSettings(load_entry_points=False, extra=(sys.modules[__name__],)))
     app = create_app(engine, mounts=MOUNTS)
-    app.on_shutdown.append(engine.close)
+    stop = threading.Event()
+    settings = DeliverySettings(allowed_networks=("127.0.0.1/32",), periodic_jobs={})
+    threads: list[threading.Thread] = []
+    app.on_startup.append(lambda: threads.append(start_worker_thread(engine, stop=stop, settings=settings)))
+
+    def finish() -> None:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        engine.close()
+
+    app.on_shutdown.append(finish)
     return app
