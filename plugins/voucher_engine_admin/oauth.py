@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from voucher_engine.plugin import Call, Reply, errors
 from urllib.parse import parse_qsl, unquote_plus
 
+import msgspec
+
+from voucher_engine.plugin import DEFAULT_STATUS, Call, Failure, FailureKind, Reply, errors, retry_headers
 
 from voucher_engine_admin.context import services
 
@@ -21,6 +23,23 @@ FORM = "application/x-www-form-urlencoded"
 PARAMETERS = frozenset({"grant_type", "scope", "client_id", "client_secret"})
 #: RFC 6749 5.1: token responses must never be cached.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class OAuthErrorOut(msgspec.Struct):
+    """RFC 6749 5.2: every error of the token endpoint."""
+
+    error: str
+    error_description: str
+
+
+def render_error(failure: Failure) -> Reply:
+    """The token endpoint's failures before its handler (a body too large, a rate limit, a
+    routing miss) in RFC 6749's shape too, with the status of their kind."""
+    error = "invalid_client" if failure.kind is FailureKind.UNAUTHORIZED else (
+        "temporarily_unavailable" if DEFAULT_STATUS[failure.kind] >= 500 else "invalid_request")
+    message = "internal error" if failure.kind is FailureKind.INTERNAL else failure.message
+    return Reply(body={"error": error, "error_description": message}, status=DEFAULT_STATUS[failure.kind],
+                 headers={**NO_STORE, **retry_headers(failure)})
 
 
 class OAuthError(Exception):

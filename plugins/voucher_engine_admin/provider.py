@@ -15,7 +15,7 @@ from voucher_engine_admin import (
     webhook_ops,
 )
 from voucher_engine_admin.access import bearer
-from voucher_engine_admin.errors import render_error
+from voucher_engine_admin.errors import ErrorOut, render_error
 
 
 def _op(area: str, name: str, method: str, path: str, handler, summary: str, **kwargs) -> Operation:  # noqa: ANN001, ANN003
@@ -24,6 +24,7 @@ def _op(area: str, name: str, method: str, path: str, handler, summary: str, **k
 
 OPERATIONS = (
     Operation("token", "POST", "/oauth/token", oauth.token, body_encoding="raw", max_body_bytes=4096,
+              render_error=oauth.render_error, error_type=oauth.OAuthErrorOut,
               summary="OAuth2 client credentials: an access token (RFC 6749 4.4)",
               description="Form-encoded grant_type=client_credentials and an optional space-separated "
                           "scope; the client authenticates with HTTP Basic or client_id/client_secret "
@@ -133,4 +134,5 @@ PROVIDER = Provider(
                 "pools, catalog, vouchers, webhooks. See docs/admin-api.md.",
     operations=OPERATIONS,
     render_error=render_error,
+    error_type=ErrorOut,
 )
