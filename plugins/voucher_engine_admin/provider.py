@@ -90,7 +90,8 @@ OPERATIONS = (
     _op("pools", "poolStatus", "GET", "/pools/{pool_id:str}", pool_ops.pool_status, "A pool's size and level"),
     _op("pools", "importCodes", "POST", "/pools/{pool_id:str}/codes", pool_ops.import_codes,
         "Add codes from a text/csv body or a JSON list (all or nothing)", body_encoding="raw",
-        query=pool_ops.ImportQuery, max_body_bytes=pool_ops.IMPORT_MAX_BYTES),
+        query=pool_ops.ImportQuery, max_body_bytes=pool_ops.IMPORT_MAX_BYTES,
+        responses={415: ErrorOut}),  # a body neither text/csv nor JSON
     _op("pools", "generateCodes", "POST", "/pools/{pool_id:str}/generate", pool_ops.generate_codes,
         "Add N random codes drawn from the pool's format", body=pool_ops.GenerateIn),
     # Reading every code of a pool is a change-level right, not admin:read.
