@@ -15,7 +15,15 @@ from typing import Any
 
 import msgspec
 
-from voucher_engine.providers import Failure, FailureKind, Operation, Provider, Upload
+from voucher_engine.providers import (
+    DefaultError,
+    Failure,
+    FailureKind,
+    Operation,
+    Provider,
+    Upload,
+    default_error_reply,
+)
 
 from litestar.openapi.spec import SecurityScheme
 
@@ -138,7 +146,9 @@ def _operation(provider: Provider, mount: Mount, op: Operation, schema_of: Any, 
             {"description": "See the operation's description"} if extra is None or status in NO_BODY
             else {"description": "OK", "content": {"application/json": {"schema": schema_of(extra)}}}
         )
-    error_type = op.error_type or provider.error_type
+    renderer = renderer_of(provider, op)
+    error_type = op.error_type or (provider.error_type if op.render_error is None else None) or (
+        DefaultError if renderer is default_error_reply else None)
     for status, media_type in sorted(_failure_statuses(provider, op, failure_kinds(op, app_rate_limited=app_rate_limited)).items()):
         if str(status) in responses:
             continue

@@ -307,8 +307,9 @@ class Provider:
     render_error: Callable[[Failure], Reply] = default_error_reply
     version: str = "1.0.0"
     description: str = ""
-    #: The msgspec Struct of ``render_error``'s body, documented for every failure status.
-    error_type: type | None = DefaultError
+    #: The msgspec Struct of ``render_error``'s body, documented for every failure status
+    #: (None: ``DefaultError`` with the default renderer, else an undocumented body).
+    error_type: type | None = None
     #: Webhooks in the partner's shape, for endpoints registered for this provider.
     webhooks: Callable[[WebhookMessage], WebhookMessage | None] | None = None
 

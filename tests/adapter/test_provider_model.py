@@ -260,5 +260,10 @@ def test_an_endpoint_registered_for_a_provider_gets_its_shape(database_url):
             assert {e["id"] for e in events} < {e["id"] for e in core_events}
             shaped_log = webhooks.deliveries("acme", endpoint_id=alpha.endpoint.id)
             assert sorted(d.event_type for d in shaped_log) == ["card.created", "card.redeemed"]
+            # A manual redelivery to an endpoint created since is shaped the same way.
+            late = webhooks.create_endpoint("acme", shaped.url, provider="alpha", event_types=["voucher.issued"])
+            issued = next(e for e in core_events if e["type"] == "voucher.issued")
+            [again] = [d for d in webhooks.redeliver_event("acme", issued["id"]) if d.endpoint_id == late.endpoint.id]
+            assert again.event_type == "card.created"
     finally:
         engine.close()
