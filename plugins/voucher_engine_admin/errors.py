@@ -8,16 +8,7 @@ invalid input 422, 401, 403, 404, 405, 409 (conflict, or a business rule said no
 
 from __future__ import annotations
 
-import msgspec
-
 from voucher_engine.plugin import DEFAULT_STATUS, Failure, FailureKind, Reply, retry_headers
-
-
-class ErrorOut(msgspec.Struct):
-    """Every error's body (the token endpoint's: ``oauth.OAuthErrorOut``)."""
-
-    code: str
-    message: str
 
 
 def render_error(failure: Failure) -> Reply:

@@ -15,7 +15,8 @@ from voucher_engine_admin import (
     webhook_ops,
 )
 from voucher_engine_admin.access import bearer
-from voucher_engine_admin.errors import ErrorOut, render_error
+from voucher_engine_admin.errors import render_error
+from voucher_engine_admin.wire import ErrorOut
 
 
 def _op(area: str, name: str, method: str, path: str, handler, summary: str, **kwargs) -> Operation:  # noqa: ANN001, ANN003

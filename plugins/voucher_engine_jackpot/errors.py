@@ -9,8 +9,6 @@ unexpected, without internals.
 
 from __future__ import annotations
 
-import msgspec
-
 from voucher_engine.plugin import DEFAULT_STATUS, Failure, FailureKind, Reply, errors, retry_headers
 
 STATUS: dict[FailureKind, int] = {**DEFAULT_STATUS, FailureKind.INVALID: 422}
@@ -59,13 +57,6 @@ class NoReadyUrl(errors.Rejected):
 
 class UnknownVoucher(errors.NotFound):
     code = "voucher_not_found"
-
-
-class ErrorOut(msgspec.Struct):
-    """Every error's body."""
-
-    code: str
-    message: str
 
 
 def render_error(failure: Failure) -> Reply:

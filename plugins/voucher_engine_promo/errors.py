@@ -9,15 +9,7 @@ Messages are fixed strings: nothing internal (or about which check failed) reach
 
 from __future__ import annotations
 
-import msgspec
-
 from voucher_engine.plugin import Failure, FailureKind, Reply, retry_headers
-
-
-class ErrorOut(msgspec.Struct):
-    """Every error's body."""
-
-    message: str
 
 ANSWERS: dict[FailureKind, tuple[int, str]] = {
     FailureKind.MALFORMED: (400, "invalid request"),

@@ -22,8 +22,8 @@ def test_0004_creates_and_drops_spending_sessions(database_url):
     try:
         migrate.upgrade(db, "0003")
         assert "spending_sessions" not in inspect(db.sa).get_table_names()
-        migrate.upgrade(db, "head")
-        assert migrate.current_revision(db) == "0004" == migrate.head_revision()
+        migrate.upgrade(db, "0004")  # later migrations (0009 ...) are theirs to test
+        assert migrate.current_revision(db) == "0004"
         with db.sa.connect() as conn:
             diffs = compare_metadata(MigrationContext.configure(conn), metadata)
         assert [d for d in diffs if _about_sessions(d)] == []
