@@ -19,7 +19,7 @@ from voucher_engine import errors
 from voucher_engine.providers import Failure, FailureKind
 
 from voucher_engine_litestar.log import logger
-from voucher_engine_litestar.routers import failure_of_http, mount_for_path, render_failure
+from voucher_engine_litestar.routers import failure_of_http, owner_of_path, render_failure
 
 # The most specific class wins (looked up along the error's MRO), so a subclass can differ
 # from its family without a special case in the handler.
@@ -71,19 +71,20 @@ _OWN_PATHS = ("/health", "/ready", "/stats", "/metrics", "/providers/", "/schema
 
 
 def _mounted_provider(request: Request):  # noqa: ANN202
-    """The provider whose prefix the request fell under, if any."""
+    """The provider (and operation, for a 405) whose prefix the request fell under, if any."""
     path = request.url.path
     if any(path == own or path.startswith(own.rstrip("/") + "/") for own in _OWN_PATHS):
         return None
-    mount = mount_for_path(getattr(request.app.state, "mounts", []), path)
-    return mount.provider if mount else None
+    return owner_of_path(getattr(request.app.state, "mounts", []), path)
 
 
 def http_error_response(request: Request, error: HTTPException) -> Response:
-    provider = _mounted_provider(request)
-    if provider is not None:
-        # A 404 or 405 under a provider's prefix is part of that provider's API: its shape.
-        response = render_failure(provider, failure_of_http(error))
+    owner = _mounted_provider(request)
+    if owner is not None:
+        # A 404 or 405 under a provider's prefix is part of that provider's API: its shape
+        # (for a 405, the shape of the operation at that path).
+        provider, op = owner
+        response = render_failure(provider, failure_of_http(error), op)
         for name, value in (error.headers or {}).items():
             response.headers.setdefault(name, value)
         return response
@@ -96,9 +97,9 @@ def http_error_response(request: Request, error: HTTPException) -> Response:
 def internal_error_response(request: Request, error: Exception) -> Response:
     logger.error("unhandled %s on %s %s", type(error).__name__, request.method, request.url.path,
                  exc_info=error)
-    provider = _mounted_provider(request)
-    if provider is not None:
-        return render_failure(provider, Failure(FailureKind.INTERNAL, "internal server error"))
+    owner = _mounted_provider(request)
+    if owner is not None:
+        return render_failure(owner[0], Failure(FailureKind.INTERNAL, "internal server error"), owner[1])
     return Response(ErrorBody("internal_error", "internal server error"), status_code=500)
 
 

@@ -14,6 +14,7 @@ exception handler for the same exception, the host's wins on the host's routes.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping, Sequence
 
 from litestar import Litestar, Router
@@ -32,9 +33,10 @@ from voucher_engine_litestar.errors import exception_handlers
 from voucher_engine_litestar.health import health, ready
 from voucher_engine_litestar.metrics import STATE_KEY as METRICS_KEY
 from voucher_engine_litestar.metrics import metrics, metrics_registry
-from voucher_engine_litestar.openapi_docs import provider_openapi
+from voucher_engine_litestar.openapi_docs import RATE_LIMITED_KEY, provider_openapi
 from voucher_engine_litestar.ratelimit import RateLimit, RateLimitGuard
-from voucher_engine_litestar.routers import Mount, provider_router, security_scheme_name
+from voucher_engine_litestar.openapi_model import provider_security_schemes
+from voucher_engine_litestar.routers import Mount, full_path, provider_router
 from voucher_engine_litestar.stats import stats
 from voucher_engine_litestar.telemetry import STATE_KEY as TELEMETRY_KEY
 from voucher_engine_litestar.telemetry import ObservedRequests, Telemetry
@@ -51,7 +53,9 @@ UNLIMITED_ROUTES = [health, ready]
 
 
 def plan_mounts(providers: list[Provider], mounts: Mounts | None) -> list[Mount]:
-    """Every registered provider under ``/{name}`` unless ``mounts`` says otherwise."""
+    """Every registered provider under ``/{name}`` unless ``mounts`` says otherwise. Several
+    providers may share a prefix (drop-ins for partners that lived on one host) as long as no
+    two operations answer the same method and path: that fails here, naming both."""
     by_name = {p.name: p for p in providers}
     unknown = set(mounts or {}) - set(by_name)
     if unknown:
@@ -61,24 +65,36 @@ def plan_mounts(providers: list[Provider], mounts: Mounts | None) -> list[Mount]
         prefixes = (mounts or {}).get(provider.name, f"/{provider.name}")
         for prefix in [prefixes] if isinstance(prefixes, str) else prefixes:
             plan.append(Mount(provider, prefix))
-    paths = [m.path for m in plan]
-    if len(paths) != len(set(paths)):
-        raise ValidationError(f"two providers share a prefix: {sorted(paths)}")
+    seen = [(m.provider.name, m.path) for m in plan]
+    if len(seen) != len(set(seen)):
+        raise ValidationError(f"a provider is mounted twice at one prefix: {sorted(seen)}")
+    check_collisions(plan)
     return plan
+
+
+_ANY_PARAMETER = re.compile(r"\{[^}]*\}")
+
+
+def check_collisions(plan: list[Mount]) -> None:
+    """Refuse two operations that would answer the same method and path (path parameters
+    match anything, whatever their names)."""
+    owners: dict[tuple[str, str], str] = {}
+    for mount in plan:
+        for op in mount.provider.operations:
+            key = (op.method, _ANY_PARAMETER.sub("{}", full_path(mount, op)))
+            name = f"{mount.provider.name}.{op.name}"
+            if key in owners and owners[key] != name:
+                raise ValidationError(
+                    f"{op.method} {full_path(mount, op)}: operations {owners[key]} and {name} collide",
+                    operations=(owners[key], name),
+                )
+            owners[key] = name
 
 
 def security_schemes(plan: list[Mount]) -> dict[str, SecurityScheme]:
     schemes: dict[str, SecurityScheme] = {}
     for mount in plan:
-        for op in mount.provider.operations:
-            if op.auth is None:
-                continue
-            if op.auth.kind == "header":
-                scheme = SecurityScheme(type="apiKey", name=op.auth.header, security_scheme_in="header",
-                                        description=op.auth.description or None)
-            else:
-                scheme = SecurityScheme(type="http", scheme=op.auth.kind, description=op.auth.description or None)
-            schemes[security_scheme_name(mount.provider, op.auth)] = scheme
+        schemes.update(provider_security_schemes(mount.provider))
     return schemes
 
 
@@ -86,8 +102,8 @@ def credential_headers(plan: list[Mount]) -> list[str]:
     """Headers that identify a client to the rate limit: Authorization, and every custom
     API-key header a mounted provider authenticates with."""
     custom = [
-        op.auth.header for m in plan for op in m.provider.operations
-        if op.auth is not None and op.auth.kind == "header"
+        auth.header for m in plan for op in m.provider.operations for auth in op.schemes
+        if auth.kind == "header"
     ]
     return ["authorization", *custom]
 
@@ -137,7 +153,7 @@ class VoucherEnginePlugin(InitPlugin):
             app_config.exception_handlers.setdefault(key, handler)
         app_config.state.update({
             "engine": self.engine, "providers": self.providers, "mounts": self.plan,
-            METRICS_KEY: registry,
+            METRICS_KEY: registry, RATE_LIMITED_KEY: self.rate_limit is not None,
             TELEMETRY_KEY: Telemetry(http_metrics=http_metrics, access_log=self.access_log),
         })
         # Outermost of the host's middleware, so the id is set before any of it logs.

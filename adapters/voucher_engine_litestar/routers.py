@@ -1,46 +1,44 @@
 """One Litestar Router per provider, generated from its framework-neutral operations.
 
-Each operation becomes a handler whose signature is built here, so Litestar decodes the body
-(JSON or form) and the query into the provider's msgspec types and documents them in
-OpenAPI. Everything that can fail -- a malformed or invalid body, missing credentials, an
-engine error -- is rendered by the provider's own ``render_error``, so clients see the shape
-and statuses their partner documented.
+Each operation becomes one async endpoint that does, in order: the operation's rate limit (a
+guard), authentication (before the body is read, unless the credentials are in the body),
+decoding the body and the query into the provider's msgspec types (``decoding``), and the
+handler, in a worker thread. Everything that can fail -- a malformed or invalid body, missing
+credentials, a body too large, an engine error -- is rendered by the operation's
+``render_error`` (else the provider's), so clients see the shape and statuses their partner
+documented. The OpenAPI a partner reads is built from the same description (``openapi``).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import inspect
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 import anyio.to_thread
 import msgspec
 from litestar import Request, Response, Router
-from litestar.connection import ASGIConnection
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers import HTTPRouteHandler
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body, QueryParameter, RawBody
 from litestar.response import Redirect
 
 from voucher_engine import errors
 from voucher_engine.providers import (
     AuthScheme,
-    Call,
-    Credentials,
     Failure,
     FailureKind,
     Operation,
     Provider,
     Reply,
     failure_of,
+    invalid_input,
 )
-
+from voucher_engine.providers import Call
+from voucher_engine_litestar.credentials import choose
+from voucher_engine_litestar.decoding import Refused, body_of, query_of
 from voucher_engine_litestar.log import logger
+from voucher_engine_litestar.ratelimit import RateLimit, RateLimitGuard
 from voucher_engine_litestar.request_id import current_request_id
 
 
@@ -56,6 +54,10 @@ class Mount:
         return "/" + self.prefix.strip("/")
 
 
+#: Statuses whose responses have no body (RFC 9110).
+NO_BODY = frozenset({204, 304})
+
+
 def reply_to_response(reply: Reply | Any, default_status: int) -> Response:
     if not isinstance(reply, Reply):
         reply = Reply(body=reply)
@@ -63,15 +65,21 @@ def reply_to_response(reply: Reply | Any, default_status: int) -> Response:
     if reply.redirect is not None:
         return Redirect(reply.redirect, status_code=reply.status or 302, headers=headers)
     status = reply.status or default_status
+    if status in NO_BODY:
+        return Response(None, status_code=status, headers=headers)
     if reply.content is not None:
         return Response(reply.content, media_type=reply.media_type, status_code=status, headers=headers)
     return Response(reply.body, media_type=reply.media_type, status_code=status, headers=headers)
 
 
-def render_failure(provider: Provider, failure: Failure) -> Response:
+def renderer_of(provider: Provider, op: Operation | None) -> Callable[[Failure], Reply]:
+    return op.render_error if op is not None and op.render_error is not None else provider.render_error
+
+
+def render_failure(provider: Provider, failure: Failure, op: Operation | None = None) -> Response:
     if failure.kind is FailureKind.INTERNAL:
         logger.error("internal failure in provider %s: %s", provider.name, failure.message)
-    return reply_to_response(provider.render_error(failure), 500)
+    return reply_to_response(renderer_of(provider, op)(failure), 500)
 
 
 def failure_of_http(error: HTTPException) -> Failure:
@@ -83,118 +91,65 @@ def failure_of_http(error: HTTPException) -> Failure:
     kind = {
         401: FailureKind.UNAUTHORIZED, 403: FailureKind.FORBIDDEN, 404: FailureKind.NOT_FOUND,
         405: FailureKind.METHOD_NOT_ALLOWED, 413: FailureKind.TOO_LARGE, 429: FailureKind.RATE_LIMITED,
-    }.get(status, FailureKind.MALFORMED if status == 400 else FailureKind.INTERNAL)
+    }.get(status, FailureKind.MALFORMED if 400 <= status < 500 else FailureKind.INTERNAL)
     retry = error.headers.get("Retry-After") if error.headers else None
     return Failure(kind, str(error.detail), retry_after=int(retry) if retry and retry.isdigit() else None)
 
 
-def _credentials(scheme: AuthScheme, headers: Mapping[str, str]) -> Credentials:
-    lowered = {k.lower(): v for k, v in headers.items()}
-    if scheme.kind == "header":
-        value = lowered.get(scheme.header.lower())
-        if not value:
-            raise errors.Unauthorized(f"missing {scheme.header} header")
-        return Credentials("header", token=value, headers=lowered)
-    raw = lowered.get("authorization", "")
-    kind, _, value = raw.partition(" ")
-    if scheme.kind == "bearer":
-        if kind.lower() != "bearer" or not value.strip():
-            raise errors.Unauthorized("missing bearer token")
-        return Credentials("bearer", token=value.strip(), headers=lowered)
-    if kind.lower() != "basic":
-        raise errors.Unauthorized("missing Basic credentials")
-    try:
-        username, sep, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        raise errors.Unauthorized("malformed Basic credentials") from None
-    if not sep:
-        raise errors.Unauthorized("malformed Basic credentials")
-    return Credentials("basic", username=username, password=password, headers=lowered)
+def _has_body(request: Request) -> bool:
+    length = request.headers.get("content-length")
+    return bool(length and length.strip() != "0") or "transfer-encoding" in request.headers
 
 
-def _query_parameters(query: type | None) -> list[tuple[str, str, Any, Any]]:
-    """(python name, wire name, type, default) of each field of a query Struct."""
-    if query is None:
-        return []
-    hints = msgspec.structs.fields(query)
-    return [
-        (f.name, f.encode_name, f.type, None if f.required else f.default)
-        for f in hints
-    ]
+def _make_endpoint(provider: Provider, op: Operation) -> Callable[..., Any]:
+    takes_body = op.body is not None or "raw" in op.encodings
 
+    async def endpoint(request: Request) -> Response:
+        decoded: list[Any] = []
 
-def _make_endpoint(provider: Provider, op: Operation) -> Callable[..., Response]:
-    query_fields = _query_parameters(op.query)
+        async def body() -> Any:
+            if not decoded:
+                decoded.append(await body_of(op, request))
+            return decoded[0]
 
-    def endpoint(request: Request, **kwargs: Any) -> Response:
         try:
-            principal = request.scope.get(_PRINCIPAL)
-            query = None
-            if op.query is not None:
-                # Re-validate through msgspec so the Struct's constraints (Meta) apply too.
-                query = msgspec.convert(
-                    {wire: kwargs[name] for name, wire, _, _ in query_fields if kwargs[name] is not None},
-                    op.query, strict=False,
-                )
+            engine = request.app.state.engine
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            principal = None
+            if op.auth is not None:
+                scheme, credentials = await choose(op.schemes, headers, body, _has_body(request))
+                # Credentials are checked against the database: off the event loop.
+                principal = await anyio.to_thread.run_sync(scheme.authenticate, engine, credentials)
             call = Call(
-                engine=request.app.state.engine,
+                engine=engine,
                 principal=principal,
                 path={k: str(v) for k, v in request.path_params.items()},
-                query=query,
-                body=kwargs.get("body") if op.body_encoding == "raw" else kwargs.get("data"),
-                headers={k.lower(): v for k, v in request.headers.items()},
+                query=query_of(op, request),
+                body=await body() if takes_body else None,
+                headers=headers,
                 request_id=current_request_id() or "",
-                idempotency_key=request.headers.get("idempotency-key"),
+                idempotency_key=headers.get("idempotency-key"),
             )
-            return reply_to_response(op.handler(call), op.status)
+            return reply_to_response(await anyio.to_thread.run_sync(op.handler, call), op.status)
+        except Refused as refused:
+            return render_failure(provider, refused.failure, op)
         except errors.VoucherEngineError as error:
-            return render_failure(provider, failure_of(error))
+            return render_failure(provider, failure_of(error), op)
         except msgspec.ValidationError as error:
-            return render_failure(provider, Failure(FailureKind.INVALID, str(error)))
+            return render_failure(provider, invalid_input(error), op)
+        except HTTPException as error:  # 413 while reading the body, a malformed multipart body
+            return render_failure(provider, failure_of_http(error), op)
 
-    parameters = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
-    annotations: dict[str, Any] = {"request": Request, "return": Response}
-    if op.body_encoding == "raw":
-        # Litestar's reserved ``body`` parameter: the request's bytes, size limit applied.
-        parameters.append(inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY, annotation=RawBody))
-        annotations["body"] = RawBody
-    elif op.body is not None:
-        encoding = RequestEncodingType.URL_ENCODED if op.body_encoding == "form" else RequestEncodingType.JSON
-        body_type = Annotated[op.body, Body(media_type=encoding)]
-        parameters.append(inspect.Parameter("data", inspect.Parameter.KEYWORD_ONLY, annotation=body_type))
-        annotations["data"] = body_type
-    for name, wire, type_, default in query_fields:
-        annotated = Annotated[type_ | None, QueryParameter(name=wire)]
-        parameters.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotated, default=default))
-        annotations[name] = annotated
-    endpoint.__signature__ = inspect.Signature(parameters, return_annotation=Response)  # type: ignore[attr-defined]
-    endpoint.__annotations__ = annotations
     endpoint.__name__ = f"{provider.name}_{op.name}"
     endpoint.__qualname__ = endpoint.__name__
     return endpoint
 
 
-_PRINCIPAL = "voucher_engine.principal"
-
-
-def _guard(scheme: AuthScheme) -> Callable:
-    """Authenticate before Litestar reads the body: a caller without valid credentials hears
-    401, never a validation error about a body nobody should have looked at."""
-
-    async def authenticate(connection: ASGIConnection, _handler: object) -> None:
-        credentials = _credentials(scheme, connection.headers)
-        # Credentials are checked against the database: off the event loop, like the handlers.
-        connection.scope[_PRINCIPAL] = await anyio.to_thread.run_sync(
-            scheme.authenticate, connection.app.state.engine, credentials
-        )
-
-    return authenticate
-
-
-def _exception_handlers(provider: Provider) -> dict:
+def _exception_handlers(provider: Provider, op: Operation) -> dict:
+    """For what fails before the endpoint runs (the rate-limit guards): the operation's shape."""
     return {
-        HTTPException: lambda request, error: render_failure(provider, failure_of_http(error)),
-        errors.VoucherEngineError: lambda request, error: render_failure(provider, failure_of(error)),
+        HTTPException: lambda request, error: render_failure(provider, failure_of_http(error), op),
+        errors.VoucherEngineError: lambda request, error: render_failure(provider, failure_of(error), op),
     }
 
 
@@ -202,34 +157,105 @@ def security_scheme_name(provider: Provider, scheme: AuthScheme) -> str:
     return f"{provider.name}-{scheme.kind}" + (f"-{scheme.header.lower()}" if scheme.kind == "header" else "")
 
 
+def required_header_scheme_name(provider: Provider, header: str) -> str:
+    return f"{provider.name}-header-{header.lower()}"
+
+
+def security_requirements(provider: Provider, op: Operation) -> list[dict[str, list[str]]] | None:
+    """OpenAPI's alternatives: one per scheme, each with the headers it requires; a "body"
+    scheme is an alternative with nothing in the headers."""
+    if op.auth is None:
+        return None
+    alternatives = []
+    for scheme in op.schemes:
+        requirement = {} if scheme.kind == "body" else {security_scheme_name(provider, scheme): []}
+        for header in scheme.required_headers:
+            requirement[required_header_scheme_name(provider, header)] = []
+        alternatives.append(requirement)
+    return alternatives
+
+
+def credential_headers_of(op: Operation) -> list[str]:
+    return ["authorization", *(s.header for s in op.schemes if s.kind == "header")]
+
+
+def operation_rate_limit(op: Operation) -> RateLimitGuard | None:
+    if op.rate_limit is None:
+        return None
+    limit = RateLimit(per_second=op.rate_limit.requests / op.rate_limit.per_seconds, burst=op.rate_limit.requests)
+    return RateLimitGuard(limit, credential_headers_of(op))
+
+
+def operation_id(mount: Mount, op: Operation) -> str:
+    provider = mount.provider
+    return f"{provider.name}.{op.name}" + ("" if mount.path == f"/{provider.name}" else f"@{mount.path}")
+
+
 def provider_router(mount: Mount) -> Router:
     provider = mount.provider
     handlers = []
     for op in provider.operations:
+        guard = operation_rate_limit(op)
         handler = HTTPRouteHandler(
             path=op.path,
             http_method=op.method,
-            status_code=op.status,
-            sync_to_thread=True,
-            operation_id=f"{provider.name}.{op.name}" + ("" if mount.path == f"/{provider.name}" else f"@{mount.path}"),
+            # Litestar refuses a body-less status for a handler returning a Response; the
+            # response's own status is what counts, and the provider's OpenAPI says 204.
+            status_code=200 if op.status in NO_BODY else op.status,
+            operation_id=operation_id(mount, op),
             summary=op.summary or None,
             description=op.description or None,
             tags=[provider.title],
-            security=[{security_scheme_name(provider, op.auth): []}] if op.auth else None,
-            guards=[_guard(op.auth)] if op.auth else None,
+            security=security_requirements(provider, op),
+            guards=[guard] if guard else None,
             request_max_body_size=op.max_body_bytes,
-            responses={op.status: ResponseSpec(data_container=op.response, description="OK")} if op.response else None,
-            exception_handlers=_exception_handlers(provider),
+            exception_handlers=_exception_handlers(provider, op),
         )(_make_endpoint(provider, op))
         handlers.append(handler)
     return Router(path=mount.path, route_handlers=handlers)
 
 
-def mount_for_path(mounts: list[Mount], path: str) -> Mount | None:
-    """The mount whose prefix is the longest match of ``path`` (a "/" mount matches all)."""
-    best: Mount | None = None
+_PARAMETER = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
+
+
+def template_pattern(path: str) -> re.Pattern[str]:
+    """A regex matching the paths of a template ("/cards/{code:str}" -> "/cards/[^/]+")."""
+    parts = _PARAMETER.split(path)
+    regex = "".join(re.escape(p) if i % 2 == 0 else "[^/]+" for i, p in enumerate(parts))
+    return re.compile("^" + (regex.rstrip("/") or "") + "/?$")
+
+
+def full_path(mount: Mount, op: Operation) -> str:
+    return (mount.path.rstrip("/") + "/" + op.path.lstrip("/")).rstrip("/") or "/"
+
+
+def mounts_for_path(mounts: list[Mount], path: str) -> list[Mount]:
+    """The mounts whose prefix is the longest match of ``path`` (a "/" mount matches all);
+    several when providers share that prefix."""
+    best: list[Mount] = []
+    length = -1
     for mount in mounts:
         prefix = mount.path.rstrip("/")
-        if (path == prefix or path.startswith(prefix + "/")) and (best is None or len(prefix) > len(best.path.rstrip("/"))):
-            best = mount
+        if path == prefix or path.startswith(prefix + "/"):
+            if len(prefix) > length:
+                best, length = [mount], len(prefix)
+            elif len(prefix) == length:
+                best.append(mount)
     return best
+
+
+def mount_for_path(mounts: list[Mount], path: str) -> Mount | None:
+    found = mounts_for_path(mounts, path)
+    return found[0] if found else None
+
+
+def owner_of_path(mounts: list[Mount], path: str) -> tuple[Provider, Operation | None] | None:
+    """Who answers a routing miss (404, 405) at ``path``: the provider (and the first of its
+    operations) with an operation at that path, else the first provider mounted at the
+    longest matching prefix."""
+    candidates = mounts_for_path(mounts, path)
+    for mount in candidates:
+        for op in mount.provider.operations:
+            if template_pattern(full_path(mount, op)).match(path):
+                return mount.provider, op
+    return (candidates[0].provider, None) if candidates else None

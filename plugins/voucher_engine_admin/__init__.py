@@ -8,7 +8,7 @@ API only, as any third-party provider would be. See docs/admin-api.md.
 
 from __future__ import annotations
 
-from voucher_engine.hookspecs import hookimpl
+from voucher_engine.plugin import hookimpl
 
 from voucher_engine_admin.access import ADMIN, ADMIN_SCOPES, READ
 from voucher_engine_admin.bootstrap import bootstrap

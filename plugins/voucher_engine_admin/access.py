@@ -17,9 +17,8 @@ from collections.abc import Iterable
 from functools import partial
 
 from voucher_engine import Engine
-from voucher_engine.errors import Forbidden, Unauthorized
 from voucher_engine.identity import Principal
-from voucher_engine.providers import AuthScheme, Credentials
+from voucher_engine.plugin import AuthScheme, Credentials, errors
 
 from voucher_engine_admin.context import services
 
@@ -42,10 +41,10 @@ def accepted_scopes(area: str, *, write: bool) -> frozenset[str]:
 
 def _authenticate(accepted: frozenset[str], engine: Engine, credentials: Credentials) -> Principal:
     if not credentials.token:
-        raise Unauthorized("missing bearer token")
+        raise errors.Unauthorized("missing bearer token")
     principal = services(engine).identity.verify_access(credentials.token)
     if not principal.scopes & accepted:
-        raise Forbidden(f"this operation needs one of the scopes {' '.join(sorted(accepted))}")
+        raise errors.Forbidden(f"this operation needs one of the scopes {' '.join(sorted(accepted))}")
     return principal
 
 
@@ -71,4 +70,4 @@ def check_grantable(principal: Principal, scopes: Iterable[str]) -> None:
 
     beyond = sorted(s for s in scopes if not grantable(s))
     if beyond:
-        raise Forbidden(f"you may not grant scopes you do not hold: {' '.join(beyond)}")
+        raise errors.Forbidden(f"you may not grant scopes you do not hold: {' '.join(beyond)}")

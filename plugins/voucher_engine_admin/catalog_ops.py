@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import msgspec
 
 from voucher_engine import Offer, Store
-from voucher_engine.providers import Call
+from voucher_engine.plugin import Call
 
 from voucher_engine_admin.wire import (
     MAX_LIST,

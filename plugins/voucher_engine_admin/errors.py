@@ -8,7 +8,7 @@ invalid input 422, 401, 403, 404, 405, 409 (conflict, or a business rule said no
 
 from __future__ import annotations
 
-from voucher_engine.providers import DEFAULT_STATUS, Failure, FailureKind, Reply, retry_headers
+from voucher_engine.plugin import DEFAULT_STATUS, Failure, FailureKind, Reply, retry_headers
 
 
 def render_error(failure: Failure) -> Reply:

@@ -6,9 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from voucher_engine.errors import NotFound
 from voucher_engine.identity import ClientInfo, DistributorInfo, StaffUser
-from voucher_engine.providers import Call, Reply
+from voucher_engine.plugin import Call, Reply, errors
 
 from voucher_engine_admin.access import check_grantable
 from voucher_engine_admin.context import services
@@ -77,7 +76,7 @@ def _find_client(call: Call, client_id: str) -> ClientInfo:
     for info in services(call.engine).identity.clients.list_clients(call.principal.tenant_id):
         if info.client_id == client_id:
             return info
-    raise NotFound(f"no client {client_id!r}")
+    raise errors.NotFound(f"no client {client_id!r}")
 
 
 def create_client(call: Call) -> Reply:
@@ -113,7 +112,7 @@ def _find_distributor(call: Call, distributor_id: str) -> DistributorInfo:
     for info in services(call.engine).identity.distributors.list_distributors(call.principal.tenant_id):
         if info.distributor_id == distributor_id:
             return info
-    raise NotFound(f"no distributor {distributor_id!r}")
+    raise errors.NotFound(f"no distributor {distributor_id!r}")
 
 
 def create_distributor(call: Call) -> Reply:

@@ -14,8 +14,9 @@ import base64
 import binascii
 from urllib.parse import parse_qsl
 
-from voucher_engine.errors import OAuthError
-from voucher_engine.providers import Call, Reply
+import msgspec
+
+from voucher_engine.plugin import DEFAULT_STATUS, Call, Failure, FailureKind, Reply, errors, retry_headers
 
 from voucher_engine_admin.context import services
 
@@ -25,7 +26,24 @@ PARAMETERS = frozenset({"grant_type", "scope", "client_id", "client_secret", "cl
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def _refusal(error: OAuthError, *, tried_header: bool) -> Reply:
+class OAuthErrorOut(msgspec.Struct):
+    """RFC 6749 5.2: every error of the token endpoint."""
+
+    error: str
+    error_description: str
+
+
+def render_error(failure: Failure) -> Reply:
+    """The token endpoint's failures before its handler (a body too large, a rate limit, a
+    routing miss) in RFC 6749's shape too, with the status of their kind."""
+    error = "invalid_client" if failure.kind is FailureKind.UNAUTHORIZED else (
+        "temporarily_unavailable" if DEFAULT_STATUS[failure.kind] >= 500 else "invalid_request")
+    message = "internal error" if failure.kind is FailureKind.INTERNAL else failure.message
+    return Reply(body={"error": error, "error_description": message}, status=DEFAULT_STATUS[failure.kind],
+                 headers={**NO_STORE, **retry_headers(failure)})
+
+
+def _refusal(error: errors.OAuthError, *, tried_header: bool) -> Reply:
     headers = dict(NO_STORE)
     status = 401 if error.error == "invalid_client" else 400
     if status == 401 and tried_header:
@@ -38,16 +56,16 @@ def _refusal(error: OAuthError, *, tried_header: bool) -> Reply:
 def _form(call: Call) -> dict[str, str]:
     media_type = call.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != FORM:
-        raise OAuthError("invalid_request", f"the request body must be {FORM}")
+        raise errors.OAuthError("invalid_request", f"the request body must be {FORM}")
     try:
         pairs = parse_qsl(call.body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(call.body))
     except (UnicodeDecodeError, ValueError):
-        raise OAuthError("invalid_request", "the request body is not a readable form") from None
+        raise errors.OAuthError("invalid_request", "the request body is not a readable form") from None
     form: dict[str, str] = {}
     for name, value in pairs:
         if name in form and name in PARAMETERS:
             # RFC 6749 3.2: request parameters must not be included more than once.
-            raise OAuthError("invalid_request", f"the parameter {name} is repeated")
+            raise errors.OAuthError("invalid_request", f"the parameter {name} is repeated")
         # Empty values count as absent (RFC 6749 3.1); unknown parameters are ignored.
         if value != "":
             form[name] = value
@@ -60,15 +78,15 @@ def _basic(call: Call) -> tuple[str, str] | None:
         return None
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic":
-        raise OAuthError("invalid_client", "authenticate with HTTP Basic or the client_id and client_secret "
+        raise errors.OAuthError("invalid_client", "authenticate with HTTP Basic or the client_id and client_secret "
                          "parameters")
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        raise OAuthError("invalid_client", "malformed Basic credentials") from None
+        raise errors.OAuthError("invalid_client", "malformed Basic credentials") from None
     client_id, sep, secret = decoded.partition(":")
     if not sep or not client_id:
-        raise OAuthError("invalid_client", "malformed Basic credentials")
+        raise errors.OAuthError("invalid_client", "malformed Basic credentials")
     return client_id, secret  # the token service form-decodes each half (RFC 6749 2.3.1)
 
 
@@ -78,8 +96,8 @@ def token(call: Call) -> Reply:
         form = _form(call)
         if "grant_type" not in form:
             # Before the header is read: a request without a grant is malformed whoever sent it.
-            raise OAuthError("invalid_request", "grant_type is required")
+            raise errors.OAuthError("invalid_request", "grant_type is required")
         issued = services(call.engine).identity.oauth.token(form, _basic(call))
-    except OAuthError as error:
+    except errors.OAuthError as error:
         return _refusal(error, tried_header=tried_header)
     return Reply(body=issued.response(), headers=NO_STORE)

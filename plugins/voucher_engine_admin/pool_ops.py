@@ -13,8 +13,7 @@ from typing import Annotated
 import msgspec
 
 from voucher_engine import CodeFormat, PoolStatus
-from voucher_engine.errors import AlreadyExists
-from voucher_engine.providers import Call, Reply
+from voucher_engine.plugin import Call, Reply, errors
 
 from voucher_engine_admin.errors import invalid, malformed
 from voucher_engine_admin.wire import Id, Name, Wire, instant
@@ -72,7 +71,7 @@ def create_pool(call: Call) -> Reply:
         low_stock_threshold=body.low_stock_threshold,
     )
     if not created:
-        raise AlreadyExists(f"a pool {body.id!r} exists")
+        raise errors.AlreadyExists(f"a pool {body.id!r} exists")
     return Reply(body=_status(call.engine.pool_status(tenant, body.id)), status=201)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voucher_engine.providers import Operation, Provider
+from voucher_engine.plugin import Operation, Provider
 
 from voucher_engine_admin import (
     catalog_ops,
@@ -16,6 +16,7 @@ from voucher_engine_admin import (
 )
 from voucher_engine_admin.access import bearer
 from voucher_engine_admin.errors import render_error
+from voucher_engine_admin.wire import ErrorOut
 
 
 def _op(area: str, name: str, method: str, path: str, handler, summary: str, **kwargs) -> Operation:  # noqa: ANN001, ANN003
@@ -24,6 +25,7 @@ def _op(area: str, name: str, method: str, path: str, handler, summary: str, **k
 
 OPERATIONS = (
     Operation("token", "POST", "/oauth/token", oauth.token, body_encoding="raw", max_body_bytes=4096,
+              render_error=oauth.render_error, error_type=oauth.OAuthErrorOut,
               summary="OAuth2 client credentials: an access token (RFC 6749 4.4)",
               description="Form-encoded grant_type=client_credentials and an optional space-separated "
                           "scope; the client authenticates with HTTP Basic or client_id/client_secret "
@@ -89,7 +91,8 @@ OPERATIONS = (
     _op("pools", "poolStatus", "GET", "/pools/{pool_id:str}", pool_ops.pool_status, "A pool's size and level"),
     _op("pools", "importCodes", "POST", "/pools/{pool_id:str}/codes", pool_ops.import_codes,
         "Add codes from a text/csv body or a JSON list (all or nothing)", body_encoding="raw",
-        query=pool_ops.ImportQuery, max_body_bytes=pool_ops.IMPORT_MAX_BYTES),
+        query=pool_ops.ImportQuery, max_body_bytes=pool_ops.IMPORT_MAX_BYTES,
+        responses={415: ErrorOut}),  # a body neither text/csv nor JSON
     _op("pools", "generateCodes", "POST", "/pools/{pool_id:str}/generate", pool_ops.generate_codes,
         "Add N random codes drawn from the pool's format", body=pool_ops.GenerateIn),
     # Reading every code of a pool is a change-level right, not admin:read.
@@ -133,4 +136,5 @@ PROVIDER = Provider(
                 "pools, catalog, vouchers, webhooks. See docs/admin-api.md.",
     operations=OPERATIONS,
     render_error=render_error,
+    error_type=ErrorOut,
 )

@@ -13,9 +13,8 @@ from typing import Annotated
 import msgspec
 
 from voucher_engine import Engine
-from voucher_engine.errors import Unauthorized
 from voucher_engine.identity import Identity, StaffPrincipal, StaffTokens
-from voucher_engine.providers import AuthScheme, Call, Credentials
+from voucher_engine.plugin import AuthScheme, Call, Credentials, errors
 
 from voucher_engine_admin.wire import Id, Wire, instant
 
@@ -62,7 +61,7 @@ def _pass_basic_on(engine: Engine, credentials: Credentials) -> Credentials:
 
 def _staff(engine: Engine, credentials: Credentials) -> StaffPrincipal:
     if not credentials.token:
-        raise Unauthorized("missing bearer token")
+        raise errors.Unauthorized("missing bearer token")
     return engine.shared(Identity).staff.verify_staff(credentials.token)
 
 

@@ -8,9 +8,8 @@ include: an operator creates a client holding it with ``voucher-engine client cr
 from __future__ import annotations
 
 from voucher_engine import Engine
-from voucher_engine.errors import AlreadyExists, Forbidden, Unauthorized
 from voucher_engine.identity import Identity, Principal
-from voucher_engine.providers import AuthScheme, Call, Credentials, Reply
+from voucher_engine.plugin import AuthScheme, Call, Credentials, Reply, errors
 
 from voucher_engine_admin.access import TENANTS
 from voucher_engine_admin.wire import Id, Name, Wire
@@ -23,10 +22,10 @@ class TenantIn(Wire):
 
 def _operator(engine: Engine, credentials: Credentials) -> Principal:
     if not credentials.token:
-        raise Unauthorized("missing bearer token")
+        raise errors.Unauthorized("missing bearer token")
     principal = engine.shared(Identity).verify_access(credentials.token)
     if TENANTS not in principal.scopes:
-        raise Forbidden(f"this operation needs the scope {TENANTS}")
+        raise errors.Forbidden(f"this operation needs the scope {TENANTS}")
     return principal
 
 
@@ -36,7 +35,7 @@ OPERATOR = AuthScheme("bearer", _operator, description=f"An access token with th
 def create_tenant(call: Call) -> Reply:
     body: TenantIn = call.body
     if not call.engine.create_tenant(body.id, body.name):
-        raise AlreadyExists(f"tenant {body.id!r} exists already")
+        raise errors.AlreadyExists(f"tenant {body.id!r} exists already")
     return Reply({"id": body.id, "name": body.name or body.id}, status=201)
 
 

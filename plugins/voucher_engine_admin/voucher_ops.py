@@ -9,8 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from voucher_engine import Money, Voucher, VoucherKind, VoucherSpec, WindowSpec
-from voucher_engine.errors import ValidationError
-from voucher_engine.providers import Call, Reply
+from voucher_engine.plugin import Call, Reply, errors
 
 from voucher_engine_admin.wire import MAX_LIST, Amount, Currency, Id, Instant, Wire, instant, shown
 
@@ -45,11 +44,11 @@ def _spec(body: VoucherIn) -> VoucherSpec:
     kind = VoucherKind(body.kind)
     if kind is VoucherKind.MONETARY:
         if body.value is None or body.currency is None or body.uses is not None:
-            raise ValidationError("a monetary voucher has a value and a currency, no uses")
+            raise errors.ValidationError("a monetary voucher has a value and a currency, no uses")
         value: Money | int | None = Money.parse(body.value, body.currency)
     else:
         if body.value is not None:
-            raise ValidationError(f"a {kind.value} voucher counts uses: give uses, not a value")
+            raise errors.ValidationError(f"a {kind.value} voucher counts uses: give uses, not a value")
         value = body.uses if kind is VoucherKind.MULTI_USE else None
     return VoucherSpec(
         kind, value, currency=body.currency,

@@ -38,3 +38,11 @@ def shown(minor_units: int | None, currency: str | None) -> str | None:
 
 def instant(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+
+class ErrorOut(msgspec.Struct):
+    """Every error's body (the token endpoint's: ``oauth.OAuthErrorOut``)."""
+
+    code: str
+    message: str

@@ -9,34 +9,28 @@ Its job handlers (expiring unconfirmed reservations on time) reach every worker 
 from __future__ import annotations
 
 from voucher_engine.delivery import EndpointSecret, JobHandler, Webhooks
-from voucher_engine.hookspecs import hookimpl
-from voucher_engine.providers import Attachment
+from voucher_engine.plugin import Attachment, hookimpl
 
 from voucher_engine_jackpot import attachment
 from voucher_engine_jackpot.provider import PROVIDER
 from voucher_engine_jackpot.reservation import EXPIRE_RESERVATION
 from voucher_engine_jackpot.settings import JackpotSettings, configure
 from voucher_engine_jackpot.vouchers import expire_reservation_job
+from voucher_engine_jackpot.webhooks import STEPS
 
-#: What a partner's notification URL receives: one event per step of a Jackpot voucher.
-EVENT_TYPES = (
-    "voucher.issued",  # RESERVED (data.state "reserved")
-    "voucher.confirmed",  # CONFIRMED
-    "voucher.ready",  # READY
-    "voucher.cancelled",  # CANCELLED by the partner
-    "voucher.expired",  # EXPIRED: the reservation was not confirmed in time
-    "voucher.refund_requested",  # REFUND_REQUESTED
-    "voucher.refunded",  # REFUNDED
-)
+#: The core events a partner's notification URL subscribes to: one per step of a Jackpot
+#: voucher, delivered as the step (``webhooks.STEPS``) with the voucher in the REST API's shape.
+EVENT_TYPES = tuple(STEPS)
 
 #: The job handlers a worker needs for this provider (besides the built-in fulfil_voucher).
 JOB_HANDLERS: dict[str, JobHandler] = {EXPIRE_RESERVATION: expire_reservation_job}
 
 
 def register_notification_url(webhooks: Webhooks, tenant_id: str, url: str) -> EndpointSecret:
-    """The partner's notification URL: a webhook endpoint of its tenant for ``EVENT_TYPES``."""
+    """The partner's notification URL: a webhook endpoint of its tenant for ``EVENT_TYPES``,
+    shaped by this provider (``RESERVED``, ``CONFIRMED``, ``READY`` ... with the voucher)."""
     return webhooks.create_endpoint(tenant_id, url, event_types=list(EVENT_TYPES),
-                                    description="Jackpot notification URL")
+                                    description="Jackpot notification URL", provider=PROVIDER.name)
 
 
 @hookimpl

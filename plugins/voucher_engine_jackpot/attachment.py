@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import segno
 
-from voucher_engine import Money, Voucher, pdf
-from voucher_engine.providers import Attachment
+from voucher_engine import Money, Voucher
+from voucher_engine.plugin import Attachment, pdf
 
 from voucher_engine_jackpot.views import facts, iso
 

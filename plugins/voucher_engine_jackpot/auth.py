@@ -17,9 +17,8 @@ from typing import Any
 import jwt
 
 from voucher_engine import Engine, SpendingSession
-from voucher_engine.errors import SessionNotFound, Unauthorized
 from voucher_engine.identity import Identity, IdentityConfig, PartnerToken
-from voucher_engine.providers import AuthScheme, Credentials
+from voucher_engine.plugin import AuthScheme, Credentials, errors
 
 from voucher_engine_jackpot.errors import SessionTimedOut, SessionUsed, TokenReplayed
 from voucher_engine_jackpot.settings import settings_of
@@ -60,7 +59,7 @@ def unverified_claims(token: str) -> dict[str, Any]:
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError as error:
-        raise Unauthorized("invalid token", reason="malformed") from error
+        raise errors.Unauthorized("invalid token", reason="malformed") from error
     return claims if isinstance(claims, dict) else {}
 
 
@@ -69,7 +68,7 @@ def issuer_of(token: str) -> tuple[str, str]:
     claims = unverified_claims(token)
     tenant, partner = claims.get("tenant"), claims.get("iss")
     if not (isinstance(tenant, str) and tenant and isinstance(partner, str) and partner):
-        raise Unauthorized("invalid token", reason="no_tenant_or_issuer")
+        raise errors.Unauthorized("invalid token", reason="no_tenant_or_issuer")
     return tenant, partner
 
 
@@ -78,7 +77,7 @@ def replay_reported() -> Iterator[None]:
     """A replayed JWT gets its own code: the partner's most likely bug deserves a clear answer."""
     try:
         yield
-    except Unauthorized as error:
+    except errors.Unauthorized as error:
         if error.details.get("reason") == "replayed":
             raise TokenReplayed("this JWT has already been used") from error
         raise
@@ -93,25 +92,25 @@ def use_partner_jwt(engine: Engine, token: str) -> PartnerToken:
 
 def _partner(engine: Engine, credentials: Credentials) -> PartnerCaller:
     if not credentials.token:
-        raise Unauthorized("missing bearer token")
+        raise errors.Unauthorized("missing bearer token")
     used = use_partner_jwt(engine, credentials.token)
     return PartnerCaller(used.tenant_id, used.partner_id)
 
 
 def _session(engine: Engine, credentials: Credentials) -> SessionCaller:
     if not credentials.token:
-        raise Unauthorized("missing bearer token")
+        raise errors.Unauthorized("missing bearer token")
     found = services(engine)
     try:
         session = found.identity.verify_session(credentials.token)
-    except Unauthorized as error:
+    except errors.Unauthorized as error:
         if error.details.get("reason") == "expired":
             raise SessionTimedOut("this session has expired") from error
         raise
     try:
         spending = engine.get_session(session.tenant_id, session.session_id)
-    except SessionNotFound as error:
-        raise Unauthorized("invalid token", reason="no_session") from error
+    except errors.SessionNotFound as error:
+        raise errors.Unauthorized("invalid token", reason="no_session") from error
     if spending.ended_at is not None:
         raise SessionUsed("this session has already been used to reserve a voucher")
     if engine.clock.now() >= spending.expires_at:

@@ -7,9 +7,7 @@ most what is left of the session: a partner cannot browse past the session amoun
 from __future__ import annotations
 
 from voucher_engine import Money, Offer, Quote, Store
-from voucher_engine.errors import CurrencyMismatch, OfferNotFound, StoreNotFound
-from voucher_engine.providers import Call
-from voucher_engine.errors import SessionAmountExceeded
+from voucher_engine.plugin import Call, errors
 
 from voucher_engine_jackpot.auth import SessionCaller
 from voucher_engine_jackpot.settings import settings_of
@@ -46,7 +44,7 @@ def budget_of(call: Call) -> Money:
         return left
     asked = Money.parse(call.query.amount, left.currency)
     if asked > left:
-        raise SessionAmountExceeded(
+        raise errors.SessionAmountExceeded(
             f"{asked.format()} {left.currency} exceeds the session amount ({left.format()} {left.currency})"
         )
     return asked
@@ -61,7 +59,7 @@ def _offers(call: Call, store_id: str | None = None) -> list[Offer]:
 def active_store(call: Call, store_id: str) -> Store:
     store = call.engine.get_store(call.principal.tenant_id, store_id)
     if not store.active:
-        raise StoreNotFound(f"no store {store_id!r}")
+        raise errors.StoreNotFound(f"no store {store_id!r}")
     return store
 
 
@@ -104,9 +102,9 @@ def offer_of_store(call: Call) -> Offer:
     store = active_store(call, call.path["storeId"])
     offer = call.engine.get_offer(caller.tenant_id, call.path["offerId"], store_id=store.id)
     if not offer.active:
-        raise OfferNotFound(f"no offer {offer.id!r}")
+        raise errors.OfferNotFound(f"no offer {offer.id!r}")
     if offer.currency != caller.session.amount.currency:
-        raise CurrencyMismatch(f"offer {offer.id} is in {offer.currency}, the session in {caller.session.amount.currency}")
+        raise errors.CurrencyMismatch(f"offer {offer.id} is in {offer.currency}, the session in {caller.session.amount.currency}")
     return offer
 
 

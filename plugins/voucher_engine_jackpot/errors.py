@@ -9,8 +9,7 @@ unexpected, without internals.
 
 from __future__ import annotations
 
-from voucher_engine.errors import IllegalTransition, NotFound, Rejected, Unauthorized
-from voucher_engine.providers import DEFAULT_STATUS, Failure, FailureKind, Reply, retry_headers
+from voucher_engine.plugin import DEFAULT_STATUS, Failure, FailureKind, Reply, errors, retry_headers
 
 STATUS: dict[FailureKind, int] = {**DEFAULT_STATUS, FailureKind.INVALID: 422}
 
@@ -24,39 +23,39 @@ BY_CODE: dict[str, int] = {
 }
 
 
-class SessionUsed(Unauthorized):
+class SessionUsed(errors.Unauthorized):
     code = "session_ended"
 
 
-class SessionTimedOut(Unauthorized):
+class SessionTimedOut(errors.Unauthorized):
     code = "session_expired"
 
 
-class TokenReplayed(Unauthorized):
+class TokenReplayed(errors.Unauthorized):
     code = "token_already_used"
 
 
-class VoucherNotReserved(IllegalTransition):
+class VoucherNotReserved(errors.IllegalTransition):
     code = "voucher_not_reserved"
 
 
-class VoucherNotReady(IllegalTransition):
+class VoucherNotReady(errors.IllegalTransition):
     code = "voucher_not_ready"
 
 
-class ReservationExpired(IllegalTransition):
+class ReservationExpired(errors.IllegalTransition):
     code = "reservation_expired"
 
 
-class OfferUnavailable(Rejected):
+class OfferUnavailable(errors.Rejected):
     code = "offer_unavailable"
 
 
-class NoReadyUrl(Rejected):
+class NoReadyUrl(errors.Rejected):
     code = "ready_url_unavailable"
 
 
-class UnknownVoucher(NotFound):
+class UnknownVoucher(errors.NotFound):
     code = "voucher_not_found"
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from voucher_engine.providers import Operation, Provider
+from voucher_engine.plugin import Operation, Provider
 
 from voucher_engine_jackpot import catalog, reservation, vouchers
 from voucher_engine_jackpot.auth import PARTNER_JWT, SESSION_TOKEN
 from voucher_engine_jackpot.errors import render_error
+from voucher_engine_jackpot.wire import ErrorOut
 from voucher_engine_jackpot.token import open_session
+from voucher_engine_jackpot.webhooks import shape
 from voucher_engine_jackpot.wire import (
     AmountQuery,
     OfferDetailsOut,
@@ -35,6 +37,8 @@ PROVIDER = Provider(
         "then confirm it and follow it to READY by webhook. See docs/providers/jackpot.md."
     ),
     render_error=render_error,
+    error_type=ErrorOut,
+    webhooks=shape,
     operations=(
         Operation("openSession", "POST", "/v2/token", open_session, body=TokenRequest, response=SessionOut,
                   status=201, summary="Exchange a partner-signed JWT (once) for a session token",

@@ -10,8 +10,7 @@ than its amount, and it ends the session, so at most one of them succeeds; a fai
 from __future__ import annotations
 
 from voucher_engine import Money, Offer, Quote, State, VoucherJob, VoucherKind, VoucherSpec, WindowSpec
-from voucher_engine.errors import SessionAmountExceeded
-from voucher_engine.providers import Call, Reply
+from voucher_engine.plugin import Call, Reply, errors
 
 from voucher_engine_jackpot.auth import SessionCaller
 from voucher_engine_jackpot.catalog import active_store, offer_of_store
@@ -48,7 +47,7 @@ def _reserve(call: Call, quote_of) -> Reply:  # noqa: ANN001
     session = caller.session
     if quote.price > session.remaining:
         # Checked again, atomically, by the spend; this only spares the write.
-        raise SessionAmountExceeded(
+        raise errors.SessionAmountExceeded(
             f"{quote.price.format()} {quote.price.currency} exceeds the session amount "
             f"({session.remaining.format()} {session.remaining.currency})"
         )

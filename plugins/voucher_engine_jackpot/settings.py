@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from voucher_engine import Engine
-from voucher_engine.errors import ValidationError
+from voucher_engine.plugin import errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +23,9 @@ class JackpotSettings:
 
     def __post_init__(self) -> None:
         if self.reservation_ttl <= timedelta(0) or self.session_ttl <= timedelta(0):
-            raise ValidationError("reservation_ttl and session_ttl are positive")
+            raise errors.ValidationError("reservation_ttl and session_ttl are positive")
         if self.voucher_validity_days < 1 or self.proposals_per_offer < 1:
-            raise ValidationError("voucher_validity_days and proposals_per_offer are at least 1")
+            raise errors.ValidationError("voucher_validity_days and proposals_per_offer are at least 1")
 
 
 def _defaults(engine: Engine) -> JackpotSettings:

@@ -12,8 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from voucher_engine import Money
-from voucher_engine.errors import InvalidAmount, ValidationError
-from voucher_engine.providers import Call, Reply
+from voucher_engine.plugin import Call, Reply, errors
 
 from voucher_engine_jackpot.auth import issuer_of, replay_reported, services, unverified_claims
 from voucher_engine_jackpot.settings import settings_of
@@ -26,20 +25,20 @@ CARRIED = ("amount", "currency", "customerReference")
 
 
 def session_terms(claims: dict[str, Any]) -> tuple[Money, str]:
-    """The session amount and customer reference a JWT asks for, or ``ValidationError``."""
+    """The session amount and customer reference a JWT asks for, or ``errors.ValidationError``."""
     currency, reference, raw = claims.get("currency"), claims.get("customerReference"), claims.get("amount")
     if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha() and currency.isupper()):
-        raise ValidationError("the JWT needs a currency claim (ISO 4217, e.g. EUR)")
+        raise errors.ValidationError("the JWT needs a currency claim (ISO 4217, e.g. EUR)")
     if not (isinstance(reference, str) and 0 < len(reference) <= 255):
-        raise ValidationError("the JWT needs a customerReference claim of 1 to 255 characters")
+        raise errors.ValidationError("the JWT needs a customerReference claim of 1 to 255 characters")
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        raise InvalidAmount("the JWT needs an amount claim: a decimal string such as \"50.00\"")
+        raise errors.InvalidAmount("the JWT needs an amount claim: a decimal string such as \"50.00\"")
     try:
         amount = Money.from_decimal(Decimal(str(raw)), currency)
     except InvalidOperation:
-        raise InvalidAmount(f"not an amount: {raw!r}") from None
+        raise errors.InvalidAmount(f"not an amount: {raw!r}") from None
     if not 0 < amount.minor < MAX_SESSION_MINOR:
-        raise InvalidAmount("a session amount is positive and below 10 000 000 000")
+        raise errors.InvalidAmount("a session amount is positive and below 10 000 000 000")
     return amount, reference
 
 

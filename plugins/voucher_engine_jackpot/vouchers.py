@@ -14,8 +14,7 @@ from urllib.parse import urlencode
 
 from voucher_engine import Engine, State, Voucher
 from voucher_engine.delivery import Job, Webhooks
-from voucher_engine.errors import IllegalTransition, ValidationError, VoucherNotFound
-from voucher_engine.providers import Call, Reply
+from voucher_engine.plugin import Call, Reply, errors
 
 from voucher_engine_jackpot.auth import PartnerCaller
 from voucher_engine_jackpot.errors import NoReadyUrl, ReservationExpired, UnknownVoucher, VoucherNotReady, VoucherNotReserved
@@ -31,7 +30,7 @@ def expire_reservation(engine: Engine, voucher: Voucher) -> bool:
     reserved (confirmed or cancelled meanwhile: the engine's locked transition decides)."""
     try:
         engine.expire(voucher.tenant_id, voucher_id=voucher.id)
-    except IllegalTransition:
+    except errors.IllegalTransition:
         return False
     _release(engine, voucher)
     return True
@@ -48,15 +47,15 @@ def _release(engine: Engine, voucher: Voucher) -> None:
 
 def expire_reservation_job(engine: Engine, job: Job) -> str:
     if job.tenant_id is None:
-        raise ValidationError("a reservation expiry names its tenant")
+        raise errors.ValidationError("a reservation expiry names its tenant")
     try:
         voucher = engine.get_voucher(job.tenant_id, voucher_id=job.payload["voucher_id"])
-    except VoucherNotFound:
+    except errors.VoucherNotFound:
         return "no such voucher"
     if voucher.state is not State.RESERVED:
         return f"already {voucher.state.value}"
     if engine.clock.now() < reserved_until(voucher):
-        raise ValidationError("run before the reservation's deadline; retried later")
+        raise errors.ValidationError("run before the reservation's deadline; retried later")
     return "expired" if expire_reservation(engine, voucher) else "no longer reserved"
 
 
@@ -65,7 +64,7 @@ def _voucher(call: Call) -> Voucher:
     caller: PartnerCaller = call.principal
     try:
         voucher = call.engine.get_voucher(caller.tenant_id, voucher_id=call.path["voucherId"])
-    except VoucherNotFound:
+    except errors.VoucherNotFound:
         voucher = None
     known = facts(voucher) if voucher is not None else None
     if known is None or known.get("partner") != caller.partner_id:
@@ -97,7 +96,7 @@ def confirm(call: Call) -> VoucherOut:
                 voucher.tenant_id, voucher_id=voucher.id, idempotency_key=f"jackpot-confirm:{voucher.id}",
                 scope="jackpot",
             )
-        except IllegalTransition as error:
+        except errors.IllegalTransition as error:
             raise VoucherNotReserved("the voucher is no longer RESERVED") from error
     elif voucher.state not in (State.CONFIRMED, State.READY):
         raise VoucherNotReserved(f"the voucher is {voucher.state.value.upper()}, not RESERVED")
@@ -114,7 +113,7 @@ def cancel(call: Call) -> VoucherOut:
         raise VoucherNotReserved(f"the voucher is {voucher.state.value.upper()}, not RESERVED")
     try:
         voucher = call.engine.cancel(voucher.tenant_id, voucher_id=voucher.id)
-    except IllegalTransition as error:
+    except errors.IllegalTransition as error:
         raise VoucherNotReserved("the voucher is no longer RESERVED") from error
     _release(call.engine, voucher)
     return voucher_out(voucher)
@@ -143,6 +142,6 @@ def request_refund(call: Call) -> VoucherOut:
     voucher = _ready(call)
     try:
         voucher = call.engine.request_refund(voucher.tenant_id, voucher_id=voucher.id)
-    except IllegalTransition as error:
+    except errors.IllegalTransition as error:
         raise VoucherNotReady("the voucher is no longer READY") from error
     return voucher_out(voucher)

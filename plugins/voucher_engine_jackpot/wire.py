@@ -90,3 +90,11 @@ class VoucherOut(Wire):
 class ReadyUrlOut(Wire):
     voucher_id: str
     url: str
+
+
+class ErrorOut(msgspec.Struct):
+    """Every error's body."""
+
+    code: str
+    message: str
+

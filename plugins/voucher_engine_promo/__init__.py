@@ -7,7 +7,7 @@ Written only against voucher-engine's public API, like any third-party provider.
 
 from __future__ import annotations
 
-from voucher_engine.hookspecs import hookimpl
+from voucher_engine.plugin import hookimpl
 
 from voucher_engine_promo.provider import PROVIDER, VOUCHER_PATH
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from voucher_engine import Engine
 from voucher_engine.identity import DistributorIdentity, Identity
-from voucher_engine.providers import AuthScheme, Credentials
+from voucher_engine.plugin import AuthScheme, Credentials
 
 
 def authenticate(engine: Engine, credentials: Credentials) -> DistributorIdentity:

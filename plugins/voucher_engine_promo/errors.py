@@ -9,7 +9,7 @@ Messages are fixed strings: nothing internal (or about which check failed) reach
 
 from __future__ import annotations
 
-from voucher_engine.providers import Failure, FailureKind, Reply, retry_headers
+from voucher_engine.plugin import Failure, FailureKind, Reply, retry_headers
 
 ANSWERS: dict[FailureKind, tuple[int, str]] = {
     FailureKind.MALFORMED: (400, "invalid request"),

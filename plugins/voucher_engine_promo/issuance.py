@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from voucher_engine.errors import Unauthorized
 from voucher_engine.identity import DistributorIdentity
-from voucher_engine.providers import Call
+from voucher_engine.plugin import Call, errors
 
 from voucher_engine_promo.wire import VoucherRequest, VoucherResponse
 
@@ -36,7 +35,7 @@ def request_voucher(call: Call) -> VoucherResponse:
     request: VoucherRequest = call.body
     if request.distributor_id != caller.distributor_id:
         # The partner's rule: a token used with another distributor's id is unauthorized.
-        raise Unauthorized("the token belongs to another distributor", reason="distributor_mismatch")
+        raise errors.Unauthorized("the token belongs to another distributor", reason="distributor_mismatch")
     issued = call.engine.issue_for_trigger(
         caller.tenant_id,
         category=request.trigger_category_id,

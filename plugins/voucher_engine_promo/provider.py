@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from voucher_engine.providers import Operation, Provider
+from voucher_engine.plugin import Operation, Provider
 
 from voucher_engine_promo.auth import DISTRIBUTOR_TOKEN
 from voucher_engine_promo.errors import render_error
+from voucher_engine_promo.wire import ErrorOut
 from voucher_engine_promo.issuance import request_voucher
 from voucher_engine_promo.wire import VoucherRequest, VoucherResponse
 
@@ -19,6 +20,7 @@ PROVIDER = Provider(
         "the campaign whose distributor whitelist holds the caller. See docs/providers/promo.md."
     ),
     render_error=render_error,
+    error_type=ErrorOut,
     operations=(
         Operation(
             "requestVoucher", "POST", VOUCHER_PATH, request_voucher,

@@ -33,3 +33,10 @@ class VoucherResponse(msgspec.Struct, frozen=True):
 
 class ErrorResponse(msgspec.Struct, frozen=True):
     message: str
+
+
+
+class ErrorOut(msgspec.Struct):
+    """Every error's body."""
+
+    message: str

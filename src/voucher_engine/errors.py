@@ -7,6 +7,7 @@ to statuses at their own boundary.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
@@ -29,8 +30,27 @@ class VoucherEngineError(Exception):
 # --- bad input --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One field that failed validation: ``field`` is its path as the client spelt it
+    (``amount``, ``items[0].code``), ``rule`` the rule it broke (``required``, ``type``,
+    ``pattern``, ``unknown``, ``min_length``, ``maximum`` ... or a provider's own), ``message``
+    a sentence for people."""
+
+    field: str
+    rule: str
+    message: str
+
+
 class ValidationError(VoucherEngineError):
+    """Bad input. ``fields`` says which fields broke which rule, when that is known; a
+    provider's error renderer gets them as ``Failure.fields``."""
+
     code = "invalid"
+
+    def __init__(self, message: str = "", *, fields: tuple[FieldError, ...] = (), **details: Any) -> None:
+        super().__init__(message, **details)
+        self.fields = tuple(fields)
 
 
 class InvalidAmount(ValidationError):

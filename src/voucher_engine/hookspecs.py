@@ -13,7 +13,7 @@ implementation runs before them and, for first-result hooks, replaces them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from voucher_engine.domain.codes import CodeFormat
     from voucher_engine.domain.vouchers import Voucher
     from voucher_engine.engine import Engine, StoredEvent
-    from voucher_engine.providers import Attachment, Fulfilment, Provider
+    from voucher_engine.providers import Attachment, Fulfilment, Register, RegisterJobHandler
 
 PROJECT = "voucher_engine"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -31,7 +31,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def voucher_engine_register_providers(register: Callable[[Provider], None]) -> None:
+def voucher_engine_register_providers(register: Register) -> None:
     """Offer provider APIs: call ``register(provider)`` once for each provider.
 
     Called once when the plugin manager is built (``voucher_engine.plugins.Hooks.providers``).
@@ -82,7 +82,7 @@ def voucher_engine_render_attachment(voucher: Voucher, media_type: str) -> Attac
 
 
 @hookspec
-def voucher_engine_register_job_handlers(register: Callable[[str, Callable[[Engine, Any], object]], None]) -> None:
+def voucher_engine_register_job_handlers(register: RegisterJobHandler) -> None:
     """Offer background jobs: call ``register(kind, handler)`` for each job kind the plugin runs.
 
     Called once by every worker when it starts (``voucher_engine.delivery.Worker``); a handler

@@ -8,43 +8,88 @@ query and body) and returns a ``Reply`` or just a body (a msgspec Struct, dict o
 as JSON with the operation's status). Every failure, including a malformed body or a failed
 validation that the adapter detects before the handler runs, reaches the provider's
 ``render_error`` as a ``Failure``, so each provider answers in its own documented shape.
+A failure carries the fields that broke a rule (``Failure.fields``), whether the decoder found
+them or a handler raised ``errors.ValidationError(fields=...)``.
+
+Provider authors import all of this from ``voucher_engine.plugin``; docs/provider-model.md is
+the reference.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import msgspec
 
 from voucher_engine import errors
+from voucher_engine.errors import FieldError
 
 if TYPE_CHECKING:
     from voucher_engine.engine import Engine
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+AuthKind = Literal["bearer", "basic", "header", "body"]
+BodyEncoding = Literal["json", "form", "multipart", "raw"]
 
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
     """What the adapter found in the request for an operation's auth scheme."""
 
-    scheme: str  # "bearer", "basic", "header"
+    scheme: str  # "bearer", "basic", "header", "body"
     token: str | None = None  # bearer token or custom header value
     username: str | None = None  # Basic
     password: str | None = None  # Basic
     headers: Mapping[str, str] = field(default_factory=dict)  # all request headers, lower-case
+    body: Any = None  # kind "body": the decoded request body (the operation's ``body`` type)
 
 
 @dataclass(frozen=True, slots=True)
 class AuthScheme:
     """How an operation authenticates. ``authenticate`` returns the principal the handler
-    gets, or raises ``errors.Unauthorized`` / ``errors.Forbidden``."""
+    gets, or raises ``errors.Unauthorized`` / ``errors.Forbidden``.
 
-    kind: Literal["bearer", "basic", "header"]
+    ``kind`` says where the credentials are: an ``Authorization: Bearer`` or ``Basic`` header,
+    the custom ``header``, or the decoded request ``body`` (a token endpoint whose client id and
+    secret come in the form). A scheme's credentials are *present* when that header is there
+    (for "body": when the request has a body); an operation with several schemes uses the first
+    one present. ``required_headers`` must all be there too, else the request is unauthorised
+    (a hostname header that goes with privileged credentials).
+    """
+
+    kind: AuthKind
     authenticate: Callable[[Engine, Credentials], Any]
     header: str = "Authorization"  # the header for kind="header"
     description: str = ""
+    required_headers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most ``requests`` per ``per_seconds`` for each client of one operation (a client is
+    its credential header when it sends one, else its address), on top of any app-wide limit.
+    Counted in each server process's memory."""
+
+    requests: int
+    per_seconds: int
+
+    def __post_init__(self) -> None:
+        if self.requests < 1 or self.per_seconds < 1:
+            raise errors.ValidationError("a rate limit allows at least 1 request per 1 second or more")
+
+
+class Upload(msgspec.Struct, frozen=True):
+    """A file part of a multipart/form-data body: give a field of the operation's body type
+    this type to receive it."""
+
+    filename: str
+    content_type: str
+    content: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,17 +124,36 @@ class Operation:
     path: str  # with {name} or {name:type} path parameters, relative to the provider prefix
     handler: Callable[[Call], Reply | Any]
     body: type | None = None  # a msgspec Struct (None with body_encoding="raw")
+    #: "json", "form" (urlencoded), "multipart" (form-data; file parts as ``Upload``) or
     #: "raw": the body is not decoded; the handler gets its bytes as ``call.body`` (still
-    #: bounded by ``max_body_bytes``) and reads ``call.headers["content-type"]`` itself, for
-    #: CSV uploads or a body that may come in several encodings.
-    body_encoding: Literal["json", "form", "raw"] = "json"
+    #: bounded by ``max_body_bytes``) and reads ``call.headers["content-type"]`` itself. A tuple
+    #: accepts any of them, chosen by the request's Content-Type (the first when it sends none).
+    body_encoding: BodyEncoding | tuple[BodyEncoding, ...] = "json"
     query: type | None = None  # a msgspec Struct of query parameters
     response: type | None = None  # for OpenAPI
+    #: The status of a success; 204 answers with no body whatever the handler returns.
     status: int = 200
-    auth: AuthScheme | None = None
+    #: One scheme, or several of which any one will do (the first whose credentials are present).
+    auth: AuthScheme | tuple[AuthScheme, ...] | None = None
     summary: str = ""
     description: str = ""
     max_body_bytes: int = 64 * 1024
+    #: This operation's own error shape, for every failure on it (auth, body limit, rate
+    #: limit, decoding and the handler's): an OAuth token endpoint inside another API.
+    render_error: Callable[[Failure], Reply] | None = None
+    #: The msgspec Struct of ``render_error``'s body, for OpenAPI (default: the provider's).
+    error_type: type | None = None
+    rate_limit: RateLimit | None = None
+    #: More statuses than the success and the failures: ``{302: None}``, ``{200: Other}``.
+    responses: Mapping[int, type | None] = field(default_factory=dict)
+
+    @property
+    def schemes(self) -> tuple[AuthScheme, ...]:
+        return () if self.auth is None else self.auth if isinstance(self.auth, tuple) else (self.auth,)
+
+    @property
+    def encodings(self) -> tuple[BodyEncoding, ...]:
+        return self.body_encoding if isinstance(self.body_encoding, tuple) else (self.body_encoding,)
 
 
 class FailureKind(StrEnum):
@@ -113,10 +177,51 @@ class Failure:
     message: str
     error: errors.VoucherEngineError | None = None
     retry_after: int | None = None  # seconds, for RATE_LIMITED and CONFLICT
+    #: Which fields broke which rule (INVALID), from the decoder or the handler.
+    fields: tuple[FieldError, ...] = ()
 
     @property
     def code(self) -> str:
         return self.error.code if self.error is not None else self.kind.value
+
+
+# msgspec's messages: "Expected `str`, got `int` - at `$.amount`", "Object missing required
+# field `amount`", "Expected `str` matching regex '...'", "Expected `int` >= 1" ...
+_AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), rule) for p, rule in (
+    (r"^Object missing required field `(?P<name>[^`]+)`", "required"),
+    (r"^Object contains unknown field `(?P<name>[^`]+)`", "unknown"),
+    (r"matching regex", "pattern"),
+    (r"of length >= ", "min_length"),
+    (r"of length <= ", "max_length"),
+    (r" >= | > ", "minimum"),
+    (r" <= | < ", "maximum"),
+    (r"^Invalid enum value", "enum"),
+    (r"^Expected `[^`]+`, got `[^`]+`", "type"),
+))
+
+
+def field_errors_of(error: msgspec.ValidationError) -> tuple[FieldError, ...]:
+    """The field a msgspec validation error names, as a ``FieldError`` (msgspec stops at the
+    first error, so there is one). The path is the client's spelling: ``items[0].code``."""
+    text = str(error)
+    found = _AT.match(text)
+    what, path = (found.group("what"), found.group("path") or "") if found else (text, "")
+    path = path.lstrip(".")
+    rule = "invalid"
+    for pattern, name in _RULES:
+        hit = pattern.search(what)
+        if hit:
+            rule = name
+            if "name" in pattern.groupindex:
+                path = f"{path}.{hit.group('name')}" if path else hit.group("name")
+            break
+    return (FieldError(path or "$", rule, what),)
+
+
+def invalid_input(error: msgspec.ValidationError) -> Failure:
+    """A decoded body or query that does not fit its type: INVALID, with the field."""
+    return Failure(FailureKind.INVALID, str(error), fields=field_errors_of(error))
 
 
 def failure_of(error: errors.VoucherEngineError) -> Failure:
@@ -131,7 +236,8 @@ def failure_of(error: errors.VoucherEngineError) -> Failure:
         else FailureKind.UNAVAILABLE if isinstance(error, errors.StorageError)
         else FailureKind.INTERNAL
     )
-    return Failure(kind, error.message, error, retry_after=1 if error.retryable else None)
+    return Failure(kind, error.message, error, retry_after=1 if error.retryable else None,
+                   fields=tuple(getattr(error, "fields", ())))
 
 
 #: The statuses of ``default_error_reply``; a provider whose partner documents others maps
@@ -156,13 +262,39 @@ def retry_headers(failure: Failure) -> dict[str, str]:
     return {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
 
 
+class DefaultError(msgspec.Struct):
+    """The body of ``default_error_reply``."""
+
+    code: str
+    message: str
+    fields: list[dict[str, str]] | None = None  # {"field", "rule", "message"} for each
+
+
 def default_error_reply(failure: Failure) -> Reply:
-    """``{"code": ..., "message": ...}`` with the default status of its kind."""
-    return Reply(
-        body={"code": failure.code, "message": failure.message},
-        status=DEFAULT_STATUS[failure.kind],
-        headers=retry_headers(failure),
-    )
+    """``{"code": ..., "message": ...}`` (and ``fields`` when known) with the default status
+    of its kind."""
+    body: dict[str, Any] = {"code": failure.code, "message": failure.message}
+    if failure.fields:
+        body["fields"] = [{"field": f.field, "rule": f.rule, "message": f.message} for f in failure.fields]
+    return Reply(body=body, status=DEFAULT_STATUS[failure.kind], headers=retry_headers(failure))
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookMessage:
+    """A committed core event on its way to a webhook endpoint: ``type`` and ``data`` are what
+    the receiver gets (the Standard Webhooks ``type`` and ``data``). ``Provider.webhooks`` gets
+    the core's message and returns the partner's (or None: that endpoint gets nothing).
+
+    The rest says which event it is; ``engine`` reads what the event does not carry (a provider
+    maps an event to the state its data names, not to whatever the subject is by now)."""
+
+    type: str
+    data: Mapping[str, Any]
+    event_id: str = ""
+    tenant_id: str = ""
+    subject_id: str = ""
+    created_at: datetime | None = None
+    engine: Engine | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +307,11 @@ class Provider:
     render_error: Callable[[Failure], Reply] = default_error_reply
     version: str = "1.0.0"
     description: str = ""
+    #: The msgspec Struct of ``render_error``'s body, documented for every failure status
+    #: (None: ``DefaultError`` with the default renderer, else an undocumented body).
+    error_type: type | None = None
+    #: Webhooks in the partner's shape, for endpoints registered for this provider.
+    webhooks: Callable[[WebhookMessage], WebhookMessage | None] | None = None
 
     def __post_init__(self) -> None:
         if not self.name.replace("-", "").replace("_", "").isalnum():
@@ -182,6 +319,18 @@ class Provider:
         names = [op.name for op in self.operations]
         if len(names) != len(set(names)):
             raise errors.ValidationError(f"provider {self.name!r} has duplicate operation names")
+
+
+class Register(Protocol):
+    """What ``voucher_engine_register_providers`` is given: call it once per provider."""
+
+    def __call__(self, provider: Provider, /) -> None: ...
+
+
+class RegisterJobHandler(Protocol):
+    """What ``voucher_engine_register_job_handlers`` is given: call it once per job kind."""
+
+    def __call__(self, kind: str, handler: Callable[[Engine, Any], object], /) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

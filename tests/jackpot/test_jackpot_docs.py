@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from voucher_engine_jackpot import EVENT_TYPES, PROVIDER
+from voucher_engine_jackpot.webhooks import STEPS
 from voucher_engine_jackpot import errors as jackpot_errors
 from voucher_engine_jackpot.errors import BY_CODE
 
@@ -38,4 +39,6 @@ def test_every_route_and_event_type_is_documented():
         path = re.sub(r"\{(\w+):str\}", r"{\1}", operation.path)
         assert f"{operation.method} {path}" in PAGE, path
     for event_type in EVENT_TYPES:
-        assert f"`{event_type}`" in PAGE
+        # Each step's webhook: its Jackpot type, the state it shows and the core event behind it.
+        step = STEPS[event_type]
+        assert f"| `{step}` |" in PAGE and f"`{event_type}` |" in PAGE, step

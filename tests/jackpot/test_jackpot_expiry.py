@@ -48,7 +48,7 @@ def test_the_worker_expires_an_unconfirmed_reservation(client, jackpot_engine, j
     assert state == "EXPIRED"
     events = [Webhook(endpoint.secret).verify(r.body, r.headers) for r in receiver.received]
     assert sorted((e["type"], e["data"]["state"]) for e in events) == [
-        ("voucher.expired", "expired"), ("voucher.issued", "reserved")]
+        ("EXPIRED", "EXPIRED"), ("RESERVED", "RESERVED")]
     answer = client.post(f"/v2/vouchers/{reservation}/confirm", headers=bearer(sign(jackpot_clock.now())))
     assert (answer.status_code, answer.json()["code"]) == (409, "voucher_not_reserved")
     assert jackpot_engine.pool_status("acme", "zal-fixed").remaining == 1  # no code was ever taken

@@ -81,13 +81,18 @@ def test_a_partner_reserves_confirms_and_gets_a_ready_voucher(client, jackpot_en
     events = [verifier.verify(r.body, r.headers) for r in receiver.received]
     steps = {e["type"]: e["data"] for e in events}
     assert len(events) == 3
-    assert {t: d["state"] for t, d in steps.items()} == {
-        "voucher.issued": "reserved", "voucher.confirmed": "confirmed", "voucher.ready": "ready"}
-    assert {d["subject_id"] for d in steps.values()} == {voucher_id}
+    # Each step in the REST API's shape: the voucher as GET /v2/vouchers/{id} showed it then.
+    assert steps["RESERVED"] == voucher
+    assert steps["CONFIRMED"] == confirmed.json()
+    assert {t: (d["state"], d["voucherId"], d["price"], d["value"]) for t, d in steps.items()} == {
+        "RESERVED": ("RESERVED", voucher_id, "47.50", "50.00"),
+        "CONFIRMED": ("CONFIRMED", voucher_id, "47.50", "50.00"),
+        "READY": ("READY", voucher_id, "47.50", "50.00")}
+    assert steps["RESERVED"]["code"] is None and steps["CONFIRMED"]["code"] is None
 
     ready = client.get(f"/v2/vouchers/{voucher_id}", headers=bearer(sign(now))).json()
     assert (ready["state"], ready["code"]) == ("READY", "AMZ-0001-AAAA")
-    assert steps["voucher.ready"]["code"] == "AMZ-0001-AAAA"
+    assert steps["READY"] == ready
 
     url = client.get(f"/v2/vouchers/{voucher_id}/ready-url", headers=bearer(sign(now))).json()
     assert url == {"voucherId": voucher_id, "url": "https://shop.example/amazon?code=AMZ-0001-AAAA"}

@@ -74,7 +74,9 @@ def test_the_partner_flow_against_a_real_server(jackpot_url, start_server, recei
         finally:
             worker.close()
         events = [Webhook(endpoint.secret).verify(r.body, r.headers) for r in receiver.received]
-        assert sorted(e["data"]["state"] for e in events) == ["confirmed", "ready", "reserved"]
+        # The partner's shape: each step named as such, the voucher as the REST API shows it.
+        assert sorted((e["type"], e["data"]["state"]) for e in events) == [
+            ("CONFIRMED", "CONFIRMED"), ("READY", "READY"), ("RESERVED", "RESERVED")]
 
         status, pdf, headers = server.request("GET", f"/v2/vouchers/{vid}/attachment", headers=bearer(sign(now())))
         assert (status, headers["content-type"]) == (200, "application/pdf")

@@ -95,7 +95,7 @@ def claim_deliveries(engine: Engine, settings: DeliverySettings, *, limit: int) 
             select(
                 D.id, D.tenant_id, D.endpoint_id, D.event_id, D.attempts, D.failures,
                 E.url, E.secret, E.previous_secret, E.previous_secret_until,
-                O.type, O.created_at, O.payload,
+                D.event_type, D.payload.label("shaped"), O.created_at, O.payload,
             )
             .join(webhook_endpoints, E.id == D.endpoint_id)
             .join(outbox, O.id == D.outbox_id)
@@ -107,7 +107,7 @@ def claim_deliveries(engine: Engine, settings: DeliverySettings, *, limit: int) 
                 id=r.id, tenant_id=r.tenant_id, endpoint_id=r.endpoint_id, event_id=r.event_id,
                 attempt=r.attempts, failures=r.failures, lease_token=token, url=r.url,
                 secrets=tuple(signing_secrets(r, now)),
-                body=event_body(r.event_id, r.type, r.created_at, r.payload),
+                body=event_body(r.event_id, r.event_type, r.created_at, r.payload if r.shaped is None else r.shaped),
             )
             for r in rows
         ]

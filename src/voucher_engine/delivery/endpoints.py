@@ -33,6 +33,7 @@ def endpoint_from_row(row: Any) -> WebhookEndpoint:
         disabled_reason=row.disabled_reason,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        provider=row.provider,
     )
 
 
@@ -59,10 +60,14 @@ class EndpointOperations:
         *,
         event_types: Iterable[str] | None = None,
         description: str = "",
+        provider: str | None = None,
     ) -> EndpointSecret:
         """Register ``url`` for the tenant's events (all of them, or those in ``event_types``).
-        The returned secret is the only time it is shown."""
+        The returned secret is the only time it is shown. With ``provider``, that provider's
+        ``webhooks`` shapes each event (its names and payloads; None: not sent)."""
         check_url(url, self.settings, self.resolve)
+        if provider is not None and provider not in {p.name for p in self.engine.hooks.providers()}:
+            raise ValidationError(f"no provider registered as {provider!r}")
         types = _event_types(event_types)
         if len(description) > 255:
             raise ValidationError("a description is at most 255 characters")
@@ -73,13 +78,13 @@ class EndpointOperations:
             self.engine._require_tenant(tx.conn, tenant_id)
             tx.conn.execute(insert(webhook_endpoints), {
                 "id": endpoint_id, "tenant_id": tenant_id, "url": url, "secret": secret,
-                "event_types": types, "description": description, "enabled": True,
+                "event_types": types, "description": description, "enabled": True, "provider": provider,
                 "created_at": tx.now, "updated_at": tx.now,
             })
             return self._load(tx.conn, tenant_id, endpoint_id)
 
         # The request names the URL, never the secret: the veto hook may log what it sees.
-        request = {"url": url, "event_types": types, "description": description}
+        request = {"url": url, "event_types": types, "description": description, "provider": provider}
         endpoint = self.engine._command(tenant_id, "create_webhook_endpoint", body, WebhookEndpoint, request=request)
         return EndpointSecret(endpoint, secret)
 

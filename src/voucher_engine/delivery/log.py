@@ -9,6 +9,7 @@ from sqlalchemy import Connection, select, update
 
 from voucher_engine.delivery.errors import DeliveryNotFound, EventNotFound
 from voucher_engine.delivery.models import Attempt, Delivery
+from voucher_engine.delivery.shaping import shaped, shapers
 from voucher_engine.delivery.sql import insert_or_skip
 from voucher_engine.engine import Engine
 from voucher_engine.engine.base import Tx
@@ -90,19 +91,25 @@ class DeliveryLogOperations:
         def body(tx: Tx) -> list[Delivery]:
             conn = tx.conn
             event = conn.execute(
-                select(O.id, O.type).where(O.tenant_id == tenant_id, O.event_id == event_id)
+                select(outbox).where(O.tenant_id == tenant_id, O.event_id == event_id)
             ).first()
             if event is None:
                 raise EventNotFound(f"no event {event_id!r}")
             endpoints = conn.execute(
-                select(E.id, E.event_types).where(E.tenant_id == tenant_id, E.enabled.is_(True))
+                select(E.id, E.event_types, E.provider).where(E.tenant_id == tenant_id, E.enabled.is_(True))
             ).all()
-            wanted = [e.id for e in endpoints if e.event_types is None or event.type in e.event_types]
+            found = shapers(self.engine)
+            shapes = {
+                e.id: shape for e in endpoints if e.event_types is None or event.type in e.event_types
+                if (shape := shaped(self.engine, found, e.provider, event)) is not None
+            }
+            wanted = list(shapes)
             if wanted:
                 conn.execute(insert_or_skip(tx.dialect, webhook_deliveries, ["endpoint_id", "outbox_id"]), [
                     {
                         "id": self.engine.ids.new("dlv"), "tenant_id": tenant_id, "endpoint_id": endpoint_id,
-                        "outbox_id": event.id, "event_id": event_id, "event_type": event.type,
+                        "outbox_id": event.id, "event_id": event_id, "event_type": shapes[endpoint_id][0],
+                        "payload": shapes[endpoint_id][1],
                         "status": "pending", "attempts": 0, "failures": 0, "next_attempt_at": tx.now,
                         "created_at": tx.now, "updated_at": tx.now,
                     }

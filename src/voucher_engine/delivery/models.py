@@ -18,6 +18,7 @@ class WebhookEndpoint:
     disabled_reason: str | None
     created_at: datetime
     updated_at: datetime
+    provider: str | None = None  # its webhooks are shaped by this provider's ``webhooks``
 
     def wants(self, event_type: str) -> bool:
         return self.event_types is None or event_type in self.event_types

@@ -48,6 +48,8 @@ webhook_endpoints = Table(
     Column("disabled_reason", String(255)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The provider whose ``webhooks`` shapes what this endpoint receives; NULL: the core's shape.
+    Column("provider", String(64)),
     Index(None, "tenant_id"),
 )
 
@@ -79,6 +81,9 @@ webhook_deliveries = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("delivered_at", UTCDateTime),
+    # The ``data`` a provider shaped for this endpoint (``event_type`` is then its name too);
+    # NULL: the outbox row's payload. Shaped once, at fan-out, so every attempt sends the same.
+    Column("payload", Json),
     UniqueConstraint("endpoint_id", "outbox_id"),
     CheckConstraint(_one_of("status", DELIVERY_STATES), name="status_known"),
     Index(None, "status", "next_attempt_at"),

@@ -1,7 +1,7 @@
 """holders: public and third-party voucher ids, members and their identifiers
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-23
 """
 

@@ -2,7 +2,7 @@
 login, staff API keys, client_type statistics of the token endpoint
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-24
 """
 
