@@ -82,12 +82,16 @@ def ve_server(
     """``ve_server(database_url=None, *, plugins=ve_plugins, mounts=None, clock=ve_clock,
     worker=False, **options) -> Server``: a real uvicorn process on a free loopback port,
     healthy when returned (``.url``, ``.request(...)``, ``.log()``, ``.stop()``); stopped
-    after the test. ``database_url`` defaults to ``ve_database_url``; ``clock=None`` gives
+    after the test. ``database_url`` defaults to ``ve_database_url`` (the test must request
+    it, or ``ve_engine``, so that it is parametrized by backend); ``clock=None`` gives
     the server the real clock. Other options: see ``voucher_engine.testing.start_server``."""
     servers: list[Server] = []
 
     def start(database_url: str | None = None, *, plugins: Any = _FROM_FIXTURE, clock: Any = _FROM_FIXTURE,
               **options: Any) -> Server:
+        if database_url is None and "ve_database_url" not in request.fixturenames:
+            raise TypeError("ve_server() serves ve_database_url: request it (or ve_engine) in the test, "
+                            "or pass a database URL")
         url = database_url if database_url is not None else request.getfixturevalue("ve_database_url")
         server = start_server(
             url,
