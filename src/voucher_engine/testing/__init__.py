@@ -34,11 +34,20 @@ from voucher_engine.testing.fixtures import (
     ve_webhook_receiver,
 )
 from voucher_engine.testing.partners import PartnerSigner
-from voucher_engine.testing.server import KIT_APP, PRODUCTION_APP, Response, Server, free_port, send, start_server
+from voucher_engine.testing.server import (
+    KIT_APP,
+    PRODUCTION_APP,
+    STARTUP_PROBE_ID,
+    Response,
+    Server,
+    free_port,
+    send,
+    start_server,
+)
 from voucher_engine.testing.webhooks import LOOPBACK, Received, SignatureError, WebhookReceiver, verify
 
 __all__ = [
-    "BACKENDS", "KIT_APP", "LOOPBACK", "PRODUCTION_APP", "FileClock", "PartnerSigner", "Received", "Response",
+    "BACKENDS", "KIT_APP", "LOOPBACK", "PRODUCTION_APP", "STARTUP_PROBE_ID", "FileClock", "PartnerSigner", "Received", "Response",
     "Server", "SharedClock", "SignatureError", "WebhookReceiver", "free_port", "fresh_database",
     "fresh_database_url", "near_now", "pg_url", "require_postgresql", "send", "start_server", "verify",
     "ve_backend", "ve_clock", "ve_database_url", "ve_engine", "ve_partner_signer", "ve_plugins", "ve_server",

@@ -24,6 +24,8 @@ from voucher_engine.testing.clock import CLOCK_FILE_VARIABLE, SharedClock
 KIT_APP = "voucher_engine.testing.served:create_app"
 PRODUCTION_APP = "voucher_engine_litestar:create_app_from_env"
 STARTUP_DEADLINE_S = 60.0
+#: The ``X-Request-ID`` of the kit's readiness probes, to tell them apart in a server's logs.
+STARTUP_PROBE_ID = "ve-startup-probe"
 EXIT_DEADLINE_S = 20.0
 
 #: A mount: one prefix or several, per provider name.
@@ -102,7 +104,7 @@ class Server:
             if self.process.poll() is not None:
                 raise AssertionError(f"the server exited with {self.process.returncode}:\n{self.log()}")
             try:
-                if self.request("GET", path, timeout=5).status == 200:
+                if self.request("GET", path, headers={"X-Request-ID": STARTUP_PROBE_ID}, timeout=5).status == 200:
                     return
             except OSError:
                 pass  # not listening yet
