@@ -1,5 +1,7 @@
-"""Shared fixtures: real SQLite files and a real, fresh PostgreSQL database per test
-(the helpers live in ``dbsupport``, importable from any test module)."""
+"""Shared fixtures: real SQLite files and a real, fresh PostgreSQL database per test (the
+helpers are the test kit's, ``voucher_engine.testing``, re-exported by ``dbsupport``; the kit's
+``ve_*`` fixtures are there too, through its pytest11 entry point, which also drops the
+session's template databases at the end)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from dbsupport import BACKENDS, drop_templates, fresh_database_url, open_engine
+from dbsupport import BACKENDS, fresh_database_url, open_engine
 from voucher_engine import Engine, ManualClock
-
-
-def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001
-    drop_templates()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -1,7 +1,7 @@
 """A complete provider plugin: a small gift-card API, written only against voucher-engine's
-public API. docs/writing-a-provider.md walks through it; the test suite mounts and calls it.
-
-Install it as a plugin by naming it in the entry-point group of your package:
+public API (``voucher_engine.plugin`` and the top-level exports). docs/writing-a-provider.md
+walks through it; its package (pyproject.toml beside it) advertises it in the entry-point
+group, and tests/test_giftcard.py tests it with ``voucher_engine.testing`` alone:
 
     [project.entry-points.voucher_engine]
     giftcard = "giftcard"
@@ -15,9 +15,7 @@ from typing import Annotated
 import msgspec
 
 from voucher_engine import Money
-from voucher_engine.errors import Unauthorized
-from voucher_engine.hookspecs import hookimpl
-from voucher_engine.providers import (
+from voucher_engine.plugin import (
     AuthScheme,
     Call,
     Credentials,
@@ -25,7 +23,10 @@ from voucher_engine.providers import (
     FailureKind,
     Operation,
     Provider,
+    Register,
     Reply,
+    errors,
+    hookimpl,
     retry_headers,
 )
 
@@ -71,7 +72,7 @@ def authenticate(engine, credentials: Credentials) -> str:  # noqa: ANN001
     for tenant, key in API_KEYS.items():
         if hmac.compare_digest(key.encode(), (credentials.token or "").encode()):
             return tenant
-    raise Unauthorized("unknown API key")
+    raise errors.Unauthorized("unknown API key")
 
 
 API_KEY = AuthScheme("header", authenticate, header="X-Api-Key", description="Your API key")
@@ -167,5 +168,5 @@ PROVIDER = Provider(
 
 
 @hookimpl
-def voucher_engine_register_providers(register) -> None:  # noqa: ANN001
+def voucher_engine_register_providers(register: Register) -> None:
     register(PROVIDER)

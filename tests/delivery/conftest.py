@@ -4,11 +4,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from webhook_receiver import LOOPBACK, Receiver  # noqa: F401 - re-exported for fixtures
 
 from voucher_engine import ManualClock
+from voucher_engine.testing import WebhookReceiver
 
-#: The tests' receivers listen on loopback, which the SSRF guard refuses unless allowed.
+# The tests' receivers listen on loopback, which the SSRF guard refuses unless allowed: they
+# deliver with the test kit's ``LOOPBACK`` settings.
 
 
 @pytest.fixture
@@ -18,6 +19,7 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as r:
+def receiver(clock: ManualClock) -> Iterator[WebhookReceiver]:
+    """The test kit's loopback receiver (it records, answers, fails or blocks as told)."""
+    with WebhookReceiver(clock=clock) as r:
         yield r

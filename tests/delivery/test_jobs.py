@@ -6,11 +6,10 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from webhook_receiver import LOOPBACK
-
 from voucher_engine import HoldState, Money, VoucherKind, VoucherSpec
 from voucher_engine.delivery import DEFAULT_RETRY_SCHEDULE, DeliverySettings, Webhooks, Worker
 from voucher_engine.delivery.jobs import claim_jobs
+from voucher_engine.testing import LOOPBACK
 
 
 def test_a_job_runs_once_with_its_payload(engine):

@@ -8,7 +8,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from webhook_receiver import LOOPBACK
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
@@ -17,6 +16,7 @@ from voucher_engine.delivery import Webhooks, Worker, start_worker_thread
 from voucher_engine.delivery.relay import dispatch_outbox
 from voucher_engine.hookspecs import hookimpl
 from voucher_engine.plugins import PluginSettings
+from voucher_engine.testing import LOOPBACK
 
 
 def scenario(engine) -> None:  # noqa: ANN001

@@ -6,10 +6,10 @@ from __future__ import annotations
 import base64
 
 import pytest
-from webhook_receiver import LOOPBACK
 
 from voucher_engine.delivery import Webhooks, WebhookEndpointNotFound
 from voucher_engine.errors import TenantNotFound, ValidationError
+from voucher_engine.testing import LOOPBACK
 
 
 def test_create_list_disable_enable_rotate(engine, clock):

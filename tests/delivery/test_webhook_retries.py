@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from webhook_receiver import LOOPBACK
 
 from voucher_engine import Money, VoucherKind, VoucherSpec
 from voucher_engine.delivery import DEFAULT_RETRY_SCHEDULE, DeliveryNotFound, EventNotFound, Webhooks, Worker
+from voucher_engine.testing import LOOPBACK
 
 
 def one_event(engine) -> str:  # noqa: ANN001

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from webhook_receiver import LOOPBACK
 
 from voucher_engine import Money, VoucherKind, VoucherSpec
 from voucher_engine.delivery import DeliverySettings, UnsafeWebhookUrl, Webhooks, Worker
 from voucher_engine.delivery.urls import check_url
+from voucher_engine.testing import LOOPBACK
 
 STRICT = DeliverySettings(periodic_jobs={})
 

@@ -9,10 +9,10 @@ import sys
 import time
 
 from standardwebhooks import Webhook
-from webhook_receiver import LOOPBACK
 
 from voucher_engine import Money, VoucherKind, VoucherSpec
 from voucher_engine.delivery import Webhooks
+from voucher_engine.testing import LOOPBACK, free_port
 
 DEADLINE_S = 60.0
 
@@ -44,21 +44,13 @@ def test_the_worker_command_delivers_events_and_stops_cleanly_on_sigterm(engine,
     ]
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_the_server_delivers_webhooks_in_process_by_default(engine, database_url, receiver):
     Webhooks(engine, LOOPBACK).create_endpoint("acme", receiver.url)
     engine.issue("acme", VoucherSpec(VoucherKind.SINGLE_USE), code="SERVED-1")
     expected = [e.event_id for e in engine.events("acme")]
     server = subprocess.Popen(
         [sys.executable, "-m", "voucher_engine.cli", "serve", "--url", database_url,
-         "--port", str(_free_port()), "--webhook-network", "127.0.0.1/32"],
+         "--port", str(free_port()), "--webhook-network", "127.0.0.1/32"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:

@@ -13,11 +13,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from webhook_receiver import LOOPBACK
 from standardwebhooks import Webhook
 
 from voucher_engine import Money, VoucherKind, VoucherSpec
 from voucher_engine.delivery import Webhooks
+from voucher_engine.testing import LOOPBACK
 
 SCRIPT = Path(__file__).with_name("worker_process.py")
 DEADLINE_S = 40.0

@@ -7,16 +7,20 @@ from pathlib import Path
 
 import pytest
 from dbsupport import fresh_database_url
-from jackpot_support import Receiver, Uvicorn, near_now, open_jackpot_engine, set_up_tenant
+from jackpot_support import open_jackpot_engine, set_up_tenant
 from litestar.testing import TestClient
 
+import voucher_engine_jackpot
 from voucher_engine import Engine, ManualClock
+from voucher_engine.testing import WebhookReceiver
 from voucher_engine_litestar import create_app
 
 
 @pytest.fixture
-def jackpot_clock() -> ManualClock:
-    return ManualClock(near_now())
+def jackpot_clock(ve_clock) -> ManualClock:  # noqa: ANN001
+    """The test kit's clock: near the real time (standardwebhooks refuses a webhook-timestamp
+    five minutes off its own clock), and followed by the servers the kit starts."""
+    return ve_clock
 
 
 @pytest.fixture
@@ -41,22 +45,17 @@ def client(jackpot_engine: Engine) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    yield found
-    found.close()
+def receiver(ve_webhook_receiver: WebhookReceiver) -> WebhookReceiver:
+    """The partner's notification URL: the test kit's loopback receiver."""
+    return ve_webhook_receiver
 
 
 @pytest.fixture
-def start_server(tmp_path: Path) -> Iterator:
-    servers: list[Uvicorn] = []
+def start_server(ve_server, jackpot_clock):  # noqa: ANN001, ANN201
+    """A real server process (the test kit's) serving the provider at "/" (as Jackpot's own
+    host), on the test's clock, without the in-process worker (the test drives delivery)."""
 
-    def start(url: str) -> Uvicorn:
-        server = Uvicorn(url, tmp_path / f"server-{len(servers)}.log")
-        servers.append(server)
-        server.wait_until_serving()
-        return server
+    def start(url: str):  # noqa: ANN202
+        return ve_server(url, plugins=[voucher_engine_jackpot], mounts={"jackpot": "/"}, clock=jackpot_clock)
 
-    yield start
-    for server in servers:
-        server.stop()
+    return start

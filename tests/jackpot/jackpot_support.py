@@ -1,34 +1,20 @@
 """Helpers for the Jackpot provider's tests: a partner (its HS256 API signature and the JWTs it
-signs with PyJWT), a catalog set up the way an operator would, counts of every row a request
-could write, a loopback webhook receiver, and a real uvicorn process.
+signs, through the test kit's ``PartnerSigner``), a catalog set up the way an operator would,
+counts of every row a request could write. (Webhook receivers and real server processes come
+from the test kit.)
 
 A plain module with a unique name (not conftest.py), imported by that name.
 """
 
 from __future__ import annotations
 
-import http.client
-import json
-import os
-import socket
-import subprocess
-import sys
-import threading
-import time
-import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from datetime import datetime, timedelta
 
-import jwt
-import pytest
 from sqlalchemy import func, select
 
 from dbsupport import database_of
 import voucher_engine_jackpot
-from voucher_engine import Engine, EngineConfig, Offer, Store
+from voucher_engine import Engine, EngineConfig, ManualClock, Offer, Store
 from voucher_engine.clock import Clock
 from voucher_engine.delivery import DeliverySettings
 from voucher_engine.identity import Identity
@@ -36,18 +22,13 @@ from voucher_engine.plugins import PluginSettings
 from voucher_engine.storage.delivery_tables import jobs
 from voucher_engine.storage.session_tables import spending_sessions
 from voucher_engine.storage.tables import idempotency_keys, ledger_entries, outbox, pool_issues, vouchers
+from voucher_engine.testing import PartnerSigner
 
 PARTNER = "shop-42"
 SECRET = "jackpot-api-signature-of-shop-42-0123456789abcdef"
 OTHER_PARTNER = "shop-77"
 OTHER_SECRET = "jackpot-api-signature-of-shop-77-0123456789abcdef"
 WEBHOOKS = DeliverySettings(allowed_networks=("127.0.0.1/32",), periodic_jobs={})
-
-
-def near_now() -> datetime:
-    """A ManualClock start near the real time: standardwebhooks refuses a webhook-timestamp
-    five minutes off its own clock."""
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def open_jackpot_engine(url: str, clock: Clock | None = None) -> Engine:
@@ -94,18 +75,10 @@ def sign(
     algorithm: str = "HS256",
     **claims: object,
 ) -> str:
-    """A partner JWT as the partner's server signs it; ``claims`` add, replace or (``None``)
-    remove claims."""
-    payload: dict[str, object] = {
-        "iss": partner, "tenant": tenant, "iat": int(now.timestamp()),
-        "exp": int((now + lifetime).timestamp()), "jti": uuid.uuid4().hex,
-    }
-    for name, value in claims.items():
-        if value is None:
-            payload.pop(name, None)
-        else:
-            payload[name] = value
-    return jwt.encode(payload, secret, algorithm=algorithm)
+    """A partner JWT as the partner's server signs it, issued at ``now``; ``claims`` add,
+    replace or (``None``) remove claims."""
+    signer = PartnerSigner(ManualClock(now), partner, secret, tenant=tenant, algorithm=algorithm, lifetime=lifetime)
+    return signer.sign(**claims)
 
 
 def session_jwt(now: datetime, amount: object = "50.00", **claims: object) -> str:
@@ -133,111 +106,3 @@ def written(engine: Engine) -> dict[str, int]:
             select(func.count()).select_from(vouchers).where(vouchers.c.state != "reserved")
         ).scalar_one()
     return counts
-
-
-# --- a loopback webhook receiver ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Received:
-    headers: dict[str, str]
-    body: bytes
-
-
-class Receiver:
-    """The partner's notification URL: an HTTP server on a free loopback port, in a thread."""
-
-    def __init__(self) -> None:
-        self.received: list[Received] = []
-        got = self.received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server naming
-                raw = self.rfile.read(int(self.headers.get("content-length", 0)))
-                got.append(Received({k.lower(): v for k, v in self.headers.items()}, raw))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/jackpot/notifications"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-# --- a real server process ----------------------------------------------------------------------
-
-STARTUP_DEADLINE_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Uvicorn:
-    """``uvicorn --factory voucher_engine_litestar:create_app_from_env`` with the Jackpot
-    provider at "/" (as Jackpot's own host), without the in-process worker."""
-
-    def __init__(self, url: str, log_path: Path) -> None:
-        self.port = free_port()
-        self.log_path = log_path
-        self._log = log_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "voucher_engine_litestar:create_app_from_env",
-             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--log-level", "warning"],
-            env={**os.environ, "VOUCHER_ENGINE_URL": url, "VOUCHER_ENGINE_MOUNTS": "jackpot=/",
-                 "VOUCHER_ENGINE_WORKER": "0"},
-            cwd=log_path.parent, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def request(
-        self, method: str, path: str, *, json_body: object = None, headers: Mapping[str, str] | None = None,
-    ) -> tuple[int, bytes, dict[str, str]]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            data = None if json_body is None else json.dumps(json_body).encode()
-            sent = {**({"Content-Type": "application/json"} if data is not None else {}), **(headers or {})}
-            conn.request(method, path, body=data, headers=sent)
-            response = conn.getresponse()
-            return response.status, response.read(), {k.lower(): v for k, v in response.getheaders()}
-        finally:
-            conn.close()
-
-    def wait_until_serving(self) -> None:
-        """Until the Jackpot token endpoint answers at "/" (a 405 to a GET proves the mount)."""
-        deadline = time.monotonic() + STARTUP_DEADLINE_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"the server exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                if self.request("GET", "/v2/token")[0] == 405:
-                    return
-            except OSError:
-                pass  # not listening yet
-            time.sleep(0.05)  # a polling interval, not a wait for time to pass
-        pytest.fail(f"no answer within {STARTUP_DEADLINE_S} s:\n{self.log()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
-

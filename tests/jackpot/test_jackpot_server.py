@@ -1,5 +1,5 @@
-"""The key exchanges against a real uvicorn process serving the provider at "/", on both
-databases: the partner's whole flow (webhooks verified with ``standardwebhooks``, the PDF
+"""The key exchanges against a real server process (the test kit's) serving the provider at
+"/", on both databases, on the test's clock: the partner's whole flow (webhooks verified with ``standardwebhooks``, the PDF
 downloaded), a JWT replayed in parallel, 16 parallel reservations on one session, and the
 refusals a partner meets most."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from jackpot_support import (
     OTHER_PARTNER,
@@ -20,28 +20,22 @@ from jackpot_support import (
     sign,
     written,
 )
-from sqlalchemy import update
-from standardwebhooks import Webhook
 
-from dbsupport import database_of
 from voucher_engine.delivery import Webhooks, Worker
-from voucher_engine.storage.session_tables import spending_sessions
+from voucher_engine.testing import Response
 from voucher_engine_jackpot import register_notification_url
 
 THREADS = 16
 RESERVE = "/v2/stores/amazon/offers/amz-fixed/reserve-voucher-by-price"
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
+def answer(reply: Response) -> tuple[int, dict]:
+    return reply.status, json.loads(reply.body)
 
 
-def answer(reply: tuple[int, bytes, dict[str, str]]) -> tuple[int, dict]:
-    return reply[0], json.loads(reply[1])
-
-
-def test_the_partner_flow_against_a_real_server(jackpot_url, start_server, receiver):
-    with open_jackpot_engine(jackpot_url) as engine:
+def test_the_partner_flow_against_a_real_server(jackpot_url, jackpot_clock, start_server, receiver):
+    now = jackpot_clock.now
+    with open_jackpot_engine(jackpot_url, jackpot_clock) as engine:
         set_up_tenant(engine)
         endpoint = register_notification_url(Webhooks(engine, WEBHOOKS), "acme", receiver.url)
         server = start_server(jackpot_url)
@@ -73,20 +67,22 @@ def test_the_partner_flow_against_a_real_server(jackpot_url, start_server, recei
                 pass
         finally:
             worker.close()
-        events = [Webhook(endpoint.secret).verify(r.body, r.headers) for r in receiver.received]
+        events = receiver.verify(endpoint.secret)  # standardwebhooks, on the test's clock
         # The partner's shape: each step named as such, the voucher as the REST API shows it.
         assert sorted((e["type"], e["data"]["state"]) for e in events) == [
             ("CONFIRMED", "CONFIRMED"), ("READY", "READY"), ("RESERVED", "RESERVED")]
 
-        status, pdf, headers = server.request("GET", f"/v2/vouchers/{vid}/attachment", headers=bearer(sign(now())))
+        reply = server.request("GET", f"/v2/vouchers/{vid}/attachment", headers=bearer(sign(now())))
+        status, pdf, headers = reply.status, reply.body, reply.headers
         assert (status, headers["content-type"]) == (200, "application/pdf")
         assert pdf.startswith(b"%PDF-") and b"Voucher code: AMZ-0001-AAAA" in pdf
         assert answer(server.request("POST", f"/v2/vouchers/{vid}/refund-request", headers=bearer(sign(now()))))[1][
             "state"] == "REFUND_REQUESTED"
 
 
-def test_parallel_requests_against_a_real_server(jackpot_url, start_server):
-    with open_jackpot_engine(jackpot_url) as engine:
+def test_parallel_requests_against_a_real_server(jackpot_url, jackpot_clock, start_server):
+    now = jackpot_clock.now
+    with open_jackpot_engine(jackpot_url, jackpot_clock) as engine:
         set_up_tenant(engine)
         server = start_server(jackpot_url)
 
@@ -111,12 +107,13 @@ def test_parallel_requests_against_a_real_server(jackpot_url, start_server):
         assert (after["vouchers"] - before["vouchers"], after["reserved"]) == (1, 2375)
 
 
-def test_refusals_against_a_real_server(jackpot_url, start_server):
-    with open_jackpot_engine(jackpot_url) as engine:
+def test_refusals_against_a_real_server(jackpot_url, jackpot_clock, start_server):
+    now = jackpot_clock.now
+    with open_jackpot_engine(jackpot_url, jackpot_clock) as engine:
         set_up_tenant(engine)
         server = start_server(jackpot_url)
         expired_jwt = session_jwt(now() - timedelta(hours=2))
-        assert answer(server.request("POST", "/v2/token", json_body={"token": expired_jwt}))[0] == 401
+        assert server.request("POST", "/v2/token", json_body={"token": expired_jwt}).status == 401
 
         token = answer(server.request("POST", "/v2/token", json_body={"token": session_jwt(now(), "30.00")}))[1][
             "sessionToken"]
@@ -127,9 +124,8 @@ def test_refusals_against_a_real_server(jackpot_url, start_server):
         assert (status, bad["code"]) == (422, "invalid")
         assert written(engine) == before
 
-        # The session's row decides its expiry: an hour later (moved here), the token is refused.
-        with database_of(engine).write() as conn:
-            conn.execute(update(spending_sessions).values(expires_at=now() - timedelta(seconds=1)))
+        # An hour later (the test's clock, which the server reads, moved), the token is refused.
+        jackpot_clock.advance(timedelta(hours=1, seconds=1))
         status, expired = answer(server.request("GET", "/v2/stores", headers=bearer(token)))
         assert (status, expired["code"]) == (401, "session_expired")
         status, expired = answer(server.request("POST", RESERVE, json_body={"price": "9.50"}, headers=bearer(token)))

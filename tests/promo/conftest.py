@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from dbsupport import fresh_database_url
 from litestar.testing import TestClient
-from promo_support import SEED_NOW, Uvicorn, add_campaign, new_distributor, open_promo_engine
+from promo_support import SEED_NOW, add_campaign, new_distributor, open_promo_engine
 
+import voucher_engine_promo
 from voucher_engine import Engine, ManualClock
 from voucher_engine_litestar import create_app
 
@@ -48,15 +49,11 @@ def client(promo_engine: Engine) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def start_server(tmp_path: Path) -> Iterator:
-    servers: list[Uvicorn] = []
+def start_server(ve_server):  # noqa: ANN001, ANN201
+    """A real server process (the test kit's) serving the provider at "/", as a deployment
+    serving a partner's POS clients runs it, on the real clock."""
 
-    def start(url: str, token: str, *, workers: int = 1) -> Uvicorn:
-        server = Uvicorn(url, tmp_path / f"server-{len(servers)}.log", workers=workers)
-        servers.append(server)
-        server.wait_until_serving(token)
-        return server
+    def start(url: str, *, workers: int = 1):  # noqa: ANN202
+        return ve_server(url, plugins=[voucher_engine_promo], mounts={"promo": "/"}, clock=None, workers=workers)
 
-    yield start
-    for server in servers:
-        server.stop()
+    return start

@@ -1,23 +1,16 @@
 """Helpers for the promo provider's tests: the seed's request, a campaign set up the way an
-operator would, counts of everything a request could write, and a real uvicorn process.
+operator would, counts of everything a request could write. (Real server processes come from
+the test kit's ``ve_server``.)
 
 A plain module with a unique name (not conftest.py), imported by that name.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from dbsupport import database_of
@@ -134,77 +127,3 @@ def body(**fields: object) -> bytes:
         else:
             base[name] = value
     return json.dumps(base).encode()
-
-
-# --- a real server process --------------------------------------------------------------------------
-
-STARTUP_DEADLINE_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def send(
-    conn: http.client.HTTPConnection, method: str, path: str, data: bytes | None, headers: Mapping[str, str]
-) -> tuple[int, dict[str, str], bytes]:
-    conn.request(method, path, body=data, headers=dict(headers))
-    response = conn.getresponse()
-    return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-
-
-class Uvicorn:
-    """``uvicorn --factory voucher_engine_litestar:create_app_from_env`` with the promo provider
-    at "/", as a deployment serving a partner's POS clients runs it."""
-
-    def __init__(self, url: str, log_path: Path, *, workers: int = 1) -> None:
-        self.port = free_port()
-        self.log_path = log_path
-        self._log = log_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "voucher_engine_litestar:create_app_from_env",
-             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
-             "--no-access-log", "--log-level", "warning"],
-            env={**os.environ, "VOUCHER_ENGINE_URL": url, "VOUCHER_ENGINE_MOUNTS": "promo=/"},
-            cwd=log_path.parent, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def connection(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_until_serving(self, token: str) -> None:
-        """Until the promo endpoint answers (a 405 to a GET proves it is mounted at "/")."""
-        deadline = time.monotonic() + STARTUP_DEADLINE_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"the server exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                conn = self.connection()
-                try:
-                    if send(conn, "GET", PATH, None, bearer(token))[0] == 405:
-                        return
-                finally:
-                    conn.close()
-            except OSError:
-                pass  # not listening yet
-            time.sleep(0.05)  # a polling interval, not a wait for time to pass
-        pytest.fail(f"no answer within {STARTUP_DEADLINE_S} s:\n{self.log()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()

@@ -11,9 +11,10 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from promo_support import PATH, bearer, body, new_distributor, open_promo_engine, send
+from promo_support import PATH, bearer, body, new_distributor, open_promo_engine
 
 from voucher_engine import CodeFormat
+from voucher_engine.testing import send
 
 POOL_SIZE = 5_000
 CLIENTS = 32
@@ -43,7 +44,8 @@ def _client(port: int, token: str, name: str, answers: list[Answer], start: thre
             headers = {**bearer(token), "Idempotency-Key": f"{name}-{n}"}
             sent = time.monotonic()
             for retries in range(MAX_RETRIES + 1):
-                status, _, raw = send(conn, "POST", PATH, body(terminal_id=name), headers)
+                reply = send(conn, "POST", PATH, body(terminal_id=name), headers)
+                status, raw = reply.status, reply.body
                 if status < 500:
                     break
                 time.sleep(0.05 * 2**retries)  # the client's backoff, not a wait for the server
@@ -66,7 +68,7 @@ def test_5000_codes_32_clients_2_workers(pg_url, start_server):
                             trigger_categories=["PAY"], distributors=["DIST-001"])
         token = new_distributor(engine, "acme", "DIST-001")
         pool_codes = {c.code for c in engine.export_codes("acme", "betathome")}
-        server = start_server(pg_url, token, workers=WORKERS)
+        server = start_server(pg_url, workers=WORKERS)
 
         per_client: list[list[Answer]] = [[] for _ in range(CLIENTS)]
         start = threading.Barrier(CLIENTS)

@@ -9,11 +9,12 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 
-from promo_support import PATH, add_campaign, bearer, body, new_distributor, open_promo_engine, send, written
+from promo_support import PATH, add_campaign, bearer, body, new_distributor, open_promo_engine, written
 from sqlalchemy import update
 
 from dbsupport import database_of
 from voucher_engine.storage.tables import campaigns
+from voucher_engine.testing import send
 
 END = datetime(2030, 12, 31, 23, 59, 59, tzinfo=UTC)
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -41,9 +42,9 @@ def test_the_seed_exchange_against_a_real_server(promo_url, start_server):
         add_campaign(engine, "acme", "CAMP-BETATHOME-001", ["BET-ABC-123456", "BET-DEF-234567"], ends_at=END)
         token = new_distributor(engine, "acme", "DIST-001")
         other = new_distributor(engine, "acme", "DIST-002")
-        server = start_server(promo_url, token)
+        server = start_server(promo_url)
 
-        out = subprocess.run(seed_curl(server.base, token), capture_output=True, text=True, timeout=30, check=True)
+        out = subprocess.run(seed_curl(server.url, token), capture_output=True, text=True, timeout=30, check=True)
         answer, status = out.stdout.rsplit("\n", 1)
         assert status == "200", out.stdout
         issued = json.loads(answer)
@@ -56,8 +57,8 @@ def test_the_seed_exchange_against_a_real_server(promo_url, start_server):
         conn = server.connection()
         try:
             def answer_of(method: str, data: bytes | None, headers: dict[str, str]) -> tuple[int, dict]:
-                status, _, raw = send(conn, method, PATH, data, headers)
-                return status, json.loads(raw)
+                reply = send(conn, method, PATH, data, headers)
+                return reply.status, reply.json()
 
             before = written(engine)
             for expected, method, data, headers in [
