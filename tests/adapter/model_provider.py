@@ -9,12 +9,11 @@ it imports only ``voucher_engine.plugin`` and ``voucher_engine``'s exports.
 - "beta" (a VoucherCart-like API, also at /v1): ``{"errors": {field: [messages]}}``.
 - "gamma": an operation at alpha's token path, to collide with it when mounted at /v1.
 
-``create_app_from_env`` serves them from a real server process (``uvicorn --factory``).
+The server-process tests serve them with the test kit's ``ve_server(plugins=[model_provider])``.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import msgspec
@@ -309,30 +308,3 @@ def voucher_engine_register_providers(register: Register) -> None:
 
 #: alpha and beta share /v1 (as JTL and VoucherCart do); gamma stays at /gamma.
 MOUNTS = {"alpha": "/v1", "beta": "/v1"}
-
-
-def create_app_from_env():  # noqa: ANN201 - the uvicorn factory of the server-process tests
-    """The app with these providers and a webhook worker (loopback receivers allowed)."""
-    import sys
-    import threading
-
-    from voucher_engine.delivery import DeliverySettings, start_worker_thread
-    from voucher_engine.plugins import PluginSettings
-    from voucher_engine_litestar import create_app
-
-    engine = Engine.open(os.environ["VOUCHER_ENGINE_URL"], config=EngineConfig(auto_migrate=True),
-                         plugins=PluginSettings(load_entry_points=False, extra=(sys.modules[__name__],)))
-    app = create_app(engine, mounts=MOUNTS)
-    stop = threading.Event()
-    settings = DeliverySettings(allowed_networks=("127.0.0.1/32",), periodic_jobs={})
-    threads: list[threading.Thread] = []
-    app.on_startup.append(lambda: threads.append(start_worker_thread(engine, stop=stop, settings=settings)))
-
-    def finish() -> None:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
-        engine.close()
-
-    app.on_shutdown.append(finish)
-    return app

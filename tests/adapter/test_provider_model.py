@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 import random
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import model_provider
 import pytest
@@ -17,11 +15,9 @@ from voucher_engine import Engine, EngineConfig, ManualClock, Money, VoucherKind
 from voucher_engine.delivery import DeliverySettings, Webhooks, Worker
 from voucher_engine.errors import ValidationError
 from voucher_engine.plugins import PluginSettings
+from voucher_engine.testing.webhooks import WebhookReceiver as Receiver
 from voucher_engine_litestar import create_app
 
-# The delivery tests' receiver (a real HTTP server); the kit's will replace it.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "delivery"))
-from webhook_receiver import Receiver  # noqa: E402
 
 BEARER = {"Authorization": f"Bearer {model_provider.BEARER}"}
 LOOPBACK = DeliverySettings(allowed_networks=("127.0.0.1/32",), periodic_jobs={})
