@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from voucher_engine import Engine, State, Voucher
-from voucher_engine.delivery import Job, Webhooks
+from voucher_engine import Engine, State, Voucher, VoucherJob
+from voucher_engine.delivery import Job
 from voucher_engine.plugin import Call, Reply, errors
 
 from voucher_engine_jackpot.auth import PartnerCaller
@@ -93,17 +93,13 @@ def confirm(call: Call) -> VoucherOut:
     if voucher.state is State.RESERVED:
         try:
             voucher = call.engine.confirm(
-                voucher.tenant_id, voucher_id=voucher.id, idempotency_key=f"jackpot-confirm:{voucher.id}",
-                scope="jackpot",
+                voucher.tenant_id, voucher_id=voucher.id, jobs=(VoucherJob(FULFIL_VOUCHER),),
+                idempotency_key=f"jackpot-confirm:{voucher.id}", scope="jackpot",
             )
         except errors.IllegalTransition as error:
             raise VoucherNotReserved("the voucher is no longer RESERVED") from error
     elif voucher.state not in (State.CONFIRMED, State.READY):
         raise VoucherNotReserved(f"the voucher is {voucher.state.value.upper()}, not RESERVED")
-    if voucher.state is State.CONFIRMED:
-        Webhooks(call.engine).enqueue_job(
-            FULFIL_VOUCHER, {"voucher_id": voucher.id}, tenant_id=voucher.tenant_id, key=f"fulfil:{voucher.id}",
-        )
     return voucher_out(voucher)
 
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from dbsupport import database_of
-from voucher_engine.errors import ValidationError
+from voucher_engine.errors import IllegalTransition, ValidationError
 from voucher_engine.storage.delivery_tables import jobs
 
 
@@ -39,3 +39,20 @@ def test_a_command_that_fails_after_queueing_leaves_no_job(engine):
     assert queued(engine) == []
     with pytest.raises(ValidationError, match="job kind"):
         engine._command("acme", "test_jobs", lambda tx: tx.enqueue_job(""), str)
+
+
+def test_confirm_queues_its_jobs_in_its_own_transaction(engine):
+    from voucher_engine import Money, State, VoucherJob, VoucherKind, VoucherSpec
+
+    spec = VoucherSpec(VoucherKind.MONETARY, Money.parse("10.00", "EUR"))
+    fulfil = (VoucherJob("fulfil_voucher", payload={"why": "confirmed"}),)
+    voucher = engine.issue("acme", spec, state=State.RESERVED)
+    confirmed = engine.confirm("acme", voucher_id=voucher.id, jobs=fulfil)
+    assert confirmed.state is State.CONFIRMED
+    assert queued(engine) == [
+        ("fulfil_voucher", "acme", f"fulfil_voucher:{voucher.id}", {"why": "confirmed", "voucher_id": voucher.id})]
+    # A refused transition queues nothing: the job exists only with the state change it belongs to.
+    available = engine.issue("acme", spec)
+    with pytest.raises(IllegalTransition):
+        engine.confirm("acme", voucher_id=available.id, jobs=fulfil)
+    assert [key for _, _, key, _ in queued(engine)] == [f"fulfil_voucher:{voucher.id}"]

@@ -1,7 +1,7 @@
 """The engine facade and what its operations return."""
 
 from voucher_engine.engine.base import EngineConfig
-from voucher_engine.engine.sessions import VoucherJob
+from voucher_engine.engine.voucher_jobs import VoucherJob
 from voucher_engine.engine.status import EngineFigures, PoolLevel, SchemaStatus
 from voucher_engine.storage.database import DatabaseSettings
 from voucher_engine.engine.engine import DEFAULT_URL, Engine

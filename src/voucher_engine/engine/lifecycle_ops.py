@@ -8,6 +8,7 @@ locked read, never a read-then-write race. The hot spending paths are in ``spend
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -23,6 +24,7 @@ from voucher_engine.domain.vouchers import Voucher, VoucherSpec
 from voucher_engine.engine import codec
 from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.engine.results import HistoryLine
+from voucher_engine.engine.voucher_jobs import VoucherJob, queue_voucher_jobs
 from voucher_engine.engine.rows import entry_from_row, load_voucher, select_ledger, voucher_from_row
 from voucher_engine.errors import AlreadyExists, IllegalTransition, ThirdPartyIdInUse
 from voucher_engine.storage.tables import ledger_entries, vouchers
@@ -187,11 +189,13 @@ class LifecycleOperations(EngineBase):
 
     def confirm(
         self, tenant_id: str, *, code: str | None = None, voucher_id: str | None = None,
-        idempotency_key: str | None = None, scope: str = "",
+        jobs: Sequence[VoucherJob] = (), idempotency_key: str | None = None, scope: str = "",
     ) -> Voucher:
+        """Confirm a reserved voucher; ``jobs`` (its fulfilment) are queued in the same
+        transaction, so a confirmed voucher is never left without them."""
         return self._change(
             tenant_id, Action.CONFIRM, State.CONFIRMED, events.VOUCHER_CONFIRMED, code, voucher_id,
-            {}, idempotency_key, scope,
+            {}, idempotency_key, scope, jobs=jobs,
         )
 
     def fulfil(
@@ -288,6 +292,7 @@ class LifecycleOperations(EngineBase):
         *,
         close_with: EntryKind | None = None,
         merge_attributes: dict[str, Any] | None = None,
+        jobs: Sequence[VoucherJob] = (),
     ) -> Voucher:
         def body(tx: Tx) -> Voucher:
             voucher = load_voucher(tx.conn, tenant_id, code=code, voucher_id=voucher_id, for_update=True)
@@ -310,13 +315,15 @@ class LifecycleOperations(EngineBase):
             tx.conn.execute(update(vouchers).where(vouchers.c.id == voucher.id).values(**changes))
             tx.emit(Event(event_type, voucher.id, {"code": changes.get("code", voucher.code),
                                                    "state": target.value, "from": voucher.state.value}))
+            queue_voucher_jobs(tx, voucher.id, jobs)
             after = {k: v for k, v in changes.items() if k != "attributes"}
             if "attributes" in changes:
                 after["metadata"] = changes["attributes"]
             after["state"] = target
             return dataclasses.replace(voucher, **after)
 
-        request = {"code": code, "voucher_id": voucher_id, "values": values, "merge": merge_attributes}
+        request = {"code": code, "voucher_id": voucher_id, "values": values, "merge": merge_attributes,
+                   "jobs": [codec.dump(job) for job in jobs]}
         return self._command(
             tenant_id, action.value, body, Voucher,
             request=request, idempotency_key=idempotency_key, scope=scope,

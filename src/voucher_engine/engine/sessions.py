@@ -13,7 +13,6 @@ bought (and no compensating undo is needed).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +24,7 @@ from voucher_engine.domain.sessions import SpendingSession
 from voucher_engine.domain.vouchers import Voucher, VoucherSpec
 from voucher_engine.engine import codec
 from voucher_engine.engine.base import EngineBase, Tx
+from voucher_engine.engine.voucher_jobs import VoucherJob, queue_voucher_jobs
 from voucher_engine.errors import (
     SessionAmountExceeded,
     SessionEnded,
@@ -35,16 +35,6 @@ from voucher_engine.errors import (
 from voucher_engine.storage.session_tables import spending_sessions
 
 S = spending_sessions.c
-
-
-@dataclass(frozen=True, slots=True)
-class VoucherJob:
-    """A background job about a voucher, queued in the transaction that issues it. Its payload
-    gets ``voucher_id``; its key is ``"<kind>:<voucher id>"`` (one such job per voucher)."""
-
-    kind: str
-    run_at: datetime | None = None  # None: as soon as a worker is free
-    payload: dict[str, Any] = field(default_factory=dict)
 
 
 def _session(row: Any) -> SpendingSession:
@@ -133,9 +123,7 @@ class SessionOperations(EngineBase):
                 update(spending_sessions).where(S.tenant_id == tenant_id, S.id == session_id)
                 .values(subject=voucher.id)
             )
-            for job in jobs:
-                tx.enqueue_job(job.kind, {**job.payload, "voucher_id": voucher.id}, run_at=job.run_at,
-                               key=f"{job.kind}:{voucher.id}")
+            queue_voucher_jobs(tx, voucher.id, jobs)
             return voucher
 
         request = {
