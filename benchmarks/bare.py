@@ -36,18 +36,18 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import create_engine, exists, insert, select
 from sqlalchemy.engine import Dialect, make_url
 
-from voucher_engine.delivery.sql import insert_or_skip
 from voucher_engine.engine import base, campaigns, pools, spending
 from voucher_engine.engine.lifecycle_ops import _insert_entry
-from voucher_engine.engine.rows import _by_code, _by_id, select_hold
+from voucher_engine.engine.rows import _LOOKUPS, select_hold
 from voucher_engine.identity.opaque import digest
 from voucher_engine.storage.delivery_tables import outbox_dispatch, webhook_deliveries, webhook_endpoints
 from voucher_engine.storage.identity_tables import distributors
+from voucher_engine.storage.statements import insert_or_skip
 from voucher_engine.storage.tables import outbox
 
 ENTRY_COLUMNS = [
     "tenant_id", "voucher_id", "seq", "kind", "available_delta", "held_delta", "spent", "reference",
-    "hold_id", "store", "reverses_seq", "created_at",
+    "hold_id", "store", "reverses_seq", "created_at", "effective_at",
 ]
 HOLD_COLUMNS = [
     "id", "tenant_id", "voucher_id", "amount", "captured", "state", "expires_at", "reference", "created_at",
@@ -56,8 +56,8 @@ HOLD_COLUMNS = [
 EVENT_COLUMNS = ["event_id", "tenant_id", "type", "subject_id", "payload", "created_at"]
 DISPATCH_COLUMNS = ["outbox_id", "deliveries", "dispatched_at"]
 DELIVERY_COLUMNS = [
-    "id", "tenant_id", "endpoint_id", "outbox_id", "event_id", "event_type", "status", "attempts", "failures",
-    "next_attempt_at", "created_at", "updated_at",
+    "id", "tenant_id", "endpoint_id", "outbox_id", "event_id", "event_type", "payload", "status", "attempts",
+    "failures", "next_attempt_at", "created_at", "updated_at",
 ]
 
 
@@ -112,8 +112,8 @@ class Statements:
         self.insert_event = c(event_insert, EVENT_COLUMNS)
         self.advance = c(pools._advance)
         self.record_issue = c(pools._record_issue)
-        self.voucher_by_code = c(_by_code)
-        self.voucher_by_id = c(_by_id)
+        self.voucher_by_code = c(_LOOKUPS[("code", False)])
+        self.lock_voucher_by_id = c(_LOOKUPS[("voucher_id", True)])
         self.debit = c(spending._debit)
         self.hold_funds = c(spending._hold_funds)
         self.insert_hold = c(spending._insert_hold, HOLD_COLUMNS)
@@ -320,7 +320,7 @@ def _entry(tenant: str, voucher_id: str, seq: int, kind: str, now: Any, **values
         "tenant_id": tenant, "voucher_id": voucher_id, "seq": seq, "kind": kind,
         "available_delta": values.get("available_delta", 0), "held_delta": values.get("held_delta", 0),
         "spent": values.get("spent", 0), "reference": None, "hold_id": values.get("hold_id"), "store": None,
-        "reverses_seq": None, "created_at": now,
+        "reverses_seq": None, "created_at": now, "effective_at": now,
     }
 
 
@@ -353,7 +353,8 @@ def pop_code(db: BareDb, tenant: str, pool: str) -> str:
 def redeem(db: BareDb, tenant: str, code: str, units: int) -> int:
     """Spend ``units`` of the voucher; returns what is left."""
     s = db.statements
-    now = db.time(datetime.now(UTC))
+    instant = datetime.now(UTC)
+    now = db.time(instant)
     with db.write():
         voucher = db.run(s.voucher_by_code, {"b_tenant": tenant, "b_key": code}).fetchone()
         voucher_id, currency = voucher[0], voucher[5]
@@ -364,7 +365,7 @@ def redeem(db: BareDb, tenant: str, code: str, units: int) -> int:
         db.run(s.insert_entry, _entry(tenant, voucher_id, seq, "redeem", now, available_delta=-units, spent=units))
         db.run(s.insert_event, _event(db, tenant, "voucher.redeemed", voucher_id, {
             "code": code, "amount": units, "currency": currency, "available": available, "state": state,
-            "seq": seq, "reference": None, "store": None,
+            "seq": seq, "reference": None, "store": None, "effective_at": instant.isoformat(),
         }, now))
         return available
 
@@ -389,7 +390,7 @@ def hold(db: BareDb, tenant: str, code: str, units: int, ttl: timedelta = timede
                                       held_delta=units, hold_id=hold_id))
         db.run(s.insert_event, _event(db, tenant, "hold.created", hold_id, {
             "voucher_id": voucher_id, "code": code, "amount": units, "currency": currency,
-            "expires_at": expires.isoformat(), "reference": None,
+            "expires_at": expires.isoformat(), "reference": None, "released": [],
         }, now))
         return hold_id
 
@@ -401,7 +402,8 @@ def capture(db: BareDb, tenant: str, hold_id: str) -> None:
     with db.write():
         found = db.run(s.hold_by_id, {"tenant_id_1": tenant, "id_1": hold_id}).fetchone()
         voucher_id, amount = found[2], found[3]
-        db.run(s.voucher_by_id, {"b_tenant": tenant, "b_key": voucher_id}).fetchone()
+        # The voucher row is locked before the hold is claimed (spending.py: voucher, then hold).
+        db.run(s.lock_voucher_by_id, {"b_tenant": tenant, "b_key": voucher_id}).fetchone()
         claimed = db.run(s.claim_capture, {"b_id": hold_id, "b_tenant": tenant, "b_now": now,
                                            "b_captured": amount}).fetchone()
         if claimed is None:
@@ -413,7 +415,7 @@ def capture(db: BareDb, tenant: str, hold_id: str) -> None:
                                       hold_id=hold_id))
         db.run(s.insert_event, _event(db, tenant, "hold.captured", hold_id, {
             "voucher_id": voucher_id, "code": code, "amount": amount, "captured": amount, "released": 0,
-            "currency": currency, "state": state,
+            "currency": currency, "state": state, "seq": seq, "reference": None,
         }, now))
 
 
@@ -429,18 +431,21 @@ def dispatch_outbox(db: BareDb, limit: int = 100) -> int:
         if len(tenant_ids) != 1:
             raise AssertionError("the bare relay is written for one tenant's events")
         endpoints = [
-            (e[0], db.load_json(e[6]))
+            (e[0], db.load_json(e[6]), e[12])
             for e in db.run(s.endpoints_of_one, {"tenant_id_1_1": tenant_ids.pop()}).fetchall()
         ]
-        targets = {r[0]: [e for e, types in endpoints if not types or r[3] in types] for r in rows}
+        if any(provider is not None for _, _, provider in endpoints):
+            # A provider's endpoint gets its events shaped in Python (delivery/shaping.py).
+            raise AssertionError("the bare relay is written for endpoints in the core's shape")
+        targets = {r[0]: [e for e, types, _ in endpoints if not types or r[3] in types] for r in rows}
         claimed = {c[0] for c in db.run_rows(s.claim_dispatch_rows(len(rows)), [
             {"outbox_id": r[0], "deliveries": len(targets[r[0]]), "dispatched_at": now} for r in rows
         ]).fetchall()}
         deliveries = [
             {
                 "id": new_id("dlv"), "tenant_id": r[2], "endpoint_id": e, "outbox_id": r[0], "event_id": r[1],
-                "event_type": r[3], "status": "pending", "attempts": 0, "failures": 0, "next_attempt_at": now,
-                "created_at": now, "updated_at": now,
+                "event_type": r[3], "payload": None, "status": "pending", "attempts": 0, "failures": 0,
+                "next_attempt_at": now, "created_at": now, "updated_at": now,
             }
             for r in rows if r[0] in claimed
             for e in targets[r[0]]

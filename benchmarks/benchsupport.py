@@ -137,7 +137,8 @@ def seed_vouchers(engine: Engine, prefix: str, count: int, *, kind: str, initial
                   currency: str | None = None) -> list[str]:
     """``count`` available vouchers in one transaction (issuing them one by one would cost a
     commit each); returns their codes. The row is what ``Engine.issue`` writes, minus the
-    opening ledger entry, which no spending path reads."""
+    opening ledger entry, which no spending path reads; ``public_id`` comes from the column's
+    default, the same expression ``Engine.issue`` runs inside its INSERT."""
     now = datetime.now(UTC)
     codes = [f"{prefix}-{i:07d}" for i in range(count)]
     rows = [
@@ -147,7 +148,7 @@ def seed_vouchers(engine: Engine, prefix: str, count: int, *, kind: str, initial
             "held": 0, "seq": 1, "windows": [{"from": None, "to": None}], "expires_at": None, "redeemable_at": [],
             "taxable": False, "tax_rate": None, "attributes": {}, "holder": None, "campaign_id": None,
             "offer_id": None, "pin_hash": None, "locked_until": None, "lock_code_hash": None,
-            "created_at": now, "updated_at": now,
+            "created_at": now, "updated_at": now, "third_party_id": None,
         }
         for i, code in enumerate(codes)
     ]
