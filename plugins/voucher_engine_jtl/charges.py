@@ -15,8 +15,8 @@ from voucher_engine.plugin import Call, FieldError, errors
 from voucher_engine_jtl.amounts import shown
 from voucher_engine_jtl.errors import ChargeNotFound, RefundExceedsCharge
 from voucher_engine_jtl.validation import check_refund
-from voucher_engine_jtl.views import SCOPE_PREFIX, money, refuse, rfc3339
-from voucher_engine_jtl.wire import ChargeOut, RefundOut
+from voucher_engine_jtl.views import SCOPE_PREFIX, money, refuse
+from voucher_engine_jtl.wire import ChargeOut, RefundOut, rfc3339
 
 #: Entry ids are 64-bit integers; anything longer or not all ASCII digits names no charge.
 MAX_ID_DIGITS = 18

@@ -30,6 +30,8 @@ BY_ERROR: dict[str, Answer] = {
     # whether the code exists.
     "voucher_not_found": VOUCHER_NOT_FOUND,
     "invalid_pin": VOUCHER_NOT_FOUND,
+    # A code no voucher can have (spaces, non-ASCII) is simply not found either.
+    "invalid_code_format": VOUCHER_NOT_FOUND,
     "hold_not_found": Answer(404, "RESERVATION.NOT_FOUND", "No such reservation."),
     "entry_not_found": Answer(404, "CHARGE.NOT_FOUND", "No such charge."),
     "charge_not_found": Answer(404, "CHARGE.NOT_FOUND", "No such charge."),

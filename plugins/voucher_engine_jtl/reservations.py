@@ -16,9 +16,8 @@ from voucher_engine_jtl.views import (
     refuse,
     reservation_out,
     reservation_status_out,
-    rfc3339,
 )
-from voucher_engine_jtl.wire import ChargeOut, ReservationOut, ReservationStatusOut
+from voucher_engine_jtl.wire import ChargeOut, ReservationOut, ReservationStatusOut, rfc3339
 
 STATUS = {
     HoldState.PENDING: "pending",

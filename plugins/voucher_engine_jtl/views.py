@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from voucher_engine import Money, Voucher
@@ -10,16 +10,11 @@ from voucher_engine.plugin import FieldError, errors
 
 from voucher_engine_jtl.amounts import rate_shown, shown
 from voucher_engine_jtl.validation import Problem
-from voucher_engine_jtl.wire import ReservationOut, ReservationStatusOut
+from voucher_engine_jtl.wire import ReservationOut, ReservationStatusOut, rfc3339
 
 #: Idempotency keys are scoped per client: two shops may pick the same key without ever
 #: seeing each other's answers.
 SCOPE_PREFIX = "jtl:"
-
-
-def rfc3339(instant: datetime) -> str:
-    """``2017-07-21T17:32:28+00:00``: whole seconds, UTC, the offset spelt out."""
-    return instant.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def refuse(problems: list[Problem]) -> None:

@@ -9,11 +9,18 @@ seed's fields, in its order; instants are RFC 3339 with ``+00:00``.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
 
 UNSET = msgspec.UNSET
+
+
+def rfc3339(instant: datetime) -> str:
+    """``2017-07-21T17:32:28+00:00``: whole seconds, UTC, the offset spelt out."""
+    return instant.astimezone(UTC).replace(microsecond=0).isoformat()
+
 
 AMOUNT_DOC = 'A string: up to five digits, a point, exactly two digits ("10.53"); length 4-9.'
 CURRENCY_DOC = "The three-letter ISO 4217 code; must match the voucher's currency."
