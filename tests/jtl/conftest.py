@@ -1,40 +1,42 @@
-"""Fixtures of the JTL provider's tests (helpers live in ``jtl_support``)."""
+"""Fixtures of the JTL provider's tests, on the test kit's (``voucher_engine.testing``): every
+test runs on SQLite and PostgreSQL (``ve_database_url``), with the provider as the only plugin
+(``ve_plugins``) and the kit's shared clock standing at the seed's instant (``ve_clock``), which
+servers started by ``ve_server`` follow too. Helpers live in ``jtl_support``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dbsupport import fresh_database_url
-from jtl_support import NOW, OTHER_TENANT, TENANT, Client, Uvicorn, issue, new_client, open_jtl_engine
+from jtl_support import NOW, OTHER_TENANT, TENANT, Client, issue, new_client, with_fast_identity
 from litestar.testing import TestClient
 
-from voucher_engine import Engine, ManualClock
-from voucher_engine_litestar import create_app
+import voucher_engine_jtl
+from voucher_engine import Engine
+from voucher_engine.testing import Server, SharedClock
 
 
 @pytest.fixture
-def jtl_clock() -> ManualClock:
-    return ManualClock(NOW)
+def ve_plugins() -> list:
+    return [voucher_engine_jtl]
 
 
 @pytest.fixture
-def jtl_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh database of each backend, already migrated."""
-    yield from fresh_database_url(backend, tmp_path, migrated=True)
+def ve_clock(tmp_path: Path) -> SharedClock:
+    """The kit's clock, at the seed's ``created_at``."""
+    return SharedClock(tmp_path / "ve-clock", NOW)
 
 
 @pytest.fixture
-def jtl_engine(jtl_url: str, jtl_clock: ManualClock) -> Iterator[Engine]:
+def jtl_engine(ve_engine: Engine) -> Engine:
     """Tenant "shop" with the seed's voucher (code and PIN "test", 50.00 EUR), and another
     tenant whose client must never reach it."""
-    engine = open_jtl_engine(jtl_url, jtl_clock)
-    engine.create_tenant(TENANT)
-    engine.create_tenant(OTHER_TENANT)
-    issue(engine, "test", pin="test")
-    yield engine
-    engine.close()
+    with_fast_identity(ve_engine)
+    ve_engine.create_tenant(TENANT)
+    ve_engine.create_tenant(OTHER_TENANT)
+    issue(ve_engine, "test", pin="test")
+    return ve_engine
 
 
 @pytest.fixture
@@ -44,26 +46,12 @@ def shop(jtl_engine: Engine) -> Client:
 
 
 @pytest.fixture
-def client(jtl_engine: Engine) -> Iterator[TestClient]:
-    """The app as a drop-in for JTL's host: the provider mounted at "/"."""
-    with TestClient(create_app(jtl_engine, mounts={"jtl": "/"})) as test_client:
-        yield test_client
+def client(jtl_engine: Engine, ve_client: Callable[..., TestClient]) -> TestClient:
+    """The app in this process as a drop-in for JTL's host: the provider mounted at "/"."""
+    return ve_client(mounts={"jtl": "/"})
 
 
 @pytest.fixture
-def pg_jtl_url(tmp_path: Path) -> Iterator[str]:
-    yield from fresh_database_url("postgresql", tmp_path, migrated=True)
-
-
-@pytest.fixture
-def start_server(tmp_path: Path) -> Iterator:
-    servers: list[Uvicorn] = []
-
-    def start(url: str) -> Uvicorn:
-        server = Uvicorn(url, tmp_path / f"server-{len(servers)}.log")
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+def jtl_server(jtl_engine: Engine, ve_server: Callable[..., Server]) -> Callable[[], Server]:
+    """A real server process on ``jtl_engine``'s database and clock, JTL mounted at "/"."""
+    return lambda: ve_server(mounts={"jtl": "/"})

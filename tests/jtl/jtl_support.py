@@ -1,6 +1,7 @@
 """Helpers for the JTL provider's tests: the seed's request, a tenant with a JTL client and
-vouchers set up as an operator would, a snapshot of everything a request could write, and a
-real uvicorn process serving the provider at "/".
+vouchers set up as an operator would, a snapshot of everything a request could write. (The
+engine, the in-process client and real server processes come from the test kit's ``ve_*``
+fixtures; see conftest.py.)
 
 A plain module with a unique name (not conftest.py), imported by that name.
 """
@@ -8,24 +9,16 @@ A plain module with a unique name (not conftest.py), imported by that name.
 from __future__ import annotations
 
 import base64
-import http.client
 import json
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
 
 import voucher_engine_jtl
-from voucher_engine import Engine, EngineConfig, ManualClock, Money, VoucherKind, VoucherSpec, replay
+from voucher_engine import Engine, ManualClock, Money, VoucherKind, VoucherSpec, replay
 from voucher_engine.identity import Argon2Params, Identity, IdentityConfig
 from voucher_engine.plugins import PluginSettings
+from voucher_engine.testing import Server
 
 TENANT = "shop"
 OTHER_TENANT = "elsewhere"
@@ -47,13 +40,17 @@ RFC3339_UTC = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$"
 FAST_IDENTITY = IdentityConfig(argon2=Argon2Params(time_cost=1, memory_cost_kib=8, parallelism=1))
 
 
-def open_jtl_engine(url: str, clock: ManualClock | None = None) -> Engine:
-    engine = Engine.open(
-        url, clock=clock, config=EngineConfig(auto_migrate=True),
-        plugins=PluginSettings(load_entry_points=False, extra=(voucher_engine_jtl,)),
-    )
+def with_fast_identity(engine: Engine) -> Engine:
+    """Give the engine's identity service cheap hashing (before anything asks for it)."""
     engine.provide(Identity, Identity(engine, FAST_IDENTITY))
     return engine
+
+
+def open_jtl_engine(url: str, clock: ManualClock) -> Engine:
+    """A second engine on a database (another process's view, with its own clock)."""
+    engine = Engine.open(url, clock=clock, plugins=PluginSettings(load_entry_points=False,
+                                                                  extra=(voucher_engine_jtl,)))
+    return with_fast_identity(engine)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,88 +112,8 @@ def assert_replay_matches(engine: Engine, code: str, tenant: str = TENANT) -> No
     assert (balance.available, balance.held) == (voucher.available, voucher.held)
 
 
-# --- a real server process -------------------------------------------------------------------
-# Until the test kit's ``ve_server`` fixture lands: uvicorn with the provider mounted at "/".
-
-STARTUP_DEADLINE_S = 60.0
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def send(
-    conn: http.client.HTTPConnection, method: str, path: str, data: bytes | None, headers: Mapping[str, str]
-) -> tuple[int, bytes]:
-    conn.request(method, path, body=data, headers=dict(headers))
-    response = conn.getresponse()
-    return response.status, response.read()
-
-
-class Uvicorn:
-    """``uvicorn --factory voucher_engine_litestar:create_app_from_env`` with ``jtl=/``, as a
-    deployment serving JTL clients runs it; no background worker (tests sweep themselves)."""
-
-    def __init__(self, url: str, log_path: Path) -> None:
-        self.port = free_port()
-        self.log_path = log_path
-        self._log = log_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "voucher_engine_litestar:create_app_from_env",
-             "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--log-level", "warning"],
-            env={**os.environ, "VOUCHER_ENGINE_URL": url, "VOUCHER_ENGINE_MOUNTS": "jtl=/",
-                 "VOUCHER_ENGINE_WORKER": "0"},
-            cwd=log_path.parent, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-        self._wait_until_serving()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def connection(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def _wait_until_serving(self) -> None:
-        """Until the token endpoint answers (a 405 to a GET proves JTL is mounted at "/")."""
-        deadline = time.monotonic() + STARTUP_DEADLINE_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"the server exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                conn = self.connection()
-                try:
-                    if send(conn, "GET", TOKEN_PATH, None, {})[0] == 405:
-                        return
-                finally:
-                    conn.close()
-            except OSError:
-                pass  # not listening yet
-            time.sleep(0.05)  # a polling interval, not a wait for time to pass
-        pytest.fail(f"no answer within {STARTUP_DEADLINE_S} s:\n{self.log()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
-
-    def call(self, method: str, path: str, data: bytes | None, headers: Mapping[str, str]) -> tuple[int, dict | None]:
-        """One request on its own connection (safe from any thread)."""
-        conn = self.connection()
-        try:
-            status, raw = send(conn, method, path, data, headers)
-        finally:
-            conn.close()
-        return status, (json.loads(raw) if raw else None)
+def call(server: Server, method: str, path: str, data: bytes | None, headers: dict[str, str]) -> tuple[int, dict | None]:
+    """One request to a kit server on its own connection (safe from any thread): the status
+    and the decoded JSON body (None when empty, as a 204's)."""
+    response = server.request(method, path, data=data, headers=headers, timeout=60)
+    return response.status, (response.json() if response.body else None)

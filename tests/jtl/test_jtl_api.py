@@ -191,10 +191,10 @@ def test_a_token_without_the_use_scope_is_forbidden(client, jtl_engine, shop):
     assert snapshot(jtl_engine, "test") == before
 
 
-def test_an_expired_token_is_unauthorized(client, jtl_engine, jtl_clock, shop):
+def test_an_expired_token_is_unauthorized(client, jtl_engine, ve_clock, shop):
     token = token_of(jtl_engine, shop)
     before = snapshot(jtl_engine, "test")
-    jtl_clock.advance(timedelta(minutes=16))  # access tokens live 15 minutes (30 s leeway)
+    ve_clock.advance(timedelta(minutes=16))  # access tokens live 15 minutes (30 s leeway)
     refused(client.post(RESERVATIONS, content=SEED_BODY, headers=bearer(token)), 401, "AUTH.UNAUTHORIZED")
     assert snapshot(jtl_engine, "test") == before
 
@@ -319,9 +319,9 @@ def test_cancel_gives_the_amount_back_once(client, jtl_engine, shop):
     assert_replay_matches(jtl_engine, "test")
 
 
-def test_an_expired_reservation_cannot_be_charged(client, jtl_engine, jtl_clock, shop):
+def test_an_expired_reservation_cannot_be_charged(client, jtl_engine, ve_clock, shop):
     reserved = client.post(RESERVATIONS, content=SEED_BODY, headers=bearer(token_of(jtl_engine, shop))).json()
-    jtl_clock.advance(timedelta(minutes=31))
+    ve_clock.advance(timedelta(minutes=31))
     headers = bearer(token_of(jtl_engine, shop))
     assert client.get(f"{RESERVATIONS}/{reserved['id']}", headers=headers).json()["status"] == "expired"
     before = snapshot(jtl_engine, "test")

@@ -1,5 +1,6 @@
-"""Races on PostgreSQL, through the HTTP API of a real server process with real threads:
-replacing reservations, a reservation expiring while it is charged, parallel refunds.
+"""Races on PostgreSQL, through the HTTP API of a real server process (the kit's ``ve_server``)
+with real threads: replacing reservations, a reservation expiring while it is charged,
+parallel refunds.
 
 A request that meets a lock held too long answers 409 REQUEST.CONFLICT ("retry it"); the
 clients here retry those, as the API asks, so every outcome asserted is final and exact.
@@ -9,138 +10,135 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from jtl_support import (
     RESERVATIONS,
     TENANT,
-    Uvicorn,
     assert_replay_matches,
     bearer,
+    call,
     issue,
-    new_client,
     open_jtl_engine,
     reservation,
     token_of,
 )
 
 from voucher_engine import HoldState, ManualClock
+from voucher_engine.testing import Server
 
-pytestmark = pytest.mark.postgresql
+pytestmark = [pytest.mark.postgresql, pytest.mark.parametrize("ve_backend", ["postgresql"])]
 
 THREADS = 16
 RETRYABLE = {"REQUEST.CONFLICT", "REQUEST.IN_PROGRESS"}
 
 
-def final(server: Uvicorn, method: str, path: str, body: bytes | None, headers: dict) -> tuple[int, dict | None]:
+def final(server: Server, method: str, path: str, body: bytes | None, headers: dict) -> tuple[int, dict | None]:
     """The answer once it is not a retryable conflict."""
     for _ in range(50):
-        status, answer = server.call(method, path, body, headers)
+        status, answer = call(server, method, path, body, headers)
         if not (status == 409 and answer and answer.get("code") in RETRYABLE):
             return status, answer
     raise AssertionError(f"still conflicting after 50 tries: {method} {path}")
 
 
-def test_16_parallel_reservations_of_one_voucher_leave_exactly_one(pg_jtl_url, start_server):
-    with open_jtl_engine(pg_jtl_url) as engine:
-        engine.create_tenant(TENANT)
-        issue(engine, "test", "500.00", pin="test")
-        headers = bearer(token_of(engine, new_client(engine)))
-        server = start_server(pg_jtl_url)
-        barrier = threading.Barrier(THREADS)
+def test_16_parallel_reservations_of_one_voucher_leave_exactly_one(jtl_engine, shop, jtl_server):
+    engine = jtl_engine
+    headers = bearer(token_of(engine, shop))
+    server = jtl_server()
+    barrier = threading.Barrier(THREADS)
 
-        def reserve(i: int) -> tuple[int, dict | None]:
-            barrier.wait()
-            return final(server, "POST", RESERVATIONS, reservation(amount=f"{i + 1}.00"), headers)
+    def reserve(i: int) -> tuple[int, dict | None]:
+        barrier.wait()
+        return final(server, "POST", RESERVATIONS, reservation(amount=f"{i + 1}.00"), headers)
 
-        with ThreadPoolExecutor(THREADS) as pool:
-            answers = list(pool.map(reserve, range(THREADS)))
+    with ThreadPoolExecutor(THREADS) as pool:
+        answers = list(pool.map(reserve, range(THREADS)))
 
-        assert [status for status, _ in answers] == [200] * THREADS, answers
-        holds = [engine.get_hold(TENANT, answer["id"]) for _, answer in answers]
-        pending = [hold for hold in holds if hold.state is HoldState.PENDING]
-        assert len(pending) == 1
-        assert {hold.state for hold in holds if hold is not pending[0]} == {HoldState.RELEASED}
-        voucher = engine.get_voucher(TENANT, code="test")
-        assert (voucher.held, voucher.available) == (pending[0].amount, 50000 - pending[0].amount)
-        assert_replay_matches(engine, "test")
+    assert [status for status, _ in answers] == [200] * THREADS, answers
+    holds = [engine.get_hold(TENANT, answer["id"]) for _, answer in answers]
+    pending = [hold for hold in holds if hold.state is HoldState.PENDING]
+    assert len(pending) == 1
+    assert {hold.state for hold in holds if hold is not pending[0]} == {HoldState.RELEASED}
+    voucher = engine.get_voucher(TENANT, code="test")
+    assert (voucher.held, voucher.available) == (pending[0].amount, 5000 - pending[0].amount)
+    assert_replay_matches(engine, "test")
 
 
-def test_a_reservation_expiring_while_it_is_charged_has_one_winner(pg_jtl_url, start_server):
+def test_a_reservation_expiring_while_it_is_charged_has_one_winner(
+    jtl_engine, shop, jtl_server, ve_database_url, ve_clock,
+):
     """The server's clock says the reservations are still valid; the sweeper's says they are
     due. Both act at once on each one: exactly one of the two may win."""
+    engine = jtl_engine
     count = THREADS // 2
-    with open_jtl_engine(pg_jtl_url) as engine:
-        engine.create_tenant(TENANT)
-        codes = [f"V-{i}" for i in range(count)]
-        for code in codes:
-            issue(engine, code, "30.00")
-        headers = bearer(token_of(engine, new_client(engine)))
-        server = start_server(pg_jtl_url)
-        reserved = []
-        for code in codes:
-            status, answer = server.call("POST", RESERVATIONS, reservation(code=code, pin=None, amount="20.00"), headers)
-            assert status == 200, answer
-            reserved.append(answer["id"])
+    codes = [f"V-{i}" for i in range(count)]
+    for code in codes:
+        issue(engine, code, "30.00")
+    headers = bearer(token_of(engine, shop))
+    server = jtl_server()
+    reserved = []
+    for code in codes:
+        status, answer = call(server, "POST", RESERVATIONS, reservation(code=code, pin=None, amount="20.00"), headers)
+        assert status == 200, answer
+        reserved.append(answer["id"])
 
-        sweeper = open_jtl_engine(pg_jtl_url, ManualClock(datetime.now(UTC) + timedelta(minutes=31)))
-        barrier = threading.Barrier(THREADS)
+    sweeper = open_jtl_engine(ve_database_url, ManualClock(ve_clock.now() + timedelta(minutes=31)))
+    barrier = threading.Barrier(THREADS)
 
-        def charge(hold_id: str) -> tuple[int, dict | None]:
-            barrier.wait()
-            return final(server, "POST", f"{RESERVATIONS}/{hold_id}/charge", b'{"order_number": "R-1"}', headers)
+    def charge(hold_id: str) -> tuple[int, dict | None]:
+        barrier.wait()
+        return final(server, "POST", f"{RESERVATIONS}/{hold_id}/charge", b'{"order_number": "R-1"}', headers)
 
-        def expire(hold_id: str):  # noqa: ANN202
-            barrier.wait()
-            return sweeper.expire_hold(TENANT, hold_id)
+    def expire(hold_id: str):  # noqa: ANN202
+        barrier.wait()
+        return sweeper.expire_hold(TENANT, hold_id)
 
-        try:
-            with ThreadPoolExecutor(THREADS) as pool:
-                charges = [pool.submit(charge, hold_id) for hold_id in reserved]
-                expiries = [pool.submit(expire, hold_id) for hold_id in reserved]
-                outcomes = [(c.result(), e.result()) for c, e in zip(charges, expiries, strict=True)]
-        finally:
-            sweeper.close()
-
-        for hold_id, code, ((status, answer), expired) in zip(reserved, codes, outcomes, strict=True):
-            charged = status == 200
-            assert charged != (expired is not None), (status, answer, expired)
-            if not charged:
-                assert (status, answer["code"]) in {(409, "RESERVATION.NOT_PENDING"), (409, "RESERVATION.EXPIRED")}
-            hold = engine.get_hold(TENANT, hold_id)
-            assert hold.state is (HoldState.CAPTURED if charged else HoldState.EXPIRED)
-            voucher = engine.get_voucher(TENANT, code=code)
-            assert (voucher.available, voucher.held) == ((1000 if charged else 3000), 0)
-            assert_replay_matches(engine, code)
-
-
-def test_parallel_refunds_of_one_charge_never_exceed_it(pg_jtl_url, start_server):
-    with open_jtl_engine(pg_jtl_url) as engine:
-        engine.create_tenant(TENANT)
-        issue(engine, "test", "50.00", pin="test")
-        headers = bearer(token_of(engine, new_client(engine)))
-        server = start_server(pg_jtl_url)
-        status, reserved = server.call("POST", RESERVATIONS, reservation(amount="20.00"), headers)
-        assert status == 200, reserved
-        status, charge = server.call("POST", f"{RESERVATIONS}/{reserved['id']}/charge", b'{"order_number": "P-1"}',
-                                     headers)
-        assert status == 200, charge
-        barrier = threading.Barrier(THREADS)
-
-        def refund(_: int) -> tuple[int, dict | None]:
-            barrier.wait()
-            return final(server, "POST", f"/v1/charges/{charge['id']}/refund",
-                         b'{"amount": "3.00", "currency": "EUR"}', headers)
-
+    try:
         with ThreadPoolExecutor(THREADS) as pool:
-            answers = list(pool.map(refund, range(THREADS)))
+            charges = [pool.submit(charge, hold_id) for hold_id in reserved]
+            expiries = [pool.submit(expire, hold_id) for hold_id in reserved]
+            outcomes = [(c.result(), e.result()) for c, e in zip(charges, expiries, strict=True)]
+    finally:
+        sweeper.close()
 
-        granted = [answer for status, answer in answers if status == 200]
-        refusals = [answer["code"] for status, answer in answers if status != 200]
-        # 20.00 holds six refunds of 3.00; the seventh would exceed the charge.
-        assert len(granted) == 6 and len({answer["id"] for answer in granted}) == 6
-        assert refusals == ["CHARGE.REFUND_EXCEEDS_REMAINING"] * (THREADS - 6)
-        voucher = engine.get_voucher(TENANT, code="test")
-        assert (voucher.available, voucher.held) == (3000 + 1800, 0)
-        assert_replay_matches(engine, "test")
+    for hold_id, code, ((status, answer), expired) in zip(reserved, codes, outcomes, strict=True):
+        charged = status == 200
+        assert charged != (expired is not None), (status, answer, expired)
+        if not charged:
+            assert (status, answer["code"]) in {(409, "RESERVATION.NOT_PENDING"), (409, "RESERVATION.EXPIRED")}
+        hold = engine.get_hold(TENANT, hold_id)
+        assert hold.state is (HoldState.CAPTURED if charged else HoldState.EXPIRED)
+        voucher = engine.get_voucher(TENANT, code=code)
+        assert (voucher.available, voucher.held) == ((1000 if charged else 3000), 0)
+        assert_replay_matches(engine, code)
+
+
+def test_parallel_refunds_of_one_charge_never_exceed_it(jtl_engine, shop, jtl_server):
+    engine = jtl_engine
+    headers = bearer(token_of(engine, shop))
+    server = jtl_server()
+    status, reserved = call(server, "POST", RESERVATIONS, reservation(amount="20.00"), headers)
+    assert status == 200, reserved
+    status, charge = call(server, "POST", f"{RESERVATIONS}/{reserved['id']}/charge", b'{"order_number": "P-1"}',
+                          headers)
+    assert status == 200, charge
+    barrier = threading.Barrier(THREADS)
+
+    def refund(_: int) -> tuple[int, dict | None]:
+        barrier.wait()
+        return final(server, "POST", f"/v1/charges/{charge['id']}/refund",
+                     b'{"amount": "3.00", "currency": "EUR"}', headers)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        answers = list(pool.map(refund, range(THREADS)))
+
+    granted = [answer for status, answer in answers if status == 200]
+    refusals = [answer["code"] for status, answer in answers if status != 200]
+    # 20.00 holds six refunds of 3.00; the seventh would exceed the charge.
+    assert len(granted) == 6 and len({answer["id"] for answer in granted}) == 6
+    assert refusals == ["CHARGE.REFUND_EXCEEDS_REMAINING"] * (THREADS - 6)
+    voucher = engine.get_voucher(TENANT, code="test")
+    assert (voucher.available, voucher.held) == (3000 + 1800, 0)
+    assert_replay_matches(engine, "test")

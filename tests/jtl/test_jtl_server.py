@@ -16,9 +16,6 @@ from jtl_support import (
     SEED_FIELDS,
     TENANT,
     TOKEN_PATH,
-    issue,
-    new_client,
-    open_jtl_engine,
 )
 from oauthlib.oauth2 import BackendApplicationClient
 from requests_oauthlib import OAuth2Session
@@ -56,47 +53,43 @@ def assert_seed_answer(status: int, body: dict, client_id: str) -> None:
 
 
 def test_tokens_from_a_standard_oauth2_library_and_curl_then_the_seeds_curl(
-    pg_jtl_url, start_server, monkeypatch,
+    jtl_engine, shop, jtl_server, monkeypatch,
 ):
     assert shutil.which("curl") is not None, "curl is needed to replay the seed's sample request"
     # oauthlib refuses plain HTTP unless told this is a test on loopback.
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    with open_jtl_engine(pg_jtl_url) as engine:
-        engine.create_tenant(TENANT)
-        issue(engine, "test", pin="test")
-        shop = new_client(engine)
-        server = start_server(pg_jtl_url)
-        token_url = server.url + TOKEN_PATH
+    server = jtl_server()
+    token_url = server.url + TOKEN_PATH
 
-        # requests-oauthlib, credentials by HTTP Basic (its default) and in the form.
-        session = OAuth2Session(client=BackendApplicationClient(client_id=shop.client_id))
-        by_basic = session.fetch_token(token_url=token_url, client_id=shop.client_id, client_secret=shop.secret)
-        assert by_basic["token_type"] == "Bearer" and isinstance(by_basic["expires_in"], int)
-        answer = session.post(server.url + RESERVATIONS, data=SEED_BODY, headers={"Content-Type": "application/json"})
-        assert_seed_answer(answer.status_code, answer.json(), shop.client_id)
-        in_form = OAuth2Session(client=BackendApplicationClient(client_id=shop.client_id)).fetch_token(
-            token_url=token_url, client_id=shop.client_id, client_secret=shop.secret, include_client_id=True,
-            scope=["use"],
-        )
-        assert in_form["scope"] in ("use", ["use"])
+    # requests-oauthlib, credentials by HTTP Basic (its default) and in the form.
+    session = OAuth2Session(client=BackendApplicationClient(client_id=shop.client_id))
+    by_basic = session.fetch_token(token_url=token_url, client_id=shop.client_id, client_secret=shop.secret)
+    assert by_basic["token_type"] == "Bearer" and isinstance(by_basic["expires_in"], int)
+    answer = session.post(server.url + RESERVATIONS, data=SEED_BODY, headers={"Content-Type": "application/json"})
+    assert_seed_answer(answer.status_code, answer.json(), shop.client_id)
+    in_form = OAuth2Session(client=BackendApplicationClient(client_id=shop.client_id)).fetch_token(
+        token_url=token_url, client_id=shop.client_id, client_secret=shop.secret, include_client_id=True,
+        scope=["use"],
+    )
+    assert in_form["scope"] in ("use", ["use"])
 
-        # curl: a form post, and Basic auth.
-        status, form_token = curl("-X", "POST", token_url, "-d", "grant_type=client_credentials",
-                                  "-d", f"client_id={shop.client_id}", "-d", f"client_secret={shop.secret}",
-                                  "-d", "client_type=JTL-Wawi")
-        assert status == 200, form_token
-        status, basic_token = curl("-X", "POST", token_url, "-u", f"{shop.client_id}:{shop.secret}",
-                                   "-d", "grant_type=client_credentials")
-        assert status == 200, basic_token
+    # curl: a form post, and Basic auth.
+    status, form_token = curl("-X", "POST", token_url, "-d", "grant_type=client_credentials",
+                              "-d", f"client_id={shop.client_id}", "-d", f"client_secret={shop.secret}",
+                              "-d", "client_type=JTL-Wawi")
+    assert status == 200, form_token
+    status, basic_token = curl("-X", "POST", token_url, "-u", f"{shop.client_id}:{shop.secret}",
+                               "-d", "grant_type=client_credentials")
+    assert status == 200, basic_token
 
-        # The seed's cURL, as written, with each token.
-        for token in (in_form["access_token"], form_token["access_token"], basic_token["access_token"]):
-            out = subprocess.run(seed_curl(server.url, token), capture_output=True, text=True, timeout=30, check=True)
-            body, status_text = out.stdout.rsplit("\n", 1)
-            assert_seed_answer(int(status_text), json.loads(body), shop.client_id)
+    # The seed's cURL, as written, with each token.
+    for token in (in_form["access_token"], form_token["access_token"], basic_token["access_token"]):
+        out = subprocess.run(seed_curl(server.url, token), capture_output=True, text=True, timeout=30, check=True)
+        body, status_text = out.stdout.rsplit("\n", 1)
+        assert_seed_answer(int(status_text), json.loads(body), shop.client_id)
 
-        # Each reservation replaced the one before: one pending, holding 10.53.
-        voucher = engine.get_voucher(TENANT, code="test")
-        assert (voucher.available, voucher.held) == (5000 - 1053, 1053)
-        last = json.loads(body)["id"]
-        assert engine.get_hold(TENANT, last).state is HoldState.PENDING
+    # Each reservation replaced the one before: one pending, holding 10.53.
+    voucher = jtl_engine.get_voucher(TENANT, code="test")
+    assert (voucher.available, voucher.held) == (5000 - 1053, 1053)
+    last = json.loads(body)["id"]
+    assert jtl_engine.get_hold(TENANT, last).state is HoldState.PENDING
