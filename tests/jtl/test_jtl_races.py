@@ -9,6 +9,7 @@ clients here retry those, as the API asks, so every outcome asserted is final an
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -25,6 +26,8 @@ from jtl_support import (
     token_of,
 )
 
+from sqlalchemy import Connection, NullPool, create_engine, make_url, text
+
 from voucher_engine import HoldState, ManualClock
 from voucher_engine.testing import Server
 
@@ -32,6 +35,8 @@ pytestmark = [pytest.mark.postgresql, pytest.mark.parametrize("ve_backend", ["po
 
 THREADS = 16
 RETRYABLE = {"REQUEST.CONFLICT", "REQUEST.IN_PROGRESS"}
+#: Well within the engine's PostgreSQL lock_timeout (3 s), after which a waiter gives up.
+LOCK_WAIT_DEADLINE_S = 2.0
 
 
 def final(server: Server, method: str, path: str, body: bytes | None, headers: dict) -> tuple[int, dict | None]:
@@ -66,11 +71,31 @@ def test_16_parallel_reservations_of_one_voucher_leave_exactly_one(jtl_engine, s
     assert_replay_matches(engine, "test")
 
 
+def _waiting_on_locks(probe: Connection) -> int:
+    # Autocommit: pg_stat_activity is a snapshot taken once per transaction.
+    return probe.execute(text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )).scalar_one()
+
+
+def _until_waiting(probe: Connection, count: int) -> None:
+    """Until ``count`` transactions wait for a row lock (each charge and expiry waits for the
+    voucher's, held by the test): polling while requests travel, not waiting for time to pass."""
+    deadline = time.monotonic() + LOCK_WAIT_DEADLINE_S
+    while _waiting_on_locks(probe) < count:
+        assert time.monotonic() < deadline, f"fewer than {count} transactions reached the voucher's lock"
+        time.sleep(0.005)
+
+
 def test_a_reservation_expiring_while_it_is_charged_has_one_winner(
     jtl_engine, shop, jtl_server, ve_database_url, ve_clock,
 ):
     """The server's clock says the reservations are still valid; the sweeper's says they are
-    due. Both act at once on each one: exactly one of the two may win."""
+    due. Each reservation is charged (over HTTP) and expired (by the sweeper) at once: both
+    have read it pending and both wait for its voucher's row lock, which the test holds, and
+    then let go. PostgreSQL hands the lock over in the order of arrival, so the first half of
+    the vouchers are expired first and the rest charged first: each claim's guard meets a
+    reservation the other has just resolved, and exactly one of the two may win."""
     engine = jtl_engine
     count = THREADS // 2
     codes = [f"V-{i}" for i in range(count)]
@@ -83,31 +108,41 @@ def test_a_reservation_expiring_while_it_is_charged_has_one_winner(
         status, answer = call(server, "POST", RESERVATIONS, reservation(code=code, pin=None, amount="20.00"), headers)
         assert status == 200, answer
         reserved.append(answer["id"])
+    voucher_ids = [engine.get_voucher(TENANT, code=code).id for code in codes]
+    expired_first = set(reserved[: count // 2])
 
     sweeper = open_jtl_engine(ve_database_url, ManualClock(ve_clock.now() + timedelta(minutes=31)))
-    barrier = threading.Barrier(THREADS)
+    raw = create_engine(make_url(ve_database_url).set(drivername="postgresql+psycopg"), poolclass=NullPool)
 
     def charge(hold_id: str) -> tuple[int, dict | None]:
-        barrier.wait()
         return final(server, "POST", f"{RESERVATIONS}/{hold_id}/charge", b'{"order_number": "R-1"}', headers)
 
     def expire(hold_id: str):  # noqa: ANN202
-        barrier.wait()
         return sweeper.expire_hold(TENANT, hold_id)
 
     try:
-        with ThreadPoolExecutor(THREADS) as pool:
-            charges = [pool.submit(charge, hold_id) for hold_id in reserved]
-            expiries = [pool.submit(expire, hold_id) for hold_id in reserved]
-            outcomes = [(c.result(), e.result()) for c, e in zip(charges, expiries, strict=True)]
+        with (ThreadPoolExecutor(THREADS) as pool, raw.connect() as holder,
+              raw.connect().execution_options(isolation_level="AUTOCOMMIT") as probe):
+            holder.execute(text("SELECT id FROM vouchers WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"),
+                           {"ids": voucher_ids})
+            first = {h: pool.submit(expire if h in expired_first else charge, h) for h in reserved}
+            _until_waiting(probe, count)
+            second = {h: pool.submit(charge if h in expired_first else expire, h) for h in reserved}
+            _until_waiting(probe, 2 * count)
+            holder.commit()  # the race starts
+            outcomes = {h: ((first if h not in expired_first else second)[h].result(),
+                            (first if h in expired_first else second)[h].result()) for h in reserved}
     finally:
         sweeper.close()
+        raw.dispose()
 
-    for hold_id, code, ((status, answer), expired) in zip(reserved, codes, outcomes, strict=True):
+    for hold_id, code in zip(reserved, codes, strict=True):
+        (status, answer), expired = outcomes[hold_id]
         charged = status == 200
         assert charged != (expired is not None), (status, answer, expired)
+        assert charged is (hold_id not in expired_first), "the lock went to the later arrival"
         if not charged:
-            assert (status, answer["code"]) in {(409, "RESERVATION.NOT_PENDING"), (409, "RESERVATION.EXPIRED")}
+            assert (status, answer["code"]) == (409, "RESERVATION.NOT_PENDING"), answer
         hold = engine.get_hold(TENANT, hold_id)
         assert hold.state is (HoldState.CAPTURED if charged else HoldState.EXPIRED)
         voucher = engine.get_voucher(TENANT, code=code)
