@@ -24,26 +24,35 @@ def rfc3339(instant: datetime) -> str:
 
 AMOUNT_DOC = 'A string: up to five digits, a point, exactly two digits ("10.53"); length 4-9.'
 CURRENCY_DOC = "The three-letter ISO 4217 code; must match the voucher's currency."
+# The fields are decoded as ``Any`` (see above); what the OpenAPI document says they must be is
+# what ``validation`` accepts: ASCII digits only (the seed's ``\d`` would take any digit).
+AMOUNT_SCHEMA = {"type": "string", "pattern": "^[0-9]{1,5}\\.[0-9]{2}$", "minLength": 4, "maxLength": 9}
+CURRENCY_SCHEMA = {"type": "string", "pattern": "^[A-Z]{3}$", "minLength": 3, "maxLength": 3}
+TEXT_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255}
 
 
 class ReservationIn(msgspec.Struct, kw_only=True):
-    amount: Annotated[Any, msgspec.Meta(description=AMOUNT_DOC, examples=["10.53"])] = UNSET
-    currency: Annotated[Any, msgspec.Meta(description=CURRENCY_DOC, examples=["EUR"])] = UNSET
+    amount: Annotated[Any, msgspec.Meta(description=AMOUNT_DOC, examples=["10.53"],
+                                                       extra_json_schema=AMOUNT_SCHEMA)] = UNSET
+    currency: Annotated[Any, msgspec.Meta(description=CURRENCY_DOC, examples=["EUR"],
+                                                         extra_json_schema=CURRENCY_SCHEMA)] = UNSET
     code: Annotated[Any, msgspec.Meta(description="The voucher's code (at most 255 characters).",
-                                      examples=["test"])] = UNSET
+                                      examples=["test"], extra_json_schema=TEXT_SCHEMA)] = UNSET
     pin: Annotated[Any, msgspec.Meta(description="The voucher's PIN, when it has one (at most 255).",
-                                     examples=["test"])] = UNSET
+                                     examples=["test"],
+                                     extra_json_schema={"anyOf": [TEXT_SCHEMA, {"type": "null"}]})] = UNSET
 
 
 class ChargeIn(msgspec.Struct, kw_only=True):
     order_number: Annotated[Any, msgspec.Meta(description="The shop's order number (1-255 characters).",
-                                              examples=["AB-10042"])] = UNSET
+                                              examples=["AB-10042"], extra_json_schema=TEXT_SCHEMA)] = UNSET
 
 
 class RefundIn(msgspec.Struct, kw_only=True):
     amount: Annotated[Any, msgspec.Meta(description=AMOUNT_DOC + " At least 0.01, at most what the "
-                                        "charge has left.", examples=["5.00"])] = UNSET
-    currency: Annotated[Any, msgspec.Meta(description=CURRENCY_DOC, examples=["EUR"])] = UNSET
+                                        "charge has left.", examples=["5.00"], extra_json_schema=AMOUNT_SCHEMA)] = UNSET
+    currency: Annotated[Any, msgspec.Meta(description=CURRENCY_DOC, examples=["EUR"],
+                                                         extra_json_schema=CURRENCY_SCHEMA)] = UNSET
 
 
 class ReservationOut(msgspec.Struct):
