@@ -105,6 +105,14 @@ def test_pin_required_when_the_voucher_has_one():
     assert voucher().check_redeemable(RedeemRequest(Money(100, "EUR")), NOW, pin_ok=False) == 100
 
 
+def test_a_wrong_pin_is_refused_before_the_amount_is_looked_at():
+    """A wrong currency or amount must not reveal, behind a wrong PIN, that the code exists."""
+    guarded = voucher(pin_hash="scrypt$...")
+    for amount in (Money(100, "USD"), Money(0, "EUR"), 3):
+        with pytest.raises(InvalidPin):
+            guarded.check_redeemable(RedeemRequest(amount, pin="wrong"), NOW, pin_ok=False)
+
+
 def test_store_restriction():
     restricted = voucher(redeemable_at=("shop-a", "shop-b"))
     assert restricted.check_redeemable(RedeemRequest(Money(5, "EUR"), store="shop-b"), NOW, pin_ok=False) == 5
@@ -141,10 +149,14 @@ def test_lock_with_a_locking_code_lets_only_that_code_through():
             locked.check_redeemable(RedeemRequest(Money(5, "EUR"), locking_code=code), NOW, pin_ok=False)
 
 
-def test_amount_is_checked_before_anything_else():
+def test_the_pin_is_checked_first_then_the_amount():
+    """A wrong PIN hides every other refusal (a wrong currency or amount would tell that the
+    code exists); with the right PIN, the amount comes before validity and the rest."""
     guarded = voucher(pin_hash="scrypt$...", windows=(Window(None, NOW),))
-    with pytest.raises(InvalidAmount):
+    with pytest.raises(InvalidPin):
         guarded.check_redeemable(RedeemRequest(None), NOW, pin_ok=False)
+    with pytest.raises(InvalidAmount):
+        guarded.check_redeemable(RedeemRequest(None, pin="1"), NOW, pin_ok=True)
 
 
 # --- units_of ------------------------------------------------------------------------------------

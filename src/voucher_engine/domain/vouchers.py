@@ -158,9 +158,11 @@ class Voucher:
         moves the money; this check only produces the right error first. Validity is checked at
         ``valid_at`` (a stated redemption time) when given, everything else at ``at`` (now).
         """
-        units = self.units_of(request.amount)
+        # The PIN first: a wrong PIN must not reveal, through a currency or amount error,
+        # that the code exists.
         if self.pin_hash is not None and not pin_ok:
             raise InvalidPin("wrong or missing PIN")
+        units = self.units_of(request.amount)
         validity.check_valid(self.windows, at if valid_at is None else valid_at)
         if request.store is not None and self.redeemable_at and request.store not in self.redeemable_at:
             raise NotRedeemableHere(f"not redeemable at {request.store!r}", store=request.store)
