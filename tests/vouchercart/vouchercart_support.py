@@ -15,12 +15,11 @@ from voucher_engine.identity import Argon2Params, Identity, IdentityConfig
 from voucher_engine.plugins import PluginSettings
 
 TENANT = "acme"
-#: The seed's sales pages: the curls log in to "my-sales-page" and redeem on domain 1; the
-#: domain samples show 8 "hello-world" and 1337 "other-sales-page"; the users samples name 1, 2.
+#: The seed's sales pages: the curls log in to "my-sales-page" and redeem on domain 1; the users
+#: samples give permissions for domains 1 and 2 (every domain of the account).
 DOMAINS = {
     1: ("my-sales-page", "https://my-sales-page.vouchercart.com/"),
-    2: ("second-page", "https://second-page.vouchercart.com/"),
-    8: ("hello-world", "https://hello-world.vouchercart.com/"),
+    2: ("other-sales-page", "https://other-sales-page.vouchercart.com/"),
 }
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@example.com", "password"
 CODE = "AAAA-BBBB-CCCC-DDDD"
