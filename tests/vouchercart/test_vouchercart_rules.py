@@ -1,0 +1,139 @@
+"""The seed's rules through the app: expiry and redeemDate (1012), cancelled (1014), wrong
+domain (1010), completed (1013), reduction refused (1011), per-domain permissions (1003),
+refresh-token reuse, and the JWT codes 1006-1009."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import jwt
+from vouchercart_support import (
+    CODE,
+    FORM,
+    JSON,
+    NOW,
+    WINDOW_FROM,
+    WINDOW_TO,
+    add_staff,
+    bearer,
+    issue,
+    login,
+    monetary,
+    written,
+)
+
+from voucher_engine import VoucherKind
+
+
+def redeem(client, token: str, data: str):  # noqa: ANN001, ANN201
+    return client.post("/v1/redeem", content=data.encode(), headers={**bearer(token), **FORM})
+
+
+def error(response, status: int, code: int) -> dict:  # noqa: ANN001
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert (body["code"], body["status"]) == (code, "failed")
+    assert isinstance(body["errors"], dict) and isinstance(body["message"], str)
+    return body
+
+
+def test_an_expired_voucher_is_1012_then_redeemable_with_a_redeem_date_inside_its_window(client, vc_engine, vc_clock):
+    issue(vc_engine)
+    token = login(client)["accessToken"]
+    vc_clock.advance(WINDOW_TO - NOW + timedelta(days=3))
+    assert vc_engine.expire_due_vouchers() == 1
+    before = written(vc_engine)
+    error(redeem(client, token, f"code={CODE}&domain=1"), 422, 1012)
+    error(redeem(client, token, f"code={CODE}&domain=1&redeemDate=2017-03-05 10:00"), 422, 1012)  # after the window
+    assert written(vc_engine) == before
+    response = redeem(client, token, f"code={CODE}&domain=1&redeemDate=2017-02-28 18:45")
+    assert response.status_code == 200, response.text
+    assert response.json()["redeemHistory"] == [{"amount": 1, "redeemAt": "2017-02-28T18:45:00+0000"}]
+    assert response.json()["status"] == "completed"
+
+
+def test_a_future_redeem_date_is_refused(client, vc_engine):
+    issue(vc_engine)
+    token = login(client)["accessToken"]
+    body = error(redeem(client, token, f"code={CODE}&domain=1&redeemDate=2016-12-03 10:00"), 422, 1000)
+    assert list(body["errors"]) == ["redeemDate"]
+
+
+def test_cancelled_is_1014_completed_1013_wrong_domain_1010(client, vc_engine):
+    issue(vc_engine)
+    issue(vc_engine, "CANC-ELLE-D000-0001")
+    vc_engine.cancel("acme", code="CANC-ELLE-D000-0001")
+    token = login(client)["accessToken"]
+    error(redeem(client, token, "code=CANC-ELLE-D000-0001&domain=1"), 422, 1014)
+    error(redeem(client, token, f"code={CODE}&domain=2"), 404, 1010)  # redeemable on domain 1 only
+    error(client.get(f"/v1/status?code={CODE}&domain=2", headers=bearer(token)), 404, 1010)
+    error(redeem(client, token, "code=NOPE-NOPE-NOPE-NOPE&domain=1"), 404, 1010)
+    assert redeem(client, token, f"code={CODE}&domain=1").status_code == 200
+    error(redeem(client, token, f"code={CODE}&domain=1"), 422, 1013)
+    error(redeem(client, token, "code=x&domain=99"), 404, 1004)
+
+
+def test_reductor_beyond_the_rest_is_1011_and_no_reductor_redeems_everything(client, vc_engine):
+    issue(vc_engine, kind=VoucherKind.MULTI_USE, value=5)
+    monetary(vc_engine, "MONE-TARY-0000-0001", 2000)
+    token = login(client)["accessToken"]
+    error(redeem(client, token, f"code={CODE}&domain=1&reductor=6"), 422, 1011)
+    assert redeem(client, token, f"code={CODE}&domain=1&reductor=2").json()["current"] == 2
+    everything = redeem(client, token, f"code={CODE}&domain=1").json()
+    assert (everything["current"], everything["status"], [h["amount"] for h in everything["redeemHistory"]]) == (
+        5, "completed", [2, 3])
+    money = redeem(client, token, "code=MONE-TARY-0000-0001&domain=1&reductor=100").json()
+    assert (money["current"], money["stock"], money["monetary"], money["multiUsable"]) == (100, 2000, True, True)
+
+
+def test_a_user_with_only_redeem_voucher_on_domain_1(client, vc_engine):
+    add_staff(vc_engine, "redeemer@example.com", "pw1", {1: ("custom", frozenset({"redeem.voucher"}))})
+    issue(vc_engine, domains=(1, 2))
+    token = login(client, "redeemer@example.com", "pw1")["accessToken"]
+    assert redeem(client, token, f"code={CODE}&domain=1&reductor=1").status_code == 200
+    error(redeem(client, token, f"code={CODE}&domain=2"), 403, 1003)
+    error(client.get(f"/v1/status?code={CODE}&domain=2", headers=bearer(token)), 403, 1003)
+    error(client.get("/v1/users", headers=bearer(token)), 403, 1003)
+    error(client.post("/v1/users", content=b"{}", headers={**bearer(token), **JSON}), 403, 1003)
+    # and it cannot log in to a domain it has no role on
+    response = client.post("/v1/authorize", content=b"subdomain=other-sales-page",
+                           headers={"Authorization": "Basic cmVkZWVtZXJAZXhhbXBsZS5jb206cHcx", **FORM})
+    error(response, 401, 1001)
+
+
+def test_refresh_token_reuse_kills_the_sibling_access_token(client):
+    first = login(client)
+    data = f"accessToken={first['accessToken']}&refreshToken={first['refreshToken']}".encode()
+    second = client.put("/v1/refresh", content=data, headers=FORM).json()
+    assert client.get("/v1/domains", headers=bearer(second["accessToken"])).status_code == 200
+    error(client.put("/v1/refresh", content=data, headers=FORM), 401, 1001)  # presented twice
+    error(client.get("/v1/domains", headers=bearer(second["accessToken"])), 401, 1009)
+    again = f"accessToken={second['accessToken']}&refreshToken={second['refreshToken']}".encode()
+    error(client.put("/v1/refresh", content=again, headers=FORM), 401, 1001)
+
+
+def test_jwt_failures_are_1006_to_1009(client, vc_clock):
+    token = login(client)["accessToken"]
+    error(client.get("/v1/domains", headers=bearer("eyJhbGciOi.bm90IGpzb24.c2ln")), 401, 1008)
+    forged = jwt.encode({**jwt.decode(token, options={"verify_signature": False})}, "x" * 32, algorithm="HS256",
+                        headers=jwt.get_unverified_header(token))
+    error(client.get("/v1/domains", headers=bearer(forged)), 401, 1009)
+    assert jwt.decode(token, options={"verify_signature": False})["iat"] == int(NOW.timestamp())
+    vc_clock.advance(timedelta(days=1, minutes=5))
+    error(client.get("/v1/domains", headers=bearer(token)), 401, 1006)
+
+
+def test_unauthenticated_calls_are_1001(client):
+    error(client.get("/v1/domains"), 401, 1001)
+    error(client.get("/v1/domains", headers=bearer("not-a-key")), 401, 1001)
+    error(client.get("/v1/domains", headers={"Authorization": "Basic eDp5"}), 401, 1001)
+    error(client.post("/v1/authorize", content=b"subdomain=my-sales-page", headers=FORM), 401, 1001)
+
+
+def test_method_not_allowed_is_1002(client):
+    error(client.get("/v1/authorize"), 405, 1002)
+    error(client.delete("/v1/redeem"), 405, 1002)
+
+
+def test_window_constants_are_the_seed_sample():
+    assert (WINDOW_FROM.isoformat(), WINDOW_TO.isoformat()) == ("2016-12-02T07:57:29+00:00", "2017-03-02T07:57:29+00:00")
