@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
-
+from voucher_engine.identity import StaffGrant, StaffUser
 from voucher_engine.plugin import Call, FieldError, errors
 
 from voucher_engine_vouchercart import directory
@@ -103,16 +102,16 @@ def check_permissions(entries: Sequence[Permission], domain_ids: Sequence[int]) 
 # --- reading --------------------------------------------------------------------------------------
 
 
-def current_grants(user: Any) -> dict[int, Grant]:
+def current_grants(user: StaffUser) -> dict[int, Grant]:
     found: dict[int, Grant] = {}
-    for scope, (role, permissions) in directory.grants_of(user).items():
+    for scope, grant in directory.grants_of(user).items():
         domain_id = domain_of_scope(scope)
         if domain_id is not None:
-            found[domain_id] = (role_id_of(role), frozenset(permissions))
+            found[domain_id] = (role_id_of(grant.role), frozenset(grant.permissions))
     return found
 
 
-def user_out(user: Any, domain_ids: Sequence[int]) -> UserOut:
+def user_out(user: StaffUser, domain_ids: Sequence[int]) -> UserOut:
     grants = current_grants(user)
     permissions = []
     for domain_id in domain_ids:
@@ -137,7 +136,7 @@ def _caller(call: Call) -> Caller:
     return caller
 
 
-def _user(call: Call, caller: Caller) -> Any:
+def _user(call: Call, caller: Caller) -> StaffUser:
     return directory.user_by_public_id(call.engine, caller.tenant_id, user_id_of(call))
 
 
@@ -154,11 +153,17 @@ def changed_grants(caller: Caller, wanted: dict[int, Grant], before: dict[int, G
     return changes
 
 
-def _write(call: Call, caller: Caller, user_id: str, changes: dict[int, Grant]) -> None:
-    for domain_id, (role_id, names) in sorted(changes.items()):
+def stored_grants(user: StaffUser | None, wanted: dict[int, Grant]) -> dict[str, StaffGrant]:
+    """Every grant the user keeps: the wanted one of each domain (role 0: none), and the
+    user's grants in scopes that are not domains (another provider's) unchanged."""
+    kept = {} if user is None else {
+        scope: grant for scope, grant in directory.grants_of(user).items() if domain_of_scope(scope) is None
+    }
+    for domain_id, (role_id, names) in wanted.items():
         role = ROLE_NAMES.get(role_id)
-        directory.set_grant(call.engine, caller.tenant_id, user_id, scope_of(domain_id), role,
-                            names if role is not None else frozenset())
+        if role is not None:
+            kept[scope_of(domain_id)] = StaffGrant(role, names)
+    return kept
 
 
 # --- the routes -------------------------------------------------------------------------------------
@@ -183,13 +188,13 @@ def create_user(call: Call) -> UserCreated:
     email = check_email(body.email or "")
     password = check_password(body.password or "")
     wanted = check_permissions(body.permissions or [], _domain_ids(call, caller))
-    changes = changed_grants(caller, wanted, {})
+    changed_grants(caller, wanted, {})
     try:
         user = directory.create_user(call.engine, caller.tenant_id, email=email, password=password,
-                                     full_name=(body.full_name or "").strip(), phone=body.phone)
+                                     full_name=(body.full_name or "").strip(), phone=body.phone,
+                                     grants=stored_grants(None, wanted))
     except errors.AlreadyExists:
         raise invalid("email", "This email is already used.", rule="unique") from None
-    _write(call, caller, user.id, changes)
     return UserCreated(user_id=user.public_id)
 
 
@@ -200,13 +205,13 @@ def update_user(call: Call) -> None:
     require(fullName=body.full_name, email=body.email, permissions=body.permissions)
     email = check_email(body.email or "")
     wanted = check_permissions(body.permissions or [], _domain_ids(call, caller))
-    changes = changed_grants(caller, wanted, current_grants(user))
+    changed_grants(caller, wanted, current_grants(user))
     try:
         directory.update_user(call.engine, caller.tenant_id, user.id, email=email,
-                              full_name=(body.full_name or "").strip(), phone=body.phone)
+                              full_name=(body.full_name or "").strip(), phone=body.phone or "",
+                              grants=stored_grants(user, wanted))
     except errors.AlreadyExists:
         raise invalid("email", "This email is already used.", rule="unique") from None
-    _write(call, caller, user.id, changes)
 
 
 def change_password(call: Call) -> None:

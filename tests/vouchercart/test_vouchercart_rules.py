@@ -4,7 +4,7 @@ refresh-token reuse, and the JWT codes 1006-1009."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from vouchercart_support import (
@@ -32,24 +32,28 @@ def redeem(client, token: str, data: str):  # noqa: ANN001, ANN201
 def error(response, status: int, code: int) -> dict:  # noqa: ANN001
     assert response.status_code == status, response.text
     body = response.json()
-    assert (body["code"], body["status"]) == (code, "failed")
+    assert (body["code"], body["status"]) == (code, "failed"), body
     assert isinstance(body["errors"], dict) and isinstance(body["message"], str)
     return body
 
 
 def test_an_expired_voucher_is_1012_then_redeemable_with_a_redeem_date_inside_its_window(client, vc_engine, vc_clock):
     issue(vc_engine)
-    token = login(client)["accessToken"]
     vc_clock.advance(WINDOW_TO - NOW + timedelta(days=3))
     assert vc_engine.expire_due_vouchers() == 1
+    token = login(client)["accessToken"]  # a token lives one day: log in after the clock moved
     before = written(vc_engine)
     error(redeem(client, token, f"code={CODE}&domain=1"), 422, 1012)
-    error(redeem(client, token, f"code={CODE}&domain=1&redeemDate=2017-03-05 10:00"), 422, 1012)  # after the window
+    error(redeem(client, token, f"code={CODE}&domain=1&redeemDate=2017-03-04 10:00"), 422, 1012)  # after the window, before now
     assert written(vc_engine) == before
     response = redeem(client, token, f"code={CODE}&domain=1&redeemDate=2017-02-28 18:45")
     assert response.status_code == 200, response.text
-    assert response.json()["redeemHistory"] == [{"amount": 1, "redeemAt": "2017-02-28T18:45:00+0000"}]
-    assert response.json()["status"] == "completed"
+    body = response.json()
+    assert body["redeemHistory"] == [{"amount": 1, "redeemAt": "2017-02-28T18:45:00+0000"}]
+    assert body["order"]["redeemedDate"] == "2017-02-28T18:45:00+0000"
+    assert (body["status"], body["redeemed"], body["current"]) == ("completed", True, 1)
+    [line] = vc_engine.redeem_history("acme", code=CODE)
+    assert line.effective_at == datetime(2017, 2, 28, 18, 45, tzinfo=UTC)
 
 
 def test_a_future_redeem_date_is_refused(client, vc_engine):

@@ -11,7 +11,7 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 from voucher_engine import Engine, EngineConfig, ManualClock, Money, Store, VoucherKind, VoucherSpec, WindowSpec
-from voucher_engine.identity import Argon2Params, Identity, IdentityConfig
+from voucher_engine.identity import Argon2Params, Identity, IdentityConfig, StaffGrant
 from voucher_engine.plugins import PluginSettings
 
 TENANT = "acme"
@@ -88,11 +88,10 @@ def add_staff(
     *, tenant: str = TENANT, full_name: str = "VoucherCart2 Demo", phone: str | None = None,
 ):  # noqa: ANN201
     """A staff user with (role, permissions) per domain, as the tenant's operator creates one."""
-    staff = identity(engine).staff
-    user = staff.create_staff_user(tenant, email, password, full_name=full_name, phone=phone, locale="en")
-    for domain_id, (role, permissions) in grants.items():
-        staff.set_staff_permissions(tenant, user.id, f"store:{domain_id}", role, permissions)
-    return user
+    return identity(engine).staff.create_staff_user(
+        tenant, email, password, full_name=full_name, phone=phone, locale="en",
+        grants={f"store:{d}": StaffGrant(role, permissions) for d, (role, permissions) in grants.items()},
+    )
 
 
 ALL = frozenset({"redeem.voucher", "manage.orders", "manage.users"})
@@ -151,7 +150,7 @@ def staff_rows(engine: Engine) -> list:
     """Every staff user with their grants: what a users request could write."""
     users = identity(engine).staff.list_staff_users(TENANT)
     return sorted((u.public_id, u.email, u.full_name, u.phone, tuple(sorted(u.roles.items())),
-                   tuple(sorted((s, tuple(sorted(p))) for s, p in getattr(u, "permissions", {}).items())))
+                   tuple(sorted((s, g.role, tuple(sorted(g.permissions))) for s, g in u.grants.items())))
                   for u in users)
 
 
