@@ -8,17 +8,24 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 from vouchercart_support import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    ALL,
     CODE,
+    TENANT,
     FORM,
     JSON,
     NOW,
     WINDOW_FROM,
     WINDOW_TO,
     add_staff,
+    basic,
     bearer,
+    identity,
     issue,
     login,
     monetary,
+    staff_rows,
     written,
 )
 
@@ -141,3 +148,52 @@ def test_method_not_allowed_is_1002(client):
 
 def test_window_constants_are_the_seed_sample():
     assert (WINDOW_FROM.isoformat(), WINDOW_TO.isoformat()) == ("2016-12-02T07:57:29+00:00", "2017-03-02T07:57:29+00:00")
+
+
+def test_an_api_key_of_the_tenant_works_as_the_bearer_until_revoked(client, vc_engine):
+    issue(vc_engine)
+    keys = identity(vc_engine).api_keys
+    admin = identity(vc_engine).staff.find_staff_user(TENANT, email=ADMIN_EMAIL)
+    key = keys.create_api_key(TENANT, admin.id, name="till")
+    assert client.get("/v1/domains", headers=bearer(key.key)).json()["status"] == "success"
+    # a key is valid on every domain of its user: the domain is needed
+    error(client.get(f"/v1/status?code={CODE}", headers=bearer(key.key)), 422, 1018)
+    assert client.get(f"/v1/status?code={CODE}&domain=1", headers=bearer(key.key)).json()["code"] == CODE
+    assert redeem(client, key.key, f"code={CODE}&domain=1").json()["status"] == "completed"
+    keys.revoke_api_key(TENANT, key.key_id)
+    error(client.get("/v1/domains", headers=bearer(key.key)), 401, 1001)
+    error(client.get("/v1/domains", headers=bearer("ak_" + "x" * 43)), 401, 1001)
+
+
+def test_custom_permissions_are_enforced_not_only_stored(client, vc_engine):
+    add_staff(vc_engine, "orders@example.com", "pw1", {1: ("custom", frozenset({"manage.orders"}))})
+    issue(vc_engine)
+    token = login(client, "orders@example.com", "pw1")["accessToken"]
+    before = written(vc_engine)
+    assert client.get(f"/v1/status?code={CODE}&domain=1", headers=bearer(token)).status_code == 200
+    error(redeem(client, token, f"code={CODE}&domain=1"), 403, 1003)
+    assert written(vc_engine) == before
+
+
+def test_changing_grants_needs_manage_users_on_that_domain_and_writes_nothing_otherwise(client, vc_engine):
+    add_staff(vc_engine, "boss1@example.com", "pw1", {1: ("administrator", ALL)})
+    token = login(client, "boss1@example.com", "pw1")["accessToken"]
+    body = ('{"fullName": "N", "email": "n@example.com", "password": "sEcret9", "permissions": ['
+            '{"domainId": 1, "roleId": 2}, {"domainId": 2, "roleId": %d}]}')
+    before = staff_rows(vc_engine)
+    error(client.post("/v1/users", content=(body % 2).encode(), headers={**bearer(token), **JSON}), 403, 1003)
+    assert staff_rows(vc_engine) == before
+    created = client.post("/v1/users", content=(body % 0).encode(), headers={**bearer(token), **JSON})
+    assert created.status_code == 200, created.text
+    user = identity(vc_engine).staff.find_staff_user(TENANT, public_id=created.json()["userId"])
+    assert {s: (g.role, g.permissions) for s, g in user.grants.items()} == {
+        "store:1": ("redeemer", frozenset({"redeem.voucher"}))}
+
+
+def test_user_domains_has_its_own_rate_limit(client):
+    for _ in range(5):
+        assert client.get(f"/v1/user-domains?email={ADMIN_EMAIL}").status_code == 200
+    limited = client.get(f"/v1/user-domains?email={ADMIN_EMAIL}")
+    assert limited.status_code == 429 and limited.json()["status"] == "failed"
+    assert client.post("/v1/authorize", content=b"subdomain=my-sales-page",
+                       headers={**basic(ADMIN_EMAIL, ADMIN_PASSWORD), **FORM}).status_code == 200
