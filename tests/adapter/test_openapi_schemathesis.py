@@ -1,6 +1,6 @@
 """Each shipped provider's OpenAPI, checked against the running app by schemathesis.
 
-For every operation of admin, promo, jackpot and jtl, schemathesis generates requests from the
+For every operation of admin, promo, jackpot, jtl and vouchercart, schemathesis generates requests from the
 provider's own document (valid ones, and invalid ones), sends them through the real ASGI app
 and checks the answers: no server error, no status the document does not list, no response
 that does not match its schema or content type. Bounded: a few examples per operation, a
@@ -22,8 +22,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from voucher_engine import Engine, EngineConfig
-from voucher_engine.identity import Argon2Params, Identity, IdentityConfig
+from voucher_engine import Engine, EngineConfig, Store
+from voucher_engine.identity import Argon2Params, Identity, IdentityConfig, StaffGrant
 from voucher_engine_litestar import create_app
 
 import voucher_engine_admin
@@ -50,7 +50,10 @@ def app(tmp_path_factory):  # noqa: ANN001, ANN201
             "promo": {"Authorization": f"Bearer {Identity(engine).distributors.create_distributor('acme', 'DIST-1')}"},
             "jackpot": {},  # its session and partner tokens are single-use JWTs: unauthenticated here
             "jtl": {"Authorization": f"Bearer {jtl_token(engine)}"},
+            "vouchercart": {"Authorization": f"Bearer {vouchercart_key(engine)}"},
         }
+        # the credentials work, so the runs below get past authentication
+        assert client.get("/vouchercart/v1/domains", headers=application.state.test_credentials["vouchercart"]).status_code == 200
         yield application
     engine.close()
 
@@ -60,6 +63,17 @@ def jtl_token(engine: Engine) -> str:
     clients = engine.shared(Identity).clients
     created = clients.create_client("acme", sorted(voucher_engine_jtl.SCOPES), "JTL shop")
     return clients.client_credentials(created.client_id, created.secret).access_token
+
+
+def vouchercart_key(engine: Engine) -> str:
+    """An API key of a staff administrator of domain 1 (a store with an integer id)."""
+    engine.put_store(Store("1", "acme", "my-sales-page", "https://my-sales-page.example/"))
+    staff = engine.shared(Identity)
+    admin = staff.staff.create_staff_user(
+        "acme", "admin@example.com", "sEcret9", full_name="Admin",
+        grants={"store:1": StaffGrant("administrator", frozenset({"redeem.voucher", "manage.orders", "manage.users"}))},
+    )
+    return staff.api_keys.create_api_key("acme", admin.id).key
 
 
 def failures_of(app, provider: str, mode: GenerationMode) -> list[str]:  # noqa: ANN001
@@ -86,7 +100,7 @@ def failures_of(app, provider: str, mode: GenerationMode) -> list[str]:  # noqa:
     return found
 
 
-@pytest.mark.parametrize("provider", ["admin", "promo", "jackpot", "jtl"])
+@pytest.mark.parametrize("provider", ["admin", "promo", "jackpot", "jtl", "vouchercart"])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
 def test_the_provider_answers_as_its_openapi_says(app, provider, mode):  # noqa: ANN001
     failures = failures_of(app, provider, mode)
