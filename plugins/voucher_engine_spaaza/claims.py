@@ -7,21 +7,13 @@ from voucher_engine import VoucherRef
 from voucher_engine.plugin import Call, errors
 
 from voucher_engine_spaaza.auth import SpaazaCaller
-from voucher_engine_spaaza.errors import ENGINE_CODES, InvalidParameter, SpaazaError, TooManyVouchers
+from voucher_engine_spaaza.errors import InvalidParameter, TooManyVouchers, refusal
 from voucher_engine_spaaza.refs import chain_tenant, described, lock_period, locking_code, reference
 from voucher_engine_spaaza.users import find_user, holder_of
 from voucher_engine_spaaza.views import Viewer
 from voucher_engine_spaaza.wire import ClaimResponse, ClaimResults, ClaimVouchersRequest, ResultOk
 
 MAX_VOUCHERS = 10
-
-
-class _VoucherFailed(SpaazaError):
-    """The engine refused one of the vouchers: its own name, and which voucher it was."""
-
-    def __init__(self, name: str, message: str) -> None:
-        self.code = name  # type: ignore[misc]  # the catalogue name of the engine's refusal
-        super().__init__(message)
 
 
 def _which(ref: object) -> str:
@@ -54,11 +46,10 @@ def claim_vouchers(call: Call) -> ClaimResponse:
             idempotency_key=call.idempotency_key, scope=caller.scope,
         )
     except errors.VoucherEngineError as error:
-        name = ENGINE_CODES.get(error.code)
-        if name is None and isinstance(error, errors.NotFound):
-            name = "voucher_not_found"
-        if name is None or error.retryable:
+        # The engine names the voucher that failed (``error.ref``): so does the answer.
+        translated = refusal(error, _which(getattr(error, "ref", None)))
+        if translated is error:
             raise
-        raise _VoucherFailed(name, f"{_which(getattr(error, 'ref', None))}: {error.message}") from error
+        raise translated from error
     viewer = Viewer(engine, tenant_id, engine.clock.now(), members={member.id: member})
     return ClaimResponse(ResultOk(), ClaimResults([viewer.voucher(v) for v in claimed]))

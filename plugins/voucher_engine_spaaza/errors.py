@@ -94,6 +94,40 @@ class VoucherNotFound(SpaazaError, errors.NotFound):
     code = "voucher_not_found"
 
 
+class VoucherClaimedByAnotherUser(SpaazaError, errors.Rejected):
+    code = "voucher_claimed_by_another_user"
+
+
+class VoucherLocked(SpaazaError, errors.Rejected):
+    code = "voucher_locked"
+
+
+class VoucherNotClaimable(SpaazaError, errors.Rejected):
+    code = "voucher_not_claimable"
+
+
+class VoucherNotLocked(SpaazaError, errors.Rejected):
+    code = "voucher_not_locked"
+
+
+_REFUSALS: dict[str, type[SpaazaError]] = {
+    cls.code: cls
+    for cls in (VoucherNotFound, VoucherClaimedByAnotherUser, VoucherLocked, VoucherNotClaimable,
+                VoucherNotLocked, InvalidLockPeriod)
+}
+
+
+def refusal(error: errors.VoucherEngineError, which: str) -> errors.VoucherEngineError:
+    """The engine's refusal of one voucher as this provider's error, saying which voucher it
+    was; anything else (a retryable conflict, an idempotency error) unchanged."""
+    name = ENGINE_CODES.get(error.code)
+    if name is None and isinstance(error, errors.NotFound):
+        name = "voucher_not_found"
+    if name not in _REFUSALS or error.retryable:
+        return error
+    return _REFUSALS[name](f"{which}: {error.message}")
+
+
 #: The engine's own error codes, as this provider names them.
 ENGINE_CODES: dict[str, str] = {
     "voucher_not_found": "voucher_not_found",

@@ -13,7 +13,7 @@ from voucher_engine import Engine, Voucher
 from voucher_engine.plugin import Call, errors
 
 from voucher_engine_spaaza.auth import SpaazaCaller
-from voucher_engine_spaaza.errors import ENGINE_CODES, SpaazaError
+from voucher_engine_spaaza.errors import refusal
 from voucher_engine_spaaza.refs import chain_tenant, described, find, lock_period, locking_code, reference
 from voucher_engine_spaaza.views import Viewer
 from voucher_engine_spaaza.wire import (
@@ -28,12 +28,6 @@ from voucher_engine_spaaza.wire import (
 )
 
 
-class _Refused(SpaazaError):
-    def __init__(self, name: str, message: str) -> None:
-        self.code = name  # type: ignore[misc]
-        super().__init__(message)
-
-
 def _voucher(engine: Engine, caller: SpaazaCaller, form: VoucherForm) -> tuple[str, Voucher, str]:
     """The tenant, the named voucher, and how the request named it."""
     tenant_id = chain_tenant(engine, caller, int(form.chain_id) if form.chain_id is not None else None)
@@ -41,13 +35,6 @@ def _voucher(engine: Engine, caller: SpaazaCaller, form: VoucherForm) -> tuple[s
     ref = reference(engine, tenant_id, form.voucher_key, public_id, form.voucher_third_party_id)
     description = described(form.voucher_key, public_id, form.voucher_third_party_id)
     return tenant_id, find(engine, tenant_id, ref, description), description
-
-
-def _refused(error: errors.VoucherEngineError, description: str) -> Exception:
-    name = ENGINE_CODES.get(error.code)
-    if name is None or error.retryable:
-        return error
-    return _Refused(name, f"{description}: {error.message}")
 
 
 def lock_voucher(call: Call) -> LockResponse:
@@ -63,7 +50,10 @@ def lock_voucher(call: Call) -> LockResponse:
             idempotency_key=call.idempotency_key, scope=caller.scope,
         )
     except errors.VoucherEngineError as error:
-        raise _refused(error, description) from error
+        translated = refusal(error, description)
+        if translated is error:
+            raise
+        raise translated from error
     shown = Viewer(engine, tenant_id, engine.clock.now()).fields(locked)
     return LockResponse(ResultOk(), LockResults(
         **shown, voucher_locking_code=form.voucher_locking_code,
@@ -82,6 +72,9 @@ def unlock_voucher(call: Call) -> VoucherResponse:
             idempotency_key=call.idempotency_key, scope=caller.scope,
         )
     except errors.VoucherEngineError as error:
-        raise _refused(error, description) from error
+        translated = refusal(error, description)
+        if translated is error:
+            raise
+        raise translated from error
     shown = Viewer(engine, tenant_id, engine.clock.now()).fields(unlocked)
     return VoucherResponse(ResultOk(), VoucherResults(**shown, result_type="unlock-voucher"))
