@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from dbsupport import fresh_database_url
 from litestar.testing import TestClient
 from spaaza_support import (
     HOSTNAME,
@@ -38,11 +36,11 @@ FIRST_USER = 5000
 
 
 @pytest.fixture
-def race_engine(tmp_path: Path) -> Iterator[Engine]:
-    for url in fresh_database_url("postgresql", tmp_path, migrated=True):
-        engine = open_spaaza_engine(url, ManualClock(SEED_CREATED))
-        yield engine
-        engine.close()
+def race_engine(pg_url: str) -> Iterator[Engine]:
+    """A fresh PostgreSQL database (the suite's ``pg_url``), migrated on open."""
+    engine = open_spaaza_engine(pg_url, ManualClock(SEED_CREATED))
+    yield engine
+    engine.close()
 
 
 def wanted_by(client: int) -> list[int]:
