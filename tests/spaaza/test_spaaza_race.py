@@ -1,0 +1,96 @@
+"""Clients claiming overlapping sets of vouchers in parallel through HTTP, on PostgreSQL: each
+voucher ends with at most one holder, the one whose request answered it; every request is all
+or nothing (its user holds every voucher it asked for, or none of them).
+
+Sixteen clients, each on its own app and event loop over one engine (so requests really run in
+parallel), each claim three consecutive vouchers of sixteen in a ring for its own user: every
+voucher is wanted by three clients, every client collides with four others.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from litestar.testing import TestClient
+from spaaza_support import (
+    HOSTNAME,
+    SEED_CREATED,
+    TENANT,
+    assert_error,
+    claim_body,
+    issue,
+    open_spaaza_engine,
+    privileged_headers,
+    privileged_token,
+    set_up_chain,
+)
+
+from voucher_engine import Engine, ManualClock
+from voucher_engine_litestar import create_app
+
+CLIENTS = 16
+WANTED = 3
+FIRST_USER = 5000
+
+
+@pytest.fixture
+def race_engine(pg_url: str) -> Iterator[Engine]:
+    """A fresh PostgreSQL database (the suite's ``pg_url``), migrated on open."""
+    engine = open_spaaza_engine(pg_url, ManualClock(SEED_CREATED))
+    yield engine
+    engine.close()
+
+
+def wanted_by(client: int) -> list[int]:
+    return [(client + k) % CLIENTS for k in range(WANTED)]
+
+
+@pytest.mark.postgresql
+def test_overlapping_parallel_claims_are_all_or_nothing(race_engine):
+    engine = race_engine
+    set_up_chain(engine, TENANT)
+    vouchers = [issue(engine) for _ in range(CLIENTS)]
+    for n in range(CLIENTS):
+        engine.put_member(TENANT, {"member_number": f"M-{n}"}, member_id=FIRST_USER + n)
+    headers = privileged_headers(privileged_token(engine), HOSTNAME)
+
+    answers: list = [None] * CLIENTS
+    start = threading.Barrier(CLIENTS)
+
+    def claim(n: int) -> None:
+        body = claim_body(*({"voucher_key": vouchers[i].code} for i in wanted_by(n)),
+                          user={"user_id": FIRST_USER + n}, locking={"voucher_locking_code": f"basket-{n}"})
+        with TestClient(create_app(engine, mounts={"spaaza": "/"})) as client:
+            start.wait()
+            answers[n] = client.post("/claim-vouchers", json=body, headers=headers)
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all(answer is not None for answer in answers), "a client did not finish"
+
+    winners = [n for n in range(CLIENTS) if answers[n].status_code == 200]
+    for n in set(range(CLIENTS)) - set(winners):
+        assert_error(answers[n], 409, "voucher_claimed_by_another_user")
+    assert winners, "the first claim to commit cannot have met a taken voucher"
+
+    holders = {i: engine.get_voucher(TENANT, voucher_id=v.id).holder for i, v in enumerate(vouchers)}
+    answered_by: dict[int, list[int]] = {i: [] for i in range(CLIENTS)}
+    for n in winners:
+        keys = [v["voucher_key"] for v in answers[n].json()["results"]["vouchers"]]
+        assert keys == [vouchers[i].code for i in wanted_by(n)]
+        for i in wanted_by(n):
+            answered_by[i].append(n)
+    for i, holder in holders.items():
+        # Exactly one successful answer per held voucher, and it names the holder; no answer
+        # for a voucher nobody holds.
+        assert len(answered_by[i]) == (holder is not None), (i, answered_by[i], holder)
+        if holder is not None:
+            assert holder == f"member:{FIRST_USER + answered_by[i][0]}"
+    for n in range(CLIENTS):
+        held = [holders[i] == f"member:{FIRST_USER + n}" for i in wanted_by(n)]
+        assert all(held) if n in winners else not any(held), (n, held)  # all or nothing
