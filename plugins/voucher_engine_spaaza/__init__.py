@@ -21,7 +21,7 @@ from voucher_engine_spaaza.settings import (
     SpaazaSettings,
     configure,
 )
-from voucher_engine_spaaza.users import holder_of
+from voucher_engine_spaaza.users import USER_ID_KIND, holder_of
 
 #: Spaaza's voucher keys: 64 lower-case hex characters. Pools and issues for Spaaza chains use
 #: it, so that every key this provider answers has Spaaza's shape (imported vouchers keep theirs).
@@ -34,6 +34,7 @@ def voucher_engine_register_providers(register: Register) -> None:
 
 
 __all__ = [
-    "APP_SCOPE_PREFIX", "PRIVILEGED_SCOPE", "PROVIDER", "STAFF_SCOPE", "VOUCHER_KEY_FORMAT", "WRITE_ROLES",
+    "APP_SCOPE_PREFIX", "PRIVILEGED_SCOPE", "PROVIDER", "STAFF_SCOPE", "USER_ID_KIND", "VOUCHER_KEY_FORMAT",
+    "WRITE_ROLES",
     "SpaazaSettings", "configure", "holder_of",
 ]

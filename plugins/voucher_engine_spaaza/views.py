@@ -3,8 +3,9 @@
 Where each value comes from:
 
 - ``voucher_id`` is the voucher's public id, ``voucher_key`` its code, ``voucher_third_party_id``
-  its third-party id; ``user_id`` the member holding it, ``user_entity_card`` that member's
-  ``card_number`` identifier (type "custom": the retailer's own card), else null.
+  its third-party id; ``user_id`` the Spaaza user id of the member holding it (users.py),
+  ``user_entity_card`` that member's ``card_number`` identifier (type "custom": the
+  retailer's own card), else null.
 - amounts are major units of the voucher's currency (integers when whole: the seed's 20);
   ``voucher_amount`` is what is left (available and held), ``voucher_amount_redeemed`` what
   was spent, ``voucher_amount_original`` the issued value. A voucher counting uses shows uses
@@ -30,7 +31,7 @@ from voucher_engine.plugin import errors
 
 from voucher_engine_spaaza.currencies import currency_id, currency_symbol
 from voucher_engine_spaaza.settings import settings_of
-from voucher_engine_spaaza.users import CARD_KIND, member_id_of, member_of_holder
+from voucher_engine_spaaza.users import CARD_KIND, member_id_of, member_of_holder, spaaza_user_id
 from voucher_engine_spaaza.wire import CreatingUser, EntityCard, VoucherOut
 
 STATUS: dict[State, str] = {
@@ -142,6 +143,7 @@ class Viewer:
         currency = voucher.currency
         campaign = voucher.campaign_id
         ratio = facts.get("voucher_discount_ratio", 0)
+        holder = self.member(voucher.holder)
         return {
             **{name: _text(facts, name) for name in _TEXT_FIELDS},
             "campaign_id": int(campaign) if campaign is not None and campaign.isascii() and campaign.isdigit() else None,
@@ -152,8 +154,8 @@ class Viewer:
             "generating_return_transaction": None,
             "parent_voucher": None,
             "redeeming_basket": None,
-            "user_entity_card": _card(self.member(voucher.holder)),
-            "user_id": member_id_of(voucher.holder),
+            "user_entity_card": _card(holder),
+            "user_id": spaaza_user_id(holder),
             "voucher_amount": _amount(voucher, left),
             "voucher_amount_original": _amount(voucher, voucher.initial),
             "voucher_amount_redeemed": _amount(voucher, voucher.initial - left),

@@ -1,8 +1,10 @@
 """The wire types of Spaaza's claim-vouchers, lock-voucher, unlock-voucher and login calls.
 
-Requests are strict: an unknown field, a string where Spaaza has an integer (``voucher_id``,
-``chain_id``, ``user_id``), a float where it has an integer, is refused with
-``invalid_parameter`` rather than guessed at; a typo must not claim someone else's voucher.
+Requests are checked field by field: an unknown field, a value that is not of the field's type
+(``true`` or ``1.5`` for ``voucher_id``, ``"jane"`` for ``user_id``), a non-positive id, is
+refused with ``invalid_parameter`` rather than guessed at; a typo must not claim someone else's
+voucher. The adapter decodes JSON laxly, as it does for every provider: a string of digits
+(``"4232324"``) fills an integer field with that integer, which names the same user or voucher.
 Range rules whose failure has its own error name (1..10 vouchers, a lock of 120..3600 s) are
 checked by the handlers, so that the name is stable whatever the decoder says.
 

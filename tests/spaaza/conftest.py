@@ -14,6 +14,7 @@ from spaaza_support import (
     SEED_KEY,
     TENANT,
     USER_ID,
+    add_user,
     issue,
     open_spaaza_engine,
     set_up_chain,
@@ -40,9 +41,9 @@ def spaaza_engine(spaaza_url: str, spaaza_clock: ManualClock) -> Iterator[Engine
     engine = open_spaaza_engine(spaaza_url, spaaza_clock)
     set_up_chain(engine, TENANT)
     set_up_chain(engine, OTHER_TENANT)
-    engine.put_member(TENANT, {"username": "jane@example.com", "member_number": "M-1001",
-                               "card_number": "20000000001"}, member_id=USER_ID)
-    engine.put_member(TENANT, {"username": "john@example.com", "member_number": "M-1002"}, member_id=USER_ID + 1)
+    add_user(engine, TENANT, USER_ID, username="jane@example.com", member_number="M-1001",
+             card_number="20000000001")
+    add_user(engine, TENANT, USER_ID + 1, username="john@example.com", member_number="M-1002")
     yield engine
     engine.close()
 

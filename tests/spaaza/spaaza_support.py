@@ -116,8 +116,15 @@ def issue(engine: Engine, tenant: str = TENANT, *, code: str | None = None, thir
                         code_format=voucher_engine_spaaza.VOUCHER_KEY_FORMAT)
 
 
-def add_member(engine: Engine, tenant: str, member_id: int, **identifiers: str) -> None:
-    engine.put_member(tenant, identifiers, member_id=member_id)
+def add_user(engine: Engine, tenant: str, user_id: int, **identifiers: str) -> None:
+    """A member known to Spaaza as ``user_id`` (the identifier ``external:spaaza``)."""
+    engine.put_member(tenant, {voucher_engine_spaaza.USER_ID_KIND: str(user_id), **identifiers})
+
+
+def holder(engine: Engine, user_id: int, tenant: str = TENANT) -> str:
+    """The holder string of the member that is Spaaza user ``user_id``."""
+    member = engine.find_member(tenant, identifiers={voucher_engine_spaaza.USER_ID_KIND: str(user_id)})
+    return voucher_engine_spaaza.holder_of(member)
 
 
 def staff_headers(client: TestClient, engine: Engine, tenant: str = TENANT, chain: int = CHAIN) -> dict[str, str]:
@@ -148,7 +155,7 @@ def privileged_headers(token: str, hostname: str | None = HOSTNAME) -> dict[str,
 
 def claim_body(*vouchers: dict[str, Any], user: dict[str, Any] | None = None, chain: int = CHAIN,
                locking: dict[str, Any] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"user": user or {"user_id": USER_ID}, "entity": {"chain_id": chain},
+    body: dict[str, Any] = {"user": {"user_id": USER_ID} if user is None else user, "entity": {"chain_id": chain},
                             "vouchers": list(vouchers)}
     if locking is not None:
         body["locking"] = locking

@@ -19,6 +19,7 @@ from spaaza_support import (
     USER_ID,
     assert_error,
     claim_body,
+    holder,
     issue,
     privileged_headers,
     privileged_token,
@@ -97,7 +98,7 @@ def test_the_seed_request_claims_and_locks_its_voucher(client, spaaza_engine, se
 
     stored = spaaza_engine.get_voucher(TENANT, voucher_id=seed_voucher.id)
     assert stored.state is State.CLAIMED
-    assert stored.holder == f"member:{USER_ID}"
+    assert stored.holder == holder(spaaza_engine, USER_ID)
     assert stored.locked_until == SEED_NOW + timedelta(seconds=3600)
 
 
@@ -130,7 +131,7 @@ def test_privileged_authentication_needs_its_hostname_header(client, spaaza_engi
 
     answer = post(client, body, privileged_headers(token, hostname=HOSTNAME.upper()))
     assert answer.status_code == 200, answer.text
-    assert spaaza_engine.get_voucher(TENANT, voucher_id=seed_voucher.id).holder == f"member:{USER_ID}"
+    assert spaaza_engine.get_voucher(TENANT, voucher_id=seed_voucher.id).holder == holder(spaaza_engine, USER_ID)
 
 
 def test_no_or_dead_session_is_error_6(client, spaaza_engine, seed_voucher):
@@ -200,7 +201,7 @@ def test_ten_vouchers_are_claimed_and_locked_together(client, spaaza_engine):
     now = spaaza_engine.clock.now()
     for voucher in ours:
         stored = spaaza_engine.get_voucher(TENANT, voucher_id=voucher.id)
-        assert stored.holder == f"member:{USER_ID}"
+        assert stored.holder == holder(spaaza_engine, USER_ID)
         assert stored.locked_until == now + timedelta(seconds=300)  # Spaaza's default period
 
 
@@ -225,9 +226,13 @@ def test_a_voucher_claimed_by_another_user_refuses_the_whole_request(client, spa
         (b'{"user": {"user_id": 4232324}, "entity": {"chain_id": 1799}, "vouchers": [', "malformed_request"),
         (b"not json at all", "malformed_request"),
         (b"", "malformed_request"),
-        (b'{"user": {"user_id": "4232324"}, "entity": {"chain_id": 1799}, "vouchers": [{"voucher_id": 1}]}',
+        (b'{"user": {"user_id": "jane"}, "entity": {"chain_id": 1799}, "vouchers": [{"voucher_id": 1}]}',
          "invalid_parameter"),
-        (b'{"user": {"user_id": 4232324}, "entity": {"chain_id": "1799"}, "vouchers": [{"voucher_id": 1}]}',
+        (b'{"user": {"user_id": 4232324}, "entity": {"chain_id": "FOO"}, "vouchers": [{"voucher_id": 1}]}',
+         "invalid_parameter"),
+        (b'{"user": {"user_id": 4232324}, "entity": {"chain_id": 1799}, "vouchers": [{"voucher_id": -1}]}',
+         "invalid_parameter"),
+        (b'{"user": {"user_id": 4232324}, "entity": {"chain_id": 1799}, "vouchers": [{"voucher_key": 7}]}',
          "invalid_parameter"),
         (b'{"user": {"user_id": 4232324}, "entity": {"chain_id": 1799}, "vouchers": [{"voucher_id": 1.5}]}',
          "invalid_parameter"),
@@ -242,7 +247,7 @@ def test_a_voucher_claimed_by_another_user_refuses_the_whole_request(client, spa
         (b'{"user": {"user_id": 4232324}, "entity": {"chain_id": 1799}, "vouchers": [{"voucher_code": "x"}]}',
          "invalid_parameter"),
         (b'{"user": {"user_id": 4232324}, "entity": {"chain_id": 1799}, "vouchers": [{"voucher_id": 1}], '
-         b'"locking": {"voucher_lock_period": "300"}}', "invalid_parameter"),
+         b'"locking": {"voucher_lock_period": "five"}}', "invalid_parameter"),
         (b'{"entity": {"chain_id": 1799}, "vouchers": [{"voucher_id": 1}]}', "invalid_parameter"),
         (b'[1, 2, 3]', "invalid_parameter"),
     ],

@@ -18,8 +18,10 @@ from spaaza_support import (
     HOSTNAME,
     SEED_CREATED,
     TENANT,
+    add_user,
     assert_error,
     claim_body,
+    holder,
     issue,
     open_spaaza_engine,
     privileged_headers,
@@ -53,7 +55,8 @@ def test_overlapping_parallel_claims_are_all_or_nothing(race_engine):
     set_up_chain(engine, TENANT)
     vouchers = [issue(engine) for _ in range(CLIENTS)]
     for n in range(CLIENTS):
-        engine.put_member(TENANT, {"member_number": f"M-{n}"}, member_id=FIRST_USER + n)
+        add_user(engine, TENANT, FIRST_USER + n, member_number=f"M-{n}")
+    holder_of_user = {FIRST_USER + n: holder(engine, FIRST_USER + n) for n in range(CLIENTS)}
     headers = privileged_headers(privileged_token(engine), HOSTNAME)
 
     answers: list = [None] * CLIENTS
@@ -90,7 +93,7 @@ def test_overlapping_parallel_claims_are_all_or_nothing(race_engine):
         # for a voucher nobody holds.
         assert len(answered_by[i]) == (holder is not None), (i, answered_by[i], holder)
         if holder is not None:
-            assert holder == f"member:{FIRST_USER + answered_by[i][0]}"
+            assert holder == holder_of_user[FIRST_USER + answered_by[i][0]]
     for n in range(CLIENTS):
-        held = [holders[i] == f"member:{FIRST_USER + n}" for i in wanted_by(n)]
+        held = [holders[i] == holder_of_user[FIRST_USER + n] for i in wanted_by(n)]
         assert all(held) if n in winners else not any(held), (n, held)  # all or nothing

@@ -19,7 +19,8 @@ from voucher_engine_spaaza.users import identifiers_of, member_id_of
 from voucher_engine_spaaza.views import number, seconds_until, utc_text
 from voucher_engine_spaaza.wire import ClaimVouchersRequest, LockForm, UserRef
 
-decode = msgspec.json.Decoder(ClaimVouchersRequest).decode
+#: As the adapter decodes JSON bodies: laxly (a string of digits fills an integer field).
+decode = msgspec.json.Decoder(ClaimVouchersRequest, strict=False).decode
 
 
 def test_the_seed_body_decodes_as_sent():
@@ -34,8 +35,8 @@ def test_the_seed_body_decodes_as_sent():
 @pytest.mark.parametrize(
     "raw",
     [
-        b'{"user": {"user_id": "4232324"}, "entity": {"chain_id": 1799}, "vouchers": []}',
-        b'{"user": {"user_id": 1}, "entity": {"chain_id": 1799.0}, "vouchers": []}',
+        b'{"user": {"user_id": "jane"}, "entity": {"chain_id": 1799}, "vouchers": []}',
+        b'{"user": {"user_id": 1}, "entity": {"chain_id": 1799.5}, "vouchers": []}',
         b'{"user": {"user_id": true}, "entity": {"chain_id": 1799}, "vouchers": []}',
         b'{"user": {"user_id": 0}, "entity": {"chain_id": 1799}, "vouchers": []}',
         b'{"user": {"user_id": 1}, "entity": {"chain_id": 1799}, "vouchers": [], "extra": 1}',
@@ -49,6 +50,11 @@ def test_the_seed_body_decodes_as_sent():
 def test_wrong_types_unknown_fields_and_missing_parts_are_refused(raw):
     with pytest.raises(msgspec.ValidationError):
         decode(raw)
+
+
+def test_digits_in_a_string_fill_an_integer_as_the_adapter_decodes():
+    request = decode(b'{"user": {"user_id": "4232324"}, "entity": {"chain_id": "1799"}, "vouchers": []}')
+    assert (request.user.user_id, request.entity.chain_id) == (4232324, 1799)
 
 
 def test_forms_carry_digits_as_strings():
@@ -83,7 +89,7 @@ def test_user_parameters_map_to_member_identifier_kinds():
     user = UserRef(user_id=7, username="u", member_number="m", authentication_point_identifier="a",
                    auxiliary_identifier="x", referral_code="r")
     assert identifiers_of(user) == {"username": "u", "member_number": "m", "authentication_point": "a",
-                                    "auxiliary": "x", "referral_code": "r"}
+                                    "auxiliary": "x", "referral_code": "r", "external:spaaza": "7"}
     assert member_id_of("member:4232324") == 4232324
     assert member_id_of("customer-1") is None and member_id_of(None) is None and member_id_of("member:1x") is None
 
