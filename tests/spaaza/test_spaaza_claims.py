@@ -18,6 +18,7 @@ from spaaza_support import (
     TENANT,
     USER_ID,
     assert_error,
+    assert_seed_shape,
     claim_body,
     holder,
     issue,
@@ -30,39 +31,6 @@ from spaaza_support import (
 from voucher_engine import State
 
 HEX64 = re.compile(r"[0-9a-f]{64}\Z")
-#: Keys the seed shows as null whose Spaaza type is a string (or an integer): ours may be set.
-NULLABLE_TEXT = {
-    "campaign_image_filename", "campaign_image_link", "campaign_image_url", "campaign_owner_code",
-    "campaign_product_promotion_type", "voucher_description", "voucher_honour_code", "voucher_image_url",
-    "voucher_notes", "voucher_redeemed_datetime", "voucher_text", "voucher_third_party_id", "voucher_title",
-}
-NULLABLE_INT = {"campaign_image_dimension_x", "campaign_image_dimension_y"}
-ALWAYS_NULL = {"generating_return_transaction", "parent_voucher", "redeeming_basket"}
-
-
-def json_type(value: object) -> str:
-    return {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object",
-            list: "array", type(None): "null"}[type(value)]
-
-
-def assert_seed_shape(voucher: dict) -> None:
-    """Every key of the seed's voucher, each in the seed's JSON type."""
-    missing = set(SEED_VOUCHER) - set(voucher)
-    assert not missing, f"keys the seed shows are missing: {sorted(missing)}"
-    for key, seen in SEED_VOUCHER.items():
-        ours = voucher[key]
-        if key in ALWAYS_NULL:
-            assert ours is None, key
-        elif key in NULLABLE_TEXT:
-            assert ours is None or isinstance(ours, str), key
-        elif key in NULLABLE_INT:
-            assert ours is None or json_type(ours) == "integer", key
-        else:
-            assert json_type(ours) == json_type(seen), (key, ours, seen)
-    for card in (voucher["user_entity_card"], voucher["creating_user"]):
-        assert set(card) == {"code", "type"} or set(card) == {"full_name", "user_id"}
-
-
 def post(client, body, headers, raw: bool = False):  # noqa: ANN001, ANN201
     if raw:
         return client.post("/claim-vouchers", content=body, headers={**headers, "Content-Type": "application/json"})
