@@ -1,6 +1,6 @@
 """Each shipped provider's OpenAPI, checked against the running app by schemathesis.
 
-For every operation of admin, promo and jackpot, schemathesis generates requests from the
+For every operation of admin, promo, jackpot and spaaza, schemathesis generates requests from the
 provider's own document (valid ones, and invalid ones), sends them through the real ASGI app
 and checks the answers: no server error, no status the document does not list, no response
 that does not match its schema or content type. Bounded: a few examples per operation, a
@@ -27,6 +27,7 @@ from voucher_engine.identity import Argon2Params, Identity, IdentityConfig
 from voucher_engine_litestar import create_app
 
 import voucher_engine_admin
+import voucher_engine_spaaza
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 2
@@ -48,9 +49,20 @@ def app(tmp_path_factory):  # noqa: ANN001, ANN201
             "admin": {"Authorization": f"Bearer {token}"},
             "promo": {"Authorization": f"Bearer {Identity(engine).distributors.create_distributor('acme', 'DIST-1')}"},
             "jackpot": {},  # its session and partner tokens are single-use JWTs: unauthenticated here
+            "spaaza": spaaza_headers(engine),
         }
         yield application
     engine.close()
+
+
+def spaaza_headers(engine: Engine) -> dict[str, str]:
+    """Privileged authentication on chain 1799 (the tenant ``chain-1799``), with its app."""
+    engine.create_tenant("chain-1799")
+    identity = engine.shared(Identity)
+    client = identity.clients.create_client(
+        "chain-1799", [voucher_engine_spaaza.PRIVILEGED_SCOPE, voucher_engine_spaaza.APP_SCOPE_PREFIX + "app.test"])
+    token = identity.client_credentials(client.client_id, client.secret).access_token
+    return {"Authorization": f"Bearer {token}", "X-Spaaza-MyPrice-App-Hostname": "app.test"}
 
 
 def failures_of(app, provider: str, mode: GenerationMode) -> list[str]:  # noqa: ANN001
@@ -77,7 +89,7 @@ def failures_of(app, provider: str, mode: GenerationMode) -> list[str]:  # noqa:
     return found
 
 
-@pytest.mark.parametrize("provider", ["admin", "promo", "jackpot"])
+@pytest.mark.parametrize("provider", ["admin", "promo", "jackpot", "spaaza"])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
 def test_the_provider_answers_as_its_openapi_says(app, provider, mode):  # noqa: ANN001
     failures = failures_of(app, provider, mode)
