@@ -1,7 +1,7 @@
 """Each shipped provider's OpenAPI, checked against the running app by schemathesis.
 
-For every operation of admin, promo, jackpot, jtl and vouchercart, schemathesis generates requests from the
-provider's own document (valid ones, and invalid ones), sends them through the real ASGI app
+For every operation of admin, promo, jackpot, jtl, vouchercart and spaaza, schemathesis
+generates requests from the provider's own document (valid ones, and invalid ones), sends them through the real ASGI app
 and checks the answers: no server error, no status the document does not list, no response
 that does not match its schema or content type. Bounded: a few examples per operation, a
 fixed seed (derandomized), so the run is the same every time and stays short.
@@ -28,6 +28,7 @@ from voucher_engine_litestar import create_app
 
 import voucher_engine_admin
 import voucher_engine_jtl
+import voucher_engine_spaaza
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 2
@@ -51,6 +52,7 @@ def app(tmp_path_factory):  # noqa: ANN001, ANN201
             "jackpot": {},  # its session and partner tokens are single-use JWTs: unauthenticated here
             "jtl": {"Authorization": f"Bearer {jtl_token(engine)}"},
             "vouchercart": {"Authorization": f"Bearer {vouchercart_key(engine)}"},
+            "spaaza": spaaza_headers(engine),
         }
         # the credentials work, so the runs below get past authentication
         assert client.get("/vouchercart/v1/domains", headers=application.state.test_credentials["vouchercart"]).status_code == 200
@@ -74,6 +76,16 @@ def vouchercart_key(engine: Engine) -> str:
         grants={"store:1": StaffGrant("administrator", frozenset({"redeem.voucher", "manage.orders", "manage.users"}))},
     )
     return staff.api_keys.create_api_key("acme", admin.id).key
+
+
+def spaaza_headers(engine: Engine) -> dict[str, str]:
+    """Privileged authentication on chain 1799 (the tenant ``chain-1799``), with its app."""
+    engine.create_tenant("chain-1799")
+    identity = engine.shared(Identity)
+    client = identity.clients.create_client(
+        "chain-1799", [voucher_engine_spaaza.PRIVILEGED_SCOPE, voucher_engine_spaaza.APP_SCOPE_PREFIX + "app.test"])
+    token = identity.client_credentials(client.client_id, client.secret).access_token
+    return {"Authorization": f"Bearer {token}", "X-Spaaza-MyPrice-App-Hostname": "app.test"}
 
 
 def failures_of(app, provider: str, mode: GenerationMode) -> list[str]:  # noqa: ANN001
@@ -100,7 +112,7 @@ def failures_of(app, provider: str, mode: GenerationMode) -> list[str]:  # noqa:
     return found
 
 
-@pytest.mark.parametrize("provider", ["admin", "promo", "jackpot", "jtl", "vouchercart"])
+@pytest.mark.parametrize("provider", ["admin", "promo", "jackpot", "jtl", "vouchercart", "spaaza"])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
 def test_the_provider_answers_as_its_openapi_says(app, provider, mode):  # noqa: ANN001
     failures = failures_of(app, provider, mode)
