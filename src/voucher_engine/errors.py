@@ -163,17 +163,19 @@ class PermissionDenied(Forbidden):
 
     code = "permission_denied"
 
-    def __init__(self, scope: str, permission: str) -> None:
-        super().__init__(f"this operation needs the permission {permission!r} in {scope!r}")
+    def __init__(self, scope: str = "", permission: str = "") -> None:
+        super().__init__(f"this operation needs the permission {permission!r} in {scope!r}"
+                         if permission else "this operation needs a permission the caller lacks")
         self.scope = scope
         self.permission = permission
 
 
-class OAuthError(VoucherEngineError):
+class OAuthError(ValidationError):
     """A refusal of the OAuth 2 token endpoint, named as RFC 6749 5.2 names it: ``error`` is
     one of invalid_request, invalid_client, invalid_grant, unauthorized_client,
     unsupported_grant_type, invalid_scope. Providers render it as the RFC's JSON body; the
-    status (401 for invalid_client, else 400) is theirs to set."""
+    status (401 for invalid_client, else 400) is theirs to set. A provider that does not
+    render it still answers a client error (a ValidationError), never a 500."""
 
     code = "oauth_error"
     ERRORS = frozenset({
@@ -181,7 +183,7 @@ class OAuthError(VoucherEngineError):
         "unsupported_grant_type", "invalid_scope",
     })
 
-    def __init__(self, error: str, description: str) -> None:
+    def __init__(self, error: str = "invalid_request", description: str = "the token request was refused") -> None:
         if error not in self.ERRORS:
             raise ValueError(f"{error!r} is not an RFC 6749 5.2 error")
         super().__init__(description)
