@@ -12,6 +12,7 @@ from vouchercart_support import (
     FORM,
     JSON,
     ORDER,
+    SEED_CREATE,
     basic,
     bearer,
     issue,
@@ -127,26 +128,6 @@ def test_redeem_with_reductor_and_redeem_date(client, vc_engine):
     assert body["redeemHistory"] == [{"amount": 2, "redeemAt": "2015-12-05T13:37:00+0000"}]
 
 
-CREATE = b"""
-  {
-    "fullName": "Test User",
-    "email": "test@example.com",
-    "password": "sEcret9",
-    "phone": "+1 123 456 789",
-    "permissions": [
-        {
-            "domainId": 1,
-            "roleId": 0,
-            "customPermissions": []
-        },
-        {
-            "domainId": 2,
-            "roleId": 0,
-            "customPermissions": []
-        }
-    ]
-  }"""
-
 UPDATE = b"""
   {
     "fullName": "Test User Changed",
@@ -175,7 +156,7 @@ USER_FIELDS = {"id": int, "fullName": str, "email": str, "phone": str, "createdA
 def test_the_users_curls(client):
     token = login(client)["accessToken"]
     auth = {**bearer(token), **JSON}
-    created = client.post("/v1/users", content=CREATE, headers=auth)
+    created = client.post("/v1/users", content=SEED_CREATE, headers=auth)
     assert created.status_code == 200, created.text
     types_of(created.json(), {"userId": int})
     user_id = created.json()["userId"]

@@ -15,12 +15,13 @@ import jwt
 import pytest
 import voucher_engine_vouchercart.hooks
 from dbsupport import fresh_database_url
-from test_vouchercart_seed import CREATE, JWT_SAMPLE_KEYS, UPDATE, USER_FIELDS, VOUCHER_FIELDS, types_of
+from test_vouchercart_seed import JWT_SAMPLE_KEYS, UPDATE, USER_FIELDS, VOUCHER_FIELDS, types_of
 from vouchercart_support import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     CODE,
     NOW,
+    SEED_CREATE,
     add_domains,
     add_staff,
     administrator,
@@ -108,7 +109,7 @@ def test_every_curl_of_the_seed_against_a_real_server(server):
     assert [line["amount"] for line in completely["redeemHistory"]] == [2, 3]
 
     json_headers = ["-H", auth, "-H", "Accepts: application/json", "-H", "Content-Type: application/json"]
-    status, created = curl(f"{base}/v1/users", "-X", "POST", *json_headers, "--data", CREATE.decode())
+    status, created = curl(f"{base}/v1/users", "-X", "POST", *json_headers, "--data", SEED_CREATE.decode())
     assert status == 200, created
     types_of(created, {"userId": int})
     user = f"{base}/v1/users/{created['userId']}"

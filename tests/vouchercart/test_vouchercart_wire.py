@@ -29,7 +29,7 @@ from voucher_engine_vouchercart.wire import (
     PermissionOut,
     order_out,
 )
-from vouchercart_support import NOW, ORDER, WINDOW_FROM, WINDOW_TO
+from vouchercart_support import NOW, ORDER, SEED_CREATE, WINDOW_FROM, WINDOW_TO
 
 # --- requests -------------------------------------------------------------------------------
 
@@ -52,27 +52,6 @@ def test_the_refresh_form_is_camel_case():
     assert (form.access_token, form.refresh_token) == ("a.b.c", "RTx")
     with pytest.raises(msgspec.ValidationError):
         msgspec.convert({"access_token": "a.b.c"}, RefreshForm)
-
-
-SEED_CREATE = b"""
-  {
-    "fullName": "Test User",
-    "email": "test@example.com",
-    "password": "sEcret9",
-    "phone": "+1 123 456 789",
-    "permissions": [
-        {
-            "domainId": 1,
-            "roleId": 0,
-            "customPermissions": []
-        },
-        {
-            "domainId": 2,
-            "roleId": 0,
-            "customPermissions": []
-        }
-    ]
-  }"""
 
 
 def test_the_seed_create_user_body_decodes():

@@ -156,3 +156,25 @@ def staff_rows(engine: Engine) -> list:
 
 def later(days: int) -> timedelta:
     return timedelta(days=days)
+
+
+#: The body of the seed's "Create a user" curl, byte for byte.
+SEED_CREATE = b"""
+  {
+    "fullName": "Test User",
+    "email": "test@example.com",
+    "password": "sEcret9",
+    "phone": "+1 123 456 789",
+    "permissions": [
+        {
+            "domainId": 1,
+            "roleId": 0,
+            "customPermissions": []
+        },
+        {
+            "domainId": 2,
+            "roleId": 0,
+            "customPermissions": []
+        }
+    ]
+  }"""
