@@ -212,6 +212,10 @@ def test_the_notification_url_registered_in_the_admin_api_gets_the_seed_steps(
         "POST", "/admin/webhooks", json_body={"url": receiver.url, "provider": "jackpot"},
         headers=bearer(issued["access_token"])))
     assert (status, endpoint["provider"]) == (201, "jackpot"), endpoint
+    status, unknown = answer(server.request(
+        "POST", "/admin/webhooks", json_body={"url": receiver.url, "provider": "jackp0t"},
+        headers=bearer(issued["access_token"])))
+    assert (status, unknown["code"]) == (422, "invalid"), unknown
 
     vid = reserve_and_follow(server, now, open_session(server, now()))
     status, confirmed = answer(server.request("POST", f"/v2/vouchers/{vid}/confirm", headers=bearer(sign(now()))))
