@@ -34,20 +34,19 @@ def expire_reservation(engine: Engine, voucher: Voucher) -> bool:
     """Expire a reserved voucher and give its session amount back; False when it is no longer
     reserved (confirmed or cancelled meanwhile: the engine's locked transition decides)."""
     try:
-        engine.expire(voucher.tenant_id, voucher_id=voucher.id)
+        _undo(engine, voucher, expire=True)
     except errors.IllegalTransition:
         return False
-    _release(engine, voucher)
     return True
 
 
-def _release(engine: Engine, voucher: Voucher) -> None:
-    known = facts(voucher)
-    if known is not None:
-        # The spend's subject is the voucher it bought; reservations made before reserving
-        # became one engine command named their spend in the voucher's facts.
-        subject = known.get("spend") or voucher.id
-        engine.release_session(voucher.tenant_id, known["session"], subject=subject)
+def _undo(engine: Engine, voucher: Voucher, *, expire: bool) -> Voucher:
+    """Cancel or expire the voucher and release its session in one transaction."""
+    known = facts(voucher) or {}
+    # The spend's subject is the voucher it bought; reservations made before reserving
+    # became one engine command named their spend in the voucher's facts.
+    return engine.undo_purchase(voucher.tenant_id, known["session"], voucher_id=voucher.id,
+                                subject=known.get("spend") or voucher.id, expire=expire)
 
 
 def expire_reservation_job(engine: Engine, job: Job) -> str:
@@ -145,10 +144,9 @@ def cancel(call: Call) -> VoucherOut:
     if voucher.state is not State.RESERVED:
         raise _not_reserved(call, voucher)
     try:
-        voucher = call.engine.cancel(voucher.tenant_id, voucher_id=voucher.id)
+        voucher = _undo(call.engine, voucher, expire=False)
     except errors.IllegalTransition as error:
         raise _not_reserved(call, voucher) from error
-    _release(call.engine, voucher)
     return voucher_out(voucher)
 
 

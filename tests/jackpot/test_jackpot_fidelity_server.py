@@ -244,3 +244,34 @@ def test_auto_confirm_takes_a_reservation_to_ready_by_itself(jackpot_url, jackpo
     # A partner that confirms anyway gets the voucher, as for any repeated confirmation.
     status, again = answer(server.request("POST", f"/v2/vouchers/{vid}/confirm", headers=bearer(sign(now()))))
     assert (status, again["state"], again["code"]) == (200, "READY", "AMZ-0001-AAAA")
+
+
+def test_cancel_and_expiry_release_the_session_in_the_same_transaction(jackpot_url, jackpot_clock, start_server):
+    """With the session's release refused (a veto on it, in the server), neither a cancellation
+    nor an expiry leaves the voucher CANCELLED or EXPIRED while its session still holds the
+    amount: the voucher's change and the release commit together or not at all."""
+    import jackpot_veto_plugin
+
+    now = jackpot_clock.now
+    with open_jackpot_engine(jackpot_url, jackpot_clock) as engine:
+        set_up_tenant(engine)
+        server = start_server(jackpot_url, plugins=[voucher_engine_jackpot, jackpot_veto_plugin])
+        vouchers = []
+        for _ in range(2):
+            status, voucher = answer(server.request(
+                "POST", RESERVE_BY_VALUE.format(store="amazon", offer="amz-range"), json_body={"value": "20.00"},
+                headers=bearer(open_session(server, now()))))
+            assert status == 201, voucher
+            vouchers.append(voucher["voucherId"])
+        cancelled, expired = vouchers
+        before = written(engine)
+        assert before["reserved"] == 4000
+
+        status, refused = answer(server.request("POST", f"/v2/vouchers/{cancelled}/cancel", headers=bearer(sign(now()))))
+        assert (status, refused["code"]) == (409, "vetoed"), refused
+        jackpot_clock.advance(timedelta(minutes=15))  # the second reservation is overdue; its call expires it
+        status, refused = answer(server.request("GET", f"/v2/vouchers/{expired}", headers=bearer(sign(now()))))
+        assert (status, refused["code"]) == (409, "vetoed"), refused
+
+        assert [engine.get_voucher("acme", voucher_id=v).state.value for v in vouchers] == ["reserved", "reserved"]
+        assert written(engine) == before  # no voucher changed, no event, the sessions still hold 40.00
