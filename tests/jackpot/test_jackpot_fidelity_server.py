@@ -11,6 +11,7 @@ import json
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from voucher_engine_jackpot import register_notification_url
 HERE = Path(__file__).parent
 #: The documented switch of JackpotSettings.auto_confirm for `voucher-engine serve`.
 AUTO_CONFIRM_VARIABLE = "VOUCHER_ENGINE_JACKPOT_AUTO_CONFIRM"
+THREADS = 16
 DECIMAL = re.compile(r"^\d+\.\d{2}$")
 RESERVE_BY_VALUE = "/v2/stores/{store}/offers/{offer}/reserve-voucher-by-value"
 #: How long a worker may take to deliver what the test waits for.
@@ -275,3 +277,30 @@ def test_cancel_and_expiry_release_the_session_in_the_same_transaction(jackpot_u
 
         assert [engine.get_voucher("acme", voucher_id=v).state.value for v in vouchers] == ["reserved", "reserved"]
         assert written(engine) == before  # no voucher changed, no event, the sessions still hold 40.00
+
+
+def test_one_session_reserves_once_across_two_server_processes(jackpot_url, jackpot_clock, start_server):
+    """The guard is the spend's conditional UPDATE (``ended_at IS NULL AND reserved + :price <=
+    amount``): 16 reservations on one session at once, through two server processes on one
+    database, give exactly one 201. (On PostgreSQL this fails when the spend is turned into a
+    read-then-write; on SQLite every write transaction is BEGIN IMMEDIATE, so there is no window.)"""
+    now = jackpot_clock.now
+    with open_jackpot_engine(jackpot_url, jackpot_clock) as engine:
+        set_up_tenant(engine)
+        servers = [start_server(jackpot_url), start_server(jackpot_url)]
+        token = open_session(servers[0], now())
+        before = written(engine)
+        path = RESERVE_BY_VALUE.format(store="amazon", offer="amz-range")
+        with ThreadPoolExecutor(THREADS) as pool:
+            replies = list(pool.map(
+                lambda i: answer(servers[i % 2].request("POST", path, json_body={"value": f"{5 * (1 + i % 8)}.00"},
+                                                        headers=bearer(token))),
+                range(THREADS)))
+        assert sorted(status for status, _ in replies) == [201] + [401] * (THREADS - 1), replies
+        assert {body["code"] for status, body in replies if status == 401} == {"session_ended"}
+        (winner,) = [body for status, body in replies if status == 201]
+        after = written(engine)
+        assert after["vouchers"] - before["vouchers"] == 1
+        assert after["reserved"] == int(winner["price"].replace(".", ""))
+        assert engine.get_session("acme", engine.get_voucher("acme", voucher_id=winner["voucherId"]).metadata[
+            "jackpot"]["session"]).reserved.minor == after["reserved"]
