@@ -14,6 +14,7 @@ import pytest
 
 from voucher_engine import Engine, EngineConfig, ManualClock, Money, VoucherKind, VoucherSpec
 from voucher_engine.delivery import Webhooks, Worker
+from voucher_engine.delivery.relay import dispatch_outbox
 from voucher_engine.plugins import PluginSettings
 from voucher_engine.testing import LOOPBACK
 
@@ -112,3 +113,23 @@ def test_a_redelivery_to_an_endpoint_whose_shaper_fails_is_kept_too(engine, rece
     [delivery] = webhooks.redeliver_event("acme", event.event_id)
     assert (delivery.endpoint_id, delivery.status) == (endpoint.endpoint.id, "pending")
     assert delivery.last_error is not None and delivery.last_error.startswith("shaping failed")
+
+
+@pytest.mark.usefixtures("failing")
+def test_a_delivery_the_fixed_shaper_maps_to_nothing_ends_failed_with_the_reason(engine, receiver):
+    webhooks = Webhooks(engine, SHORT)
+    endpoint = webhooks.create_endpoint("acme", receiver.url, provider="flaky")
+    issue(engine, "CARD-4")
+    engine.lock("acme", code="CARD-4")  # voucher.locked: flaky maps it to nothing, once it works
+    worker = Worker(engine, SHORT)
+    try:
+        dispatch_outbox(engine)  # fanned out while the shaper fails: both kept, unshaped
+        flaky_provider.FAILING.clear()
+        assert worker.run_once().delivered == {"succeeded": 1, "failed": 1}
+    finally:
+        worker.close()
+    by_status = {d.status: d for d in webhooks.deliveries("acme", endpoint_id=endpoint.endpoint.id)}
+    assert by_status["succeeded"].event_type == "card.created"
+    assert by_status["failed"].event_type == "voucher.locked"
+    assert by_status["failed"].last_error == "nothing to send: the provider's webhooks skip this event"
+    assert [sent["type"] for sent in receiver.verify(endpoint.secret)] == ["card.created"]
