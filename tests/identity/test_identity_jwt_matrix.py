@@ -136,7 +136,7 @@ def _raw_signed(claims: dict, claim: str, literal: str, key: bytes, kid: str) ->
 NOT_AN_INSTANT = ("NaN", "Infinity", "-Infinity", "1e999", "1" + "0" * 30, "-5")
 
 
-def test_time_claims_that_are_no_instant_are_unauthorized_for_every_token_kind(identity) -> None:  # noqa: ANN001
+def test_time_claims_that_are_no_instant_are_unauthorized_for_every_token_kind(identity) -> None:
     """Access, staff and session tokens share one verification: a NaN or infinite ``exp`` or
     ``iat`` was accepted (every comparison with NaN is false), and a session's was an
     OverflowError (a 500 over HTTP). Each is now Unauthorized, however it is verified."""
@@ -161,6 +161,6 @@ def test_time_claims_that_are_no_instant_are_unauthorized_for_every_token_kind(i
                     not_refused[f"{kind} {claim}={literal}"] = "accepted"
                 except Unauthorized:
                     pass
-                except Exception as error:  # noqa: BLE001 - another error is what this test is about
+                except Exception as error:  # another error is what this test is about
                     not_refused[f"{kind} {claim}={literal}"] = repr(error)
     assert not_refused == {}
