@@ -87,7 +87,7 @@ def _set_up(engine: Engine, clock: SharedClock) -> dict[str, Any]:
     engine.issue("acme", VoucherSpec(VoucherKind.MONETARY, Money.parse("50.00", "EUR")), code="GIFT-1")
     engine.issue("shop", VoucherSpec(VoucherKind.MONETARY, Money.parse("50.00", "EUR")), code="JTL-1")
 
-    admin_id, admin_secret = voucher_engine_admin.bootstrap(engine, "acme", scopes=("admin", "admin:tenants"))
+    admin = identity.clients.create_client("acme", [voucher_engine_admin.ADMIN, "admin:tenants"], "admin")
     jtl = identity.clients.create_client("shop", ["read", "read-lists", "read-secrets", "use", "manage",
                                                   "update", "recharge"], "JTL shop")
     spaaza = identity.clients.create_client(
@@ -99,7 +99,7 @@ def _set_up(engine: Engine, clock: SharedClock) -> dict[str, Any]:
                                                                   "manage.users"}))})
     kid, key = identity.keys.signing()
     return {
-        "admin": (admin_id, admin_secret), "jtl": identity.client_credentials(jtl.client_id, jtl.secret).access_token,
+        "admin": identity.client_credentials(admin.client_id, admin.secret).access_token, "jtl": identity.client_credentials(jtl.client_id, jtl.secret).access_token,
         "spaaza": identity.client_credentials(spaaza.client_id, spaaza.secret).access_token,
         "promo": identity.distributors.create_distributor("acme", "DIST-1"),
         "partner": PartnerSigner(clock, "shop-42", PARTNER_SECRET, tenant="acme"),
@@ -122,9 +122,6 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         server = start_server(url, clock=clock, workdir=root / "server")
         conn = server.connection()
         try:
-            admin = send(conn, "POST", "/admin/oauth/token", b"grant_type=client_credentials",
-                         {"Content-Type": "application/x-www-form-urlencoded", **_basic(*made["admin"])})
-            assert admin.status == 200, admin.body
             session = _json(conn, "POST", "/jackpot/v2/token", {"token": made["partner"].sign(
                 amount="50.00", currency="EUR", customerReference="c-1")}, {})
             assert session.status in (200, 201), session.body
@@ -133,7 +130,7 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
                           **_basic("staff@acme.test", PASSWORD)})
             assert staff.status == 200, staff.body
             headers = {
-                "admin": bearer(admin.json()["access_token"]),
+                "admin": bearer(made["admin"]),
                 "jackpot": bearer(session.json()["sessionToken"]),
                 "jtl": bearer(made["jtl"]),
                 "promo": bearer(made["promo"]),
@@ -143,7 +140,7 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
                 "vouchercart.authorize": _basic("staff@acme.test", PASSWORD),
             }
             kid, key = made["key"]
-            tokens = {"access": (admin.json()["access_token"], key, kid),
+            tokens = {"access": (made["admin"], key, kid),
                       "session": (session.json()["sessionToken"], key, kid),
                       "staff": (staff.json()["accessToken"], key, kid)}
             yield Site(server, conn, url, headers, made["partner"], list(engine.hooks.providers()), tokens)
@@ -317,10 +314,56 @@ def _credentials(site: Site, provider: Provider, op: Operation) -> Callable[[], 
 AUTHENTICATION_RECORDS = {"partner_jtis"}
 
 
+def credential_cases(site: Site) -> list[Case]:
+    """Credentials holding a NUL, where each kind of credential is read: Basic user names and
+    passwords, OAuth token requests (form and Basic), a JWT's ``kid``, a partner JWT's
+    unverified ``iss`` and ``tenant``. Each names nobody: refused as credentials, the database
+    never asked."""
+    cases = []
+    nul_basic = {"Authorization": "Basic " + base64.b64encode(b"a\x00b@x.test:pw").decode()}
+    for provider in site.providers:
+        for op in provider.operations:
+            refused = _statuses(provider, op, FailureKind.UNAUTHORIZED, FailureKind.MALFORMED)
+            path, _ = _path(op, f"/{provider.name}")
+            if any(s.kind == "basic" for s in op.schemes):
+                body, media = (b"{}", "application/json") if "json" in op.encodings else (b"", _FORM)
+                cases.append(Case(f"{provider.name}.{op.name}: NUL in Basic credentials", op.method, path, body,
+                                  {"Content-Type": media, **nul_basic}, refused))
+            if op.path.endswith("/oauth/token"):
+                for form in ("client_id=a%00b&client_secret=s", "client_id=c&client_secret=a%00b",
+                             "client_id=c&client_secret=s&scope=a%00b", "client_id=c&client_secret=s&client_type=%00"):
+                    cases.append(Case(f"{provider.name}.{op.name}: {form}", "POST", path,
+                                      b"grant_type=client_credentials&" + form.encode(), {"Content-Type": _FORM},
+                                      refused))
+                cases.append(Case(f"{provider.name}.{op.name}: NUL in Basic", "POST", path,
+                                  b"grant_type=client_credentials", {"Content-Type": _FORM, **nul_basic}, refused))
+    by_name = {p.name: p for p in site.providers}
+    _, key, _ = site.tokens["access"]
+    claims = jwt.decode(site.tokens["access"][0], options={"verify_signature": False})
+    nul_kid = jwt.encode(claims, key, algorithm="HS256", headers={"kid": "a\x00b"})
+    cases.append(Case("access token with a NUL in its kid", "GET", "/admin/pools", None,
+                      {"Authorization": f"Bearer {nul_kid}"},
+                      _statuses(by_name["admin"], by_name["admin"].operations[0], FailureKind.UNAUTHORIZED)))
+    jackpot = by_name["jackpot"]
+    token_op = next(op for op in jackpot.operations if op.path == "/v2/token")
+    for claim in ("iss", "tenant"):
+        bad = jwt.encode({**jwt.decode(site.signer.sign(amount="5.00", currency="EUR", customerReference="c-1"),
+                                       options={"verify_signature": False}), claim: "a\x00b"},
+                         PARTNER_SECRET, algorithm="HS256")
+        cases.append(Case(f"partner JWT with a NUL in {claim}", "POST", "/jackpot/v2/token",
+                          json.dumps({"token": bad}).encode(), {"Content-Type": "application/json"},
+                          _statuses(jackpot, token_op, FailureKind.UNAUTHORIZED)))
+    return cases
+
+
+_FORM = "application/x-www-form-urlencoded"
+
+
 def test_the_corpus_gets_each_providers_error_and_writes_nothing(site: Site, tmp_path: Path) -> None:
     before = {t: n for t, n in _counts(site.url).items() if t not in AUTHENTICATION_RECORDS}
     cases = [c for p in site.providers for op in p.operations for c in corpus(p, op, _credentials(site, p, op))]
     cases += token_cases(site, PartnerSigner(ManualClock(), "shop-42", PARTNER_SECRET, tenant="acme"))
+    cases += credential_cases(site)
     assert {p.name for p in site.providers} >= {"admin", "promo", "jackpot", "jtl", "vouchercart", "spaaza"}
     wrong = {}
     for c in cases:
