@@ -75,8 +75,12 @@ def _set_up(engine: Engine, clock: SharedClock) -> dict[str, Any]:
     """Each provider's tenant and credentials, made in the test's process on the server's
     database (signing keys and hashes live there)."""
     identity = Identity(engine, CHEAP)
-    for tenant in ("acme", "shop", "chain-1799"):
+    for tenant in ("acme", "shop", "chain-1799", "globex"):
         engine.create_tenant(tenant)
+    engine.create_pool("globex", "gpool")  # globex's objects, for acme to name
+    engine.put_store(Store("gshop", "globex", "Globex shop"))
+    engine.put_campaign("globex", "gcamp", name="G", pool_id=None)
+    engine.put_offer(Offer("goffer", "globex", "gshop", "G", "EUR", denominations=(1000,)))
     engine.put_store(Store("s1", "acme", "Shop"))
     engine.put_store(Store("1", "acme", "hello-world", "https://hello.example"))
     engine.create_pool("acme", "p1")
@@ -380,3 +384,40 @@ def test_the_corpus_gets_each_providers_error_and_writes_nothing(site: Site, tmp
     assert len(cases) > 300
     assert {t: n for t, n in _counts(site.url).items() if t not in AUTHENTICATION_RECORDS} == before
     assert "Traceback" not in site.server.log()
+
+
+def test_what_was_stored_wrongly_is_refused_through_the_server(site: Site) -> None:
+    """Each was accepted before: references to globex's objects stored for acme, a step of
+    "0.00" stored as 0.01, ``starts_at: 0`` stored as 1970, a JSON body labelled text/plain.
+    Now each is refused with the field (or header) named, and nothing is written."""
+    before = {t: n for t, n in _counts(site.url).items() if t not in AUTHENTICATION_RECORDS}
+    offer = {"store_id": "s1", "name": "O", "currency": "EUR", "denominations": ["10.00"]}
+    voucher = {"kind": "monetary", "value": "10.00", "currency": "EUR"}
+    requests = {
+        "offer on globex's pool": ("PUT", "/admin/offers/o9", {**offer, "pool_id": "gpool"}),
+        "offer of globex's store": ("PUT", "/admin/offers/o9", {**offer, "store_id": "gshop"}),
+        "voucher of globex's campaign": ("POST", "/admin/vouchers", {**voucher, "campaign_id": "gcamp"}),
+        "voucher of globex's offer": ("POST", "/admin/vouchers", {**voucher, "offer_id": "goffer"}),
+        "voucher at globex's store": ("POST", "/admin/vouchers", {**voucher, "redeemable_at": ["s1", "gshop"]}),
+        "step of zero": ("PUT", "/admin/offers/o9", {"store_id": "s1", "name": "O", "currency": "EUR",
+                                                     "min_value": "1.00", "max_value": "5.00", "step": "0.00"}),
+        "start at 0": ("PUT", "/admin/campaigns/c9", {"name": "C", "starts_at": 0}),
+    }
+    answers = {}
+    for what, (method, path, body) in requests.items():
+        got = _json(site.conn, method, path, body, site.headers["admin"])
+        answers[what] = (got.status, got.json()["code"], [f["field"] for f in got.json().get("fields", [])])
+    plain = send(site.conn, "PUT", "/admin/stores/s9", b'{"name": "S"}',
+                 {**site.headers["admin"], "Content-Type": "text/plain"})
+    answers["text/plain"] = (plain.status, plain.json()["code"], [f["field"] for f in plain.json()["fields"]])
+    assert answers == {
+        "offer on globex's pool": (404, "pool_not_found", []),
+        "offer of globex's store": (404, "store_not_found", []),
+        "voucher of globex's campaign": (404, "campaign_not_found", []),
+        "voucher of globex's offer": (404, "offer_not_found", []),
+        "voucher at globex's store": (404, "store_not_found", []),
+        "step of zero": (422, "invalid", ["step"]),
+        "start at 0": (422, "invalid", ["starts_at"]),
+        "text/plain": (400, "malformed", ["Content-Type"]),
+    }
+    assert {t: n for t, n in _counts(site.url).items() if t not in AUTHENTICATION_RECORDS} == before
