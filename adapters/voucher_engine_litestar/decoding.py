@@ -101,8 +101,8 @@ def query_of(op: Operation, request: Request[Any, Any, Any]) -> Any:
     if op.query is None:
         return None
     pairs = [(k, v) for k in request.query_params for v in request.query_params.getall(k)]
-    folded = _screened(_fold(pairs, _sequence_fields(op.query)))
-    return msgspec.convert(folded, op.query, strict=False)
+    # Screened once converted: "1e30" and "nan" become numbers only then.
+    return _screened(msgspec.convert(_fold(pairs, _sequence_fields(op.query)), op.query, strict=False))
 
 
 def encoding_of(op: Operation, content_type: str) -> BodyEncoding:
@@ -165,11 +165,9 @@ async def body_of(op: Operation, request: Request[Any, Any, Any]) -> Any:
             pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
         except (UnicodeDecodeError, ValueError) as error:
             raise malformed(f"the body is not a valid form: {error}") from None
-        folded = _screened(_fold(pairs, _sequence_fields(op.body)))
-        return msgspec.convert(folded, op.body, strict=False)
+        return _screened(msgspec.convert(_fold(pairs, _sequence_fields(op.body)), op.body, strict=False))
     assert op.body is not None  # "raw" was answered above
-    parts = _screened(await _multipart(request, op.body))
-    return msgspec.convert(parts, op.body, strict=False)
+    return _screened(msgspec.convert(await _multipart(request, op.body), op.body, strict=False))
 
 
 async def _multipart(request: Request[Any, Any, Any], body: type) -> dict[str, Any]:

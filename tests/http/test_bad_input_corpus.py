@@ -227,8 +227,10 @@ def corpus(provider: Provider, op: Operation, credentials: Callable[[], dict[str
              invalid, content_type="application/json" if op.encodings[0] == "json" and op.body else None,
              at=bad_path)
         break  # every parameter gets the same value: one request says it
-    for field, _ in _fields(op.query):
+    for field, kind in _fields(op.query):
         case(f"NUL in query parameter {field}", None, invalid, at=f"{path}?{field}=a%00b")
+        if _takes_int(kind):  # a query's digits become a number only when converted
+            case(f"integer beyond 64 bits in query parameter {field}", None, invalid, at=f"{path}?{field}=1{'0' * 30}")
     if op.body is None or "raw" in op.encodings:
         return cases
 
