@@ -16,6 +16,7 @@ is the reference, docs/writing-a-provider.md the guide::
 from __future__ import annotations
 
 from voucher_engine import errors, pdf
+from voucher_engine.config.sections import RegisterSettings, SettingsSection
 from voucher_engine.errors import FieldError
 from voucher_engine.hookspecs import hookimpl
 from voucher_engine.providers import (
@@ -47,6 +48,7 @@ from voucher_engine.providers import (
 __all__ = [
     "DEFAULT_STATUS", "Attachment", "AuthScheme", "BodyEncoding", "Call", "Credentials", "DefaultError",
     "Failure", "FailureKind", "FieldError", "Fulfilment", "HttpMethod", "Operation", "Provider", "RateLimit",
-    "Register", "RegisterJobHandler", "Reply", "Upload", "WebhookMessage", "default_error_reply", "errors",
+    "Register", "RegisterJobHandler", "RegisterSettings", "Reply", "SettingsSection", "Upload", "WebhookMessage",
+    "default_error_reply", "errors",
     "failure_of", "field_errors_of", "hookimpl", "pdf", "retry_headers",
 ]
