@@ -65,7 +65,7 @@ def convert(value: Any, kind: Any, *, from_env: bool = False) -> Any:
     if origin is tuple or kind is tuple:
         item = args[0] if args else str
         items = [p.strip() for p in value.split(",") if p.strip()] if from_env and isinstance(value, str) else value
-        if not isinstance(items, list):
+        if not isinstance(items, list | tuple):
             raise BadValue(f"expected an array, got {describe(value)}")
         return tuple(convert(x, item, from_env=from_env) for x in items)
     if origin in (dict, Mapping, typing.Mapping) or kind is dict:
