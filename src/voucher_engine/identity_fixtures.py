@@ -166,7 +166,7 @@ def read_partner(e: Entry, base: Path) -> PartnerPlan:
 def read_webhook(e: Entry, base: Path) -> WebhookPlan:
     tenant, url = e.tenant(), e.text("url", required=True, limit=2048)
     types = e.strings("event_types") or None
-    plan = WebhookPlan(tenant, url or "", types, e.text("description", default="") or "", e.text("provider"))
+    plan = WebhookPlan(tenant, url or "", types, e.text("description") or "", e.text("provider"))
     e.finish()
     return plan
 
@@ -182,7 +182,7 @@ def read_staff(e: Entry, base: Path) -> StaffPlan:
     password = _from_env(e, "password_env")
     if password is not None:
         _checked(check_password, password)
-    full_name = e.text("full_name", default="") or ""
+    full_name = e.text("full_name") or ""
     e.finish()
     return StaffPlan(tenant, email, full_name, dict(roles), password)
 
