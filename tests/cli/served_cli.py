@@ -48,4 +48,4 @@ def admin_token(server: Server, client_id: str, secret: str) -> str:
     reply = server.request("POST", "/admin/oauth/token", data=form, headers={
         "Authorization": f"Basic {raw}", "Content-Type": "application/x-www-form-urlencoded"})
     assert reply.status == 200, reply.body
-    return reply.json()["access_token"]
+    return str(reply.json()["access_token"])

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 import pytest
-
 from cli_helpers import cli, ok, open_engine
+
 from voucher_engine import SystemClock
 from voucher_engine.cli import cli as root
 from voucher_engine.cli import main

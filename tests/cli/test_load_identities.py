@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import open_engine, row_counts
+
 from voucher_engine import SystemClock
 from voucher_engine.cli import main
 from voucher_engine.delivery import Webhooks
@@ -96,9 +96,9 @@ def test_first_load_shows_each_secret_once_and_each_works_then_a_reload_changes_
         access = identity.client_credentials(shown["client ops client_id"], shown["client ops client_secret"])
         assert (access.tenant_id, access.scope) == ("acme", "admin")
         assert identity.authenticate_distributor(shown["distributor DIST-1 token"]).distributor_id == "DIST-1"
-        for partner, key, claims in (("shop-42", shown["partner shop-42 shared_secret"], {}),
-                                     ("shop-77", SHOP_77_SECRET, {"aud": "voucher-engine"})):
-            token = PartnerSigner(SystemClock(), partner, key, tenant="acme").sign(**claims)
+        for partner, key, audience in (("shop-42", shown["partner shop-42 shared_secret"], None),
+                                       ("shop-77", SHOP_77_SECRET, "voucher-engine")):
+            token = PartnerSigner(SystemClock(), partner, key, tenant="acme").sign(aud=audience)
             assert identity.use_partner_jwt("acme", token, partner_id=partner).partner_id == partner
         assert identity.login("acme", "ops@acme.example", shown["staff ops@acme.example password"], "admin")
         till = identity.staff.find_staff_user("acme", email="till@acme.example")

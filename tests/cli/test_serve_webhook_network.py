@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cli_helpers import open_engine
 from served_cli import admin_token, serve
 
-from cli_helpers import open_engine
 from voucher_engine.delivery import Webhooks
 from voucher_engine.identity import Argon2Params, Identity, IdentityConfig
 from voucher_engine.testing import free_port
@@ -28,7 +28,7 @@ def acme(sqlite_url: str) -> tuple[str, str, str]:
     return sqlite_url, client.client_id, client.secret
 
 
-def register(args: list[str], acme: tuple[str, str, str], workdir: Path) -> tuple[int, dict]:
+def register(args: list[str], acme: tuple[str, str, str], workdir: Path) -> tuple[int, dict[str, object]]:
     url, client_id, secret = acme
     port = free_port()
     server = serve(["serve", "--url", url, "--port", str(port), "--no-worker", *args], port, workdir)
