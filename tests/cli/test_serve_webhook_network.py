@@ -6,6 +6,7 @@ written."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_helpers import open_engine
@@ -28,7 +29,7 @@ def acme(sqlite_url: str) -> tuple[str, str, str]:
     return sqlite_url, client.client_id, client.secret
 
 
-def register(args: list[str], acme: tuple[str, str, str], workdir: Path) -> tuple[int, dict[str, object]]:
+def register(args: list[str], acme: tuple[str, str, str], workdir: Path) -> tuple[int, dict[str, Any]]:
     url, client_id, secret = acme
     port = free_port()
     server = serve(["serve", "--url", url, "--port", str(port), "--no-worker", *args], port, workdir)
