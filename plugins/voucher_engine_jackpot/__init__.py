@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from voucher_engine.delivery import EndpointSecret, JobHandler, Webhooks
 from voucher_engine.plugin import Attachment, RegisterSettings, SettingsSection, hookimpl
-
 from voucher_engine_jackpot import attachment
 from voucher_engine_jackpot.provider import PROVIDER
 from voucher_engine_jackpot.reservation import EXPIRE_RESERVATION

@@ -10,7 +10,6 @@ See docs/providers/jtl.md.
 from __future__ import annotations
 
 from voucher_engine.plugin import RegisterSettings, SettingsSection, hookimpl
-
 from voucher_engine_jtl.access import SCOPES
 from voucher_engine_jtl.provider import PROVIDER
 from voucher_engine_jtl.settings import JtlSettings, configure

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -187,7 +188,7 @@ def read_staff(e: Entry, base: Path) -> StaffPlan:
     return StaffPlan(tenant, email, full_name, dict(roles), password)
 
 
-READERS = {
+READERS: dict[str, Callable[[Entry, Path], IdentityPlan]] = {
     "clients": read_client, "distributors": read_distributor, "partners": read_partner,
     "webhooks": read_webhook, "staff": read_staff,
 }
