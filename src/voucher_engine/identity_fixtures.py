@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from voucher_engine.delivery import Webhooks
+from voucher_engine.delivery.signing import checked_secret
 from voucher_engine.delivery.urls import check_url
 from voucher_engine.engine import Engine
 from voucher_engine.errors import AlreadyExists, StaffUserNotFound, ValidationError
 from voucher_engine.identity import Identity
+from voucher_engine.identity.distributors import checked_distributor_token
+from voucher_engine.identity.opaque import checked_given
 from voucher_engine.identity.partners import checked_partner_key
 from voucher_engine.identity.scopes import parse_scopes
 from voucher_engine.identity.staff_directory import check_password, checked_grant, normalise_email
@@ -61,6 +64,8 @@ class ClientPlan:
     tenant: str
     name: str
     scopes: frozenset[str]
+    #: From the environment; None: generate one.
+    secret: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +73,7 @@ class DistributorPlan:
     tenant: str
     id: str
     name: str
+    token: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +93,7 @@ class WebhookPlan:
     event_types: tuple[str, ...] | None
     description: str
     provider: str | None
+    secret: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +123,11 @@ def _from_env(entry: Entry, key: str) -> str | None:
     return value
 
 
-def _checked(check: Any, *args: Any) -> Any:
+def _checked(check: Any, *args: Any, key: str = "") -> Any:
     try:
         return check(*args)
     except ValidationError as error:
-        raise BadEntry(error.message) from None
+        raise BadEntry(f"{key}: {error.message}" if key else error.message) from None
 
 
 def read_client(e: Entry, base: Path) -> ClientPlan:
@@ -128,15 +135,21 @@ def read_client(e: Entry, base: Path) -> ClientPlan:
     scopes = _checked(parse_scopes, list(e.strings("scopes")))
     if not scopes:
         raise BadEntry("scopes: at least one scope")
+    secret = _from_env(e, "secret_env")
+    if secret is not None:
+        _checked(checked_given, secret, key="secret_env")
     e.finish()
-    return ClientPlan(tenant, name or "", scopes)
+    return ClientPlan(tenant, name or "", scopes, secret)
 
 
 def read_distributor(e: Entry, base: Path) -> DistributorPlan:
     tenant, distributor_id = e.tenant(), e.ident()
     name = e.text("name", default=distributor_id)
+    token = _from_env(e, "token_env")
+    if token is not None:
+        _checked(checked_distributor_token, token, key="token_env")
     e.finish()
-    return DistributorPlan(tenant, distributor_id or "", name or "")
+    return DistributorPlan(tenant, distributor_id or "", name or "", token)
 
 
 def read_partner(e: Entry, base: Path) -> PartnerPlan:
@@ -158,7 +171,7 @@ def read_partner(e: Entry, base: Path) -> PartnerPlan:
         raise BadEntry(f"algorithm: {algorithm} needs public_key or public_key_file")
     key = public_key if public_key is not None else secret
     if key is not None:
-        _checked(checked_partner_key, algorithm, key)
+        _checked(checked_partner_key, algorithm, key, key="secret_env" if secret is not None else "")
     audience = e.text("audience")
     e.finish()
     return PartnerPlan(tenant, partner_id or "", algorithm, key, audience)
@@ -167,7 +180,10 @@ def read_partner(e: Entry, base: Path) -> PartnerPlan:
 def read_webhook(e: Entry, base: Path) -> WebhookPlan:
     tenant, url = e.tenant(), e.text("url", required=True, limit=2048)
     types = e.strings("event_types") or None
-    plan = WebhookPlan(tenant, url or "", types, e.text("description") or "", e.text("provider"))
+    secret = _from_env(e, "secret_env")
+    if secret is not None:
+        _checked(checked_secret, secret, key="secret_env")
+    plan = WebhookPlan(tenant, url or "", types, e.text("description") or "", e.text("provider"), secret)
     e.finish()
     return plan
 
@@ -182,7 +198,7 @@ def read_staff(e: Entry, base: Path) -> StaffPlan:
         _checked(checked_grant, scope, role, ())
     password = _from_env(e, "password_env")
     if password is not None:
-        _checked(check_password, password)
+        _checked(check_password, password, key="password_env")
     full_name = e.text("full_name") or ""
     e.finish()
     return StaffPlan(tenant, email, full_name, dict(roles), password)
@@ -223,14 +239,16 @@ def apply_identity(engine: Engine, plan: IdentityPlan) -> tuple[bool, list[NewSe
     if isinstance(plan, ClientPlan):
         if any(c.name == plan.name for c in identity.clients.list_clients(plan.tenant)):
             return False, []
-        created = identity.clients.create_client(plan.tenant, plan.scopes, plan.name)
-        return True, [NewSecret("client", plan.tenant, plan.name, "client_id", created.client_id),
-                      NewSecret("client", plan.tenant, plan.name, "client_secret", created.secret)]
+        created = identity.clients.create_client(plan.tenant, plan.scopes, plan.name, secret=plan.secret)
+        made = [NewSecret("client", plan.tenant, plan.name, "client_id", created.client_id)]
+        if plan.secret is None:
+            made.append(NewSecret("client", plan.tenant, plan.name, "client_secret", created.secret))
+        return True, made
     if isinstance(plan, DistributorPlan):
         if any(d.distributor_id == plan.id for d in identity.distributors.list_distributors(plan.tenant)):
             return False, []
-        token = identity.distributors.create_distributor(plan.tenant, plan.id, plan.name)
-        return True, [NewSecret("distributor", plan.tenant, plan.id, "token", token)]
+        token = identity.distributors.create_distributor(plan.tenant, plan.id, plan.name, token=plan.token)
+        return True, [] if plan.token is not None else [NewSecret("distributor", plan.tenant, plan.id, "token", token)]
     if isinstance(plan, PartnerPlan):
         key = plan.key if plan.key is not None else secrets.token_urlsafe(GENERATED_BYTES)
         try:
@@ -245,8 +263,10 @@ def apply_identity(engine: Engine, plan: IdentityPlan) -> tuple[bool, list[NewSe
         if any(e.url == plan.url for e in webhooks.list_endpoints(plan.tenant)):
             return False, []
         endpoint = webhooks.create_endpoint(plan.tenant, plan.url, event_types=plan.event_types,
-                                            description=plan.description, provider=plan.provider)
-        return True, [NewSecret("webhook", plan.tenant, plan.url, "secret", endpoint.secret)]
+                                            description=plan.description, provider=plan.provider,
+                                            secret=plan.secret)
+        return True, [] if plan.secret is not None else [
+            NewSecret("webhook", plan.tenant, plan.url, "secret", endpoint.secret)]
     try:
         identity.staff.find_staff_user(plan.tenant, email=plan.email)
         return False, []
