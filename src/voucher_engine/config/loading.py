@@ -49,6 +49,11 @@ class ConfigError(ValidationError):
         super().__init__(f"{source}: {len(problems)} problem(s)", problems=problems)
         self.problems = problems
 
+    def __str__(self) -> str:
+        # A server process started without the CLI (uvicorn --factory) ends with this in its
+        # log: every problem belongs there, not only the count.
+        return "\n  ".join([self.message, *self.problems])
+
 
 def env_name(key: str) -> str:
     """``providers.jackpot.session_ttl`` -> ``VOUCHER_ENGINE_PROVIDERS_JACKPOT_SESSION_TTL``."""
