@@ -17,7 +17,7 @@ from voucher_engine.clock import IdSource, RandomSource
 from voucher_engine.errors import Forbidden, InvalidScope, NotFound, Unauthorized, ValidationError
 from voucher_engine.identity.config import IdentityConfig
 from voucher_engine.identity.hashing import SecretHasher
-from voucher_engine.identity.opaque import new_token
+from voucher_engine.identity.opaque import checked_given, new_token
 from voucher_engine.identity.results import AccessToken, ClientInfo, NewClient, Principal
 from voucher_engine.identity.scopes import format_scopes, parse_scopes
 from voucher_engine.identity.store import Store, require_tenant
@@ -47,12 +47,16 @@ class ApiClients:
 
     # --- administration ---------------------------------------------------------------------
 
-    def create_client(self, tenant_id: str, scopes: Iterable[str] | str, name: str = "") -> NewClient:
+    def create_client(
+        self, tenant_id: str, scopes: Iterable[str] | str, name: str = "", *, secret: str | None = None
+    ) -> NewClient:
+        """A new client; its secret is generated, or ``secret`` (one agreed beforehand, see
+        ``opaque.checked_given``), and returned once."""
         allowed = parse_scopes(scopes)
         if not allowed:
             raise ValidationError("a client needs at least one scope")
         client_id = self._ids.new("cli")
-        secret = new_token(self._random, "cs_")
+        secret = checked_given(secret) if secret is not None else new_token(self._random, "cs_")
         secret_hash = self._hasher.hash(secret)  # before the transaction: argon2 is slow
 
         def create(tx: Tx) -> None:

@@ -38,7 +38,7 @@ PARTNER_REQUIRED_CLAIMS = ("exp", "iat", "jti")
 MIN_HMAC_SECRET_BYTES = 32  # RFC 7518 3.2
 
 
-def _checked_key(algorithm: str, key: str) -> str:
+def checked_partner_key(algorithm: str, key: str) -> str:
     if algorithm not in PARTNER_ALGORITHMS:
         raise ValidationError(f"a partner signs with one of {', '.join(PARTNER_ALGORITHMS)}")
     if algorithm == "HS256":
@@ -73,7 +73,7 @@ class Partners:
         ``aud``; without, an ``aud`` in them is not checked."""
         if not (0 < len(partner_id) <= 64):
             raise ValidationError("a partner id is 1 to 64 characters")
-        key = _checked_key(algorithm, key)
+        key = checked_partner_key(algorithm, key)
 
         def register(tx: Tx) -> None:
             require_tenant(tx.conn, tenant_id)
