@@ -43,17 +43,17 @@ _PARAMETER = re.compile(r"\{([^}:]+)(?::([^}]*))?\}")
 _PATH_TYPES = {"int": {"type": "integer"}, "float": {"type": "number"}, "uuid": {"type": "string", "format": "uuid"}}
 _MEDIA = {"json": "application/json", "form": "application/x-www-form-urlencoded", "multipart": "multipart/form-data"}
 
-#: Failures any operation can meet: its handler may raise any engine error.
+#: Failures any operation can meet: its handler may raise any engine error, and wherever
+#: credentials are checked (a scheme or a handler) too many failures are RATE_LIMITED.
 _ALWAYS = (FailureKind.INVALID, FailureKind.UNAUTHORIZED, FailureKind.FORBIDDEN, FailureKind.NOT_FOUND,
-           FailureKind.REJECTED, FailureKind.CONFLICT, FailureKind.UNAVAILABLE, FailureKind.INTERNAL)
+           FailureKind.REJECTED, FailureKind.CONFLICT, FailureKind.UNAVAILABLE, FailureKind.INTERNAL,
+           FailureKind.RATE_LIMITED)
 
 
 def failure_kinds(op: Operation, *, app_rate_limited: bool) -> list[FailureKind]:
     kinds = list(_ALWAYS)
     if op.body is not None or "raw" in op.encodings:
         kinds += [FailureKind.MALFORMED, FailureKind.TOO_LARGE]
-    if op.rate_limit is not None or app_rate_limited:
-        kinds.append(FailureKind.RATE_LIMITED)
     return kinds
 
 

@@ -12,7 +12,7 @@ documented. The OpenAPI a partner reads is built from the same description (``op
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +24,10 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 
 from voucher_engine import errors
+from voucher_engine.identity.attempts import client_address
 from voucher_engine.providers import (
     AuthScheme,
+    Call,
     Failure,
     FailureKind,
     Operation,
@@ -34,7 +36,6 @@ from voucher_engine.providers import (
     failure_of,
     invalid_input,
 )
-from voucher_engine.providers import Call
 from voucher_engine_litestar.credentials import choose
 from voucher_engine_litestar.decoding import Refused, body_of, query_of
 from voucher_engine_litestar.log import logger
@@ -112,6 +113,11 @@ def _make_endpoint(provider: Provider, op: Operation) -> Callable[..., Any]:
                 decoded.append(await body_of(op, request))
             return decoded[0]
 
+        # Failed authentications count against this address (voucher_engine.identity.attempts).
+        with client_address(request.client.host if request.client else None):
+            return await answer(request, body)
+
+    async def answer(request: Request, body: Callable[[], Awaitable[Any]]) -> Response:
         try:
             engine = request.app.state.engine
             headers = {k.lower(): v for k, v in request.headers.items()}

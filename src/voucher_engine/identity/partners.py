@@ -24,6 +24,7 @@ from sqlalchemy import delete, insert, select
 
 from voucher_engine.clock import Clock
 from voucher_engine.errors import AlreadyExists, Unauthorized, ValidationError
+from voucher_engine.identity.attempts import PARTNER, FailedAttempts
 from voucher_engine.identity.claims import PYJWT_OPTIONS_NO_TIME, check_times, unverified_header
 from voucher_engine.identity.config import IdentityConfig
 from voucher_engine.identity.results import PartnerToken
@@ -54,7 +55,8 @@ def _checked_key(algorithm: str, key: str) -> str:
 
 
 class Partners:
-    def __init__(self, store: Store, clock: Clock, config: IdentityConfig) -> None:
+    def __init__(self, store: Store, clock: Clock, config: IdentityConfig, attempts: FailedAttempts) -> None:
+        self._attempts = attempts
         self._store = store
         self._clock = clock
         self._config = config
@@ -102,8 +104,13 @@ class Partners:
         only selects the key: the signature still decides."""
         if not isinstance(token, str) or not token:
             raise Unauthorized("invalid token", reason="missing")
-        unverified_header(token)  # malformed tokens fail here, before any database work
-        partner_id = partner_id or self._unverified_issuer(token)
+        with self._attempts.limited():  # until the token names its partner, the address alone
+            unverified_header(token)  # malformed tokens fail here, before any database work
+            partner_id = partner_id or self._unverified_issuer(token)
+        with self._attempts.limited(PARTNER, f"{tenant_id}\0{partner_id}"):
+            return self._use(tenant_id, token, partner_id)
+
+    def _use(self, tenant_id: str, token: str, partner_id: str) -> PartnerToken:
         partner = self._store.read(lambda conn: conn.execute(
             select(partners.c.algorithm, partners.c.key, partners.c.audience).where(
                 partners.c.tenant_id == tenant_id, partners.c.id == partner_id

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
-from voucher_engine.errors import AlreadyExists, Conflict, StorageError
+from voucher_engine.errors import AlreadyExists, Conflict, InvalidData, StorageError
 
 _WRITE = "voucher_engine_write"
 
@@ -114,6 +114,10 @@ class Database:
             if _is_unique_violation(error):
                 raise AlreadyExists("that object already exists", constraint=str(error.orig)) from error
             raise StorageError(f"a database constraint refused the change: {error.orig}") from error
+        except exc.DataError as error:
+            # A value the request carried and the database refused (NUL in a string, a number
+            # out of range): the client's mistake, and the same request will always fail.
+            raise InvalidData("a value in the request cannot be stored", cause=str(error.orig)) from error
         except exc.OperationalError as error:
             if _is_conflict(error):
                 raise Conflict("the database is busy; try again", cause=str(error.orig)) from error
