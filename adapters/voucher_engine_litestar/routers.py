@@ -181,15 +181,11 @@ def security_requirements(provider: Provider, op: Operation) -> list[dict[str, l
     return alternatives
 
 
-def credential_headers_of(op: Operation) -> list[str]:
-    return ["authorization", *(s.header for s in op.schemes if s.kind == "header")]
-
-
 def operation_rate_limit(op: Operation) -> RateLimitGuard | None:
     if op.rate_limit is None:
         return None
     limit = RateLimit(per_second=op.rate_limit.requests / op.rate_limit.per_seconds, burst=op.rate_limit.requests)
-    return RateLimitGuard(limit, credential_headers_of(op))
+    return RateLimitGuard(limit)
 
 
 def operation_id(mount: Mount, op: Operation) -> str:
