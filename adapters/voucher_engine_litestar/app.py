@@ -13,7 +13,6 @@ from voucher_engine.delivery import DeliverySettings
 from voucher_engine.delivery.worker import start_worker_thread
 from voucher_engine.engine import DEFAULT_URL
 from voucher_engine.errors import ValidationError
-
 from voucher_engine_litestar.logs import configure_json_logging
 from voucher_engine_litestar.plugin import (
     DEFAULT_MAX_BODY_BYTES,
@@ -30,6 +29,8 @@ MOUNTS_VARIABLE = "VOUCHER_ENGINE_MOUNTS"
 WORKER_VARIABLE = "VOUCHER_ENGINE_WORKER"
 #: Private networks webhooks may reach, comma-separated CIDRs (none by default).
 NETWORKS_VARIABLE = "VOUCHER_ENGINE_WEBHOOK_NETWORKS"
+#: The bearer token ``GET /metrics`` answers (unset: it answers nobody).
+METRICS_TOKEN_VARIABLE = "VOUCHER_ENGINE_METRICS_TOKEN"
 
 __all__ = ["Mounts", "create_app", "create_app_from_env", "plan_mounts"]
 
@@ -41,6 +42,7 @@ def create_app(
     debug: bool = False,
     access_log: bool = False,
     metrics: bool = True,
+    metrics_token: str | None = None,
     rate_limit: RateLimit | None = None,
     max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
 ) -> Litestar:
@@ -49,13 +51,14 @@ def create_app(
     ``mounts`` moves a provider from its default ``/{name}`` prefix, e.g. ``{"promo": "/"}`` so
     that a client written for the partner's original host works unchanged, or serves it under
     several prefixes at once (``{"promo": ["/", "/promo"]}``). ``access_log`` writes one line
-    per request, ``metrics`` serves ``GET /metrics``, ``rate_limit`` limits each client (per
+    per request, ``metrics`` serves ``GET /metrics`` to scrapers sending ``metrics_token`` as a
+    bearer token, ``rate_limit`` limits each client (per
     process), ``max_body_bytes`` caps every request body (operations set smaller caps of their
     own). The caller keeps ownership of the engine: the app never closes it.
     """
     plugin = VoucherEnginePlugin(
-        engine, mounts=mounts, access_log=access_log, metrics=metrics, rate_limit=rate_limit,
-        max_body_bytes=max_body_bytes,
+        engine, mounts=mounts, access_log=access_log, metrics=metrics, metrics_token=metrics_token,
+        rate_limit=rate_limit, max_body_bytes=max_body_bytes,
     )
     app = Litestar(
         plugins=[plugin],
@@ -91,7 +94,10 @@ def create_app_from_env() -> Litestar:
     configure_json_logging()
     engine = Engine.open(os.environ.get(URL_VARIABLE, DEFAULT_URL))
     try:
-        app = create_app(engine, mounts=parse_mounts(os.environ.get(MOUNTS_VARIABLE, "")) or None, access_log=True)
+        app = create_app(
+            engine, mounts=parse_mounts(os.environ.get(MOUNTS_VARIABLE, "")) or None, access_log=True,
+            metrics_token=os.environ.get(METRICS_TOKEN_VARIABLE) or None,
+        )
     except BaseException:
         engine.close()
         raise

@@ -23,6 +23,7 @@ from voucher_engine.testing.clock import CLOCK_FILE_VARIABLE, FileClock
 from voucher_engine_litestar import configure_json_logging
 from voucher_engine_litestar import create_app as build_app
 from voucher_engine_litestar.app import (
+    METRICS_TOKEN_VARIABLE,
     MOUNTS_VARIABLE,
     NETWORKS_VARIABLE,
     URL_VARIABLE,
@@ -52,6 +53,7 @@ def create_app() -> Litestar:
         app = build_app(
             engine, mounts=parse_mounts(os.environ.get(MOUNTS_VARIABLE, "")) or None,
             access_log=os.environ.get(ACCESS_LOG_VARIABLE, "0") == "1",
+            metrics_token=os.environ.get(METRICS_TOKEN_VARIABLE) or None,
         )
     except BaseException:
         engine.close()
