@@ -69,4 +69,6 @@ def serve_http(
     os.environ["VOUCHER_ENGINE_WORKER"] = "1" if worker else "0"
     if webhook_networks:
         os.environ["VOUCHER_ENGINE_WEBHOOK_NETWORKS"] = ",".join(webhook_networks)
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)
+    # The app writes the one access line per request itself, with the route template;
+    # uvicorn's own would repeat it with the raw path, voucher codes included.
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, access_log=False)
