@@ -128,6 +128,12 @@ class Database:
             raise StorageError(str(error.orig)) from error
         except exc.SQLAlchemyError as error:  # e.g. no pooled connection in time
             raise StorageError(str(error)) from error
+        except OverflowError as error:
+            # sqlite3 refuses an int beyond 64 bits with a bare OverflowError (SQLAlchemy does
+            # not wrap it): PostgreSQL's out-of-range DataError, in SQLite's words.
+            if "SQLite INTEGER" not in str(error):
+                raise
+            raise InvalidData("a value in the request cannot be stored", cause=str(error)) from error
 
     def dispose(self) -> None:
         self.sa.dispose()
