@@ -33,7 +33,7 @@ from voucher_engine_litestar.health import health, ready
 from voucher_engine_litestar.metrics import STATE_KEY as METRICS_KEY
 from voucher_engine_litestar.metrics import TOKEN_KEY as METRICS_TOKEN_KEY
 from voucher_engine_litestar.metrics import metrics, metrics_registry
-from voucher_engine_litestar.openapi_docs import RATE_LIMITED_KEY, provider_openapi
+from voucher_engine_litestar.openapi_docs import provider_openapi
 from voucher_engine_litestar.openapi_model import provider_security_schemes
 from voucher_engine_litestar.operators import MIN_METRICS_TOKEN
 from voucher_engine_litestar.ratelimit import RateLimit, RateLimitGuard
@@ -150,7 +150,7 @@ class VoucherEnginePlugin(InitPlugin):
             app_config.exception_handlers.setdefault(key, handler)
         app_config.state.update({
             "engine": self.engine, "providers": self.providers, "mounts": self.plan,
-            METRICS_KEY: registry, METRICS_TOKEN_KEY: self.metrics_token, RATE_LIMITED_KEY: self.rate_limit is not None,
+            METRICS_KEY: registry, METRICS_TOKEN_KEY: self.metrics_token,
             TELEMETRY_KEY: Telemetry(http_metrics=http_metrics, access_log=self.access_log),
         })
         # Outermost of the host's middleware, so the id is set before any of it logs.
