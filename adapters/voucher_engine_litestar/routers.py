@@ -117,7 +117,7 @@ def _make_endpoint(provider: Provider, op: Operation) -> Callable[..., Any]:
         with client_address(request.client.host if request.client else None):
             return await answer(request, body)
 
-    async def answer(request: Request, body: Callable[[], Awaitable[Any]]) -> Response:
+    async def answer(request: Request[Any, Any, Any], body: Callable[[], Awaitable[Any]]) -> Response[Any]:
         try:
             engine = request.app.state.engine
             headers = {k.lower(): v for k, v in request.headers.items()}
