@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import jwt
 import pytest
 from identity_helpers import make_identity
 from sqlalchemy import func, select
@@ -130,3 +131,27 @@ def test_limits_can_be_turned_off(engine: Engine) -> None:
     identity = make_identity(engine, attempt_limits=None)
     identity.staff.create_staff_user("acme", "ann@example.com", "right password", roles={"shop": "manager"})
     assert kinds([login(identity, f"guess {n}") for n in range(12)]) == ["Unauthorized"] * 12
+
+
+def test_a_partner_is_limited_on_bad_signatures_never_on_its_own_replays(engine: Engine, clock: ManualClock) -> None:
+    identity = limited(engine)
+    secret = "s" * 32
+    identity.partners.register_partner("acme", "jackpot", secret, algorithm="HS256")
+    now = int(clock.now().timestamp())
+
+    def token(key: str, jti: str) -> str:
+        return jwt.encode({"iss": "jackpot", "iat": now, "exp": now + 60, "jti": jti}, key, algorithm="HS256")
+
+    def use(signed: str) -> str:
+        try:
+            identity.use_partner_jwt("acme", signed)
+        except VoucherEngineError as error:
+            return error.details.get("reason") or type(error).__name__
+        return "ok"
+
+    # A signed token presented again and again is the partner's own retry: never a lock-out.
+    once = token(secret, "jti-1")
+    assert [use(once) for _ in range(LIMITS.per_identity + 2)] == ["ok"] + ["replayed"] * (LIMITS.per_identity + 1)
+    # A wrong signature is a guess at the key.
+    forged = [use(token("f" * 32, f"forged-{n}")) for n in range(LIMITS.per_identity + 1)]
+    assert forged == ["InvalidSignatureError"] * LIMITS.per_identity + ["TooManyAttempts"]

@@ -10,7 +10,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from identity_helpers import b64, identity, make_identity  # noqa: F401 (fixture)
+from identity_helpers import b64, identity  # noqa: F401 (fixture)
 from sqlalchemy import func, select
 
 from dbsupport import database_of
@@ -40,10 +40,7 @@ def _count(engine) -> int:  # noqa: ANN001
         return conn.execute(select(func.count()).select_from(partner_jtis)).scalar_one()
 
 
-def test_parallel_use_of_one_jwt_has_exactly_one_winner(engine, clock) -> None:  # noqa: ANN001
-    # 15 replays are 15 failed authentications of one partner, beyond its attempt limit
-    # (test_identity_attempts.py): off here, where only the jti's single use is at stake.
-    identity = make_identity(engine, attempt_limits=None)
+def test_parallel_use_of_one_jwt_has_exactly_one_winner(identity, engine, clock) -> None:  # noqa: ANN001
     identity.partners.register_partner("acme", "jackpot", SECRET, algorithm="HS256")
     token = jwt.encode(_claims(clock), SECRET, algorithm="HS256")
     barrier = threading.Barrier(16)

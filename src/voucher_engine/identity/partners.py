@@ -107,10 +107,13 @@ class Partners:
         with self._attempts.limited():  # until the token names its partner, the address alone
             unverified_header(token)  # malformed tokens fail here, before any database work
             partner_id = partner_id or self._unverified_issuer(token)
+        # Only the signature is a guess: a signed token that is late, too long-lived or
+        # replayed is the key holder's own mistake (a retrying client), not counted against it.
         with self._attempts.limited(PARTNER, f"{tenant_id}\0{partner_id}"):
-            return self._use(tenant_id, token, partner_id)
+            claims = self._verified_claims(tenant_id, token, partner_id)
+        return self._use(tenant_id, partner_id, claims)
 
-    def _use(self, tenant_id: str, token: str, partner_id: str) -> PartnerToken:
+    def _verified_claims(self, tenant_id: str, token: str, partner_id: str) -> dict[str, Any]:
         partner = self._store.read(lambda conn: conn.execute(
             select(partners.c.algorithm, partners.c.key, partners.c.audience).where(
                 partners.c.tenant_id == tenant_id, partners.c.id == partner_id
@@ -118,7 +121,9 @@ class Partners:
         ).first())
         if partner is None:
             raise Unauthorized("invalid token", reason="unknown_partner")
-        claims = self._decode(token, partner)
+        return self._decode(token, partner)
+
+    def _use(self, tenant_id: str, partner_id: str, claims: dict[str, Any]) -> PartnerToken:
         now = self._clock.now()
         check_times(claims, now, self._config.leeway)
         if claims["exp"] - claims["iat"] > self._config.partner_max_lifetime.total_seconds():
