@@ -39,6 +39,7 @@ def create_app(
     debug: bool = False,
     access_log: bool = False,
     metrics: bool = True,
+    metrics_token: str | None = None,
     rate_limit: RateLimit | None = None,
     max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
 ) -> Litestar:
@@ -47,13 +48,14 @@ def create_app(
     ``mounts`` moves a provider from its default ``/{name}`` prefix, e.g. ``{"promo": "/"}`` so
     that a client written for the partner's original host works unchanged, or serves it under
     several prefixes at once (``{"promo": ["/", "/promo"]}``). ``access_log`` writes one line
-    per request, ``metrics`` serves ``GET /metrics``, ``rate_limit`` limits each client (per
+    per request, ``metrics`` serves ``GET /metrics`` to scrapers sending ``metrics_token`` as a
+    bearer token, ``rate_limit`` limits each client (per
     process), ``max_body_bytes`` caps every request body (operations set smaller caps of their
     own). The caller keeps ownership of the engine: the app never closes it.
     """
     plugin = VoucherEnginePlugin(
-        engine, mounts=mounts, access_log=access_log, metrics=metrics, rate_limit=rate_limit,
-        max_body_bytes=max_body_bytes,
+        engine, mounts=mounts, access_log=access_log, metrics=metrics, metrics_token=metrics_token,
+        rate_limit=rate_limit, max_body_bytes=max_body_bytes,
     )
     app = Litestar(
         plugins=[plugin],
@@ -109,6 +111,7 @@ def create_app_from_config(engine: Engine, config: Config) -> Litestar:
         engine, mounts=parse_mounts(",".join(config.server.mounts)) or None, access_log=True,
         rate_limit=RateLimit(limit.per_second, limit.burst) if limit.per_second else None,
         max_body_bytes=config.server.max_body_bytes or DEFAULT_MAX_BODY_BYTES,
+        metrics_token=config.server.metrics_token,
     )
 
 

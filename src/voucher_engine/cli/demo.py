@@ -85,7 +85,7 @@ def instructions(
         "", "try:",
         f"  curl {base}/health",
         f"  curl {base}/ready",
-        f"  curl {base}/stats",
+        f"  curl -H \"Authorization: Bearer $TOKEN\" {base}/stats   # a token with admin:read (docs/http.md)",
         f"  voucher-engine stats --url {url}",
         f"  voucher-engine pool export {DEMO_TENANT} betathome --url {url} -o codes.csv",
         f"  voucher-engine client create {DEMO_TENANT} --scope admin --url {url}   # then see docs/admin-api.md",

@@ -91,7 +91,10 @@ def serve_http(config: Config, config_file: str | None, overrides: dict[str, Any
     for key, value in overrides.items():
         os.environ[env_name(key)] = _env_text(value)
     server = config.server
-    uvicorn.run(APP_FACTORY, factory=True, host=server.host, port=server.port, workers=server.processes)
+    uvicorn.run(APP_FACTORY, factory=True, host=server.host, port=server.port, workers=server.processes,
+                # The app writes the one access line per request itself, with the route template;
+                # uvicorn's own would repeat it with the raw path, voucher codes included.
+                access_log=False)
 
 
 COMMANDS = [serve]

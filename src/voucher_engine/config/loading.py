@@ -38,6 +38,8 @@ LEGACY_ENV = {
     "VOUCHER_ENGINE_WEBHOOK_NETWORKS": "webhooks.networks",
 }
 MASK = "********"
+#: The core's own secrets, masked by ``config show`` (providers declare theirs in their section).
+CORE_SECRETS = {"server": frozenset({"metrics_token"})}
 
 
 class ConfigError(ValidationError):
@@ -108,7 +110,10 @@ class Config:
                 values["url"] = make_url(values["url"]).render_as_string(hide_password=True)
                 out.update(values)
                 continue
-            secrets = self.sections[table.split(".", 1)[1]].secrets if table.startswith("providers.") else frozenset()
+            if table.startswith("providers."):
+                secrets = self.sections[table.split(".", 1)[1]].secrets
+            else:
+                secrets = CORE_SECRETS.get(table, frozenset())
             for name in secrets:
                 if values[name] not in (None, ""):
                     values[name] = MASK

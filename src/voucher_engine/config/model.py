@@ -41,6 +41,8 @@ class ServerSettings:
     mounts: tuple[str, ...] = ()
     #: The largest request body accepted (None: the adapter's default, 1 MiB).
     max_body_bytes: int | None = None
+    #: The bearer token a scraper sends for ``GET /metrics`` (None: /metrics answers nobody).
+    metrics_token: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -49,6 +51,8 @@ class ServerSettings:
             raise ValueError("processes: at least 1")
         if self.max_body_bytes is not None and self.max_body_bytes < 1:
             raise ValueError("max_body_bytes: at least 1")
+        if self.metrics_token is not None and len(self.metrics_token) < 16:
+            raise ValueError("metrics_token: at least 16 characters")
         for mount in self.mounts:
             if not _MOUNT.fullmatch(mount):
                 raise ValueError(f"mounts: {mount!r} is not name=/prefix")

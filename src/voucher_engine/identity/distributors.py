@@ -12,6 +12,7 @@ from sqlalchemy import insert, select, update
 
 from voucher_engine.clock import RandomSource
 from voucher_engine.errors import NotFound, Unauthorized, ValidationError
+from voucher_engine.identity.attempts import FailedAttempts
 from voucher_engine.identity.opaque import checked_given, digest, new_token
 from voucher_engine.identity.results import DistributorIdentity, DistributorInfo
 from voucher_engine.identity.store import Store, require_tenant
@@ -28,7 +29,8 @@ def checked_distributor_token(token: str) -> str:
 
 
 class Distributors:
-    def __init__(self, store: Store, random: RandomSource) -> None:
+    def __init__(self, store: Store, random: RandomSource, attempts: FailedAttempts) -> None:
+        self._attempts = attempts
         self._store = store
         self._random = random
 
@@ -86,6 +88,10 @@ class Distributors:
         self, token: str, *, tenant_id: str | None = None
     ) -> DistributorIdentity:
         """Who holds this bearer token; ``Unauthorized`` if nobody (or another tenant)."""
+        with self._attempts.limited():
+            return self._authenticate(token, tenant_id)
+
+    def _authenticate(self, token: str, tenant_id: str | None) -> DistributorIdentity:
         if not isinstance(token, str) or not token.startswith(_PREFIX):
             raise Unauthorized("invalid token", reason="malformed")
         row = self._store.read(lambda conn: conn.execute(

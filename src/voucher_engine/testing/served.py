@@ -55,6 +55,7 @@ def create_app() -> Litestar:
         app = build_app(
             engine, mounts=parse_mounts(os.environ.get(MOUNTS_VARIABLE, "")) or None,
             access_log=os.environ.get(ACCESS_LOG_VARIABLE, "0") == "1",
+            metrics_token=config.server.metrics_token,
         )
     except BaseException:
         engine.close()
