@@ -15,6 +15,8 @@ import voucher_engine_jtl
 from voucher_engine import Engine, EngineConfig
 from voucher_engine.config import ConfigError, SettingsSection, env_name, load_config, parse_duration
 from voucher_engine.delivery import Webhooks
+from voucher_engine.identity import Identity
+from voucher_engine.identity.config import AttemptLimits
 from voucher_engine.plugin import RegisterSettings, hookimpl
 from voucher_engine.plugins import PluginSettings
 from voucher_engine_jackpot.settings import settings_of as jackpot_settings
@@ -202,6 +204,19 @@ def test_apply_gives_the_engine_the_provider_settings_and_the_webhook_guard(tmp_
         load_config(path, env={}, sections=engine.hooks.settings_sections()).apply(engine)
         assert jackpot_settings(engine).session_ttl == timedelta(minutes=7)
         assert engine.shared(Webhooks).settings.allowed_networks == ("127.0.0.1/32",)
+
+
+def test_the_failed_authentication_limits_reach_the_identity_services(tmp_path: Path) -> None:
+    path = write(tmp_path, '[auth_limits]\nper_identity = 3\nwindow = "1h"\n')
+    with Engine.open(f"sqlite:///{tmp_path / 'e.sqlite3'}", config=EngineConfig(auto_migrate=True)) as engine:
+        load_config(path, env={}, sections=[]).apply(engine)
+        assert engine.shared(Identity).config.attempt_limits == AttemptLimits(30, 3, timedelta(hours=1))
+    with Engine.open(f"sqlite:///{tmp_path / 'e.sqlite3'}") as engine:
+        load_config(None, env={"VOUCHER_ENGINE_AUTH_LIMITS_ENABLED": "false"}, sections=[]).apply(engine)
+        assert engine.shared(Identity).config.attempt_limits is None
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, "[auth_limits]\nper_address = 0\n"), env={}, sections=[])
+    assert raised.value.problems == ["auth_limits.per_address: at least 1"]
 
 
 def test_a_section_the_file_leaves_alone_keeps_what_the_host_configured(tmp_path: Path) -> None:

@@ -15,11 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import make_url
 
-from voucher_engine.config.model import GeneralSettings, RateLimitSettings, ServerSettings, WebhookSettings
+from voucher_engine.config.model import (
+    AuthLimitSettings,
+    GeneralSettings,
+    RateLimitSettings,
+    ServerSettings,
+    WebhookSettings,
+)
 from voucher_engine.config.sections import SettingsSection
 from voucher_engine.config.values import BadValue, convert, render
 from voucher_engine.delivery import DeliverySettings, Webhooks
 from voucher_engine.errors import ValidationError
+from voucher_engine.identity import Identity, IdentityConfig
 
 if TYPE_CHECKING:
     from voucher_engine.engine import Engine
@@ -30,6 +37,7 @@ ENV_PREFIX = "VOUCHER_ENGINE_"
 #: The core's tables ("" is the top level); providers' tables are ``providers.<name>``.
 CORE_TABLES: dict[str, type] = {
     "": GeneralSettings, "server": ServerSettings, "webhooks": WebhookSettings, "rate_limit": RateLimitSettings,
+    "auth_limits": AuthLimitSettings,
 }
 #: Variables read before the configuration file existed; the new name wins when both are set.
 LEGACY_ENV = {
@@ -74,6 +82,7 @@ class Config:
     server: ServerSettings
     webhooks: WebhookSettings
     rate_limit: RateLimitSettings
+    auth_limits: AuthLimitSettings
     #: Section name -> its settings, for every section a plugin declares.
     providers: Mapping[str, Any]
     sections: Mapping[str, SettingsSection]
@@ -94,12 +103,20 @@ class Config:
 
     def apply(self, engine: Engine) -> None:
         """Give ``engine`` what it needs from here before it serves: the webhook guard used by
-        the admin API (so ``[webhooks] networks`` reaches it) and each provider section set in
+        the admin API (so ``[webhooks] networks`` reaches it), the identity services with the
+        failed-authentication limits of ``[auth_limits]``, and each provider section set in
         the file or the environment (a section left alone keeps what a host configured)."""
         engine.provide(Webhooks, Webhooks(engine, self.delivery_settings()))
+        if self._set_anywhere("auth_limits"):
+            engine.provide(Identity, Identity(engine, IdentityConfig(attempt_limits=self.auth_limits.limits())))
         for name, section in self.sections.items():
-            if any(key.startswith(f"providers.{name}.") and how != "default" for key, how in self.origin.items()):
+            if self._set_anywhere(f"providers.{name}"):
                 section.apply(engine, self.providers[name])
+
+    def _set_anywhere(self, table: str) -> bool:
+        """Whether the file or the environment set a key of ``table`` (else the engine keeps
+        what its host gave it)."""
+        return any(key.startswith(f"{table}.") and how != "default" for key, how in self.origin.items())
 
     def show(self) -> dict[str, Any]:
         """Every key with its value, secrets masked, as the file would write it."""
@@ -128,6 +145,7 @@ class Config:
         yield "server", self.server
         yield "webhooks", self.webhooks
         yield "rate_limit", self.rate_limit
+        yield "auth_limits", self.auth_limits
         for name in sorted(self.providers):
             yield f"providers.{name}", self.providers[name]
 
@@ -170,6 +188,7 @@ def load_config(
         raise ConfigError(source, problems)
     return Config(
         general=built[""], server=built["server"], webhooks=built["webhooks"], rate_limit=built["rate_limit"],
+        auth_limits=built["auth_limits"],
         providers={n: built[f"providers.{n}"] for n in declared}, sections=declared, origin=origin,
         source=str(path) if path else "defaults",
     )

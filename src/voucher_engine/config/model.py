@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Literal
 
 from voucher_engine.engine import DEFAULT_URL
+from voucher_engine.identity.config import AttemptLimits
 
 _MOUNT = re.compile(r"[a-z][a-z0-9_]*=/\S*")
 
@@ -101,6 +102,26 @@ class RateLimitSettings:
             raise ValueError("per_second and burst: both set, or both 0")
 
 
-# TODO(leaks): the failed-authentication limits (per client address and per target identity)
-# join here as ``[auth_limits]``, a dataclass over their settings object, once that branch
-# is merged; add it to CORE_TABLES in loading.py and document it in docs/configuration.md.
+_ATTEMPT_LIMITS = AttemptLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class AuthLimitSettings:
+    """``[auth_limits]``: failed authentications allowed per ``window`` from one client address
+    and against one identity, counted in the database so that every server process shares
+    them (docs/identity.md, "Failed authentications")."""
+
+    enabled: bool = True
+    per_address: int = _ATTEMPT_LIMITS.per_address
+    per_identity: int = _ATTEMPT_LIMITS.per_identity
+    window: timedelta = _ATTEMPT_LIMITS.window
+
+    def __post_init__(self) -> None:
+        for key in ("per_address", "per_identity"):
+            if getattr(self, key) < 1:
+                raise ValueError(f"{key}: at least 1")
+        if self.window <= timedelta(0):
+            raise ValueError("window: positive")
+
+    def limits(self) -> AttemptLimits | None:
+        return AttemptLimits(self.per_address, self.per_identity, self.window) if self.enabled else None
