@@ -44,7 +44,7 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", factory, "--app-dir", str(BENCH_DIR),
              "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
-             "--no-access-log", "--log-level", "warning"],
+             "--no-access-log", "--log-level", "warning", "--loop", "uvloop", "--http", "httptools"],
             env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=self._log,
         )
 
