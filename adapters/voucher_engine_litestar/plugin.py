@@ -117,6 +117,9 @@ class VoucherEnginePlugin(InitPlugin):
     - ``rate_limit``: a ``RateLimit`` per client on every route but health, readiness and
       metrics; None (the default) for none.
     - ``max_body_bytes``: the body-size limit of the plugin's routes that set none themselves.
+    - ``observe_as_middleware``: False leaves out the app-level middleware that gives requests
+      ids, log lines and metrics, for a caller that wraps the whole app with
+      ``observe_everything`` instead (``create_app`` does: one layer per request, not two).
 
     The caller keeps ownership of the engine: the plugin never closes it.
     """
@@ -130,8 +133,10 @@ class VoucherEnginePlugin(InitPlugin):
         metrics: bool = True,
         rate_limit: RateLimit | None = None,
         max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
+        observe_as_middleware: bool = True,
     ) -> None:
         self.engine = engine
+        self.observe_as_middleware = observe_as_middleware
         self.access_log = access_log
         self.metrics = metrics
         self.rate_limit = rate_limit
@@ -156,8 +161,9 @@ class VoucherEnginePlugin(InitPlugin):
             METRICS_KEY: registry, RATE_LIMITED_KEY: self.rate_limit is not None,
             TELEMETRY_KEY: Telemetry(http_metrics=http_metrics, access_log=self.access_log),
         })
-        # Outermost of the host's middleware, so the id is set before any of it logs.
-        app_config.middleware.insert(0, ObservedRequests)
+        if self.observe_as_middleware:
+            # Outermost of the host's middleware, so the id is set before any of it logs.
+            app_config.middleware.insert(0, ObservedRequests)
         if app_config.openapi_config is not None:
             app_config.openapi_config = self._with_security_schemes(app_config.openapi_config)
         return app_config
