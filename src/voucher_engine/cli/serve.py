@@ -12,8 +12,6 @@ from voucher_engine.errors import VoucherEngineError
 #: The adapter builds its app from the environment, so every uvicorn worker process builds
 #: its own (an app object cannot be handed to ``--workers`` processes).
 APP_FACTORY = "voucher_engine_litestar:create_app_from_env"
-#: The event loop and HTTP parser every server process runs (``uvicorn[standard]`` brings both).
-LOOP, HTTP = "uvloop", "httptools"
 #: Read by the adapter's factory: "name=/prefix,..." moves providers from their default prefix.
 MOUNTS_ENV = "VOUCHER_ENGINE_MOUNTS"
 
@@ -71,7 +69,7 @@ def serve_http(
     os.environ["VOUCHER_ENGINE_WORKER"] = "1" if worker else "0"
     if webhook_networks:
         os.environ["VOUCHER_ENGINE_WEBHOOK_NETWORKS"] = ",".join(webhook_networks)
-    # Named, not "auto": a server that silently fell back to asyncio + h11 would serve a third
-    # as much and stall every keep-alive request on a delayed ACK (docs/benchmarks.md). The
-    # litestar extra installs both (uvicorn[standard]).
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, loop=LOOP, http=HTTP)
+    # Named, not "auto": a server that silently fell back to asyncio + h11 would serve about
+    # half as much (docs/benchmarks.md). The litestar extra installs both (uvicorn[standard]).
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
+                loop="uvloop", http="httptools")
