@@ -13,6 +13,9 @@ checked against a socket server with Nagle on writing headers and body apart: 40
 stalled (ours: none). A server that fell back to asyncio + h11 (``uvicorn`` without its
 ``standard`` extra) fails the library checks: which event loop and parser a process runs is
 read from the shared objects it has mapped.
+
+``voucher-engine serve`` also leaves uvicorn's own access log off: the app writes one JSON line
+per request, and uvicorn's would be a second (checked: with it on, the test sees its line).
 """
 
 from __future__ import annotations
@@ -82,22 +85,31 @@ def test_a_keepalive_client_gets_no_delayed_ack_stall(kit_server: Server) -> Non
     assert stalled_keepalive_requests(kit_server.port) <= TOLERATED
 
 
-def test_voucher_engine_serve_runs_uvloop_and_httptools(tmp_path: Path) -> None:
+def test_voucher_engine_serve_runs_uvloop_and_httptools_and_logs_each_request_once(tmp_path: Path) -> None:
+    log_path = tmp_path / "serve.log"
     for url in fresh_database_url("sqlite", tmp_path, migrated=True):
         port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "voucher_engine.cli", "serve", "--url", url, "--port", str(port), "--no-worker"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        try:
-            _wait_for_health(process, port)
-            libraries = loaded_libraries(process.pid)
-            assert "/uvloop/" in libraries
-            assert "/httptools/" in libraries
-            assert stalled_keepalive_requests(port) <= TOLERATED
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "voucher_engine.cli", "serve", "--url", url, "--port", str(port), "--no-worker"],
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+            try:
+                _wait_for_health(process, port)
+                libraries = loaded_libraries(process.pid)
+                assert "/uvloop/" in libraries
+                assert "/httptools/" in libraries
+                assert stalled_keepalive_requests(port) <= TOLERATED
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                assert send(conn, "GET", "/health", headers={"X-Request-ID": "once-only"}).status == 200
+                conn.close()
+            finally:
+                process.terminate()
+                process.wait(timeout=20)
+    lines = log_path.read_text().splitlines()
+    # The app's JSON access line, and no second line from uvicorn's own access log.
+    assert len([line for line in lines if '"once-only"' in line and '"voucher_engine_litestar.access"' in line]) == 1
+    assert [line for line in lines if "GET /health HTTP/1.1" in line] == []
 
 
 def _wait_for_health(process: subprocess.Popen[bytes], port: int, deadline_s: float = 60) -> None:

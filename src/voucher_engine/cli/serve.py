@@ -71,5 +71,7 @@ def serve_http(
         os.environ["VOUCHER_ENGINE_WEBHOOK_NETWORKS"] = ",".join(webhook_networks)
     # Named, not "auto": a server that silently fell back to asyncio + h11 would serve about
     # half as much (docs/benchmarks.md). The litestar extra installs both (uvicorn[standard]).
+    # access_log=False: the app writes its own JSON access line per request (with the request
+    # id, the route template and never the raw path); uvicorn's would be a second line.
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
-                loop="uvloop", http="httptools")
+                loop="uvloop", http="httptools", access_log=False)
