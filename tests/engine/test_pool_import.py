@@ -7,9 +7,10 @@ from __future__ import annotations
 import random
 import threading
 
-from dbsupport import database_of
+import pytest
 from sqlalchemy import select
 
+from dbsupport import database_of
 from voucher_engine import CodesAdded
 from voucher_engine.storage.tables import pool_codes
 
@@ -20,7 +21,7 @@ def _codes(n: int, seed: int, prefix: str = "") -> list[str]:
     return [f"{prefix}{draw.getrandbits(64):016X}" for _ in range(n)]
 
 
-def _stored(engine, pool: str) -> list[tuple[int, str]]:  # noqa: ANN001
+def _stored(engine, pool: str) -> list[tuple[int, str]]:
     with database_of(engine).read() as conn:
         return [tuple(r) for r in conn.execute(
             select(pool_codes.c.seq, pool_codes.c.code)
@@ -28,7 +29,7 @@ def _stored(engine, pool: str) -> list[tuple[int, str]]:  # noqa: ANN001
         )]
 
 
-def test_an_import_of_several_batches_numbers_every_code_once_in_arrival_order(engine) -> None:  # noqa: ANN001
+def test_an_import_of_several_batches_numbers_every_code_once_in_arrival_order(engine) -> None:
     engine.create_pool("acme", "bulk")
     codes = _codes(2_500, seed=1)
     # A generator, as from a file; batches of 1,000 (the last one short).
@@ -40,7 +41,7 @@ def test_an_import_of_several_batches_numbers_every_code_once_in_arrival_order(e
     ]
 
 
-def test_known_codes_are_skipped_and_the_new_ones_numbered_densely(engine) -> None:  # noqa: ANN001
+def test_known_codes_are_skipped_and_the_new_ones_numbered_densely(engine) -> None:
     engine.create_pool("acme", "again")
     first = _codes(600, seed=2)
     assert engine.add_codes("acme", "again", first, batch_size=250) == CodesAdded(600, 0)
@@ -57,7 +58,7 @@ def test_known_codes_are_skipped_and_the_new_ones_numbered_densely(engine) -> No
     assert engine.pool_status("acme", "again").size == 1_000
 
 
-def test_generated_codes_are_numbered_once_each(engine) -> None:  # noqa: ANN001
+def test_generated_codes_are_numbered_once_each(engine) -> None:
     from voucher_engine import CodeFormat
 
     engine.create_pool("acme", "gen", code_format=CodeFormat("G-XXXXXXXX"))
@@ -67,7 +68,7 @@ def test_generated_codes_are_numbered_once_each(engine) -> None:  # noqa: ANN001
     assert len({code for _, code in stored}) == 2_100
 
 
-def test_concurrent_imports_into_one_pool_number_every_code_once(engine) -> None:  # noqa: ANN001
+def test_concurrent_imports_into_one_pool_number_every_code_once(engine) -> None:
     engine.create_pool("acme", "race")
     files = [_codes(600, seed=10 + t, prefix=f"T{t}") for t in range(4)]
     barrier = threading.Barrier(len(files))
@@ -78,7 +79,7 @@ def test_concurrent_imports_into_one_pool_number_every_code_once(engine) -> None
         barrier.wait()
         try:
             results.append(engine.add_codes("acme", "race", codes, batch_size=200))
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as error:
             failures.append(error)
 
     threads = [threading.Thread(target=run, args=(codes,)) for codes in files]
@@ -97,3 +98,22 @@ def test_concurrent_imports_into_one_pool_number_every_code_once(engine) -> None
         for start in range(0, 600, 200):
             batch = [position[c] for c in codes[start:start + 200]]
             assert batch == list(range(batch[0], batch[0] + 200))
+
+
+def test_a_bulk_insert_refused_for_another_reason_is_a_storage_error_and_writes_nothing(engine) -> None:
+    from voucher_engine.errors import StorageError
+    from voucher_engine.storage.bulk import insert_all_or_none
+
+    engine.create_pool("acme", "real")
+    rows = [("acme", "real", 1, "FINE-1"), ("acme", "no-such-pool", 1, "ORPHAN-1")]  # a foreign-key violation
+    with pytest.raises(StorageError, match="constraint"), database_of(engine).write() as conn:
+        insert_all_or_none(conn, pool_codes, ("tenant_id", "pool_id", "seq", "code"), rows)
+    assert _stored(engine, "real") == []
+    # A unique violation is the one refusal answered with False, inside a usable transaction.
+    engine.add_codes("acme", "real", ["KNOWN"])
+    with database_of(engine).write() as conn:
+        assert insert_all_or_none(conn, pool_codes, ("tenant_id", "pool_id", "seq", "code"),
+                                  [("acme", "real", 2, "NEW"), ("acme", "real", 3, "KNOWN")]) is False
+        assert insert_all_or_none(conn, pool_codes, ("tenant_id", "pool_id", "seq", "code"),
+                                  [("acme", "real", 2, "NEW")]) is True
+    assert _stored(engine, "real") == [(1, "KNOWN"), (2, "NEW")]
