@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import open_engine
 from test_pool_scale import FLAT_BOUND_KB, codes_file, peak_rss_kb
 
@@ -46,7 +45,7 @@ def test_an_import_on_a_terminal_redraws_its_progress_line(sqlite_url: str, tmp_
                                          "--url", sqlite_url)
     assert status == 0, terminal
     # Each state redrawn over the last ("\r" + erase line), the final one ended by a newline.
-    assert f"\r\x1b[Kimport p [" in terminal
+    assert "\r\x1b[Kimport p [" in terminal
     assert f"{IMPORT_BATCH:,}/{count:,}" in terminal
     final = terminal.rsplit("\r\x1b[K", 1)[1]
     assert final.startswith(f"import p [{'#' * 24}] {count:,}/{count:,} 100.0%")

@@ -45,14 +45,14 @@ def insert_all_or_none(conn: Connection, table: Table, columns: Sequence[str], r
     return True
 
 
-def _copy(driver: Any, sql: str, rows: Iterable[Sequence[Any]]) -> None:  # noqa: ANN401 - psycopg's connection
+def _copy(driver: Any, sql: str, rows: Iterable[Sequence[Any]]) -> None:
     # Rows stream into COPY as they come: the caller's batch is the only copy in memory.
     with driver.cursor() as cursor, cursor.copy(sql) as copy:
         for row in rows:
             copy.write_row(row)
 
 
-def _executemany(driver: Any, sql: str, rows: Iterable[Sequence[Any]]) -> None:  # noqa: ANN401 - sqlite3's connection
+def _executemany(driver: Any, sql: str, rows: Iterable[Sequence[Any]]) -> None:
     cursor = driver.cursor()
     try:
         cursor.executemany(sql, rows)
