@@ -113,6 +113,9 @@ class VoucherEnginePlugin(InitPlugin):
     - ``max_body_bytes``: the body-size limit of the plugin's routes that set none themselves.
     - ``index_page``: ``GET /``, a page linking each provider's OpenAPI document and
       interactive docs; False for a host that serves its own ``/``.
+    - ``observe_as_middleware``: False leaves out the app-level middleware that gives requests
+      ids, log lines and metrics, for a caller that wraps the whole app with
+      ``observe_everything`` instead (``create_app`` does: one layer per request, not two).
 
     The caller keeps ownership of the engine: the plugin never closes it.
     """
@@ -128,12 +131,14 @@ class VoucherEnginePlugin(InitPlugin):
         rate_limit: RateLimit | None = None,
         max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
         index_page: bool = True,
+        observe_as_middleware: bool = True,
     ) -> None:
         if metrics_token is not None and len(metrics_token) < MIN_METRICS_TOKEN:
             raise ValidationError(f"a metrics token is at least {MIN_METRICS_TOKEN} characters")
         self.metrics_token = metrics_token
         self.engine = engine
         self.index_page = index_page
+        self.observe_as_middleware = observe_as_middleware
         self.access_log = access_log
         self.metrics = metrics
         self.rate_limit = rate_limit
@@ -158,8 +163,9 @@ class VoucherEnginePlugin(InitPlugin):
             METRICS_KEY: registry, METRICS_TOKEN_KEY: self.metrics_token,
             TELEMETRY_KEY: Telemetry(http_metrics=http_metrics, access_log=self.access_log),
         })
-        # Outermost of the host's middleware, so the id is set before any of it logs.
-        app_config.middleware.insert(0, ObservedRequests)
+        if self.observe_as_middleware:
+            # Outermost of the host's middleware, so the id is set before any of it logs.
+            app_config.middleware.insert(0, ObservedRequests)
         if app_config.openapi_config is not None:
             app_config.openapi_config = self._with_security_schemes(app_config.openapi_config)
         return app_config

@@ -91,10 +91,12 @@ def serve_http(config: Config, config_file: str | None, overrides: dict[str, Any
     for key, value in overrides.items():
         os.environ[env_name(key)] = _env_text(value)
     server = config.server
+    # Named, not "auto": a server that silently fell back to asyncio + h11 would serve about
+    # half as much (docs/benchmarks.md). The litestar extra installs both (uvicorn[standard]).
+    # access_log=False: the app writes its own JSON access line per request (with the request
+    # id, the route template and never the raw path); uvicorn's would be a second line.
     uvicorn.run(APP_FACTORY, factory=True, host=server.host, port=server.port, workers=server.processes,
-                # The app writes the one access line per request itself, with the route template;
-                # uvicorn's own would repeat it with the raw path, voucher codes included.
-                access_log=False)
+                loop="uvloop", http="httptools", access_log=False)
 
 
 COMMANDS = [serve]
