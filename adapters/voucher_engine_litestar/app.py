@@ -92,7 +92,7 @@ def create_app_from_env() -> Litestar:
     lines unless ``log_format = "text"``)."""
     config = load_config()
     configure_logging(config)
-    engine = Engine.open(config.url)
+    engine = Engine.open(config.url, config=config.engine_config())
     try:
         config.apply(engine)
         app = create_app_from_config(engine, config)

@@ -25,11 +25,13 @@ from voucher_engine.config.model import (
 from voucher_engine.config.sections import SettingsSection
 from voucher_engine.config.values import BadValue, convert, render
 from voucher_engine.delivery import DeliverySettings, Webhooks
+from voucher_engine.engine import EngineConfig
 from voucher_engine.errors import ValidationError
 from voucher_engine.identity import Identity, IdentityConfig
 
 if TYPE_CHECKING:
     from voucher_engine.engine import Engine
+    from voucher_engine.plugins import PluginSettings
 
 #: The configuration file, when no ``--config`` is given.
 CONFIG_ENV = "VOUCHER_ENGINE_CONFIG"
@@ -88,6 +90,10 @@ class Config:
     sections: Mapping[str, SettingsSection]
     origin: Mapping[str, str] = field(default_factory=dict)
     source: str = "defaults"
+
+    def engine_config(self) -> EngineConfig:
+        """The engine's settings from here (the rest keep the engine's defaults)."""
+        return EngineConfig(max_write_wait_s=self.general.write_wait.total_seconds())
 
     @property
     def url(self) -> str:
@@ -150,11 +156,13 @@ class Config:
             yield f"providers.{name}", self.providers[name]
 
 
-def declared_sections() -> list[SettingsSection]:
-    """The sections the installed plugins declare (``voucher_engine_register_settings``)."""
+def declared_sections(plugins: PluginSettings | None = None) -> list[SettingsSection]:
+    """The sections the plugins declare (``voucher_engine_register_settings``): the installed
+    ones, or those ``plugins`` names; read before an engine exists, so that its configuration
+    can come from the same file."""
     from voucher_engine.plugins import Hooks, build_plugin_manager
 
-    return Hooks(build_plugin_manager()).settings_sections()
+    return Hooks(build_plugin_manager(plugins)).settings_sections()
 
 
 def load_config(

@@ -26,6 +26,13 @@ class GeneralSettings:
     #: ``json``: one JSON object per line (for log shippers); ``text``: plain lines.
     log_format: Literal["json", "text"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: The longest a write waits for row locks, over all its retries, before it answers
+    #: Conflict (409): a server thread is never held longer.
+    write_wait: timedelta = timedelta(seconds=5)
+
+    def __post_init__(self) -> None:
+        if self.write_wait <= timedelta(0):
+            raise ValueError("write_wait: positive")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from litestar import Litestar
 
 from voucher_engine import Engine
 from voucher_engine.config import load_config
+from voucher_engine.config.loading import declared_sections
 from voucher_engine.delivery.worker import start_worker_thread
 from voucher_engine.plugins import PluginSettings
 from voucher_engine.testing.clock import CLOCK_FILE_VARIABLE, FileClock
@@ -44,13 +45,15 @@ def plugin_settings() -> PluginSettings:
 def create_app() -> Litestar:
     configure_json_logging()
     clock_file = os.environ.get(CLOCK_FILE_VARIABLE)
+    plugins = plugin_settings()
+    # The configuration file and variables too, as in production (the engine's write budget,
+    # the webhook guard the admin API applies, providers' settings).
+    config = load_config(sections=declared_sections(plugins))
     engine = Engine.open(
-        os.environ[URL_VARIABLE], clock=FileClock(clock_file) if clock_file else None, plugins=plugin_settings()
+        os.environ[URL_VARIABLE], clock=FileClock(clock_file) if clock_file else None, plugins=plugins,
+        config=config.engine_config(),
     )
     try:
-        # The configuration file and variables too, as in production (the webhook guard the
-        # admin API applies, providers' settings).
-        config = load_config(sections=engine.hooks.settings_sections())
         config.apply(engine)
         app = build_app(
             engine, mounts=parse_mounts(os.environ.get(MOUNTS_VARIABLE, "")) or None,
