@@ -52,7 +52,10 @@ from voucher_engine.storage.tables import idempotency_keys, outbox, tenants
 R = TypeVar("R")
 S = TypeVar("S")
 
-_insert_event = insert(outbox)
+# ``inline``: no RETURNING of the generated id, which nobody reads; the events are written
+# with the COMMIT in one pipeline, where a result to read would cost a round trip of its own.
+_insert_event = insert(outbox).inline()
+_insert_idempotency = insert(idempotency_keys)
 
 #: Attempts of a background job before it is given up, unless its enqueuer says otherwise.
 DEFAULT_JOB_ATTEMPTS = 5
@@ -109,6 +112,13 @@ class Tx:
         if self._events:
             self.conn.execute(_insert_event, self._events)
             self._events.clear()
+
+    def final_writes(self) -> list[tuple[Any, Any]]:
+        """The events not written yet, as a write for ``Database.commit_with`` (sent with the
+        COMMIT in one round trip on PostgreSQL)."""
+        writes: list[tuple[Any, Any]] = [(_insert_event, list(self._events))] if self._events else []
+        self._events.clear()
+        return writes
 
     def enqueue_job(
         self,
@@ -213,31 +223,30 @@ class EngineBase:
         self.hooks.veto(Command(tenant_id, operation, request or {}, scope))
         digest = request_hash(operation, request or {}) if idempotency_key else ""
 
-        def run(tx: Tx) -> R:
+        def run(tx: Tx) -> tuple[R, list[tuple[Any, Any]]]:
+            """The result, and the writes left for the commit: the events and the idempotency
+            row, sent with COMMIT in one round trip (nothing reads them back)."""
             if idempotency_key is not None:
                 saved = self._saved_response(tx, scope, idempotency_key, operation, digest)
                 if saved is not None:
-                    return codec.load(saved, result_type)
+                    return codec.load(saved, result_type), []
             token = _running.set((self, tx))
             try:
                 result = body(tx)
             finally:
                 _running.reset(token)
-            tx.flush()
+            writes = tx.final_writes()
             if idempotency_key is not None:
-                tx.conn.execute(
-                    insert(idempotency_keys),
-                    {
-                        "tenant_id": tenant_id,
-                        "scope": scope,
-                        "key": idempotency_key,
-                        "operation": operation,
-                        "request_hash": digest,
-                        "response": codec.dump(result),
-                        "created_at": tx.now,
-                    },
-                )
-            return result
+                writes.append((_insert_idempotency, {
+                    "tenant_id": tenant_id,
+                    "scope": scope,
+                    "key": idempotency_key,
+                    "operation": operation,
+                    "request_hash": digest,
+                    "response": codec.dump(result),
+                    "created_at": tx.now,
+                }))
+            return result, writes
 
         joined = _running.get()
         if joined is not None and joined[0] is self:
@@ -245,8 +254,17 @@ class EngineBase:
             # Translated here too: the caller may catch AlreadyExists and try again (a drawn
             # code that collided), and only the savepoint is rolled back.
             with self._db.translated(), outer.conn.begin_nested():
-                return run(Tx(outer.conn, outer.now, tenant_id, self.ids))
-        return self._with_retries(lambda conn: run(Tx(conn, self.clock.now(), tenant_id, self.ids)))
+                result, writes = run(Tx(outer.conn, outer.now, tenant_id, self.ids))
+                for statement, params in writes:
+                    outer.conn.execute(statement, params)
+                return result
+
+        def attempt(conn: Connection) -> R:
+            result, writes = run(Tx(conn, self.clock.now(), tenant_id, self.ids))
+            self._db.commit_with(conn, writes)
+            return result
+
+        return self._with_retries(attempt)
 
     def _housekeeping(self, body: Callable[[Tx], R]) -> R:
         """Run the engine's own bookkeeping (leases of deliveries and jobs, the relay's fan-out,
