@@ -20,7 +20,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sqlalchemy.engine import make_url
 
@@ -63,10 +63,8 @@ class RoundTripCounter:
         self._closed = True
         self._listener.close()
         for sock in list(self._sockets):
-            try:
+            with suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
     # --- relaying ---------------------------------------------------------------------------
 
@@ -121,7 +119,5 @@ class RoundTripCounter:
     @staticmethod
     def _shut(*sockets: socket.socket) -> None:
         for sock in sockets:
-            try:
+            with suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass

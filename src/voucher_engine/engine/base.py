@@ -81,7 +81,7 @@ class Tx:
     """One write transaction: its connection, its instant, the events it will publish and the
     jobs it queues. ``tenant_id`` is empty in housekeeping transactions (no tenant's command)."""
 
-    __slots__ = ("conn", "now", "tenant_id", "_events", "_ids")
+    __slots__ = ("_deferred", "_events", "_ids", "conn", "now", "tenant_id")
 
     def __init__(self, conn: Connection, now: datetime, tenant_id: str, ids: IdSource) -> None:
         self.conn = conn
@@ -89,6 +89,7 @@ class Tx:
         self.tenant_id = tenant_id
         self._ids = ids
         self._events: list[dict[str, Any]] = []
+        self._deferred: list[tuple[Any, Any]] = []
 
     @property
     def dialect(self) -> str:
@@ -113,10 +114,16 @@ class Tx:
             self.conn.execute(_insert_event, self._events)
             self._events.clear()
 
+    def defer(self, statement: Any, params: Any) -> None:
+        """Write this with the COMMIT (one round trip on PostgreSQL): for a row nothing in this
+        transaction reads back, and no constraint checked before the COMMIT depends on."""
+        self._deferred.append((statement, params))
+
     def final_writes(self) -> list[tuple[Any, Any]]:
-        """The events not written yet, as a write for ``Database.commit_with`` (sent with the
-        COMMIT in one round trip on PostgreSQL)."""
-        writes: list[tuple[Any, Any]] = [(_insert_event, list(self._events))] if self._events else []
+        """The deferred rows and the events not written yet, as writes for
+        ``Database.commit_with`` (sent with the COMMIT in one round trip on PostgreSQL)."""
+        writes = self._deferred + ([(_insert_event, list(self._events))] if self._events else [])
+        self._deferred = []
         self._events.clear()
         return writes
 

@@ -16,7 +16,7 @@ no pre-ping, ``BEGIN`` travels in one pipeline with the transaction's first stat
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -110,12 +110,17 @@ class Database:
         go through psycopg, which sends them whenever the server reports an open transaction.
         """
 
-        @event.listens_for(self.sa, "connect")
-        def _connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+        @event.listens_for(self.sa, "checkout")
+        def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+            # On every checkout: SQLAlchemy restores the default isolation level when a
+            # connection that asked for another one (AUTOCOMMIT for VACUUM) is returned, and
+            # that switches psycopg's autocommit off. No round trip: psycopg only notes it.
             dbapi_connection.autocommit = True
 
         @event.listens_for(self.sa, "begin")
         def _begin(conn: Connection) -> None:
+            if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return  # the caller asked for no transaction at all
             read_only = conn.get_execution_options().get(_READ_ONLY, False)
             conn.info[_PENDING_BEGIN] = _BEGIN_READ if read_only else "BEGIN"
 
@@ -125,7 +130,7 @@ class Database:
         event.listen(self.sa, "commit", _settled)
         event.listen(self.sa, "rollback", _settled)
 
-        def _with_begin(cursor, context, send) -> bool:  # noqa: ANN001
+        def _with_begin(cursor: Any, context: Any, send: Callable[[], object]) -> bool:
             try:
                 begin = context.root_connection.info.pop(_PENDING_BEGIN, None)
             except (AttributeError, NotImplementedError):  # the dialect's first-connect probe
@@ -138,15 +143,15 @@ class Database:
             return True
 
         @event.listens_for(self.sa, "do_execute", retval=True)
-        def _execute(cursor, statement, parameters, context):  # noqa: ANN001, ANN202
+        def _execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
             return _with_begin(cursor, context, lambda: cursor.execute(statement, parameters)) or None
 
         @event.listens_for(self.sa, "do_execute_no_params", retval=True)
-        def _execute_no_params(cursor, statement, context):  # noqa: ANN001, ANN202
+        def _execute_no_params(cursor: Any, statement: str, context: Any) -> bool | None:
             return _with_begin(cursor, context, lambda: cursor.execute(statement)) or None
 
         @event.listens_for(self.sa, "do_executemany", retval=True)
-        def _executemany(cursor, statement, parameters, context):  # noqa: ANN001, ANN202
+        def _executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
             return _with_begin(cursor, context, lambda: cursor.executemany(statement, parameters)) or None
 
     @contextmanager
@@ -207,10 +212,9 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read transaction (one consistent snapshot on both databases)."""
-        with self.translated(), self.sa.connect() as conn:
-            # On PostgreSQL the snapshot's isolation travels in the BEGIN (see _configure_postgresql).
-            with conn.execution_options(**{_READ_ONLY: True}).begin():
-                yield conn
+        # On PostgreSQL the snapshot's isolation travels in the BEGIN (see _configure_postgresql).
+        with self.translated(), self.sa.connect() as conn, conn.execution_options(**{_READ_ONLY: True}).begin():
+            yield conn
 
     @contextmanager
     def translated(self) -> Iterator[None]:
