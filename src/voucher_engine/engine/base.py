@@ -220,11 +220,14 @@ class EngineBase:
         request: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         scope: str = "",
+        precondition: Callable[[Tx], None] | None = None,
     ) -> R:
         """Run ``body`` in one write transaction, retried on conflicts, idempotent by key.
 
         Called from inside another command's body, it runs in that command's transaction
-        (under a savepoint, so a failure the caller catches undoes only this part)."""
+        (under a savepoint, so a failure the caller catches undoes only this part).
+        ``precondition`` runs first in the transaction, before a saved response is looked up
+        (a check that must hold for a replay too, such as a caller's credential)."""
         if idempotency_key is not None and not (0 < len(idempotency_key) <= 255):
             raise ValidationError("an idempotency key is 1 to 255 characters")
         self.hooks.veto(Command(tenant_id, operation, request or {}, scope))
@@ -233,6 +236,8 @@ class EngineBase:
         def run(tx: Tx) -> tuple[R, list[tuple[Any, Any]]]:
             """The result, and the writes left for the commit: the events and the idempotency
             row, sent with COMMIT in one round trip (nothing reads them back)."""
+            if precondition is not None:
+                precondition(tx)
             if idempotency_key is not None:
                 saved = self._saved_response(tx, scope, idempotency_key, operation, digest)
                 if saved is not None:
@@ -328,6 +333,12 @@ class EngineBase:
     def _read(self, fn: Callable[[Connection], R]) -> R:
         """Run ``fn`` in one read transaction (one consistent snapshot)."""
         with self._db.read() as conn:
+            return fn(conn)
+
+    def _read_one(self, fn: Callable[[Connection], R]) -> R:
+        """Run ``fn``, which sends exactly one read statement, with no transaction around it
+        where that saves round trips (``Database.read_one``)."""
+        with self._db.read_one() as conn:
             return fn(conn)
 
     @property
