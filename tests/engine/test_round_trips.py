@@ -103,3 +103,32 @@ def test_hold_and_capture(counter: RoundTripCounter, engine: Engine) -> None:
     hold = _counted(counter, lambda: held.append(engine.hold(T, code=code, amount=Money(5, "EUR")).hold_id))
     capture = _counted(counter, lambda: engine.capture(T, held[0]))
     assert hold <= LIMIT and capture <= LIMIT
+
+
+# --- no pre-ping: a connection that died in the pool ---------------------------------------------
+
+
+def _kill_engine_connections(url: str) -> int:
+    """Terminate every server process on the engine's database but this one (as a restart or
+    an idle-connection reaper would); how many."""
+    with psycopg.connect(pg_dsn(url), autocommit=True) as admin:
+        return len(admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall())
+
+
+def test_a_connection_that_died_in_the_pool_is_replaced_without_a_ping(counter: RoundTripCounter,
+                                                                      engine: Engine) -> None:
+    """Without a pre-ping, a pooled connection the server closed fails at the transaction's
+    first statement, before anything could commit: the command runs again on a new connection
+    and takes effect exactly once. Reads run again too."""
+    engine.create_pool(T, "p")
+    engine.add_codes(T, "p", [f"C{i:04d}" for i in range(5)])
+    assert _kill_engine_connections(counter.url) >= 1
+    issued = engine.pop_code(T, "p")
+    assert issued.code == "C0000"
+    assert engine.pool_status(T, "p").issued == 1
+    assert _kill_engine_connections(counter.url) >= 1
+    assert engine.pool_status(T, "p").remaining == 4  # a read transaction
+    assert [e.type for e in engine.events(T) if e.subject_id == "p"].count("pool.code_issued") == 1

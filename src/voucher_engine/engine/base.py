@@ -331,15 +331,24 @@ class EngineBase:
         return row.response
 
     def _read(self, fn: Callable[[Connection], R]) -> R:
-        """Run ``fn`` in one read transaction (one consistent snapshot)."""
-        with self._db.read() as conn:
-            return fn(conn)
+        """Run ``fn`` in one read transaction (one consistent snapshot); once more on a
+        ``Conflict`` (a pooled connection found dead: there is no pre-ping)."""
+        try:
+            with self._db.read() as conn:
+                return fn(conn)
+        except Conflict:
+            with self._db.read() as conn:
+                return fn(conn)
 
     def _read_one(self, fn: Callable[[Connection], R]) -> R:
         """Run ``fn``, which sends exactly one read statement, with no transaction around it
-        where that saves round trips (``Database.read_one``)."""
-        with self._db.read_one() as conn:
-            return fn(conn)
+        where that saves round trips (``Database.read_one``); once more on a ``Conflict``."""
+        try:
+            with self._db.read_one() as conn:
+                return fn(conn)
+        except Conflict:
+            with self._db.read_one() as conn:
+                return fn(conn)
 
     @property
     def dialect(self) -> str:

@@ -125,7 +125,8 @@ class Database:
             conn.info[_PENDING_BEGIN] = _BEGIN_READ if read_only else "BEGIN"
 
         def _settled(conn: Connection) -> None:
-            conn.info.pop(_PENDING_BEGIN, None)
+            if not conn.invalidated:  # a lost connection's info goes with it
+                conn.info.pop(_PENDING_BEGIN, None)
 
         event.listen(self.sa, "commit", _settled)
         event.listen(self.sa, "rollback", _settled)
@@ -213,7 +214,11 @@ class Database:
     def read(self) -> Iterator[Connection]:
         """A read transaction (one consistent snapshot on both databases)."""
         # On PostgreSQL the snapshot's isolation travels in the BEGIN (see _configure_postgresql).
-        with self.translated(), self.sa.connect() as conn, conn.execution_options(**{_READ_ONLY: True}).begin():
+        # A read is always safe to run again: a lost connection is a retryable Conflict.
+        with (
+            self.translated(), self.sa.connect() as conn, _lost_is_retryable(),
+            conn.execution_options(**{_READ_ONLY: True}).begin(),
+        ):
             yield conn
 
     @contextmanager
@@ -225,7 +230,7 @@ class Database:
             with self.read() as conn:
                 yield conn
             return
-        with self.translated(), self.sa.connect() as conn:
+        with self.translated(), self.sa.connect() as conn, _lost_is_retryable():
             yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
     @contextmanager
@@ -261,6 +266,16 @@ def _is_unique_violation(error: exc.IntegrityError) -> bool:
     if code is not None:
         return code == "23505"
     return "UNIQUE constraint failed" in str(error.orig) or "PRIMARY KEY" in str(error.orig)
+
+
+@contextmanager
+def _lost_is_retryable() -> Iterator[None]:
+    try:
+        yield
+    except exc.DBAPIError as error:
+        if _is_lost(error):
+            raise Conflict("the database connection was lost; try again", cause=str(error.orig)) from error
+        raise
 
 
 def _is_lost(error: exc.DBAPIError) -> bool:
