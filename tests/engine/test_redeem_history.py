@@ -11,7 +11,6 @@ balance still equals the replay of the whole ledger afterwards.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
