@@ -1,5 +1,11 @@
 """The provider's settings, per engine: how long a reservation waits for its confirmation,
-how long a session lasts, how long a ready voucher stays valid."""
+how long a session lasts, how long a ready voucher stays valid, whether reservations confirm
+themselves.
+
+A host sets them with ``configure``; ``voucher-engine serve`` and ``worker`` take them from the
+``[providers.jackpot]`` table of the configuration file (or ``VOUCHER_ENGINE_PROVIDERS_JACKPOT_...``
+variables), declared in the package's ``voucher_engine_register_settings``.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,10 @@ class JackpotSettings:
     voucher_validity_days: int = 365
     #: Proposals per offer in the proposal lists.
     proposals_per_offer: int = 5
+    #: Confirm every reservation by itself (a worker does it at once, as the partner would):
+    #: for partners who read the seed's "asynchronously goes RESERVED, CONFIRMED, READY" as
+    #: automatic. Off by default: the seed lists confirmation as the partner's call.
+    auto_confirm: bool = False
 
     def __post_init__(self) -> None:
         if self.reservation_ttl <= timedelta(0) or self.session_ttl <= timedelta(0):

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Executable, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
-from voucher_engine.errors import AlreadyExists, Conflict, StorageError
+from voucher_engine.errors import AlreadyExists, Conflict, InvalidData, StorageError
 
 _WRITE = "voucher_engine_write"
 _READ_ONLY = "voucher_engine_read_only"
@@ -156,8 +156,12 @@ class Database:
             return _with_begin(cursor, context, lambda: cursor.executemany(statement, parameters)) or None
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, *, max_wait_s: float | None = None) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back on any error.
+
+        ``max_wait_s`` caps how long it waits for a lock (SQLite: the busy timeout of its
+        ``BEGIN IMMEDIATE``; PostgreSQL: ``lock_timeout``) below the configured timeout, so
+        a caller retrying conflicts can keep its total wait within a budget.
 
         A connection lost before COMMIT was sent leaves nothing behind (the server rolls an
         unfinished transaction back), so it is a retryable ``Conflict``. One lost during COMMIT
@@ -166,8 +170,20 @@ class Database:
         """
         with self.translated(), self.sa.connect() as conn:
             conn = conn.execution_options(**{_WRITE: True})
+            if self.dialect == "sqlite":
+                # Set on every write (the pooled connection keeps it), before BEGIN IMMEDIATE waits.
+                busy_ms = self._wait_ms(self.settings.sqlite_busy_timeout_s * 1000, max_wait_s)
+                raw = conn.connection.dbapi_connection
+                if raw is not None:  # None only for a closed connection, which fails below
+                    raw.execute(f"PRAGMA busy_timeout={busy_ms}")
             transaction = conn.begin()
             try:
+                if self.dialect == "postgresql" and max_wait_s is not None \
+                        and max_wait_s * 1000 < self.settings.pg_lock_timeout_ms:
+                    # Only when lower than the session's: no extra round trip in the usual case
+                    # (and then it travels with BEGIN in one pipeline).
+                    lock_ms = self._wait_ms(self.settings.pg_lock_timeout_ms, max_wait_s)
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_ms}")
                 yield conn
             except exc.DBAPIError as error:
                 transaction.rollback()
@@ -210,6 +226,12 @@ class Database:
         trip on PostgreSQL. ``write`` then has nothing left to commit."""
         self._commit(conn, writes)
 
+    @staticmethod
+    def _wait_ms(configured_ms: float, max_wait_s: float | None) -> int:
+        # At least 1 ms: a timeout of 0 means "wait forever" to PostgreSQL.
+        wait = configured_ms if max_wait_s is None else min(configured_ms, max_wait_s * 1000)
+        return max(1, int(wait))
+
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read transaction (one consistent snapshot on both databases)."""
@@ -243,6 +265,10 @@ class Database:
             if _is_unique_violation(error):
                 raise AlreadyExists("that object already exists", constraint=str(error.orig)) from error
             raise StorageError(f"a database constraint refused the change: {error.orig}") from error
+        except exc.DataError as error:
+            # A value the request carried and the database refused (NUL in a string, a number
+            # out of range): the client's mistake, and the same request will always fail.
+            raise InvalidData("a value in the request cannot be stored", cause=str(error.orig)) from error
         except exc.OperationalError as error:
             if _is_conflict(error):
                 raise Conflict("the database is busy; try again", cause=str(error.orig)) from error
@@ -253,6 +279,12 @@ class Database:
             raise StorageError(str(error.orig)) from error
         except exc.SQLAlchemyError as error:  # e.g. no pooled connection in time
             raise StorageError(str(error)) from error
+        except OverflowError as error:
+            # sqlite3 refuses an int beyond 64 bits with a bare OverflowError (SQLAlchemy does
+            # not wrap it): PostgreSQL's out-of-range DataError, in SQLite's words.
+            if "SQLite INTEGER" not in str(error):
+                raise
+            raise InvalidData("a value in the request cannot be stored", cause=str(error)) from error
 
     def dispose(self) -> None:
         self.sa.dispose()
