@@ -57,7 +57,7 @@ EVENT_COLUMNS = ["event_id", "tenant_id", "type", "subject_id", "payload", "crea
 DISPATCH_COLUMNS = ["outbox_id", "deliveries", "dispatched_at"]
 DELIVERY_COLUMNS = [
     "id", "tenant_id", "endpoint_id", "outbox_id", "event_id", "event_type", "payload", "status", "attempts",
-    "failures", "next_attempt_at", "created_at", "updated_at",
+    "failures", "next_attempt_at", "last_error", "created_at", "updated_at",
 ]
 
 
@@ -493,7 +493,7 @@ def dispatch_outbox(db: BareDb, limit: int = 100) -> int:
             {
                 "id": new_id("dlv"), "tenant_id": r[2], "endpoint_id": e, "outbox_id": r[0], "event_id": r[1],
                 "event_type": r[3], "payload": None, "status": "pending", "attempts": 0, "failures": 0,
-                "next_attempt_at": now, "created_at": now, "updated_at": now,
+                "next_attempt_at": now, "last_error": None, "created_at": now, "updated_at": now,
             }
             for r in rows if r[0] in claimed
             for e in targets[r[0]]
