@@ -26,7 +26,10 @@ def engine_statements(engine: Engine) -> Iterator[list[str]]:
     sent: list[str] = []
 
     def listen(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        sent.append(statement)
+        # The COMMIT the engine sends in one pipeline with its last writes on PostgreSQL
+        # (storage/database.py) is transaction control, as the bare driver's commit() is.
+        if statement != "COMMIT":
+            sent.append(statement)
 
     event.listen(database_of(engine).sa, "before_cursor_execute", listen)
     try:

@@ -21,7 +21,7 @@ from voucher_engine.domain.events import Event
 from voucher_engine.engine import codec
 from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.engine.results import CodesAdded, ExportedCode, IssuedCode, PoolStatus
-from voucher_engine.errors import AlreadyExists, PoolDepleted, PoolNotFound, ValidationError
+from voucher_engine.errors import AlreadyExists, PoolDepleted, PoolNotFound, StorageError, ValidationError
 from voucher_engine.storage.bulk import insert_all_or_none
 from voucher_engine.storage.statements import insert_or_skip
 from voucher_engine.storage.tables import pool_codes, pool_issues, pools
@@ -52,6 +52,28 @@ _record_issue = (
     )
     .returning(I.code)
 )
+# PostgreSQL: both steps of a pop in one statement (one round trip, and the pool row's lock
+# is held from here to COMMIT only: the next statements are the events, sent with COMMIT).
+# The outer join makes a numbered code that is missing (never expected) show up as a NULL code
+# instead of passing for an empty pool with the cursor moved on.
+_advanced = _advance.cte("advanced")
+_recorded = (
+    insert(pool_issues)
+    .from_select(
+        ["tenant_id", "pool_id", "seq", "code", "reference", "campaign_id", "attributes", "issued_at"],
+        select(
+            C.tenant_id, C.pool_id, C.seq, C.code,
+            bindparam("b_reference"), bindparam("b_campaign"), bindparam("b_attributes", type_=I.attributes.type),
+            bindparam("b_now", type_=I.issued_at.type),
+        ).join(_advanced, C.seq == _advanced.c.cursor)
+        .where(C.tenant_id == bindparam("b_tenant"), C.pool_id == bindparam("b_pool")),
+    )
+    .returning(I.seq, I.code)
+    .cte("recorded")
+)
+_advance_and_record = select(
+    _advanced.c.cursor, _advanced.c.size, _advanced.c.low_stock_threshold, _recorded.c.code
+).select_from(_advanced.outerjoin(_recorded, _recorded.c.seq == _advanced.c.cursor))
 _issued_by_reference = select(pool_issues).where(
     I.tenant_id == bindparam("b_tenant"), I.pool_id == bindparam("b_pool"), I.reference == bindparam("b_reference")
 )
@@ -291,14 +313,20 @@ class PoolOperations(EngineBase):
                 status = self._status_in(tx, pool_id)
                 return IssuedCode(tx.tenant_id, pool_id, seen.seq, seen.code, seen.reference,
                                   seen.campaign_id, seen.issued_at, status.remaining)
-        row = tx.conn.execute(_advance, params).first()
+        issue = {"b_reference": reference, "b_campaign": campaign_id, "b_attributes": attributes, "b_now": tx.now}
+        if tx.dialect == "postgresql":
+            row = tx.conn.execute(_advance_and_record, {**params, **issue}).first()
+        else:
+            row = tx.conn.execute(_advance, params).first()
         if row is None:
             self._status_in(tx, pool_id)  # raises PoolNotFound for a pool that is not there
             raise PoolDepleted(f"pool {pool_id!r} has no codes left", pool_id=pool_id)
-        code = tx.conn.execute(_record_issue, {
-            **params, "b_seq": row.cursor, "b_reference": reference, "b_campaign": campaign_id,
-            "b_attributes": attributes, "b_now": tx.now,
-        }).scalar_one()
+        if tx.dialect == "postgresql":
+            code = row.code
+            if code is None:
+                raise StorageError(f"pool {pool_id!r} has no code numbered {row.cursor}")
+        else:
+            code = tx.conn.execute(_record_issue, {**params, **issue, "b_seq": row.cursor}).scalar_one()
         remaining = row.size - row.cursor
         tx.emit(Event(events.POOL_CODE_ISSUED, pool_id, {
             "seq": row.cursor, "reference": reference, "campaign_id": campaign_id, "remaining": remaining,

@@ -47,6 +47,11 @@ class Store:
     def read(self, fn: Callable[[Connection], R]) -> R:
         return self._engine._read(fn)  # noqa: SLF001
 
+    def read_one(self, fn: Callable[[Connection], R]) -> R:
+        """``read`` for ``fn`` that sends exactly one statement: no transaction around it on
+        PostgreSQL (one round trip instead of two: authentication on every request)."""
+        return self._engine._read_one(fn)
+
 
 def require_tenant(conn: Connection, tenant_id: str, *, lock: bool = False) -> None:
     """``TenantNotFound`` unless the tenant exists; with ``lock``, hold its row until the
