@@ -18,8 +18,8 @@ from voucher_engine.domain.money import Money
 from voucher_engine.domain.vouchers import VoucherKind
 from voucher_engine.engine import Engine
 from voucher_engine.errors import AlreadyExists
-from voucher_engine.identity import Identity
 from voucher_engine.fixtures import FixturePlan, LoadSummary, apply, read_fixtures
+from voucher_engine.identity import Identity
 
 DEMO_TENANT = "demo"
 DEMO_DISTRIBUTOR = "DIST-001"

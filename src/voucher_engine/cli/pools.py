@@ -19,7 +19,7 @@ def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentP
     pool = commands.add_parser("pool", help="create, fill and export code pools")
     actions = pool.add_subparsers(dest="pool_command", required=True, metavar="ACTION")
 
-    def action(name: str, help: str, handler) -> argparse.ArgumentParser:  # noqa: ANN001, A002
+    def action(name: str, help: str, handler) -> argparse.ArgumentParser:
         parser = actions.add_parser(name, parents=[url_after], help=help, description=help)
         parser.add_argument("tenant")
         parser.add_argument("pool")

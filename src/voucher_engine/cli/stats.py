@@ -34,7 +34,7 @@ def render_issuance(stats: dict) -> str:
     for dimension in ("campaign", "category", "product", "distributor"):
         lines.append(f"by {dimension}:")
         lines += [
-            f"  {row['tenant']:16} {str(row[dimension] if row[dimension] is not None else '-'):32} {row['issued']:>10}"
+            f"  {row['tenant']:16} {row[dimension] if row[dimension] is not None else '-'!s:32} {row['issued']:>10}"
             for row in stats[f"by_{dimension}"]
         ]
     return "\n".join(lines)

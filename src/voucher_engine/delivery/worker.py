@@ -74,7 +74,7 @@ class Worker:
             jobs[status] = jobs.get(status, 0) + 1
         return RoundReport(dispatched, delivered, jobs)
 
-    def _deliver(self, claimed) -> str:  # noqa: ANN001
+    def _deliver(self, claimed) -> str:
         outcome = send(self.engine, self.settings, claimed, self.resolve)
         return record(self.engine, self.settings, claimed, outcome, self.worker_id)
 
@@ -98,7 +98,7 @@ def run_worker(
         while not stop.is_set():
             try:
                 idle = worker.run_once().idle
-            except Exception:  # noqa: BLE001 - one bad round must not end the worker
+            except Exception:
                 log.exception("worker round failed")
                 idle = True
             if idle:

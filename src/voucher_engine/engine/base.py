@@ -78,7 +78,7 @@ class Tx:
     """One write transaction: its connection, its instant, the events it will publish and the
     jobs it queues. ``tenant_id`` is empty in housekeeping transactions (no tenant's command)."""
 
-    __slots__ = ("conn", "now", "tenant_id", "_events", "_ids")
+    __slots__ = ("_events", "_ids", "conn", "now", "tenant_id")
 
     def __init__(self, conn: Connection, now: datetime, tenant_id: str, ids: IdSource) -> None:
         self.conn = conn

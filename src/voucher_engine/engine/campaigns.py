@@ -36,7 +36,7 @@ _count_capped = (
 )
 
 
-def _campaign(row) -> Campaign:  # noqa: ANN001
+def _campaign(row) -> Campaign:
     return Campaign(
         id=row.id, tenant_id=row.tenant_id, name=row.name, pool_id=row.pool_id,
         window=Window(row.starts_at, row.ends_at),

@@ -14,11 +14,11 @@ from voucher_engine.storage.tables import offers, stores
 S, O = stores.c, offers.c
 
 
-def _store(row) -> Store:  # noqa: ANN001
+def _store(row) -> Store:
     return Store(row.id, row.tenant_id, row.name, row.url, row.active)
 
 
-def _offer(row) -> Offer:  # noqa: ANN001
+def _offer(row) -> Offer:
     return Offer(
         id=row.id, tenant_id=row.tenant_id, store_id=row.store_id, name=row.name, currency=row.currency,
         denominations=tuple(row.denominations), min_value=row.min_value, max_value=row.max_value,

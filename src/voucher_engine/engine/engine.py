@@ -87,10 +87,10 @@ class Engine(
     def stats(self, tenant_id: str | None = None) -> dict:
         """Counts an operator wants at a glance: vouchers by state, pools, holds, outbox."""
 
-        def scoped(query, table):  # noqa: ANN001, ANN202
+        def scoped(query, table):
             return query.where(table.c.tenant_id == tenant_id) if tenant_id is not None else query
 
-        def read(conn) -> dict:  # noqa: ANN001
+        def read(conn) -> dict:
             by_state = conn.execute(scoped(
                 select(vouchers.c.state, func.count()).group_by(vouchers.c.state), vouchers
             )).all()

@@ -24,8 +24,8 @@ from voucher_engine.domain.vouchers import Voucher, VoucherSpec
 from voucher_engine.engine import codec
 from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.engine.results import HistoryLine
-from voucher_engine.engine.voucher_jobs import VoucherJob, queue_voucher_jobs
 from voucher_engine.engine.rows import entry_from_row, load_voucher, select_ledger, voucher_from_row
+from voucher_engine.engine.voucher_jobs import VoucherJob, queue_voucher_jobs
 from voucher_engine.errors import AlreadyExists, IllegalTransition, ThirdPartyIdInUse
 from voucher_engine.storage.tables import ledger_entries, vouchers
 
@@ -165,7 +165,7 @@ class LifecycleOperations(EngineBase):
     def ledger(self, tenant_id: str, *, code: str | None = None, voucher_id: str | None = None) -> list[Entry]:
         """Every ledger entry of one voucher, in order."""
 
-        def read(conn) -> list[Entry]:  # noqa: ANN001
+        def read(conn) -> list[Entry]:
             voucher = load_voucher(conn, tenant_id, code=code, voucher_id=voucher_id)
             return [entry_from_row(r) for r in conn.execute(select_ledger(voucher.id))]
 

@@ -16,8 +16,8 @@ from voucher_engine.domain.vouchers import Voucher
 from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.engine.rows import load_voucher
 from voucher_engine.errors import NotLocked, VoucherLocked
-from voucher_engine.storage.types import in_states
 from voucher_engine.storage.tables import vouchers
+from voucher_engine.storage.types import in_states
 
 V = vouchers.c
 _LOCKABLE = sorted(lifecycle.sources(Action.REDEEM) | {State.AVAILABLE})

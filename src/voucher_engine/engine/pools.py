@@ -212,7 +212,7 @@ class PoolOperations(EngineBase):
         return self._command(tenant_id, "add_codes", body, tuple, request={"pool": pool_id, "count": len(batch)})
 
     @staticmethod
-    def _insert_fresh(conn, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:  # noqa: ANN001
+    def _insert_fresh(conn, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:
         existing: set[str] = set()
         for chunk in _chunks(unique, 900):  # SQLite allows 999 bound parameters per statement
             existing.update(conn.execute(
@@ -227,7 +227,7 @@ class PoolOperations(EngineBase):
         return fresh
 
     @staticmethod
-    def _insert_fresh_pg(conn, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:  # noqa: ANN001
+    def _insert_fresh_pg(conn, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:
         params = {"b_tenant": tenant_id, "b_pool": pool_id, "b_size": size, "b_codes": unique}
         savepoint = conn.begin_nested()
         if conn.execute(_insert_fresh_pg, params).rowcount == len(unique):
@@ -318,7 +318,7 @@ class PoolOperations(EngineBase):
         # Two range reads per page instead of a join: with stale statistics (a pool just filled
         # or drained, not yet auto-analysed) PostgreSQL planned the join as a nested loop that
         # re-scanned the pool's issues for every code, minutes for a 10,000-code pool.
-        def read_page(conn, after: int) -> list[ExportedCode]:  # noqa: ANN001
+        def read_page(conn, after: int) -> list[ExportedCode]:
             codes = conn.execute(
                 select(C.seq, C.code).where(C.tenant_id == tenant_id, C.pool_id == pool_id, C.seq > after)
                 .order_by(C.seq).limit(batch_size)

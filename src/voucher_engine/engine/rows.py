@@ -116,7 +116,7 @@ def load_voucher(
     return voucher_from_row(row)
 
 
-def select_ledger(voucher_id: str):  # noqa: ANN201
+def select_ledger(voucher_id: str):
     return (
         select(ledger_entries)
         .where(ledger_entries.c.voucher_id == voucher_id)
@@ -124,5 +124,5 @@ def select_ledger(voucher_id: str):  # noqa: ANN201
     )
 
 
-def select_hold(tenant_id: str, hold_id: str):  # noqa: ANN201
+def select_hold(tenant_id: str, hold_id: str):
     return select(holds).where(holds.c.tenant_id == tenant_id, holds.c.id == hold_id)

@@ -56,11 +56,11 @@ _USED_UP = lifecycle.redemption_target(0, 0).value
 _LEFT_OVER = lifecycle.redemption_target(1, 0).value
 
 
-def _after_spending(available, held):  # noqa: ANN001, ANN202
+def _after_spending(available, held):
     return case((and_(available == 0, held == 0), _USED_UP), else_=_LEFT_OVER)
 
 
-def _debit_where(enough):  # noqa: ANN001, ANN202
+def _debit_where(enough):
     return (
         update(vouchers)
         .where(V.id == bindparam("b_id"), enough, in_states(V.state, _SPENDABLE), _lock_open)
@@ -418,7 +418,7 @@ class SpendingOperations(EngineBase):
 
         return self._command(tenant_id, "expire_hold", body, HoldResult | None)
 
-    def get_hold(self, tenant_id: str, hold_id: str):  # noqa: ANN201
+    def get_hold(self, tenant_id: str, hold_id: str):
         row = self._read(lambda c: c.execute(select_hold(tenant_id, hold_id)).first())
         if row is None:
             raise HoldNotFound("no such hold")
@@ -435,7 +435,7 @@ class SpendingOperations(EngineBase):
         return voucher.pin_hash is not None and verify_secret(pin, voucher.pin_hash)
 
     @classmethod
-    def _take(cls, tx: Tx, statement, code: str | None, voucher_id: str | None,  # noqa: ANN001
+    def _take(cls, tx: Tx, statement, code: str | None, voucher_id: str | None,
               request: RedeemRequest, pin_ok: bool) -> tuple[Voucher, int, Row]:
         """Check the voucher's rules, then move its units with ``statement`` (``_debit`` or
         ``_hold_funds``): the conditional UPDATE has the last word on balance, state and lock."""
@@ -510,7 +510,7 @@ class SpendingOperations(EngineBase):
         return {"b_id": voucher_id, "b_units": units, "b_now": tx.now, "b_lock": lock}
 
     @staticmethod
-    def _spend_request(code, voucher_id, amount, store, reference, pin, locking_code) -> dict:  # noqa: ANN001
+    def _spend_request(code, voucher_id, amount, store, reference, pin, locking_code) -> dict:
         return {
             "code": code, "voucher_id": voucher_id, "amount": _amount_key(amount), "store": store,
             "reference": reference, "pin": pin is not None,
@@ -536,7 +536,7 @@ class SpendingOperations(EngineBase):
             f"{units} requested, {current.available} available", available=current.available
         )
 
-    def _pending_hold(self, tx: Tx, hold_id: str):  # noqa: ANN202
+    def _pending_hold(self, tx: Tx, hold_id: str):
         row = tx.conn.execute(select_hold(tx.tenant_id, hold_id)).first()
         if row is None:
             raise HoldNotFound("no such hold")
@@ -577,7 +577,7 @@ class SpendingOperations(EngineBase):
         raise IllegalTransition("the hold cannot be resolved this way")
 
     def _settle(self, tx: Tx, hold_id: str, voucher_id: str, amount: int, captured: int,
-                kind: EntryKind, state: HoldState, event_type: str, expires_at,  # noqa: ANN001
+                kind: EntryKind, state: HoldState, event_type: str, expires_at,
                 *, reference: str | None = None) -> HoldResult:
         back = amount - captured
         row = tx.conn.execute(_settle_hold, {

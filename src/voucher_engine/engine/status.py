@@ -75,10 +75,10 @@ class StatusQueries(EngineBase):
     def figures(self) -> EngineFigures:
         """Vouchers by state, redemptions, pool levels, outbox and delivery backlog."""
 
-        def per_tenant(conn, query) -> dict[str, int]:  # noqa: ANN001
+        def per_tenant(conn, query) -> dict[str, int]:
             return {tenant: n for tenant, n in conn.execute(query).all()}
 
-        def read(conn) -> EngineFigures:  # noqa: ANN001
+        def read(conn) -> EngineFigures:
             return EngineFigures(
                 tenant_ids=tuple(conn.execute(select(tenants.c.id).order_by(tenants.c.id)).scalars()),
                 vouchers_by_state={

@@ -54,7 +54,7 @@ class ApiKeys:
         key = new_token(self._random, API_KEY_PREFIX)
 
         def create(tx: Tx) -> NewApiKey:
-            StaffDirectory._require_user(tx.conn, tenant_id, user_id)  # noqa: SLF001
+            StaffDirectory._require_user(tx.conn, tenant_id, user_id)
             tx.conn.execute(
                 insert(staff_api_keys),
                 {"id": key_id, "tenant_id": tenant_id, "user_id": user_id, "name": name or key_id,
@@ -115,7 +115,7 @@ class ApiKeys:
         if not isinstance(key, str) or not key.startswith(API_KEY_PREFIX):
             raise Unauthorized("invalid token", reason="malformed")
 
-        def read(conn: Connection):  # noqa: ANN202
+        def read(conn: Connection):
             row = conn.execute(
                 select(staff_api_keys.c.id, staff_api_keys.c.tenant_id, staff_api_keys.c.user_id,
                        staff_api_keys.c.scope, staff_api_keys.c.revoked_at, staff_users.c.active,

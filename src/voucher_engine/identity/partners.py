@@ -152,7 +152,7 @@ class Partners:
         return issuer
 
     @staticmethod
-    def _decode(token: str, partner: Any) -> dict[str, Any]:  # noqa: ANN401
+    def _decode(token: str, partner: Any) -> dict[str, Any]:
         options: dict[str, Any] = {**PYJWT_OPTIONS_NO_TIME, "require": list(PARTNER_REQUIRED_CLAIMS)}
         if partner.audience is None:
             options["verify_aud"] = False

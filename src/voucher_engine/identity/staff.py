@@ -130,7 +130,7 @@ class StaffUsers(StaffDirectory):
         if scope is not None and claims["scp"] != scope:
             raise Unauthorized("invalid token", reason="scope")
 
-        def read(conn: Connection):  # noqa: ANN202
+        def read(conn: Connection):
             row = conn.execute(
                 select(token_families.c.revoked_at, staff_users.c.active, staff_users.c.public_id)
                 .join(staff_users, staff_users.c.id == token_families.c.user_id)
@@ -170,7 +170,7 @@ class StaffUsers(StaffDirectory):
 
     def _tokens_for(
         self, tenant_id: str, user_id: str, scope: str, role: str | None,
-        family_id: str, refresh: str, refresh_expires,  # noqa: ANN001
+        family_id: str, refresh: str, refresh_expires,
         access_ttl: timedelta | None,
     ) -> StaffTokens:
         claims = {"sub": user_id, "tid": tenant_id, "scp": scope, "fam": family_id}

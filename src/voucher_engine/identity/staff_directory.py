@@ -101,7 +101,7 @@ def load_grants(
     return found
 
 
-def _user(row, grants: Mapping[str, StaffGrant]) -> StaffUser:  # noqa: ANN001
+def _user(row, grants: Mapping[str, StaffGrant]) -> StaffUser:
     roles = {scope: g.role for scope, g in grants.items() if g.role is not None}
     return StaffUser(
         row.id, row.tenant_id, row.email, row.full_name, row.locale, row.active, roles,

@@ -42,10 +42,10 @@ class Store:
         request: dict[str, Any] | None = None,
     ) -> R:
         """Run ``body`` as the engine command ``identity.<operation>`` of ``tenant_id``."""
-        return self._engine._command(tenant_id, f"identity.{operation}", body, object, request=request)  # noqa: SLF001
+        return self._engine._command(tenant_id, f"identity.{operation}", body, object, request=request)
 
     def read(self, fn: Callable[[Connection], R]) -> R:
-        return self._engine._read(fn)  # noqa: SLF001
+        return self._engine._read(fn)
 
 
 def require_tenant(conn: Connection, tenant_id: str, *, lock: bool = False) -> None:

@@ -73,7 +73,7 @@ class Database:
             raise StorageError("sqlite_synchronous is FULL, EXTRA or NORMAL")
 
         @event.listens_for(self.sa, "connect")
-        def _connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+        def _connect(dbapi_connection, _record) -> None:
             # Take transaction control from the sqlite3 module so that we issue BEGIN ourselves.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()

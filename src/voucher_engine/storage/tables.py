@@ -37,7 +37,7 @@ metadata = MetaData(
 )
 
 
-def _one_of(column: str, values) -> str:  # noqa: ANN001
+def _one_of(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(str(v.value)) for v in values)})"
 
 

@@ -117,7 +117,7 @@ def ve_client(ve_engine: Any) -> Iterator[Callable[..., Any]]:
 
     clients: list[Any] = []
 
-    def make(mounts: Any = None) -> Any:  # noqa: ANN401
+    def make(mounts: Any = None) -> Any:
         clients.append(open_client(ve_engine, mounts))
         return clients[-1]
 

@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 from voucher_engine_litestar import create_app
 
 
-def open_client(engine: Any, mounts: Any = None) -> TestClient:  # noqa: ANN401
+def open_client(engine: Any, mounts: Any = None) -> TestClient:
     """A started client of ``create_app(engine, mounts=mounts)``; close it with ``__exit__``."""
     client = TestClient(create_app(engine, mounts=mounts))
     client.__enter__()

@@ -45,7 +45,7 @@ class Response:
     headers: dict[str, str]  # lower-case names
     body: bytes
 
-    def json(self) -> Any:  # noqa: ANN401
+    def json(self) -> Any:
         return json.loads(self.body)
 
 
