@@ -13,7 +13,6 @@ from voucher_engine.delivery import DeliverySettings
 from voucher_engine.delivery.worker import start_worker_thread
 from voucher_engine.engine import DEFAULT_URL
 from voucher_engine.errors import ValidationError
-
 from voucher_engine_litestar.logs import configure_json_logging
 from voucher_engine_litestar.plugin import (
     DEFAULT_MAX_BODY_BYTES,

@@ -15,9 +15,7 @@ from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
 from voucher_engine import errors
-
 from voucher_engine.providers import Failure, FailureKind
-
 from voucher_engine_litestar.log import logger
 from voucher_engine_litestar.routers import failure_of_http, owner_of_path, render_failure
 
@@ -70,7 +68,7 @@ def engine_error_response(request: Request, error: errors.VoucherEngineError) ->
 _OWN_PATHS = ("/health", "/ready", "/stats", "/metrics", "/providers/", "/schema")
 
 
-def _mounted_provider(request: Request):  # noqa: ANN202
+def _mounted_provider(request: Request):
     """The provider (and operation, for a 405) whose prefix the request fell under, if any."""
     path = request.url.path
     if any(path == own or path.startswith(own.rstrip("/") + "/") for own in _OWN_PATHS):

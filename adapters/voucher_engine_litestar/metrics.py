@@ -21,10 +21,10 @@ from litestar.datastructures import State
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
 from voucher_engine import Engine
 from voucher_engine.domain.lifecycle import State as VoucherState
 from voucher_engine.errors import VoucherEngineError
-
 from voucher_engine_litestar.log import logger
 
 PREFIX = "voucher_engine"

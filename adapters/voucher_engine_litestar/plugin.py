@@ -28,14 +28,13 @@ from litestar.types import ExceptionHandlersMap
 from voucher_engine import Engine
 from voucher_engine.errors import ValidationError
 from voucher_engine.providers import Provider
-
 from voucher_engine_litestar.errors import exception_handlers
 from voucher_engine_litestar.health import health, ready
 from voucher_engine_litestar.metrics import STATE_KEY as METRICS_KEY
 from voucher_engine_litestar.metrics import metrics, metrics_registry
 from voucher_engine_litestar.openapi_docs import RATE_LIMITED_KEY, provider_openapi
-from voucher_engine_litestar.ratelimit import RateLimit, RateLimitGuard
 from voucher_engine_litestar.openapi_model import provider_security_schemes
+from voucher_engine_litestar.ratelimit import RateLimit, RateLimitGuard
 from voucher_engine_litestar.routers import Mount, full_path, provider_router
 from voucher_engine_litestar.stats import stats
 from voucher_engine_litestar.telemetry import STATE_KEY as TELEMETRY_KEY

@@ -26,6 +26,7 @@ from litestar.response import Redirect
 from voucher_engine import errors
 from voucher_engine.providers import (
     AuthScheme,
+    Call,
     Failure,
     FailureKind,
     Operation,
@@ -34,7 +35,6 @@ from voucher_engine.providers import (
     failure_of,
     invalid_input,
 )
-from voucher_engine.providers import Call
 from voucher_engine_litestar.credentials import choose
 from voucher_engine_litestar.decoding import Refused, body_of, query_of
 from voucher_engine_litestar.log import logger
