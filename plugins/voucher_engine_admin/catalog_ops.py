@@ -8,7 +8,6 @@ import msgspec
 
 from voucher_engine import Offer, Store
 from voucher_engine.plugin import Call
-
 from voucher_engine_admin.wire import (
     MAX_LIST,
     Amount,
@@ -56,7 +55,7 @@ class OfferIn(Wire):
     active: bool = True
 
 
-def _campaign(c) -> dict:  # noqa: ANN001
+def _campaign(c) -> dict:
     return {
         "id": c.id, "name": c.name, "pool_id": c.pool_id,
         "starts_at": instant(c.window.start), "ends_at": instant(c.window.end),

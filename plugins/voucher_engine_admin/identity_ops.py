@@ -8,7 +8,6 @@ import msgspec
 
 from voucher_engine.identity import ClientInfo, DistributorInfo, StaffUser
 from voucher_engine.plugin import Call, Reply, errors
-
 from voucher_engine_admin.access import check_grantable
 from voucher_engine_admin.context import services
 from voucher_engine_admin.wire import MAX_LIST, Id, Label, Name, Wire, instant

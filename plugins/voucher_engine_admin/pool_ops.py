@@ -14,7 +14,6 @@ import msgspec
 
 from voucher_engine import CodeFormat, PoolStatus
 from voucher_engine.plugin import Call, Reply, errors
-
 from voucher_engine_admin.errors import invalid, malformed
 from voucher_engine_admin.wire import Id, Name, Wire, instant
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from voucher_engine.plugin import Operation, Provider
-
 from voucher_engine_admin import (
     catalog_ops,
     identity_ops,
@@ -19,7 +18,7 @@ from voucher_engine_admin.errors import render_error
 from voucher_engine_admin.wire import ErrorOut
 
 
-def _op(area: str, name: str, method: str, path: str, handler, summary: str, **kwargs) -> Operation:  # noqa: ANN001, ANN003
+def _op(area: str, name: str, method: str, path: str, handler, summary: str, **kwargs) -> Operation:
     return Operation(name, method, path, handler, auth=bearer(area, write=method != "GET"), summary=summary, **kwargs)
 
 

@@ -15,7 +15,6 @@ import msgspec
 from voucher_engine import Engine
 from voucher_engine.identity import Identity, StaffPrincipal, StaffTokens
 from voucher_engine.plugin import AuthScheme, Call, Credentials, errors
-
 from voucher_engine_admin.wire import Id, Wire, instant
 
 Token = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]

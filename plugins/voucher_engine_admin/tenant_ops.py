@@ -10,7 +10,6 @@ from __future__ import annotations
 from voucher_engine import Engine
 from voucher_engine.identity import Identity, Principal
 from voucher_engine.plugin import AuthScheme, Call, Credentials, Reply, errors
-
 from voucher_engine_admin.access import TENANTS
 from voucher_engine_admin.wire import Id, Name, Wire
 

@@ -10,7 +10,6 @@ import msgspec
 
 from voucher_engine import Money, Voucher, VoucherKind, VoucherSpec, WindowSpec
 from voucher_engine.plugin import Call, Reply, errors
-
 from voucher_engine_admin.wire import MAX_LIST, Amount, Currency, Id, Instant, Wire, instant, shown
 
 

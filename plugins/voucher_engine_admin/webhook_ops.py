@@ -9,7 +9,6 @@ import msgspec
 
 from voucher_engine.delivery import Attempt, Delivery, EndpointSecret, WebhookEndpoint
 from voucher_engine.plugin import Call, Reply
-
 from voucher_engine_admin.context import services
 from voucher_engine_admin.wire import MAX_LIST, Label, Wire, instant
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from voucher_engine.delivery import EndpointSecret, JobHandler, Webhooks
 from voucher_engine.plugin import Attachment, hookimpl
-
 from voucher_engine_jackpot import attachment
 from voucher_engine_jackpot.provider import PROVIDER
 from voucher_engine_jackpot.reservation import EXPIRE_RESERVATION
@@ -34,18 +33,18 @@ def register_notification_url(webhooks: Webhooks, tenant_id: str, url: str) -> E
 
 
 @hookimpl
-def voucher_engine_register_providers(register) -> None:  # noqa: ANN001
+def voucher_engine_register_providers(register) -> None:
     register(PROVIDER)
 
 
 @hookimpl
-def voucher_engine_register_job_handlers(register) -> None:  # noqa: ANN001
+def voucher_engine_register_job_handlers(register) -> None:
     for kind, handler in JOB_HANDLERS.items():
         register(kind, handler)
 
 
 @hookimpl
-def voucher_engine_render_attachment(voucher, media_type: str) -> Attachment | None:  # noqa: ANN001
+def voucher_engine_render_attachment(voucher, media_type: str) -> Attachment | None:
     return attachment.render(voucher, media_type)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from voucher_engine import Money, Offer, Quote, State, VoucherJob, VoucherKind, VoucherSpec, WindowSpec
 from voucher_engine.plugin import Call, Reply, errors
-
 from voucher_engine_jackpot.auth import SessionCaller
 from voucher_engine_jackpot.catalog import active_store, offer_of_store
 from voucher_engine_jackpot.errors import OfferUnavailable
@@ -39,7 +38,7 @@ def _check_stock(call: Call, offer: Offer) -> None:
         raise OfferUnavailable(f"offer {offer.id} is sold out")
 
 
-def _reserve(call: Call, quote_of) -> Reply:  # noqa: ANN001
+def _reserve(call: Call, quote_of) -> Reply:
     caller: SessionCaller = call.principal
     store = active_store(call, call.path["storeId"])
     offer = offer_of_store(call)

@@ -13,7 +13,6 @@ from typing import Any
 
 from voucher_engine import Money
 from voucher_engine.plugin import Call, Reply, errors
-
 from voucher_engine_jackpot.auth import issuer_of, replay_reported, services, unverified_claims
 from voucher_engine_jackpot.settings import settings_of
 from voucher_engine_jackpot.views import iso

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from voucher_engine import Money, State, Voucher
-
 from voucher_engine_jackpot.wire import VoucherOut
 
 #: Where the provider keeps its facts in a voucher's metadata.

@@ -15,9 +15,14 @@ from urllib.parse import urlencode
 from voucher_engine import Engine, State, Voucher, VoucherJob
 from voucher_engine.delivery import Job
 from voucher_engine.plugin import Call, Reply, errors
-
 from voucher_engine_jackpot.auth import PartnerCaller
-from voucher_engine_jackpot.errors import NoReadyUrl, ReservationExpired, UnknownVoucher, VoucherNotReady, VoucherNotReserved
+from voucher_engine_jackpot.errors import (
+    NoReadyUrl,
+    ReservationExpired,
+    UnknownVoucher,
+    VoucherNotReady,
+    VoucherNotReserved,
+)
 from voucher_engine_jackpot.views import facts, reserved_until, voucher_out
 from voucher_engine_jackpot.wire import ReadyUrlOut, VoucherOut
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from voucher_engine import HoldState
 from voucher_engine.identity import Principal
 from voucher_engine.plugin import Call, Reply
-
 from voucher_engine_jtl.amounts import shown
 from voucher_engine_jtl.settings import settings_of
 from voucher_engine_jtl.validation import check_charge, check_reservation

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from voucher_engine import Money, Voucher
 from voucher_engine.plugin import FieldError, errors
-
 from voucher_engine_jtl.amounts import rate_shown, shown
 from voucher_engine_jtl.validation import Problem
 from voucher_engine_jtl.wire import ReservationOut, ReservationStatusOut, rfc3339

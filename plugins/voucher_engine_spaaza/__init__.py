@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from voucher_engine import CodeFormat
 from voucher_engine.plugin import Register, hookimpl
-
 from voucher_engine_spaaza.provider import PROVIDER
 from voucher_engine_spaaza.settings import (
     APP_SCOPE_PREFIX,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from voucher_engine import Engine, Money, State, Voucher, VoucherKind
 from voucher_engine.plugin import Call, errors
-
 from voucher_engine_vouchercart.access import Caller
 from voucher_engine_vouchercart.dates import parse_redeem_date
 from voucher_engine_vouchercart.domains import Domain, get_domain, list_domains, redeemable_on

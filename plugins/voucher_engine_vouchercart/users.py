@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+
 from voucher_engine.identity import StaffGrant, StaffUser
 from voucher_engine.plugin import Call, FieldError, errors
-
 from voucher_engine_vouchercart import directory
 from voucher_engine_vouchercart.access import Caller
 from voucher_engine_vouchercart.dates import created_at
