@@ -19,7 +19,6 @@ PostgreSQL with the driver's implicit ``BEGIN``, a 3 s ``lock_timeout``, and rea
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import os
@@ -72,7 +71,7 @@ class Sql:
     const: dict[str, Any]  # values the statement carries itself (literals SQLAlchemy binds)
 
 
-def compile_sql(statement, dialect: Dialect, *, column_keys: list[str] | None = None) -> Sql:  # noqa: ANN001
+def compile_sql(statement, dialect: Dialect, *, column_keys: list[str] | None = None) -> Sql:
     compiled = statement.compile(dialect=dialect, column_keys=column_keys)
     # Expanding IN lists are rendered here, once, as SQLAlchemy renders them per execution.
     blanks = {b.key: None for b in compiled.binds.values() if b.required}
@@ -102,7 +101,7 @@ class Statements:
     """The engine's statements, compiled for one dialect."""
 
     def __init__(self, dialect: Dialect) -> None:
-        def c(statement, columns: list[str] | None = None) -> Sql:  # noqa: ANN001
+        def c(statement, columns: list[str] | None = None) -> Sql:
             return compile_sql(statement, dialect, column_keys=columns)
 
         pg = dialect.name == "postgresql"
@@ -206,13 +205,13 @@ class BareSqlite(BareDb):
             self.trace.append(sql)
         self.conn.execute(sql)
 
-    def run(self, sql: Sql, params: dict[str, Any]):  # noqa: ANN201
+    def run(self, sql: Sql, params: dict[str, Any]):
         if self.trace is not None:
             self.trace.append(sql.text)
         values = sql.const | params
         return self.conn.execute(sql.text, [values[n] for n in sql.names])
 
-    def run_rows(self, sql: Sql, rows: list[dict[str, Any]]):  # noqa: ANN201
+    def run_rows(self, sql: Sql, rows: list[dict[str, Any]]):
         """One multi-row statement (see ``many_rows``)."""
         if self.trace is not None:
             self.trace.append(sql.text)
@@ -254,12 +253,12 @@ class BarePg(BareDb):
             self.trace.append(sql)
         self.conn.execute(sql)
 
-    def run(self, sql: Sql, params: dict[str, Any]):  # noqa: ANN201
+    def run(self, sql: Sql, params: dict[str, Any]):
         if self.trace is not None:
             self.trace.append(sql.text)
         return self.conn.execute(sql.text, sql.const | params)
 
-    def run_rows(self, sql: Sql, rows: list[dict[str, Any]]):  # noqa: ANN201
+    def run_rows(self, sql: Sql, rows: list[dict[str, Any]]):
         if self.trace is not None:
             self.trace.append(sql.text)
         return self.conn.execute(sql.text, {f"{k}__{i}": v for i, row in enumerate(rows) for k, v in row.items()})

@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 import threading
 
-import bare
 import msgspec
 from litestar import Litestar, Request, Response, post
 
+import bare
 
 URL_VARIABLE = "BENCH_BARE_URL"
 HELLO = b'{"hello":"world"}'

@@ -266,7 +266,7 @@ def markdown(summary: dict, env: dict, verdict: list[str] | None) -> str:
     if verdict is not None:
         lines += ["", "## Against the baseline (benchmarks/baseline.json)", ""]
         lines += [f"- {v}" for v in verdict] if verdict else [
-            f"- every guarded ratio within 30% of its baseline: "
+            "- every guarded ratio within 30% of its baseline: "
             + ", ".join(f"{k} {v:.2f}" for k, v in summary["guarded"].items())
         ]
     return "\n".join(lines) + "\n"

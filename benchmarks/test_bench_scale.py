@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from benchsupport import TENANT, record
 
 SCRIPT = Path(__file__).with_name("scale_run.py")
@@ -35,7 +36,7 @@ def run_in_process(url: str, pool: str, mode: str, count: int) -> dict:
 
 
 @pytest.mark.parametrize("mode", ["import", "generate"])
-def test_fill_pool(benchmark, world, mode: str) -> None:  # noqa: ANN001
+def test_fill_pool(benchmark, world, mode: str) -> None:
     counts = SMOKE_COUNTS if benchmark.disabled else FULL_COUNTS
     benchmark.group = f"scale {world.backend} {mode}"
     record(benchmark, backend=world.backend, impl="engine", operation=f"scale_{mode}", workers=1, ops=counts[-1])
