@@ -64,14 +64,14 @@ CASES = {
 
 
 @pytest.fixture
-def valid(http, engine):  # noqa: ANN001, ANN201
+def valid(http, engine):
     identity = services(engine).identity  # the app's own, with its key ring
     token = get_token(http, *voucher_engine_admin.bootstrap(engine, "acme"))
     kid, key = identity.keys.signing()
     return token, jwt.decode(token, options={"verify_signature": False}), key, kid, identity
 
 
-def _refused(response) -> bool:  # noqa: ANN001
+def _refused(response) -> bool:
     return response.status_code == 401 and response.json()["code"] == "unauthorized"
 
 

@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import open_engine
 
 FLAT_BOUND_KB = 8 * 1024

@@ -185,7 +185,7 @@ def drain_pool(
     )
 
 
-def _drain_in_child(url, pool_id, threads, pop, start, results) -> None:  # noqa: ANN001
+def _drain_in_child(url, pool_id, threads, pop, start, results) -> None:
     engine = open_child_engine(url)
     try:
         pop_one = _pop_functions()[pop]
@@ -262,7 +262,7 @@ def capture_expiry_race(
     amount: Money,
     *,
     rounds: int,
-    ttl,  # noqa: ANN001 - a timedelta
+    ttl,
     capture: Capture = engine_capture,
 ) -> HoldRace:
     """Per round: hold ``amount``, then capture it (``capture_engine``, whose clock is before
@@ -341,8 +341,9 @@ def sqlite_writers(url: str, *, processes: int, iterations: int, engine: str = "
     return WritersReport(done, [c for r in reports for c in r["popped"]], [e for r in reports for e in r["errors"]])
 
 
-def _write_in_child(url, n, iterations, engine_kind, start, results) -> None:  # noqa: ANN001
+def _write_in_child(url, n, iterations, engine_kind, start, results) -> None:
     import broken
+
     from voucher_engine import VoucherKind, VoucherSpec
 
     done = dict.fromkeys(WRITES, 0)

@@ -23,7 +23,7 @@ def _voucher(engine: Engine, value: str = "100.00") -> str:
     return engine.issue(TENANT, VoucherSpec(VoucherKind.MONETARY, eur(value))).code
 
 
-def _assert_balanced(engine: Engine, code: str):  # noqa: ANN202
+def _assert_balanced(engine: Engine, code: str):
     stored = engine.get_voucher(TENANT, code=code)
     entries = engine.ledger(TENANT, code=code)
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1)) and stored.seq == len(entries)
@@ -32,7 +32,7 @@ def _assert_balanced(engine: Engine, code: str):  # noqa: ANN202
     return stored, entries
 
 
-def _pending_holds(engine: Engine, entries) -> list:  # noqa: ANN001
+def _pending_holds(engine: Engine, entries) -> list:
     hold_ids = {e.hold_id for e in entries if e.kind is EntryKind.HOLD}
     return [h for h in (engine.get_hold(TENANT, i) for i in hold_ids) if h.state is HoldState.PENDING]
 

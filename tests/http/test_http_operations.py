@@ -10,6 +10,7 @@ from voucher_engine import Engine, EngineConfig, Money, VoucherKind, VoucherSpec
 from voucher_engine.storage import migrate
 from voucher_engine_litestar import create_app
 
+
 @pytest.fixture
 def client(engine: Engine):
     with TestClient(create_app(engine)) as test_client:

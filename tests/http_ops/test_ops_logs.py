@@ -8,8 +8,8 @@ import logging
 
 import pytest
 from litestar.testing import TestClient
-
 from ops_support import KEY
+
 from voucher_engine import Engine, EngineConfig
 from voucher_engine_litestar import create_app
 from voucher_engine_litestar.logs import JsonFormatter, configure_json_logging

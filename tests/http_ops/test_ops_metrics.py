@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from litestar.testing import TestClient
-
 from ops_support import KEY, by_label, samples
+
 from dbsupport import database_of
 from voucher_engine import Engine, EngineConfig, Money, VoucherKind, VoucherSpec
 from voucher_engine.delivery import DeliverySettings, Webhooks

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from litestar.testing import TestClient
-
 from ops_support import KEY, FakeMonotonic, by_label
+
 from voucher_engine import Engine
 from voucher_engine_litestar import create_app
 from voucher_engine_litestar.ratelimit import RateLimit, TokenBuckets
@@ -16,7 +16,7 @@ def monotonic() -> FakeMonotonic:
     return FakeMonotonic()
 
 
-def _app(engine: Engine, monotonic: FakeMonotonic, *, per_second: float = 1, burst: int = 3, mounts=None):  # noqa: ANN001, ANN202
+def _app(engine: Engine, monotonic: FakeMonotonic, *, per_second: float = 1, burst: int = 3, mounts=None):
     return create_app(engine, mounts=mounts, rate_limit=RateLimit(per_second=per_second, burst=burst, clock=monotonic))
 
 

@@ -15,12 +15,12 @@ from voucher_engine.identity import Argon2Params, Identity, IdentityConfig
 CHEAP_ARGON2 = Argon2Params(time_cost=1, memory_cost_kib=64, parallelism=1)
 
 
-def make_identity(engine, **config: Any) -> Identity:  # noqa: ANN001
+def make_identity(engine, **config: Any) -> Identity:
     return Identity(engine, IdentityConfig(argon2=CHEAP_ARGON2, **config))
 
 
 @pytest.fixture
-def identity(engine) -> Identity:  # noqa: ANN001
+def identity(engine) -> Identity:
     """An ``Identity`` on the shared ``engine`` fixture (both backends). Test modules import
     it by name: a conftest.py here would shadow the root one that others import from."""
     return make_identity(engine)

@@ -22,7 +22,7 @@ from voucher_engine.identity import Identity
 
 
 @pytest.fixture
-def matrix(identity) -> tuple[Identity, dict, str, bytes]:  # noqa: ANN001
+def matrix(identity) -> tuple[Identity, dict, str, bytes]:
     client = identity.clients.create_client("acme", ["vouchers:read"])
     token = identity.client_credentials(client.client_id, client.secret).access_token
     _, claims, _ = parts(token)
@@ -87,7 +87,7 @@ CASES: dict[str, Case] = {
 }
 
 
-def test_the_untouched_token_verifies(matrix) -> None:  # noqa: ANN001
+def test_the_untouched_token_verifies(matrix) -> None:
     """The control: the same construction without the defect passes, so each case below
     fails for its defect and not for the way it was built."""
     identity, claims, kid, key = matrix
@@ -96,7 +96,7 @@ def test_the_untouched_token_verifies(matrix) -> None:  # noqa: ANN001
 
 
 @pytest.mark.filterwarnings("ignore::jwt.InsecureKeyLengthWarning")  # HS384/HS512 cases
-def test_every_defect_is_unauthorized(matrix) -> None:  # noqa: ANN001
+def test_every_defect_is_unauthorized(matrix) -> None:
     identity, claims, kid, key = matrix
     not_refused = {}
     for case, build in CASES.items():
@@ -112,7 +112,7 @@ def test_every_defect_is_unauthorized(matrix) -> None:  # noqa: ANN001
     assert len(CASES) == 27
 
 
-def test_pyjwt_itself_would_accept_the_expired_case_only_by_system_time(matrix) -> None:  # noqa: ANN001
+def test_pyjwt_itself_would_accept_the_expired_case_only_by_system_time(matrix) -> None:
     """The clock is ours: a token valid by the system clock but expired by the engine's
     (a ManualClock in 2030) is refused, so PyJWT's own time check is not what decides."""
     identity, claims, kid, key = matrix

@@ -18,7 +18,7 @@ from voucher_engine.testing import LOOPBACK, SignatureError, require_postgresql,
 SECRET = "partner-secret-of-shop-42-0123456789abcdef"
 
 
-def _deliver(engine) -> None:  # noqa: ANN001
+def _deliver(engine) -> None:
     worker = Worker(engine, LOOPBACK)
     try:
         while not worker.run_once().idle:

@@ -10,26 +10,26 @@ from types import SimpleNamespace
 
 import msgspec
 import pytest
+from vouchercart_support import NOW, ORDER, SEED_CREATE, WINDOW_FROM, WINDOW_TO
 
 from voucher_engine import State, Voucher, VoucherKind, Window
 from voucher_engine_vouchercart import codes, dates, permissions
-from voucher_engine_vouchercart.views import remaining_string, voucher_out
+from voucher_engine_vouchercart.views import voucher_out
 from voucher_engine_vouchercart.wire import (
     AuthorizeOut,
     DomainOut,
     DomainsOut,
     ErrorOut,
     Permission,
+    PermissionOut,
     ProfileOut,
     RedeemForm,
     RefreshForm,
     RefreshOut,
     UserCreate,
     UserOut,
-    PermissionOut,
     order_out,
 )
-from vouchercart_support import NOW, ORDER, SEED_CREATE, WINDOW_FROM, WINDOW_TO
 
 # --- requests -------------------------------------------------------------------------------
 
