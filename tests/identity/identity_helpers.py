@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import jwt
-import pytest
 
 from voucher_engine.identity import Argon2Params, Identity, IdentityConfig
 
@@ -19,13 +18,6 @@ def make_identity(engine, **config: Any) -> Identity:
     return Identity(engine, IdentityConfig(argon2=CHEAP_ARGON2, **config))
 
 
-@pytest.fixture
-def identity(engine) -> Identity:
-    """An ``Identity`` on the shared ``engine`` fixture (both backends). Test modules import
-    it by name: a conftest.py here would shadow the root one that others import from."""
-    return make_identity(engine)
-
-
 def b64(data: bytes | dict) -> str:
     if isinstance(data, dict):
         data = json.dumps(data, separators=(",", ":")).encode()
@@ -33,7 +25,7 @@ def b64(data: bytes | dict) -> str:
 
 
 def parts(token: str) -> tuple[dict, dict, str]:
-    header, payload, signature = token.split(".")
+    _header, _payload, signature = token.split(".")
     return jwt.get_unverified_header(token), jwt.decode(token, options={"verify_signature": False}), signature
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from identity_helpers import identity  # noqa: F401 (fixture)
 from sqlalchemy import select
 
 from voucher_engine.errors import ApiKeyNotFound, Forbidden, PermissionDenied, Unauthorized, ValidationError

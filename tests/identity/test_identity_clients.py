@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from identity_helpers import identity  # noqa: F401 (fixture)
 from sqlalchemy import func, select
 
 from dbsupport import database_of

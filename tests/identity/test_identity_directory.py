@@ -5,7 +5,7 @@ tenants, and tenants kept apart (another tenant's user is not found)."""
 from __future__ import annotations
 
 import pytest
-from identity_helpers import identity, make_identity  # noqa: F401 (fixture)
+from identity_helpers import make_identity
 from sqlalchemy import func, select
 
 from voucher_engine.errors import (

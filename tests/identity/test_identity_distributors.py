@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from identity_helpers import identity  # noqa: F401 (fixture)
 from sqlalchemy import select
 
 from dbsupport import database_of

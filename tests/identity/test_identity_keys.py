@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from identity_helpers import identity, make_identity, parts  # noqa: F401 (fixture)
+from identity_helpers import make_identity, parts
 from sqlalchemy import func, select
 
 from dbsupport import database_of

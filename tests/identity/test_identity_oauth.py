@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 import jwt
 import pytest
-from identity_helpers import identity  # noqa: F401 (fixture)
 from sqlalchemy import func, select
 
 from voucher_engine.errors import OAuthError

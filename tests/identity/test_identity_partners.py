@@ -10,7 +10,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from identity_helpers import b64, identity  # noqa: F401 (fixture)
+from identity_helpers import b64
 from sqlalchemy import func, select
 
 from dbsupport import database_of

@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from identity_helpers import identity  # noqa: F401 (fixture)
 from sqlalchemy import select
 
 from voucher_engine.errors import Unauthorized, VoucherEngineError

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import jwt
 import pytest
-from identity_helpers import identity  # noqa: F401 (fixture)
 
 from voucher_engine.errors import Unauthorized, ValidationError
 

@@ -8,7 +8,6 @@ import threading
 
 import argon2
 import pytest
-from identity_helpers import identity  # noqa: F401 (fixture)
 from sqlalchemy import select
 
 from dbsupport import database_of
