@@ -22,7 +22,7 @@ from voucher_engine.errors import (
 )
 from voucher_engine.storage.tables import campaigns, pool_issues, pools
 
-K, I = campaigns.c, pool_issues.c
+K, I = campaigns.c, pool_issues.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 
 _count_capped = (
     update(campaigns)

@@ -11,7 +11,7 @@ from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.errors import OfferNotFound, StoreNotFound
 from voucher_engine.storage.tables import offers, stores
 
-S, O = stores.c, offers.c
+S, O = stores.c, offers.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 
 
 def _store(row) -> Store:

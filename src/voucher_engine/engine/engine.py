@@ -102,7 +102,7 @@ class Engine(
                 pools,
             )).all()
             return {
-                "vouchers": {state: n for state, n in sorted(by_state)},
+                "vouchers": dict(sorted(by_state)),
                 "holds_pending": pending,
                 "pools": [
                     {"tenant": t, "pool": p, "size": size, "issued": cursor, "remaining": size - cursor}

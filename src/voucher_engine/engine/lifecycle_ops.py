@@ -306,12 +306,11 @@ class LifecycleOperations(EngineBase):
                 raise IllegalTransition(
                     f"cannot {action.value} a voucher with pending holds", action=action.value
                 )
-            if close_with is not None:
-                if voucher.available:
-                    changes.update(available=0, seq=voucher.seq + 1)
-                    spent = voucher.available if close_with is EntryKind.REFUND else 0
-                    append_entry(tx, voucher, voucher.seq + 1, close_with,
-                                 available_delta=-voucher.available, spent=spent)
+            if close_with is not None and voucher.available:
+                changes.update(available=0, seq=voucher.seq + 1)
+                spent = voucher.available if close_with is EntryKind.REFUND else 0
+                append_entry(tx, voucher, voucher.seq + 1, close_with,
+                             available_delta=-voucher.available, spent=spent)
             tx.conn.execute(update(vouchers).where(vouchers.c.id == voucher.id).values(**changes))
             tx.emit(Event(event_type, voucher.id, {"code": changes.get("code", voucher.code),
                                                    "state": target.value, "from": voucher.state.value}))

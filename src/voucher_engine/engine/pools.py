@@ -10,6 +10,7 @@ empty exactly when ``cursor = size``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -25,7 +26,7 @@ from voucher_engine.errors import AlreadyExists, PoolDepleted, PoolNotFound, Val
 from voucher_engine.storage.statements import insert_or_skip
 from voucher_engine.storage.tables import pool_codes, pool_issues, pools
 
-P, C, I = pools.c, pool_codes.c, pool_issues.c
+P, C, I = pools.c, pool_codes.c, pool_issues.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 
 Progress = Callable[[int], None]  # called with the number of codes just handled
 
@@ -337,7 +338,7 @@ class PoolOperations(EngineBase):
             ]
 
         after = 0
-        while page := self._read(lambda c: read_page(c, after)):
+        while page := self._read(partial(read_page, after=after)):
             yield from page
             after = page[-1].seq
 

@@ -353,7 +353,7 @@ class SpendingOperations(EngineBase):
         def body(tx: Tx) -> HoldResult:
             hold = self._pending_hold(tx, hold_id)
             voucher = load_voucher(tx.conn, tenant_id, voucher_id=hold.voucher_id, for_update=True)
-            captured, released = capture_split(hold.amount, None if amount is None else voucher.units_of(amount))
+            captured, _released = capture_split(hold.amount, None if amount is None else voucher.units_of(amount))
             claimed = tx.conn.execute(_claim_capture, {
                 "b_id": hold_id, "b_tenant": tenant_id, "b_now": tx.now, "b_captured": captured,
             }).first()

@@ -76,7 +76,7 @@ class StatusQueries(EngineBase):
         """Vouchers by state, redemptions, pool levels, outbox and delivery backlog."""
 
         def per_tenant(conn, query) -> dict[str, int]:
-            return {tenant: n for tenant, n in conn.execute(query).all()}
+            return dict(conn.execute(query).all())
 
         def read(conn) -> EngineFigures:
             return EngineFigures(

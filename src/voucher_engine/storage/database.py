@@ -91,8 +91,8 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back on any error."""
-        with self.translated(), self.sa.connect() as conn:
-            conn = conn.execution_options(**{_WRITE: True})
+        with self.translated(), self.sa.connect() as raw:
+            conn = raw.execution_options(**{_WRITE: True})
             with conn.begin():
                 yield conn
 

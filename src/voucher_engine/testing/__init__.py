@@ -23,8 +23,8 @@ from voucher_engine.testing.databases import (
     require_postgresql,
 )
 from voucher_engine.testing.fixtures import (
-    pytest_configure,
-    pytest_sessionfinish,
+    pytest_configure,  # noqa: F401 - pytest finds the kit's hooks on this module (pytest11 entry point)
+    pytest_sessionfinish,  # noqa: F401 - as above
     ve_backend,
     ve_client,
     ve_clock,
