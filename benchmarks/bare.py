@@ -86,7 +86,7 @@ def many_rows(sql: Sql, rows: int) -> Sql:
     with RETURNING: the row group repeated, PostgreSQL names suffixed ``__0``, ``__1`` ..."""
     head, _, tail = sql.text.partition(" VALUES ")
     depth = end = 0
-    for end, char in enumerate(tail, start=1):  # the first row group's closing parenthesis
+    for end, char in enumerate(tail, start=1):  # noqa: B007 - read after the break: the first row group's closing parenthesis
         depth += {"(": 1, ")": -1}.get(char, 0)
         if depth == 0:
             break
@@ -409,7 +409,7 @@ def capture(db: BareDb, tenant: str, hold_id: str) -> None:
             raise Refused("hold not pending")
         row = db.run(s.settle_hold, {"b_id": voucher_id, "b_amount": amount, "b_back": 0, "b_spent": amount,
                                      "b_now": now}).fetchone()
-        available, _held, seq, state, code, currency = row
+        _available, _held, seq, state, code, currency = row
         db.run(s.insert_entry, _entry(tenant, voucher_id, seq, "capture", now, held_delta=-amount, spent=amount,
                                       hold_id=hold_id))
         db.run(s.insert_event, _event(db, tenant, "hold.captured", hold_id, {

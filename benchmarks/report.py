@@ -113,7 +113,7 @@ def summarise(run: dict) -> dict:
             summary["scaling"].append({"impl": impl, "ops_per_s_1": one, "ops_per_s_16": many, "ratio": many / one,
                                        "target": 1.0, "holds": many / one >= 1.0 if impl == "engine" else None})
             summary["ratios"][f"pool scaling {impl} 16/1"] = many / one
-    for key, info in sorted(extra(run, "http").items()):
+    for _key, info in sorted(extra(run, "http").items()):
         http = info.get("http")
         if not http:
             continue
@@ -131,7 +131,7 @@ def summarise(run: dict) -> dict:
         })
         summary["ratios"][f"http engine/composed {backend}"] = engine_rps / composed
         summary["ratios"][f"http engine/bare {backend}"] = engine_rps / bare_rps
-    for key, info in sorted(extra(run, "scale").items()):
+    for _key, info in sorted(extra(run, "scale").items()):
         runs = info.get("runs") or []
         if len(runs) < 2:
             continue
@@ -185,7 +185,7 @@ def environment(run: dict) -> dict:
             versions[name] = "not installed"
     wrk = shutil.which("wrk")
     if wrk:
-        banner = subprocess.run([wrk, "--version"], capture_output=True, text=True).stdout.splitlines() or ["wrk"]
+        banner = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False).stdout.splitlines() or ["wrk"]
         versions["wrk"] = banner[0].split(" Copyright")[0]
     return {
         "cpu": cpu, "cores": os.cpu_count(), "python": sys.version.split()[0], "sqlite": sqlite3.sqlite_version,
@@ -301,7 +301,7 @@ def targets(summary: dict) -> list[dict]:
                       f"from {r['runs'][0]['codes']:,}")
             rows.append({"target": "1M codes import >= 100k codes/s on PostgreSQL, flat memory", "holds": r["holds"],
                          "detail": detail if r["holds"] else f"{detail}: {OBSTACLES['import']}"})
-    flat = [r for r in summary["scale"]]
+    flat = list(summary["scale"])
     if flat:
         rows.append({"target": f"peak RSS flat (1M <= {FLAT_RSS} x 100k), every backend and mode",
                      "holds": all(r["flat"] for r in flat),

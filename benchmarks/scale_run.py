@@ -52,9 +52,10 @@ def main(url: str, tenant: str, pool: str, mode: str, count: int) -> None:
 
 
 def peak_rss_kb() -> int:
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
     raise RuntimeError("no VmHWM in /proc/self/status (not Linux?)")
 
 

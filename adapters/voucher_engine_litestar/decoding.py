@@ -122,9 +122,10 @@ async def _multipart(request: Request, body: type) -> dict[str, Any]:
     form = await request.form()
     pairs: list[tuple[str, Any]] = []
     for key in form:
-        for value in form.getall(key):
-            if isinstance(value, UploadFile):
-                value = Upload(value.filename or "", value.content_type or "application/octet-stream",
-                               await value.read())
+        for item in form.getall(key):
+            value = item
+            if isinstance(item, UploadFile):
+                value = Upload(item.filename or "", item.content_type or "application/octet-stream",
+                               await item.read())
             pairs.append((key, value))
     return _fold(pairs, _sequence_fields(body))

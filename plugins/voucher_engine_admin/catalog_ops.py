@@ -28,8 +28,8 @@ class CampaignIn(Wire):
     pool_id: Id | None = None
     starts_at: Instant | None = None
     ends_at: Instant | None = None
-    trigger_categories: Annotated[list[Label], msgspec.Meta(max_length=MAX_LIST)] = []
-    distributors: Annotated[list[Id], msgspec.Meta(max_length=MAX_LIST)] = []
+    trigger_categories: Annotated[list[Label], msgspec.Meta(max_length=MAX_LIST)] = []  # noqa: RUF012 - msgspec copies an empty default per instance
+    distributors: Annotated[list[Id], msgspec.Meta(max_length=MAX_LIST)] = []  # noqa: RUF012 - msgspec copies an empty default per instance
     priority: Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)] = 0
     cap: Annotated[int, msgspec.Meta(ge=0)] | None = None
     template: dict[str, Any] | None = None
@@ -46,7 +46,7 @@ class OfferIn(Wire):
     name: Name
     currency: Currency
     #: Fixed face values ("10.00") -- or a range: min_value, max_value and step.
-    denominations: Annotated[list[Amount], msgspec.Meta(max_length=MAX_LIST)] = []
+    denominations: Annotated[list[Amount], msgspec.Meta(max_length=MAX_LIST)] = []  # noqa: RUF012 - msgspec copies an empty default per instance
     min_value: Amount | None = None
     max_value: Amount | None = None
     step: Amount | None = None

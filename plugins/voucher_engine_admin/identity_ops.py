@@ -39,7 +39,7 @@ class StaffIn(Wire):
     full_name: Annotated[str, msgspec.Meta(max_length=255)] = ""
     locale: Annotated[str, msgspec.Meta(min_length=2, max_length=16)] = "en"
     roles: Annotated[dict[Annotated[str, msgspec.Meta(min_length=1, max_length=128)], Label],
-                     msgspec.Meta(max_length=MAX_LIST)] = {}
+                     msgspec.Meta(max_length=MAX_LIST)] = {}  # noqa: RUF012 - msgspec copies an empty default per instance
 
 
 class RoleIn(Wire):

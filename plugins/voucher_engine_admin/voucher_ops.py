@@ -28,12 +28,12 @@ class VoucherIn(Wire):
     #: Multi-use vouchers: how many uses.
     uses: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = None
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=255)] | None = None
-    validity: Annotated[list[WindowIn], msgspec.Meta(max_length=10)] = []
-    redeemable_at: Annotated[list[Id], msgspec.Meta(max_length=MAX_LIST)] = []
+    validity: Annotated[list[WindowIn], msgspec.Meta(max_length=10)] = []  # noqa: RUF012 - msgspec copies an empty default per instance
+    redeemable_at: Annotated[list[Id], msgspec.Meta(max_length=MAX_LIST)] = []  # noqa: RUF012 - msgspec copies an empty default per instance
     pin: Annotated[str, msgspec.Meta(min_length=1, max_length=255)] | None = None
     taxable: bool = False
     tax_rate: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,3}(\.[0-9]{1,4})?$")] | None = None
-    metadata: dict[str, Any] = {}
+    metadata: dict[str, Any] = {}  # noqa: RUF012 - msgspec copies an empty default per instance
     holder: Annotated[str, msgspec.Meta(min_length=1, max_length=255)] | None = None
     campaign_id: Id | None = None
     offer_id: Id | None = None

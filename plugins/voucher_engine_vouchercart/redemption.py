@@ -128,10 +128,10 @@ def redeem(call: Call) -> VoucherOut:
     refused = refusal(voucher, dated=at is not None)
     if refused is not None:
         raise refused
-    common = dict(
-        voucher_id=voucher.id, store=str(domain.id), at=at,
-        idempotency_key=call.idempotency_key, scope=SCOPE + caller.key,
-    )
+    common = {
+        "voucher_id": voucher.id, "store": str(domain.id), "at": at,
+        "idempotency_key": call.idempotency_key, "scope": SCOPE + caller.key,
+    }
     try:
         if units is None:
             call.engine.redeem_all(caller.tenant_id, **common)

@@ -178,7 +178,7 @@ def test_the_seed_date_formats():
 
 
 @pytest.mark.parametrize("text", ["2015-12-05T13:37", "2015-12-05 13:37:00", "2015-13-05 13:37", "2015-02-30 10:00",
-                                  "2015-12-05 24:00", "05/12/2015 13:37", "", "2015-12-05", "２０１５-12-05 13:37"])
+                                  "2015-12-05 24:00", "05/12/2015 13:37", "", "2015-12-05", "２０１５-12-05 13:37"])  # noqa: RUF001 - full-width digits must be refused
 def test_redeem_dates_other_than_the_seed_format_are_refused(text):
     assert dates.parse_redeem_date(text) is None
 
