@@ -128,7 +128,7 @@ def test_release_against_capture_has_exactly_one_winner_every_round(engine, roun
     for _ in range(rounds):
         hold = engine.hold(TENANT, code=code, amount=eur("5.00"))
         contenders = [lambda: engine.capture(TENANT, hold.hold_id), lambda: engine.release(TENANT, hold.hold_id)]
-        outcome = race(2, lambda i: contenders[i]())  # noqa: B023 - run within this iteration
+        outcome = race(2, lambda i: contenders[i]())
         assert len(outcome.results) == 1 and [type(e) for e in outcome.errors] == [HoldNotPending]
         winner: HoldResult = outcome.results[0]
         assert engine.get_hold(TENANT, hold.hold_id).state is winner.state
