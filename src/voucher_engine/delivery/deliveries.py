@@ -183,4 +183,4 @@ def record(
     if not changed:
         log.warning("delivery %s: lease lost before the outcome was recorded", claimed.id)
         return "lease_lost"
-    return values.get("status", "pending")
+    return str(values.get("status", "pending"))

@@ -175,4 +175,4 @@ def run_job(engine: Engine, settings: DeliverySettings, claimed: ClaimedJob, han
     if not changed:
         log.warning("job %s: lease lost before the outcome was recorded", job.id)
         return "lease_lost"
-    return values["status"]
+    return str(values["status"])

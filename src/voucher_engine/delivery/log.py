@@ -61,9 +61,9 @@ class DeliveryLogOperations:
 
         def read(conn: Connection) -> list[Any]:
             self._delivery_row(conn, tenant_id, delivery_id)
-            return conn.execute(
+            return list(conn.execute(
                 select(webhook_attempts).where(A.delivery_id == delivery_id).order_by(A.attempt)
-            ).all()
+            ).all())
 
         return [
             Attempt(r.delivery_id, r.attempt, r.worker_id, r.started_at, r.duration_ms,

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from voucher_engine.clock import Clock
-from voucher_engine.delivery.deliveries import claim_deliveries, record, send
+from voucher_engine.delivery.deliveries import ClaimedDelivery, claim_deliveries, record, send
 from voucher_engine.delivery.jobs import BUILTIN_JOB_HANDLERS, JobHandler, claim_jobs, run_job, schedule_periodic_jobs
 from voucher_engine.delivery.relay import dispatch_outbox
 from voucher_engine.delivery.settings import DeliverySettings
@@ -74,7 +74,7 @@ class Worker:
             jobs[status] = jobs.get(status, 0) + 1
         return RoundReport(dispatched, delivered, jobs)
 
-    def _deliver(self, claimed) -> str:
+    def _deliver(self, claimed: ClaimedDelivery) -> str:
         outcome = send(self.engine, self.settings, claimed, self.resolve)
         return record(self.engine, self.settings, claimed, outcome, self.worker_id)
 

@@ -14,6 +14,7 @@ request.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,7 +74,7 @@ class Database:
             raise StorageError("sqlite_synchronous is FULL, EXTRA or NORMAL")
 
         @event.listens_for(self.sa, "connect")
-        def _connect(dbapi_connection, _record) -> None:
+        def _connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
             # Take transaction control from the sqlite3 module so that we issue BEGIN ourselves.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
@@ -133,7 +134,7 @@ _PG_CONFLICTS = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, 
 
 
 def _is_unique_violation(error: exc.IntegrityError) -> bool:
-    code = getattr(error.orig, "sqlstate", None)
+    code: str | None = getattr(error.orig, "sqlstate", None)
     if code is not None:
         return code == "23505"
     return "UNIQUE constraint failed" in str(error.orig) or "PRIMARY KEY" in str(error.orig)
