@@ -31,6 +31,8 @@ from voucher_engine.identity.store import PLATFORM, Store, require_tenant
 from voucher_engine.storage.identity_tables import PARTNER_ALGORITHMS, partner_jtis, partners
 
 if TYPE_CHECKING:
+    from jwt.types import Options
+
     from voucher_engine.engine.base import Tx
 
 PARTNER_REQUIRED_CLAIMS = ("exp", "iat", "jti")
@@ -153,7 +155,7 @@ class Partners:
 
     @staticmethod
     def _decode(token: str, partner: Any) -> dict[str, Any]:
-        options: dict[str, Any] = {**PYJWT_OPTIONS_NO_TIME, "require": list(PARTNER_REQUIRED_CLAIMS)}
+        options: Options = {**PYJWT_OPTIONS_NO_TIME, "require": list(PARTNER_REQUIRED_CLAIMS)}
         if partner.audience is None:
             options["verify_aud"] = False
         try:
