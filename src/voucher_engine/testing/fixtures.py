@@ -40,7 +40,8 @@ def ve_clock(tmp_path: Path) -> SharedClock:
 def ve_backend(request: pytest.FixtureRequest) -> str:
     """"sqlite" then "postgresql"; ``@pytest.mark.parametrize("ve_backend", ["sqlite"])``
     narrows a test to one."""
-    return request.param
+    backend: str = request.param
+    return backend
 
 
 @pytest.fixture
