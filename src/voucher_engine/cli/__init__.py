@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from voucher_engine.cli import clients, db, demo, load, pools, serve, stats, worker
 from voucher_engine.cli.common import URL_HELP, fail
@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
     except FixtureError as error:
         fail(f"error: {error.code}: {error.message}")
         for problem in error.problems:

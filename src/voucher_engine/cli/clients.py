@@ -12,7 +12,7 @@ from voucher_engine.cli.common import database_url, open_engine
 from voucher_engine.identity import Identity
 
 
-def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], url_after: argparse.ArgumentParser) -> None:
     client = commands.add_parser("client", help="manage API clients")
     actions = client.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = actions.add_parser("create", parents=[url_after], help="create a client; its secret is shown once")

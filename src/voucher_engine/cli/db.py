@@ -8,7 +8,7 @@ from voucher_engine.cli.common import database_url, shown
 from voucher_engine.storage import migrate
 
 
-def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], url_after: argparse.ArgumentParser) -> None:
     db = commands.add_parser("db", help="migrate the database schema or show its revision")
     actions = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = actions.add_parser("upgrade", parents=[url_after], help="migrate to the latest schema")

@@ -28,7 +28,7 @@ DATABASE_FILE = "voucher-engine.sqlite3"
 DEMO_MOUNTS = ["promo=/"]
 
 
-def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], url_after: argparse.ArgumentParser) -> None:
     demo = commands.add_parser("demo", help="load the demo data into a SQLite file and serve it")
     demo.add_argument("--data-dir", type=Path, default=Path("demo-data"),
                       help="where the SQLite file lives (default: ./demo-data)")

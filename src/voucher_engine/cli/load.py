@@ -14,7 +14,7 @@ from voucher_engine.engine import Engine
 PROGRESS_FROM = 10_000
 
 
-def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], url_after: argparse.ArgumentParser) -> None:
     load = commands.add_parser("load", parents=[url_after], help="load a TOML fixture file (idempotent)")
     load.add_argument("file", type=Path, help="the fixture file (see docs/fixtures.md)")
     load.set_defaults(handler=run)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from voucher_engine.cli.common import database_url, open_engine, progress_bar
@@ -15,12 +16,12 @@ from voucher_engine.codes_io import count_codes, read_codes, write_codes
 from voucher_engine.domain.codes import UNAMBIGUOUS, CodeFormat
 
 
-def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], url_after: argparse.ArgumentParser) -> None:
     pool = commands.add_parser("pool", help="create, fill and export code pools")
     actions = pool.add_subparsers(dest="pool_command", required=True, metavar="ACTION")
 
-    def action(name: str, help: str, handler) -> argparse.ArgumentParser:
-        parser = actions.add_parser(name, parents=[url_after], help=help, description=help)
+    def action(name: str, help: str, handler: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = actions.add_parser(name, parents=[url_after], help=help, description=help)
         parser.add_argument("tenant")
         parser.add_argument("pool")
         parser.set_defaults(handler=handler)

@@ -20,7 +20,7 @@ class ServerNotInstalled(VoucherEngineError):
     code = "server_not_installed"
 
 
-def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], url_after: argparse.ArgumentParser) -> None:
     serve = commands.add_parser("serve", parents=[url_after], help="serve the HTTP API with uvicorn")
     add_server_options(serve)
     serve.add_argument("--workers", type=int, default=1, metavar="N", help="server processes (default 1)")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from voucher_engine.cli.common import database_url, open_engine
 
 
-def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], url_after: argparse.ArgumentParser) -> None:
     stats = commands.add_parser("stats", parents=[url_after], help="show counts at a glance")
     stats.add_argument("--tenant", help="only this tenant")
     stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def render_issuance(stats: dict) -> str:
+def render_issuance(stats: dict[str, Any]) -> str:
     lines = [f"codes issued by campaigns: {stats['total']}"]
     for dimension in ("campaign", "category", "product", "distributor"):
         lines.append(f"by {dimension}:")
@@ -40,7 +41,7 @@ def render_issuance(stats: dict) -> str:
     return "\n".join(lines)
 
 
-def render(stats: dict) -> str:
+def render(stats: dict[str, Any]) -> str:
     vouchers = stats["vouchers"]
     lines = [f"vouchers: {sum(vouchers.values())}"]
     lines += [f"  {state:20} {n}" for state, n in vouchers.items()]

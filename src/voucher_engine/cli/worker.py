@@ -13,7 +13,7 @@ from voucher_engine.delivery import DeliverySettings
 from voucher_engine.delivery.worker import main_worker
 
 
-def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], url_after: argparse.ArgumentParser) -> None:
     worker = commands.add_parser("worker", parents=[url_after], help="deliver webhooks and run jobs")
     worker.add_argument(
         "--allow-network", action="append", default=[], metavar="CIDR",
