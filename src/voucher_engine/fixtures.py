@@ -21,7 +21,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from voucher_engine.codes_io import count_codes, read_codes
 from voucher_engine.domain.campaigns import Campaign
@@ -110,13 +110,25 @@ class _Entry:
             raise _Bad(f"{key}: expected {_names(kinds)}, got {_toml_type(value)}")
         return value
 
+    @overload
+    def text(self, key: str, *, required: Literal[True], limit: int = 255) -> str: ...
+    @overload
+    def text(self, key: str, *, default: str, limit: int = 255) -> str: ...
+    @overload
+    def text(self, key: str, *, required: bool = False, default: None = None, limit: int = 255) -> str | None: ...
+
     def text(self, key: str, *, required: bool = False, default: str | None = None, limit: int = 255) -> str | None:
-        value = self.take(key, str, required=required, default=default)
+        value: str | None = self.take(key, str, required=required, default=default)
         if value is not None and not value.strip():
             raise _Bad(f"{key}: must not be empty")
         if value is not None and len(value) > limit:
             raise _Bad(f"{key}: at most {limit} characters")
         return value
+
+    @overload
+    def ident(self, key: str = "id", *, required: Literal[True] = True) -> str: ...
+    @overload
+    def ident(self, key: str = "id", *, required: bool) -> str | None: ...
 
     def ident(self, key: str = "id", *, required: bool = True) -> str | None:
         """An id of a tenant, store, offer, pool or campaign (the columns hold 64 characters)."""
@@ -128,8 +140,13 @@ class _Entry:
             raise _Bad(f"{key}: expected an array of strings")
         return tuple(values)
 
+    @overload
+    def count(self, key: str, *, default: int) -> int: ...
+    @overload
+    def count(self, key: str, *, default: None = None) -> int | None: ...
+
     def count(self, key: str, *, default: int | None = None) -> int | None:
-        value = self.take(key, int, default=default)
+        value: int | None = self.take(key, int, default=default)
         if value is not None and value < 0:
             raise _Bad(f"{key}: must not be negative")
         return value
@@ -142,6 +159,11 @@ class _Entry:
             raise _Bad(f"{key}: expected a date-time with an offset, like 2025-01-01T00:00:00Z")
         return value
 
+    @overload
+    def money(self, key: str, currency: str, *, required: Literal[True]) -> int: ...
+    @overload
+    def money(self, key: str, currency: str, *, required: bool = False) -> int | None: ...
+
     def money(self, key: str, currency: str, *, required: bool = False) -> int | None:
         value = self.take(key, str, required=required)
         if value is None:
@@ -149,7 +171,7 @@ class _Entry:
         return Money.parse(value, currency).minor
 
     def json_table(self, key: str) -> dict[str, Any] | None:
-        value = self.take(key, dict)
+        value: dict[str, Any] | None = self.take(key, dict)
         if value is None:
             return None
         try:
@@ -224,6 +246,7 @@ def _pool(e: _Entry, plan: FixturePlan, base: Path) -> None:
     if pattern is not None:
         code_format = CodeFormat(pattern, charset) if charset else CodeFormat(pattern)
     codes = tuple(normalise_code(_code_text(c)) for c in e.take("codes", list, default=[]))
+    column: str | None
     codes_file, column, in_file = e.text("codes_file"), e.text("codes_column", default="code"), 0
     if not e.take("codes_header", bool, default=True):
         column = None
@@ -415,9 +438,9 @@ def _check_references(plan: FixturePlan, engine: Engine) -> list[str]:
 class LoadSummary:
     """What a load did, per kind of object: created, updated, or already as the file says."""
 
-    created: Counter = field(default_factory=Counter)
-    updated: Counter = field(default_factory=Counter)
-    unchanged: Counter = field(default_factory=Counter)
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
     codes_added: int = 0
     codes_present: int = 0
 
