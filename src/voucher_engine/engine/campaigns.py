@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 
 from voucher_engine.domain.campaigns import Campaign, matching
 from voucher_engine.domain.validity import Window
@@ -36,7 +36,7 @@ _count_capped = (
 )
 
 
-def _campaign(row) -> Campaign:
+def _campaign(row: Row[*tuple[Any, ...]]) -> Campaign:
     return Campaign(
         id=row.id, tenant_id=row.tenant_id, name=row.name, pool_id=row.pool_id,
         window=Window(row.starts_at, row.ends_at),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any
+
+from sqlalchemy import Row, select, update
 
 from voucher_engine.domain.catalog import Offer, Store
 from voucher_engine.domain.money import exponent_of
@@ -14,11 +16,11 @@ from voucher_engine.storage.tables import offers, stores
 S, O = stores.c, offers.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 
 
-def _store(row) -> Store:
+def _store(row: Row[*tuple[Any, ...]]) -> Store:
     return Store(row.id, row.tenant_id, row.name, row.url, row.active)
 
 
-def _offer(row) -> Offer:
+def _offer(row: Row[*tuple[Any, ...]]) -> Offer:
     return Offer(
         id=row.id, tenant_id=row.tenant_id, store_id=row.store_id, name=row.name, currency=row.currency,
         denominations=tuple(row.denominations), min_value=row.min_value, max_value=row.max_value,

@@ -162,7 +162,7 @@ class ClaimOperations(LockOperations):
             "lock": lock, "period": period.total_seconds() if period else None, "lock_code": lock_hash,
         }
         return self._command(
-            tenant_id, "claim_vouchers", body, list[Voucher],  # type: ignore[arg-type]
+            tenant_id, "claim_vouchers", body, list[Voucher],
             request=request, idempotency_key=idempotency_key, scope=scope,
         )
 

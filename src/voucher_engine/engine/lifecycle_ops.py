@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from voucher_engine.domain import events, lifecycle
 from voucher_engine.domain.codes import CodeFormat, normalise_code
@@ -60,7 +61,10 @@ def append_entry(tx: Tx, voucher: Voucher | str, seq: int, kind: EntryKind, **va
             **values,
         },
     )
-    return result.inserted_primary_key[0]
+    key = result.inserted_primary_key
+    assert key is not None  # a single-row INSERT always reports its key
+    entry_id: int = key[0]
+    return entry_id
 
 
 class LifecycleOperations(EngineBase):
@@ -88,7 +92,7 @@ class LifecycleOperations(EngineBase):
         def body(tx: Tx) -> Voucher:
             self._require_tenant(tx.conn, tenant_id)
             windows = resolve_all(spec.validity, tx.now)
-            row = {
+            row: dict[str, Any] = {
                 "id": self.ids.new("vch"),
                 "tenant_id": tenant_id,
                 "code": given or draw(),
@@ -125,7 +129,7 @@ class LifecycleOperations(EngineBase):
                      "units": spec.units, "currency": spec.currency, "campaign_id": campaign_id},
                 )
             )
-            return voucher_from_row(_Row(row))
+            return voucher_from_row(SimpleNamespace(**row))
 
         spec_json = {**codec.dump(spec), "pin": spec.pin is not None}
         if spec.third_party_id is None:  # keeps the hash of requests saved before it existed
@@ -165,7 +169,7 @@ class LifecycleOperations(EngineBase):
     def ledger(self, tenant_id: str, *, code: str | None = None, voucher_id: str | None = None) -> list[Entry]:
         """Every ledger entry of one voucher, in order."""
 
-        def read(conn) -> list[Entry]:
+        def read(conn: Connection) -> list[Entry]:
             voucher = load_voucher(conn, tenant_id, code=code, voucher_id=voucher_id)
             return [entry_from_row(r) for r in conn.execute(select_ledger(voucher.id))]
 
@@ -328,9 +332,4 @@ class LifecycleOperations(EngineBase):
             request=request, idempotency_key=idempotency_key, scope=scope,
         )
 
-
-class _Row(dict):
-    """A dict that reads like a SQLAlchemy row, for building a Voucher from what we inserted."""
-
-    __getattr__ = dict.__getitem__
 

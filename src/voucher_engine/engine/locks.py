@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, or_, update
 
@@ -125,7 +126,7 @@ class LockOperations(EngineBase):
             tx.emit(Event(events.VOUCHER_UNLOCKED, voucher.id, {"code": voucher.code, "forced": force}))
             return dataclasses.replace(voucher, locked_until=None, lock_code_hash=None, updated_at=tx.now)
 
-        request = {"code": code, "voucher_id": voucher_id, "lock": lock_hash}
+        request: dict[str, Any] = {"code": code, "voucher_id": voucher_id, "lock": lock_hash}
         if force:  # keeps the hash of requests saved before ``force`` existed
             request["force"] = True
         return self._command(

@@ -14,7 +14,7 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 
 from voucher_engine.domain import events
 from voucher_engine.domain.codes import CodeFormat, normalise_code
@@ -213,7 +213,7 @@ class PoolOperations(EngineBase):
         return self._command(tenant_id, "add_codes", body, tuple, request={"pool": pool_id, "count": len(batch)})
 
     @staticmethod
-    def _insert_fresh(conn, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:
+    def _insert_fresh(conn: Connection, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:
         existing: set[str] = set()
         for chunk in _chunks(unique, 900):  # SQLite allows 999 bound parameters per statement
             existing.update(conn.execute(
@@ -228,7 +228,7 @@ class PoolOperations(EngineBase):
         return fresh
 
     @staticmethod
-    def _insert_fresh_pg(conn, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:
+    def _insert_fresh_pg(conn: Connection, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:
         params = {"b_tenant": tenant_id, "b_pool": pool_id, "b_size": size, "b_codes": unique}
         savepoint = conn.begin_nested()
         if conn.execute(_insert_fresh_pg, params).rowcount == len(unique):
@@ -319,7 +319,7 @@ class PoolOperations(EngineBase):
         # Two range reads per page instead of a join: with stale statistics (a pool just filled
         # or drained, not yet auto-analysed) PostgreSQL planned the join as a nested loop that
         # re-scanned the pool's issues for every code, minutes for a 10,000-code pool.
-        def read_page(conn, after: int) -> list[ExportedCode]:
+        def read_page(conn: Connection, after: int) -> list[ExportedCode]:
             codes = conn.execute(
                 select(C.seq, C.code).where(C.tenant_id == tenant_id, C.pool_id == pool_id, C.seq > after)
                 .order_by(C.seq).limit(batch_size)

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, NoReturn, cast
 
-from sqlalchemy import Row, and_, bindparam, case, desc, insert, or_, select, update
+from sqlalchemy import ColumnElement, Executable, Row, and_, bindparam, case, desc, insert, or_, select, update
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from voucher_engine.domain import events, lifecycle, validity
 from voucher_engine.domain.events import Event
 from voucher_engine.domain.hashing import fingerprint, verify_secret
-from voucher_engine.domain.holds import HoldState, capture_split, hold_ttl
+from voucher_engine.domain.holds import Hold, HoldState, capture_split, hold_ttl
 from voucher_engine.domain.ledger import EntryKind
 from voucher_engine.domain.lifecycle import Action, State
 from voucher_engine.domain.money import Money
@@ -56,11 +58,11 @@ _USED_UP = lifecycle.redemption_target(0, 0).value
 _LEFT_OVER = lifecycle.redemption_target(1, 0).value
 
 
-def _after_spending(available, held):
+def _after_spending(available: ColumnElement[int], held: ColumnElement[int]) -> ColumnElement[str]:
     return case((and_(available == 0, held == 0), _USED_UP), else_=_LEFT_OVER)
 
 
-def _debit_where(enough):
+def _debit_where(enough: ColumnElement[bool]) -> ReturningUpdate[*tuple[Any, ...]]:
     return (
         update(vouchers)
         .where(V.id == bindparam("b_id"), enough, in_states(V.state, _SPENDABLE), _lock_open)
@@ -188,7 +190,7 @@ class _Taken:
 
     voucher: Voucher
     units: int
-    row: Row
+    row: Row[*tuple[Any, ...]]
     reinstated: int = 0
 
 
@@ -416,9 +418,11 @@ class SpendingOperations(EngineBase):
             return self._settle(tx, hold_id, claimed.voucher_id, claimed.amount, 0,
                                 EntryKind.EXPIRE_HOLD, HoldState.EXPIRED, events.HOLD_EXPIRED, hold.expires_at)
 
-        return self._command(tenant_id, "expire_hold", body, HoldResult | None)
+        # A union is a type form msgspec converts, but not a ``type`` to mypy.
+        result_type = cast("type[HoldResult | None]", HoldResult | None)
+        return self._command(tenant_id, "expire_hold", body, result_type)
 
-    def get_hold(self, tenant_id: str, hold_id: str):
+    def get_hold(self, tenant_id: str, hold_id: str) -> Hold:
         row = self._read(lambda c: c.execute(select_hold(tenant_id, hold_id)).first())
         if row is None:
             raise HoldNotFound("no such hold")
@@ -431,12 +435,12 @@ class SpendingOperations(EngineBase):
         run while SQLite's write lock is held. The PIN hash never changes, so this is safe."""
         if pin is None:
             return False
-        voucher = self.get_voucher(tenant_id, code=code, voucher_id=voucher_id)
+        voucher = self._read(lambda c: load_voucher(c, tenant_id, code=code, voucher_id=voucher_id))
         return voucher.pin_hash is not None and verify_secret(pin, voucher.pin_hash)
 
     @classmethod
-    def _take(cls, tx: Tx, statement, code: str | None, voucher_id: str | None,
-              request: RedeemRequest, pin_ok: bool) -> tuple[Voucher, int, Row]:
+    def _take(cls, tx: Tx, statement: Executable, code: str | None, voucher_id: str | None,
+              request: RedeemRequest, pin_ok: bool) -> tuple[Voucher, int, Row[*tuple[Any, ...]]]:
         """Check the voucher's rules, then move its units with ``statement`` (``_debit`` or
         ``_hold_funds``): the conditional UPDATE has the last word on balance, state and lock."""
         voucher = load_voucher(tx.conn, tx.tenant_id, code=code, voucher_id=voucher_id)
@@ -505,12 +509,15 @@ class SpendingOperations(EngineBase):
         return _Taken(voucher, units, row, reinstated)
 
     @staticmethod
-    def _spend_params(tx: Tx, voucher_id: str, units: int, request: RedeemRequest) -> dict:
+    def _spend_params(tx: Tx, voucher_id: str, units: int, request: RedeemRequest) -> dict[str, Any]:
         lock = fingerprint(request.locking_code) if request.locking_code is not None else None
         return {"b_id": voucher_id, "b_units": units, "b_now": tx.now, "b_lock": lock}
 
     @staticmethod
-    def _spend_request(code, voucher_id, amount, store, reference, pin, locking_code) -> dict:
+    def _spend_request(
+        code: str | None, voucher_id: str | None, amount: Money | int | None, store: str | None,
+        reference: str | None, pin: str | None, locking_code: str | None,
+    ) -> dict[str, Any]:
         return {
             "code": code, "voucher_id": voucher_id, "amount": _amount_key(amount), "store": store,
             "reference": reference, "pin": pin is not None,
@@ -520,7 +527,7 @@ class SpendingOperations(EngineBase):
     @staticmethod
     def _explain_refusal(
         tx: Tx, voucher_id: str, units: int, locking_code: str | None, *, everything: bool = False
-    ) -> None:
+    ) -> NoReturn:
         """The conditional UPDATE matched nothing: say why, from the row as it is now."""
         current = load_voucher(tx.conn, tx.tenant_id, voucher_id=voucher_id)
         if current.state not in lifecycle.sources(Action.REDEEM):
@@ -536,7 +543,7 @@ class SpendingOperations(EngineBase):
             f"{units} requested, {current.available} available", available=current.available
         )
 
-    def _pending_hold(self, tx: Tx, hold_id: str):
+    def _pending_hold(self, tx: Tx, hold_id: str) -> Hold:
         row = tx.conn.execute(select_hold(tx.tenant_id, hold_id)).first()
         if row is None:
             raise HoldNotFound("no such hold")
@@ -566,7 +573,7 @@ class SpendingOperations(EngineBase):
         return tuple(sorted(r.id for r in released))
 
     @staticmethod
-    def _explain_hold(tx: Tx, hold_id: str) -> None:
+    def _explain_hold(tx: Tx, hold_id: str) -> NoReturn:
         row = tx.conn.execute(select_hold(tx.tenant_id, hold_id)).first()
         if row is None:
             raise HoldNotFound("no such hold")
@@ -577,7 +584,7 @@ class SpendingOperations(EngineBase):
         raise IllegalTransition("the hold cannot be resolved this way")
 
     def _settle(self, tx: Tx, hold_id: str, voucher_id: str, amount: int, captured: int,
-                kind: EntryKind, state: HoldState, event_type: str, expires_at,
+                kind: EntryKind, state: HoldState, event_type: str, expires_at: datetime,
                 *, reference: str | None = None) -> HoldResult:
         back = amount - captured
         row = tx.conn.execute(_settle_hold, {
