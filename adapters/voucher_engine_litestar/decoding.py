@@ -66,7 +66,7 @@ def _fold(pairs: list[tuple[str, Any]], many: frozenset[str]) -> dict[str, Any]:
     return folded
 
 
-def query_of(op: Operation, request: Request) -> Any:
+def query_of(op: Operation, request: Request[Any, Any, Any]) -> Any:
     if op.query is None:
         return None
     pairs = [(k, v) for k in request.query_params for v in request.query_params.getall(k)]
@@ -90,19 +90,20 @@ def encoding_of(op: Operation, content_type: str) -> BodyEncoding:
     raise malformed(f"a body of type {media!r} is not accepted here; send {accepted}")
 
 
-async def body_of(op: Operation, request: Request) -> Any:
+async def body_of(op: Operation, request: Request[Any, Any, Any]) -> Any:
     """The decoded body: the operation's type, or bytes for "raw"; None when it takes none.
 
     Raises ``Refused`` (MALFORMED), ``msgspec.ValidationError`` (INVALID) or Litestar's 413."""
     encoding = encoding_of(op, request.headers.get("content-type", ""))
-    if encoding != "raw" and op.body is None:
-        return None
-    raw = await request.body()  # bounded by the operation's max_body_bytes: 413 beyond it
     if encoding == "raw":
-        return raw
+        return await request.body()  # bounded by the operation's max_body_bytes: 413 beyond it
+    body = op.body
+    if body is None:
+        return None
+    raw = await request.body()
     if encoding == "json":
         try:
-            return msgspec.json.decode(raw, type=op.body, strict=False)
+            return msgspec.json.decode(raw, type=body, strict=False)
         except msgspec.ValidationError:
             raise
         except msgspec.DecodeError as error:
@@ -112,11 +113,11 @@ async def body_of(op: Operation, request: Request) -> Any:
             pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
         except (UnicodeDecodeError, ValueError) as error:
             raise malformed(f"the body is not a valid form: {error}") from None
-        return msgspec.convert(_fold(pairs, _sequence_fields(op.body)), op.body, strict=False)
-    return msgspec.convert(await _multipart(request, op.body), op.body, strict=False)
+        return msgspec.convert(_fold(pairs, _sequence_fields(body)), body, strict=False)
+    return msgspec.convert(await _multipart(request, body), body, strict=False)
 
 
-async def _multipart(request: Request, body: type) -> dict[str, Any]:
+async def _multipart(request: Request[Any, Any, Any], body: type) -> dict[str, Any]:
     if request.headers.get("content-type", "").partition(";")[0].strip().lower() != "multipart/form-data":
         raise malformed("the body must be multipart/form-data")
     form = await request.form()

@@ -8,6 +8,7 @@ error shape install their own handlers, which take precedence over these app-lev
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 import msgspec
 from litestar import Request, Response
@@ -15,7 +16,7 @@ from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
 from voucher_engine import errors
-from voucher_engine.providers import Failure, FailureKind
+from voucher_engine.providers import Failure, FailureKind, Operation, Provider
 from voucher_engine_litestar.log import logger
 from voucher_engine_litestar.routers import failure_of_http, owner_of_path, render_failure
 
@@ -51,7 +52,7 @@ def status_for(error: errors.VoucherEngineError) -> int:
     return 500
 
 
-def engine_error_response(request: Request, error: errors.VoucherEngineError) -> Response[ErrorBody]:
+def engine_error_response(request: Request[Any, Any, Any], error: errors.VoucherEngineError) -> Response[ErrorBody]:
     status = status_for(error)
     message = error.message
     if isinstance(error, errors.StorageError):
@@ -68,7 +69,7 @@ def engine_error_response(request: Request, error: errors.VoucherEngineError) ->
 _OWN_PATHS = ("/health", "/ready", "/stats", "/metrics", "/providers/", "/schema")
 
 
-def _mounted_provider(request: Request):
+def _mounted_provider(request: Request[Any, Any, Any]) -> tuple[Provider, Operation | None] | None:
     """The provider (and operation, for a 405) whose prefix the request fell under, if any."""
     path = request.url.path
     if any(path == own or path.startswith(own.rstrip("/") + "/") for own in _OWN_PATHS):
@@ -76,7 +77,7 @@ def _mounted_provider(request: Request):
     return owner_of_path(getattr(request.app.state, "mounts", []), path)
 
 
-def http_error_response(request: Request, error: HTTPException) -> Response:
+def http_error_response(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
     owner = _mounted_provider(request)
     if owner is not None:
         # A 404 or 405 under a provider's prefix is part of that provider's API: its shape
@@ -92,7 +93,7 @@ def http_error_response(request: Request, error: HTTPException) -> Response:
     return Response(ErrorBody(code, error.detail), status_code=status, headers=error.headers)
 
 
-def internal_error_response(request: Request, error: Exception) -> Response:
+def internal_error_response(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     logger.error("unhandled %s on %s %s", type(error).__name__, request.method, request.url.path,
                  exc_info=error)
     owner = _mounted_provider(request)

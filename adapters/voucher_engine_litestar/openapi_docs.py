@@ -16,7 +16,7 @@ RATE_LIMITED_KEY = "voucher_engine.rate_limited"
 
 
 @get("/providers/{name:str}/openapi.json", include_in_schema=False, sync_to_thread=False)
-def provider_openapi(request: Request, name: Annotated[str, PathParameter()]) -> dict[str, Any]:
+def provider_openapi(request: Request[Any, Any, Any], name: Annotated[str, PathParameter()]) -> dict[str, Any]:
     mounts = [m for m in request.app.state.mounts if m.provider.name == name]
     if not mounts:
         raise NotFoundException(f"no provider {name!r}")

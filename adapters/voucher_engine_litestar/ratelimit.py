@@ -18,6 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import TooManyRequestsException
@@ -82,7 +83,7 @@ class TokenBuckets:
             return max(1, math.ceil((1 - bucket.tokens) / limit.per_second))
 
 
-def client_key(connection: ASGIConnection, credential_headers: Iterable[str]) -> str:
+def client_key(connection: ASGIConnection[Any, Any, Any, Any], credential_headers: Iterable[str]) -> str:
     """The identity a bucket belongs to: a hash of the first credential header present, else
     the client's address."""
     for name in credential_headers:
@@ -101,12 +102,12 @@ class RateLimitGuard:
         # Header lookups are case-insensitive; one spelling per header is enough.
         self.credential_headers = tuple(dict.fromkeys(h.lower() for h in credential_headers))
 
-    def __deepcopy__(self, memo: dict) -> RateLimitGuard:
+    def __deepcopy__(self, memo: dict[int, object]) -> RateLimitGuard:
         # Litestar deep-copies a router when it is registered; the buckets must stay one
         # shared state however many copies of the routes exist.
         return self
 
-    async def __call__(self, connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         wait = self.buckets.take(client_key(connection, self.credential_headers))
         if wait is not None:
             raise TooManyRequestsException(

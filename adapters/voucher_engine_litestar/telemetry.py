@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import cast
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from voucher_engine_litestar.logs import access_logger
 from voucher_engine_litestar.metrics import UNMATCHED_ROUTE, HttpMetrics
@@ -39,10 +41,10 @@ class ObservedRequests:
         self._with_request_id = RequestIdMiddleware(self._observe)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get(_OBSERVED):  # type: ignore[misc]
+        if scope["type"] != ScopeType.HTTP or scope.get(_OBSERVED):
             await self.app(scope, receive, send)
             return
-        scope[_OBSERVED] = True  # type: ignore[literal-required]
+        scope[_OBSERVED] = True  # type: ignore[literal-required]  # our own marker, not an ASGI key
         await self._with_request_id(scope, receive, send)
 
     async def _observe(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -65,8 +67,8 @@ class ObservedRequests:
         finally:
             seconds = time.perf_counter() - started
             # Litestar writes the matched route's template into the scope while routing.
-            route = scope.get("path_template") or UNMATCHED_ROUTE  # type: ignore[misc]
-            method = scope["method"]
+            route = scope.get("path_template") or UNMATCHED_ROUTE
+            method = cast("HTTPScope", scope)["method"]  # __call__ passes only HTTP scopes on
             if telemetry.http_metrics is not None:
                 telemetry.http_metrics.observe(method, route, status, seconds)
             if telemetry.access_log:

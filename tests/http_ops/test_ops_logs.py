@@ -84,7 +84,7 @@ def test_configured_json_logging_writes_parseable_lines(sqlite_engine: Engine) -
         except RuntimeError:
             adapter_logger.exception("outside any request")
     finally:
-        for h in [h for h in adapter_logger.handlers if getattr(h, "_voucher_engine_json", False)]:
+        for h in [h for h in adapter_logger.handlers if type(h) is type(handler)]:
             adapter_logger.removeHandler(h)
         adapter_logger.setLevel(saved[0])
         adapter_logger.propagate = saved[1]
