@@ -8,14 +8,14 @@ either side uses it). Partner APIs with their own login shape (e.g. VoucherCart'
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
 from voucher_engine import Engine
 from voucher_engine.identity import Identity, StaffPrincipal, StaffTokens
 from voucher_engine.plugin import AuthScheme, Call, Credentials, errors
-from voucher_engine_admin.wire import Id, Wire, instant
+from voucher_engine_admin.wire import Id, Wire
 
 Token = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
 
@@ -43,14 +43,15 @@ class TokensOut(Wire):
 class StaffOut(Wire):
     tenant: str
     user_id: str
-    scope: str
-    role: str
+    #: None for an API key valid in every scope of its user; role None where no role is held.
+    scope: str | None
+    role: str | None
 
 
 def _tokens(tokens: StaffTokens) -> TokensOut:
     return TokensOut(
-        tokens.access_token, tokens.access_token_id, instant(tokens.expires_at), tokens.refresh_token,
-        instant(tokens.refresh_expires_at), tokens.user.id, tokens.user.email,
+        tokens.access_token, tokens.access_token_id, tokens.expires_at.isoformat(), tokens.refresh_token,
+        tokens.refresh_expires_at.isoformat(), tokens.user.id, tokens.user.email,
     )
 
 
@@ -87,6 +88,6 @@ def me(call: Call) -> StaffOut:
     return StaffOut(who.tenant_id, who.user_id, who.scope, who.role)
 
 
-def logout(call: Call) -> dict:
+def logout(call: Call) -> dict[str, Any]:
     call.engine.shared(Identity).staff.logout(call.headers["authorization"].partition(" ")[2].strip())
     return {}
