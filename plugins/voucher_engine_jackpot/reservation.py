@@ -9,6 +9,8 @@ than its amount, and it ends the session, so at most one of them succeeds; a fai
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from voucher_engine import Money, Offer, Quote, State, VoucherJob, VoucherKind, VoucherSpec, WindowSpec
 from voucher_engine.plugin import Call, Reply, errors
 from voucher_engine_jackpot.auth import SessionCaller
@@ -38,7 +40,7 @@ def _check_stock(call: Call, offer: Offer) -> None:
         raise OfferUnavailable(f"offer {offer.id} is sold out")
 
 
-def _reserve(call: Call, quote_of) -> Reply:
+def _reserve(call: Call, quote_of: Callable[[Offer], Quote]) -> Reply:
     caller: SessionCaller = call.principal
     store = active_store(call, call.path["storeId"])
     offer = offer_of_store(call)

@@ -72,7 +72,7 @@ def _voucher(call: Call) -> Voucher:
     except errors.VoucherNotFound:
         voucher = None
     known = facts(voucher) if voucher is not None else None
-    if known is None or known.get("partner") != caller.partner_id:
+    if voucher is None or known is None or known.get("partner") != caller.partner_id:
         raise UnknownVoucher(f"no voucher {call.path['voucherId']!r}")
     if voucher.state is State.RESERVED and call.engine.clock.now() >= reserved_until(voucher):
         expire_reservation(call.engine, voucher)
@@ -135,6 +135,8 @@ def ready_url(call: Call) -> ReadyUrlOut:
 def attachment(call: Call) -> Reply:
     voucher = _ready(call)
     rendered = call.engine.hooks.render_attachment(voucher, "application/pdf")
+    if rendered is None:  # this plugin registers the renderer: only a broken install gets here
+        raise RuntimeError("no plugin renders application/pdf")
     return Reply(content=rendered.content, media_type=rendered.media_type,
                  headers={"Content-Disposition": f'attachment; filename="{rendered.filename}"'})
 
