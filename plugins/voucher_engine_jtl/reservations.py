@@ -42,6 +42,7 @@ def reserve(call: Call) -> ReservationOut:
     )
     voucher = call.engine.get_voucher(caller.tenant_id, voucher_id=held.voucher_id)
     created = held.created_at
+    assert created is not None  # a hold writes its ledger entry
     return reservation_out(hold_id=held.hold_id, voucher=voucher, client_id=caller.client_id, amount=held.amount,
                            valid_until=held.expires_at, created_at=created, updated_at=created)
 
@@ -70,6 +71,7 @@ def charge(call: Call) -> ChargeOut:
         idempotency_key=call.idempotency_key, scope=SCOPE_PREFIX + caller.client_id,
     )
     hold = call.engine.get_hold(caller.tenant_id, reservation_id)
+    assert captured.created_at is not None  # a capture writes its ledger entry
     created = rfc3339(captured.created_at)
     return ChargeOut(
         id=str(captured.entry_id), voucher_id=captured.voucher_id, client_id=hold.reference or caller.client_id,
