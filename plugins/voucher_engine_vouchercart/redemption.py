@@ -9,6 +9,8 @@ took the rest is explained from the voucher as it is afterwards.
 
 from __future__ import annotations
 
+from typing import Any
+
 from voucher_engine import Engine, Money, State, Voucher, VoucherKind
 from voucher_engine.plugin import Call, errors
 from voucher_engine_vouchercart.access import Caller
@@ -128,7 +130,7 @@ def redeem(call: Call) -> VoucherOut:
     refused = refusal(voucher, dated=at is not None)
     if refused is not None:
         raise refused
-    common = {
+    common: dict[str, Any] = {
         "voucher_id": voucher.id, "store": str(domain.id), "at": at,
         "idempotency_key": call.idempotency_key, "scope": SCOPE + caller.key,
     }

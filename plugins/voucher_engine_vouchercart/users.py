@@ -117,6 +117,7 @@ def user_out(user: StaffUser, domain_ids: Sequence[int]) -> UserOut:
     for domain_id in domain_ids:
         role_id, names = grants.get(domain_id, (NONE, frozenset()))
         permissions.append(PermissionOut(domain_id, role_id, custom_of(ROLE_NAMES.get(role_id), names)))
+    assert user.created_at is not None  # set on every user the directory returns
     return UserOut(
         id=user.public_id, full_name=user.full_name, email=user.email, phone=user.phone or "",
         created_at=created_at(user.created_at), permissions=permissions,
