@@ -3,7 +3,7 @@ own paths, so a Spaaza client works unchanged against ``create_app(engine, mount
 
 from __future__ import annotations
 
-from voucher_engine.plugin import Operation, Provider, RateLimit
+from voucher_engine.plugin import BodyEncoding, Operation, Provider, RateLimit
 from voucher_engine_spaaza.auth import EITHER
 from voucher_engine_spaaza.claims import claim_vouchers
 from voucher_engine_spaaza.errors import render_error
@@ -21,7 +21,7 @@ from voucher_engine_spaaza.wire import (
     VoucherResponse,
 )
 
-FORMS = ("form", "multipart")
+FORMS: tuple[BodyEncoding, ...] = ("form", "multipart")
 #: Ten voucher references and a user: a few kilobytes at most.
 SMALL = 16 * 1024
 #: Every status an authenticated call may answer besides 200 (docs/providers/spaaza.md).
