@@ -58,7 +58,7 @@ def _check_holder(holder: str) -> str:
 
 def _blame(error: VoucherEngineError, ref: VoucherRef, index: int) -> VoucherEngineError:
     """Say which voucher of a batch the error is about (``error.ref``, ``details``)."""
-    error.ref = ref  # type: ignore[attr-defined]
+    error.ref = ref  # type: ignore[attr-defined]  # only a batch's errors carry the voucher they are about
     error.details.update(ref=ref, index=index)
     return error
 

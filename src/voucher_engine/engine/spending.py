@@ -612,7 +612,10 @@ def _require_something_left(voucher: Voucher) -> None:
 
 def _asking(request: RedeemRequest, voucher: Voucher, units: int) -> RedeemRequest:
     """``request`` asking for exactly ``units`` of ``voucher`` (for the domain's checks)."""
-    amount: Money | int = Money(units, voucher.currency) if voucher.monetary else units  # type: ignore[arg-type]
+    amount: Money | int = units
+    if voucher.monetary:
+        assert voucher.currency is not None  # a monetary voucher always has one
+        amount = Money(units, voucher.currency)
     return RedeemRequest(amount, request.pin, request.store, request.locking_code)
 
 
