@@ -25,8 +25,11 @@ test: $(STAMP) lint
 	$(BIN)/pytest
 	$(BIN)/pytest benchmarks --benchmark-disable -q
 
+## Import contracts, the linter and the type checker (mypy --strict; its packages are in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/lint-imports
+	$(BIN)/ruff check src adapters plugins tests benchmarks
+	$(BIN)/mypy
 
 BENCH_RESULTS := benchmarks/results/raw.json
 
