@@ -153,7 +153,7 @@ def run_job(engine: Engine, settings: DeliverySettings, claimed: ClaimedJob, han
     error: str | None = None
     try:
         handler(engine, claimed.job)
-    except Exception as failure:
+    except Exception as failure:  # a failing job is recorded, never kills the worker
         log.exception("job %s (%s) failed", claimed.job.id, claimed.job.kind)
         error = clip(f"{type(failure).__name__}: {failure}")
     now = engine.clock.now()

@@ -40,7 +40,7 @@ def shaped(engine: Engine, found: dict[str, Shaper], provider: str | None, event
     )
     try:
         mapped = shape(message)
-    except Exception:
+    except Exception:  # logged with its traceback; the other endpoints go on
         log.exception("provider %s could not shape %s %s", provider, event.type, event.event_id)
         return None
     if mapped is None:

@@ -21,7 +21,7 @@ from voucher_engine.storage.tables import pool_issues
 if TYPE_CHECKING:
     from voucher_engine.engine.engine import Engine
 
-I = pool_issues.c  # noqa: E741
+I = pool_issues.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 
 #: dimension -> the expression it groups by (attribute keys as the engine and providers write them)
 DIMENSIONS = {
