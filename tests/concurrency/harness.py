@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from voucher_engine import Engine, EngineConfig, Entry, Money, Movement, Voucher, replay
@@ -262,7 +263,7 @@ def capture_expiry_race(
     amount: Money,
     *,
     rounds: int,
-    ttl,
+    ttl: timedelta,
     capture: Capture = engine_capture,
 ) -> HoldRace:
     """Per round: hold ``amount``, then capture it (``capture_engine``, whose clock is before
