@@ -43,9 +43,8 @@ class TokensOut(Wire):
 class StaffOut(Wire):
     tenant: str
     user_id: str
-    #: None for an API key valid in every scope of its user; role None where no role is held.
-    scope: str | None
-    role: str | None
+    scope: str
+    role: str | None  # None when the grant in the scope has permissions but no role
 
 
 def _tokens(tokens: StaffTokens) -> TokensOut:
@@ -85,6 +84,7 @@ def refresh(call: Call) -> TokensOut:
 
 def me(call: Call) -> StaffOut:
     who: StaffPrincipal = call.principal
+    assert who.scope is not None  # an access token is issued for one scope (only API keys lack one)
     return StaffOut(who.tenant_id, who.user_id, who.scope, who.role)
 
 
