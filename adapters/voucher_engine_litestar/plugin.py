@@ -30,6 +30,7 @@ from voucher_engine.errors import ValidationError
 from voucher_engine.providers import Provider
 from voucher_engine_litestar.errors import exception_handlers
 from voucher_engine_litestar.health import health, ready
+from voucher_engine_litestar.index_page import index, provider_docs
 from voucher_engine_litestar.metrics import STATE_KEY as METRICS_KEY
 from voucher_engine_litestar.metrics import metrics, metrics_registry
 from voucher_engine_litestar.openapi_docs import RATE_LIMITED_KEY, provider_openapi
@@ -116,6 +117,8 @@ class VoucherEnginePlugin(InitPlugin):
     - ``rate_limit``: a ``RateLimit`` per client on every route but health, readiness and
       metrics; None (the default) for none.
     - ``max_body_bytes``: the body-size limit of the plugin's routes that set none themselves.
+    - ``index_page``: ``GET /``, a page linking each provider's OpenAPI document and
+      interactive docs; False for a host that serves its own ``/``.
 
     The caller keeps ownership of the engine: the plugin never closes it.
     """
@@ -129,8 +132,10 @@ class VoucherEnginePlugin(InitPlugin):
         metrics: bool = True,
         rate_limit: RateLimit | None = None,
         max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
+        index_page: bool = True,
     ) -> None:
         self.engine = engine
+        self.index_page = index_page
         self.access_log = access_log
         self.metrics = metrics
         self.rate_limit = rate_limit
@@ -163,8 +168,9 @@ class VoucherEnginePlugin(InitPlugin):
 
     def _routes(self, handlers: ExceptionHandlersMap) -> Router:
         guards = [RateLimitGuard(self.rate_limit, credential_headers(self.plan))] if self.rate_limit else None
+        pages = [index, provider_docs] if self.index_page else [provider_docs]
         limited = Router(
-            path="/", route_handlers=[stats, provider_openapi, *(provider_router(m) for m in self.plan)],
+            path="/", route_handlers=[stats, provider_openapi, *pages, *(provider_router(m) for m in self.plan)],
             guards=guards,
         )
         unlimited = [metrics, *UNLIMITED_ROUTES] if self.metrics else UNLIMITED_ROUTES

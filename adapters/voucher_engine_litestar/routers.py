@@ -37,7 +37,7 @@ from voucher_engine.providers import (
     invalid_input,
 )
 from voucher_engine_litestar.credentials import choose
-from voucher_engine_litestar.decoding import Refused, body_of, query_of
+from voucher_engine_litestar.decoding import Refused, body_of, path_of, query_of
 from voucher_engine_litestar.log import logger
 from voucher_engine_litestar.ratelimit import RateLimit, RateLimitGuard
 from voucher_engine_litestar.request_id import current_request_id
@@ -129,7 +129,7 @@ def _make_endpoint(provider: Provider, op: Operation) -> Callable[..., Any]:
             call = Call(
                 engine=engine,
                 principal=principal,
-                path={k: str(v) for k, v in request.path_params.items()},
+                path=path_of(request),
                 query=query_of(op, request),
                 body=await body() if takes_body else None,
                 headers=headers,

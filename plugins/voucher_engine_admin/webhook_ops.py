@@ -18,6 +18,9 @@ class EndpointIn(Wire):
     #: The event types to deliver; ``null`` (the default) delivers every event.
     event_types: Annotated[list[Label], msgspec.Meta(min_length=1, max_length=MAX_LIST)] | None = None
     description: Annotated[str, msgspec.Meta(max_length=255)] = ""
+    #: Deliver in this provider's shape (Jackpot's RESERVED, CONFIRMED, READY ...); ``null``:
+    #: the core's events. A partner's notification URL is registered this way.
+    provider: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
 
 
 class DisableQuery(Wire):
@@ -33,7 +36,7 @@ class DeliveryQuery(Wire):
 
 def _endpoint(e: WebhookEndpoint) -> dict[str, Any]:
     return {"id": e.id, "url": e.url, "event_types": list(e.event_types) if e.event_types is not None else None,
-            "description": e.description, "enabled": e.enabled, "disabled_reason": e.disabled_reason,
+            "description": e.description, "provider": e.provider, "enabled": e.enabled, "disabled_reason": e.disabled_reason,
             "created_at": instant(e.created_at), "updated_at": instant(e.updated_at)}
 
 
@@ -56,7 +59,8 @@ def _attempt(a: Attempt) -> dict[str, Any]:
 def create_endpoint(call: Call) -> Reply:
     body: EndpointIn = call.body
     created = services(call.engine).webhooks.create_endpoint(
-        call.principal.tenant_id, body.url, event_types=body.event_types, description=body.description
+        call.principal.tenant_id, body.url, event_types=body.event_types, description=body.description,
+        provider=body.provider,
     )
     return Reply(body=_with_secret(created), status=201)
 

@@ -13,9 +13,9 @@ from voucher_engine.delivery import EndpointSecret, JobHandler, Webhooks
 from voucher_engine.plugin import Attachment, Register, RegisterJobHandler, hookimpl
 from voucher_engine_jackpot import attachment
 from voucher_engine_jackpot.provider import PROVIDER
-from voucher_engine_jackpot.reservation import EXPIRE_RESERVATION
+from voucher_engine_jackpot.reservation import CONFIRM_RESERVATION, EXPIRE_RESERVATION
 from voucher_engine_jackpot.settings import JackpotSettings, configure
-from voucher_engine_jackpot.vouchers import expire_reservation_job
+from voucher_engine_jackpot.vouchers import confirm_reservation_job, expire_reservation_job
 from voucher_engine_jackpot.webhooks import STEPS
 
 #: The core events a partner's notification URL subscribes to: one per step of a Jackpot
@@ -23,7 +23,10 @@ from voucher_engine_jackpot.webhooks import STEPS
 EVENT_TYPES = tuple(STEPS)
 
 #: The job handlers a worker needs for this provider (besides the built-in fulfil_voucher).
-JOB_HANDLERS: dict[str, JobHandler] = {EXPIRE_RESERVATION: expire_reservation_job}
+JOB_HANDLERS: dict[str, JobHandler] = {
+    EXPIRE_RESERVATION: expire_reservation_job,
+    CONFIRM_RESERVATION: confirm_reservation_job,
+}
 
 
 def register_notification_url(webhooks: Webhooks, tenant_id: str, url: str) -> EndpointSecret:

@@ -1,7 +1,9 @@
 """Browsing with a session token: stores, offers, and proposals that fit the session.
 
 Every proposal's *price* (what the session pays) is at most the budget, and the budget is at
-most what is left of the session: a partner cannot browse past the session amount.
+most what is left of the session: a partner cannot browse past the session amount. Only what
+can be reserved is proposed: an offer whose code pool is empty (which reserving refuses with
+``offer_unavailable``) proposes nothing.
 """
 
 from __future__ import annotations
@@ -55,6 +57,15 @@ def _offers(call: Call, store_id: str | None = None) -> list[Offer]:
     return [o for o in call.engine.list_offers(caller.tenant_id, store_id=store_id) if o.currency == currency]
 
 
+def in_stock(call: Call, offer: Offer) -> bool:
+    """Whether fulfilment could find the offer a code: the one test of proposing and reserving."""
+    return offer.pool_id is None or call.engine.pool_status(call.principal.tenant_id, offer.pool_id).remaining > 0
+
+
+def _reservable(call: Call, store_id: str | None = None) -> list[Offer]:
+    return [offer for offer in _offers(call, store_id) if in_stock(call, offer)]
+
+
 def active_store(call: Call, store_id: str) -> Store:
     store = call.engine.get_store(call.principal.tenant_id, store_id)
     if not store.active:
@@ -75,7 +86,7 @@ def proposals_by_amount(call: Call) -> list[ProposalOut]:
     budget = budget_of(call)
     stores = {s.id: s for s in call.engine.list_stores(call.principal.tenant_id)}
     best: dict[str, tuple[Offer, Quote]] = {}
-    for offer in _offers(call):
+    for offer in _reservable(call):
         if offer.store_id not in stores:
             continue
         quotes = offer.proposals(budget, limit=1)
@@ -90,7 +101,7 @@ def proposals_of_store(call: Call) -> list[ProposalOut]:
     store = active_store(call, call.path["storeId"])
     limit = settings_of(call.engine).proposals_per_offer
     found = [
-        (offer, quote) for offer in _offers(call, store.id) for quote in offer.proposals(budget, limit=limit)
+        (offer, quote) for offer in _reservable(call, store.id) for quote in offer.proposals(budget, limit=limit)
     ]
     found.sort(key=lambda pair: (-pair[1].face.minor, pair[0].id))
     return [proposal_out(store, offer, quote) for offer, quote in found]
@@ -111,5 +122,6 @@ def get_offer(call: Call) -> OfferDetailsOut:
     store = active_store(call, call.path["storeId"])
     offer = offer_of_store(call)
     budget = call.principal.session.remaining
-    quotes = offer.proposals(budget, limit=settings_of(call.engine).proposals_per_offer)
+    limit = settings_of(call.engine).proposals_per_offer
+    quotes = offer.proposals(budget, limit=limit) if in_stock(call, offer) else []
     return OfferDetailsOut(offer_out(offer), [proposal_out(store, offer, q) for q in quotes])

@@ -26,6 +26,7 @@ STORE = "/v2/stores/{storeId:str}"
 OFFER = STORE + "/offers/{offerId:str}"
 VOUCHER = "/v2/vouchers/{voucherId:str}"
 SMALL = 8 * 1024  # every request body is a JWT or one amount
+SEED_TOKEN_PATH = "/V2/token"
 
 PROVIDER = Provider(
     name="jackpot",
@@ -42,6 +43,10 @@ PROVIDER = Provider(
         Operation("openSession", "POST", "/v2/token", open_session, body=TokenRequest, response=SessionOut,
                   status=201, summary="Exchange a partner-signed JWT (once) for a session token",
                   max_body_bytes=SMALL),
+        # The seed spells this one path "POST /V2/token": a partner client copying it must work.
+        Operation("openSessionAsSeedSpellsIt", "POST", SEED_TOKEN_PATH, open_session, body=TokenRequest,
+                  response=SessionOut, status=201, max_body_bytes=SMALL,
+                  summary="The same as POST /v2/token, at the path as the seed writes it"),
         Operation("listStores", "GET", "/v2/stores", catalog.list_stores, response=list[StoreOut],
                   auth=SESSION_TOKEN, summary="Stores and their offers in the session currency"),
         Operation("proposalsByAmount", "GET", "/v2/stores/proposed-vouchers", catalog.proposals_by_amount,

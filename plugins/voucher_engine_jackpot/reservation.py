@@ -14,14 +14,16 @@ from collections.abc import Callable
 from voucher_engine import Money, Offer, Quote, State, VoucherJob, VoucherKind, VoucherSpec, WindowSpec
 from voucher_engine.plugin import Call, Reply, errors
 from voucher_engine_jackpot.auth import SessionCaller
-from voucher_engine_jackpot.catalog import active_store, offer_of_store
+from voucher_engine_jackpot.catalog import active_store, in_stock, offer_of_store
 from voucher_engine_jackpot.errors import OfferUnavailable
 from voucher_engine_jackpot.settings import settings_of
 from voucher_engine_jackpot.views import META, iso, voucher_out
 from voucher_engine_jackpot.wire import ReserveByPrice, ReserveByValue
 
-#: The job that expires a reservation left unconfirmed (see ``expiry``).
+#: The job that expires a reservation left unconfirmed (see ``vouchers``).
 EXPIRE_RESERVATION = "jackpot_expire_reservation"
+#: The job that confirms a reservation by itself, with ``JackpotSettings.auto_confirm``.
+CONFIRM_RESERVATION = "jackpot_confirm_reservation"
 
 
 def reserve_by_price(call: Call) -> Reply:
@@ -36,7 +38,7 @@ def reserve_by_value(call: Call) -> Reply:
 
 def _check_stock(call: Call, offer: Offer) -> None:
     """Refuse early when fulfilment could never find a code: a reservation would only expire."""
-    if offer.pool_id is not None and call.engine.pool_status(call.principal.tenant_id, offer.pool_id).remaining < 1:
+    if not in_stock(call, offer):
         raise OfferUnavailable(f"offer {offer.id} is sold out")
 
 
@@ -70,9 +72,12 @@ def _reserve(call: Call, quote_of: Callable[[Offer], Quote]) -> Reply:
     # refused by the session itself (session_ended), whatever its quote or instant.
     # The expiry also happens lazily on the next call about the voucher, so a worker that
     # runs late (or without this job's handler) never lets an expired reservation be confirmed.
+    jobs = [VoucherJob(EXPIRE_RESERVATION, run_at=reserved_until)]
+    if settings.auto_confirm:
+        # Queued with the reservation, so it is confirmed even if this process dies right after.
+        jobs.append(VoucherJob(CONFIRM_RESERVATION))
     voucher = call.engine.buy_with_session(
         caller.tenant_id, session.id, spec, price=quote.price, state=State.RESERVED,
-        holder=session.reference, offer_id=offer.id,
-        jobs=(VoucherJob(EXPIRE_RESERVATION, run_at=reserved_until),), scope="jackpot",
+        holder=session.reference, offer_id=offer.id, jobs=tuple(jobs), scope="jackpot",
     )
     return Reply(body=voucher_out(voucher), status=201)

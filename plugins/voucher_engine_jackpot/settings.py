@@ -1,8 +1,15 @@
 """The provider's settings, per engine: how long a reservation waits for its confirmation,
-how long a session lasts, how long a ready voucher stays valid."""
+how long a session lasts, how long a ready voucher stays valid, whether reservations confirm
+themselves.
+
+A host sets them with ``configure``; without it, ``auto_confirm`` follows
+``$VOUCHER_ENGINE_JACKPOT_AUTO_CONFIRM`` (``1``/``true``/``yes``), so that ``voucher-engine serve``
+and ``voucher-engine worker`` can turn it on without Python.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,6 +27,10 @@ class JackpotSettings:
     voucher_validity_days: int = 365
     #: Proposals per offer in the proposal lists.
     proposals_per_offer: int = 5
+    #: Confirm every reservation by itself (a worker does it at once, as the partner would):
+    #: for partners who read the seed's "asynchronously goes RESERVED, CONFIRMED, READY" as
+    #: automatic. Off by default: the seed lists confirmation as the partner's call.
+    auto_confirm: bool = False
 
     def __post_init__(self) -> None:
         if self.reservation_ttl <= timedelta(0) or self.session_ttl <= timedelta(0):
@@ -28,8 +39,13 @@ class JackpotSettings:
             raise errors.ValidationError("voucher_validity_days and proposals_per_offer are at least 1")
 
 
+#: Turns ``auto_confirm`` on for an engine not given settings by ``configure``.
+AUTO_CONFIRM_VARIABLE = "VOUCHER_ENGINE_JACKPOT_AUTO_CONFIRM"
+ON = ("1", "true", "yes")
+
+
 def _defaults(engine: Engine) -> JackpotSettings:
-    return JackpotSettings()
+    return JackpotSettings(auto_confirm=os.environ.get(AUTO_CONFIRM_VARIABLE, "").strip().lower() in ON)
 
 
 def configure(engine: Engine, settings: JackpotSettings) -> None:

@@ -5,7 +5,12 @@ the wrong state with its own code; another partner's voucher is "not found".
 Unconfirmed reservations expire ``reservation_ttl`` after they were made: by the
 ``jackpot_expire_reservation`` job, and lazily by any utility call that finds one overdue.
 Expiring releases what the reservation held: the voucher (EXPIRED, its value forfeited in the
-ledger) and the session amount it reserved.
+ledger) and the session amount it reserved. Confirming or cancelling an expired reservation
+answers ``reservation_expired`` whichever of the two expired it, so a partner's answer never
+depends on whether a worker got there first.
+
+With ``JackpotSettings.auto_confirm`` a reservation queues ``jackpot_confirm_reservation``:
+a worker confirms it as the partner would (RESERVED, then CONFIRMED, then READY by itself).
 """
 
 from __future__ import annotations
@@ -34,20 +39,19 @@ def expire_reservation(engine: Engine, voucher: Voucher) -> bool:
     """Expire a reserved voucher and give its session amount back; False when it is no longer
     reserved (confirmed or cancelled meanwhile: the engine's locked transition decides)."""
     try:
-        engine.expire(voucher.tenant_id, voucher_id=voucher.id)
+        _undo(engine, voucher, expire=True)
     except errors.IllegalTransition:
         return False
-    _release(engine, voucher)
     return True
 
 
-def _release(engine: Engine, voucher: Voucher) -> None:
-    known = facts(voucher)
-    if known is not None:
-        # The spend's subject is the voucher it bought; reservations made before reserving
-        # became one engine command named their spend in the voucher's facts.
-        subject = known.get("spend") or voucher.id
-        engine.release_session(voucher.tenant_id, known["session"], subject=subject)
+def _undo(engine: Engine, voucher: Voucher, *, expire: bool) -> Voucher:
+    """Cancel or expire the voucher and release its session in one transaction."""
+    known = facts(voucher) or {}
+    # The spend's subject is the voucher it bought; reservations made before reserving
+    # became one engine command named their spend in the voucher's facts.
+    return engine.undo_purchase(voucher.tenant_id, known["session"], voucher_id=voucher.id,
+                                subject=known.get("spend") or voucher.id, expire=expire)
 
 
 def expire_reservation_job(engine: Engine, job: Job) -> str:
@@ -64,20 +68,55 @@ def expire_reservation_job(engine: Engine, job: Job) -> str:
     return "expired" if expire_reservation(engine, voucher) else "no longer reserved"
 
 
+def confirm_reservation_job(engine: Engine, job: Job) -> str:
+    """The partner's confirmation, made by a worker (``JackpotSettings.auto_confirm``)."""
+    if job.tenant_id is None:
+        raise errors.ValidationError("a reservation confirmation names its tenant")
+    try:
+        voucher = engine.get_voucher(job.tenant_id, voucher_id=job.payload["voucher_id"])
+    except errors.VoucherNotFound:
+        return "no such voucher"
+    if voucher.state is not State.RESERVED:
+        return f"already {voucher.state.value}"
+    if engine.clock.now() >= reserved_until(voucher):
+        return "expired" if expire_reservation(engine, voucher) else "no longer reserved"
+    try:
+        _confirm(engine, voucher)
+    except errors.IllegalTransition:
+        return "no longer reserved"
+    return "confirmed"
+
+
+def _confirm(engine: Engine, voucher: Voucher) -> Voucher:
+    # One key for the route and the job: whichever confirms first, the other gets its answer.
+    return engine.confirm(
+        voucher.tenant_id, voucher_id=voucher.id, jobs=(VoucherJob(FULFIL_VOUCHER),),
+        idempotency_key=f"jackpot-confirm:{voucher.id}", scope="jackpot",
+    )
+
+
 def _voucher(call: Call) -> Voucher:
-    """The caller's voucher, with an overdue reservation expired first."""
+    """The caller's voucher, with an overdue reservation expired first (as the job would)."""
     caller: PartnerCaller = call.principal
     try:
         voucher = call.engine.get_voucher(caller.tenant_id, voucher_id=call.path["voucherId"])
-    except errors.VoucherNotFound:
-        voucher = None
-    known = facts(voucher) if voucher is not None else None
-    if voucher is None or known is None or known.get("partner") != caller.partner_id:
+    except errors.VoucherNotFound as error:
+        raise UnknownVoucher(f"no voucher {call.path['voucherId']!r}") from error
+    known = facts(voucher)
+    if known is None or known.get("partner") != caller.partner_id:
         raise UnknownVoucher(f"no voucher {call.path['voucherId']!r}")
     if voucher.state is State.RESERVED and call.engine.clock.now() >= reserved_until(voucher):
         expire_reservation(call.engine, voucher)
-        raise ReservationExpired("the reservation expired before it was confirmed")
+        voucher = call.engine.get_voucher(caller.tenant_id, voucher_id=voucher.id)
     return voucher
+
+
+def _not_reserved(call: Call, voucher: Voucher) -> errors.IllegalTransition:
+    """The refusal for a voucher that is not (or no longer) RESERVED, by its current state."""
+    state = call.engine.get_voucher(voucher.tenant_id, voucher_id=voucher.id).state
+    if state is State.EXPIRED:
+        return ReservationExpired("the reservation expired before it was confirmed")
+    return VoucherNotReserved(f"the voucher is {state.value.upper()}, not RESERVED")
 
 
 def _ready(call: Call) -> Voucher:
@@ -97,26 +136,22 @@ def confirm(call: Call) -> VoucherOut:
     voucher = _voucher(call)
     if voucher.state is State.RESERVED:
         try:
-            voucher = call.engine.confirm(
-                voucher.tenant_id, voucher_id=voucher.id, jobs=(VoucherJob(FULFIL_VOUCHER),),
-                idempotency_key=f"jackpot-confirm:{voucher.id}", scope="jackpot",
-            )
+            voucher = _confirm(call.engine, voucher)
         except errors.IllegalTransition as error:
-            raise VoucherNotReserved("the voucher is no longer RESERVED") from error
+            raise _not_reserved(call, voucher) from error
     elif voucher.state not in (State.CONFIRMED, State.READY):
-        raise VoucherNotReserved(f"the voucher is {voucher.state.value.upper()}, not RESERVED")
+        raise _not_reserved(call, voucher)
     return voucher_out(voucher)
 
 
 def cancel(call: Call) -> VoucherOut:
     voucher = _voucher(call)
     if voucher.state is not State.RESERVED:
-        raise VoucherNotReserved(f"the voucher is {voucher.state.value.upper()}, not RESERVED")
+        raise _not_reserved(call, voucher)
     try:
-        voucher = call.engine.cancel(voucher.tenant_id, voucher_id=voucher.id)
+        voucher = _undo(call.engine, voucher, expire=False)
     except errors.IllegalTransition as error:
-        raise VoucherNotReserved("the voucher is no longer RESERVED") from error
-    _release(call.engine, voucher)
+        raise _not_reserved(call, voucher) from error
     return voucher_out(voucher)
 
 

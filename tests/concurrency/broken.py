@@ -152,7 +152,7 @@ def open_deferred_engine(url: str) -> Engine:
     db = database_of(engine)
 
     @contextmanager
-    def deferred_write():
+    def deferred_write(**_options: object):  # max_wait_s: not what this variant is about
         # Database.write without the execution option that makes its BEGIN an IMMEDIATE one.
         with db.translated(), db.sa.connect() as conn, conn.begin():
             yield conn

@@ -1,7 +1,10 @@
 """A worker process for the tests: ``main_worker`` with the tests' settings and a clock that
 may run ahead of the real one (to stand for "the lease has run out" without waiting).
 
-    python worker_process.py URL WORKER_ID [--ahead SECONDS] [--lease SECONDS] [--batch N]
+    python worker_process.py URL WORKER_ID [--ahead SECONDS] [--lease SECONDS] [--renew SECONDS]
+                             [--batch N] [--concurrency N]
+
+Its webhooks carry ``user-agent: test-worker/WORKER_ID``, so a receiver can tell who sent what.
 """
 
 from __future__ import annotations
@@ -28,14 +31,18 @@ def main() -> int:
     parser.add_argument("worker_id")
     parser.add_argument("--ahead", type=float, default=0.0)
     parser.add_argument("--lease", type=float, default=60.0)
+    parser.add_argument("--renew", type=float, default=None)
     parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=1)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     settings = DeliverySettings(
         allowed_networks=("127.0.0.1/32",),
         periodic_jobs={},
-        concurrency=1,
+        concurrency=args.concurrency,
         lease_s=args.lease,
+        lease_renew_s=args.renew,
+        user_agent=f"test-worker/{args.worker_id}",
         batch_size=args.batch,
         poll_interval_s=0.05,
     )

@@ -58,13 +58,6 @@ def test_unusable_jwts_are_refused_and_write_nothing(client, jackpot_engine, jac
         (session_jwt(now, tenant="globex"), (401, "unauthorized")),
         (session_jwt(now, jti=None), (401, "unauthorized")),
         ("not-a-jwt", (401, "unauthorized")),
-        (session_jwt(now, amount=None), (422, "invalid_amount")),
-        (session_jwt(now, amount="12.345"), (422, "invalid_amount")),
-        (session_jwt(now, amount="-5.00"), (422, "invalid_amount")),
-        (session_jwt(now, amount=True), (422, "invalid_amount")),
-        (session_jwt(now, currency="euro"), (422, "invalid")),
-        (session_jwt(now, currency="XXQ"), (422, "unknown_currency")),
-        (session_jwt(now, customerReference=None), (422, "invalid")),
     ]:
         assert error(client.post("/v2/token", json={"token": token})) == expected, token
     assert error(client.post("/v2/token", content=b'{"token": ', headers={"content-type": "application/json"})) == (
@@ -72,8 +65,35 @@ def test_unusable_jwts_are_refused_and_write_nothing(client, jackpot_engine, jac
     assert error(client.post("/v2/token", json={"token": good, "amount": "99.00"})) == (422, "invalid")
     assert error(client.post("/v2/token", json={})) == (422, "invalid")
     assert written(jackpot_engine) == before
-    assert used_jtis(jackpot_engine) == jtis  # a refused JWT was not used up either
+    assert used_jtis(jackpot_engine) == jtis  # an unverified JWT is not used up
     assert client.post("/v2/token", json={"token": good}).status_code == 201
+
+
+def test_signed_jwts_with_unusable_session_claims_open_nothing(client, jackpot_engine, jackpot_clock):
+    """The session claims are read only once the signature is verified (which uses the JWT
+    up); then an unusable one is a 422 and no session is opened."""
+    now = jackpot_clock.now()
+    cases = [
+        (session_jwt(now, amount=None), (422, "invalid_amount")),
+        (session_jwt(now, amount="12.345"), (422, "invalid_amount")),
+        (session_jwt(now, amount="-5.00"), (422, "invalid_amount")),
+        (session_jwt(now, amount=True), (422, "invalid_amount")),
+        (session_jwt(now, amount="1e999999999"), (422, "invalid_amount")),  # overflows the scaling
+        (session_jwt(now, amount="-1e-999999999"), (422, "invalid_amount")),
+        (session_jwt(now, amount="NaN"), (422, "invalid_amount")),
+        (session_jwt(now, amount="sNaN"), (422, "invalid_amount")),
+        (session_jwt(now, amount=float("inf")), (422, "invalid_amount")),  # JSON Infinity, or 1e999
+        (session_jwt(now, amount=float("nan")), (422, "invalid_amount")),
+        (session_jwt(now, amount=10**4000), (422, "invalid_amount")),
+        (session_jwt(now, currency="euro"), (422, "invalid")),
+        (session_jwt(now, currency="XXQ"), (422, "unknown_currency")),
+        (session_jwt(now, customerReference=None), (422, "invalid")),
+    ]
+    before, jtis = written(jackpot_engine), used_jtis(jackpot_engine)
+    for token, expected in cases:
+        assert error(client.post("/v2/token", json={"token": token})) == expected, token
+    assert written(jackpot_engine) == before
+    assert used_jtis(jackpot_engine) == jtis + len(cases)
 
 
 def test_a_session_lasts_one_hour(client, jackpot_clock):

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select, update
 
 from voucher_engine.delivery.errors import DeliveryNotFound, EventNotFound
 from voucher_engine.delivery.models import Attempt, Delivery
-from voucher_engine.delivery.shaping import shaped, shapers
+from voucher_engine.delivery.shaping import fanned_out, shapers
 from voucher_engine.delivery.sql import insert_or_skip
 from voucher_engine.engine import Engine
 from voucher_engine.engine.base import Tx
@@ -101,15 +101,14 @@ class DeliveryLogOperations:
             found = shapers(self.engine)
             shapes = {
                 e.id: shape for e in endpoints if e.event_types is None or event.type in e.event_types
-                if (shape := shaped(self.engine, found, e.provider, event)) is not None
+                if (shape := fanned_out(self.engine, found, e.provider, event)) is not None
             }
             wanted = list(shapes)
             if wanted:
                 conn.execute(insert_or_skip(tx.dialect, webhook_deliveries, ["endpoint_id", "outbox_id"]), [
                     {
                         "id": self.engine.ids.new("dlv"), "tenant_id": tenant_id, "endpoint_id": endpoint_id,
-                        "outbox_id": event.id, "event_id": event_id, "event_type": shapes[endpoint_id][0],
-                        "payload": shapes[endpoint_id][1],
+                        "outbox_id": event.id, "event_id": event_id, **shapes[endpoint_id],
                         "status": "pending", "attempts": 0, "failures": 0, "next_attempt_at": tx.now,
                         "created_at": tx.now, "updated_at": tx.now,
                     }

@@ -18,7 +18,7 @@ from collections import defaultdict
 from sqlalchemy import exists, select
 
 from voucher_engine.delivery.endpoints import endpoint_from_row
-from voucher_engine.delivery.shaping import shaped, shapers
+from voucher_engine.delivery.shaping import Shaper, fanned_out, shapers
 from voucher_engine.delivery.sql import insert_or_skip
 from voucher_engine.engine import Engine, StoredEvent
 from voucher_engine.engine.base import Tx
@@ -30,8 +30,10 @@ E = webhook_endpoints.c
 log = logging.getLogger("voucher_engine.delivery")
 
 
-def dispatch_outbox(engine: Engine, *, limit: int = 100) -> int:
-    """Fan out up to ``limit`` undispatched outbox rows; returns how many were dispatched."""
+def dispatch_outbox(engine: Engine, *, limit: int = 100, found: dict[str, Shaper] | None = None) -> int:
+    """Fan out up to ``limit`` undispatched outbox rows; returns how many were dispatched.
+    ``found``: the providers' shapers (a worker builds them once; by default, now)."""
+    found = shapers(engine) if found is None else found
 
     def body(tx: Tx) -> int:
         conn, now, dialect = tx.conn, tx.now, tx.dialect
@@ -54,17 +56,16 @@ def dispatch_outbox(engine: Engine, *, limit: int = 100) -> int:
             insert_or_skip(dialect, outbox_dispatch, ["outbox_id"]).returning(outbox_dispatch.c.outbox_id),
             [{"outbox_id": r.id, "deliveries": len(targets[r.id]), "dispatched_at": now} for r in rows],
         ).scalars())
-        found = shapers(engine)
         deliveries = [
             {
                 "id": engine.ids.new("dlv"), "tenant_id": r.tenant_id, "endpoint_id": e.id,
-                "outbox_id": r.id, "event_id": r.event_id, "event_type": shape[0], "payload": shape[1],
+                "outbox_id": r.id, "event_id": r.event_id, **shape,
                 "status": "pending", "attempts": 0, "failures": 0, "next_attempt_at": now,
                 "created_at": now, "updated_at": now,
             }
             for r in rows if r.id in claimed
             for e in targets[r.id]
-            if (shape := shaped(engine, found, e.provider, r)) is not None
+            if (shape := fanned_out(engine, found, e.provider, r)) is not None
         ]
         if deliveries:
             # A manual redelivery of the event may have created some already.

@@ -30,9 +30,12 @@ class DeliverySettings:
     retry_schedule: tuple[timedelta, ...] = DEFAULT_RETRY_SCHEDULE
     #: Socket timeout of one delivery (connect, and each read).
     request_timeout_s: float = 10.0
-    #: How long a claimed delivery or job belongs to its worker. Longer than the request timeout,
-    #: so a live worker never loses a delivery it is still sending to another worker.
+    #: How long a claimed delivery or job belongs to its worker unless renewed. The worker
+    #: renews it every ``lease_renew_s`` while working on it, so a live worker keeps it however
+    #: long the work takes; after a worker dies, another takes the work within this time.
     lease_s: float = 60.0
+    #: How often a worker renews the leases it holds (None: a third of ``lease_s``).
+    lease_renew_s: float | None = None
     #: How long the old secret keeps signing after a rotation (0: it stops at once).
     secret_grace: timedelta = timedelta(hours=24)
     #: Outbox rows fanned out, deliveries sent, jobs run: at most this many per round each.
@@ -51,3 +54,11 @@ class DeliverySettings:
         }
     )
     user_agent: str = "voucher-engine-webhooks/1"
+
+    def __post_init__(self) -> None:
+        if not 0 < self.renew_every_s < self.lease_s:
+            raise ValueError("lease_renew_s must be positive and shorter than lease_s")
+
+    @property
+    def renew_every_s(self) -> float:
+        return self.lease_s / 3 if self.lease_renew_s is None else self.lease_renew_s

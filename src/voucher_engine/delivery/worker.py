@@ -13,16 +13,20 @@ import signal
 import socket
 import threading
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from voucher_engine.clock import Clock
-from voucher_engine.delivery.deliveries import ClaimedDelivery, claim_deliveries, record, send
+from voucher_engine.delivery.deliveries import ClaimedDelivery, Outcome, claim_deliveries, prepare, record, send
 from voucher_engine.delivery.jobs import BUILTIN_JOB_HANDLERS, JobHandler, claim_jobs, run_job, schedule_periodic_jobs
+from voucher_engine.delivery.leases import LeaseKeeper
 from voucher_engine.delivery.relay import dispatch_outbox
 from voucher_engine.delivery.settings import DeliverySettings
+from voucher_engine.delivery.shaping import shapers
 from voucher_engine.delivery.urls import Resolver, system_resolver
 from voucher_engine.engine import Engine, EngineConfig
+from voucher_engine.storage.delivery_tables import jobs as jobs_table
+from voucher_engine.storage.delivery_tables import webhook_deliveries
 
 log = logging.getLogger("voucher_engine.delivery")
 
@@ -57,29 +61,67 @@ class Worker:
         self.handlers = {**BUILTIN_JOB_HANDLERS, **engine.hooks.job_handlers(), **(handlers or {})}
         self.worker_id = (worker_id or default_worker_id())[:128]
         self.resolve = resolve
-        self._pool = ThreadPoolExecutor(max(1, self.settings.concurrency), thread_name_prefix="webhook")
+        self.shapers = shapers(engine)  # the plugins are fixed for the engine's life: built once
+        self.leases = LeaseKeeper(engine, self.settings)
+        self._slots = max(1, self.settings.concurrency)
+        self._pool = ThreadPoolExecutor(self._slots, thread_name_prefix="webhook")
         periodic = {k: v for k, v in self.settings.periodic_jobs.items() if k in self.handlers}
         schedule_periodic_jobs(engine, periodic)
 
     def run_once(self) -> RoundReport:
         """One round: dispatch, deliver, run jobs, each up to ``batch_size``."""
-        dispatched = dispatch_outbox(self.engine, limit=self.settings.batch_size)
-        delivered: dict[str, int] = {}
-        claimed = claim_deliveries(self.engine, self.settings, limit=self.settings.batch_size)
-        for status in self._pool.map(self._deliver, claimed):
-            delivered[status] = delivered.get(status, 0) + 1
+        dispatched = dispatch_outbox(self.engine, limit=self.settings.batch_size, found=self.shapers)
+        delivered = self._deliver_batch()
         jobs: dict[str, int] = {}
-        for job in claim_jobs(self.engine, self.settings, self.handlers, limit=self.settings.batch_size):
-            status = run_job(self.engine, self.settings, job, self.handlers[job.job.kind])
+        for _ in range(self.settings.batch_size):
+            # One at a time: a job is claimed only when it is about to run, and its lease is
+            # renewed while it runs.
+            claimed = claim_jobs(self.engine, self.settings, self.handlers, limit=1)
+            if not claimed:
+                break
+            (job,) = claimed
+            self.leases.hold(jobs_table, job.job.id, job.lease_token)
+            try:
+                status = run_job(self.engine, self.settings, job, self.handlers[job.job.kind])
+            finally:
+                self.leases.release(jobs_table, job.job.id)
             jobs[status] = jobs.get(status, 0) + 1
         return RoundReport(dispatched, delivered, jobs)
 
+    def _deliver_batch(self) -> dict[str, int]:
+        """Send up to ``batch_size`` due deliveries, ``concurrency`` at a time. A delivery is
+        claimed only when a sender is free to take it at once: nothing waits under this
+        worker's lease in a queue while another worker could send it."""
+        delivered: dict[str, int] = {}
+        in_flight: set[Future[str]] = set()
+        claimed_so_far, more_due = 0, True
+        while True:
+            free = min(self._slots - len(in_flight), self.settings.batch_size - claimed_so_far)
+            if more_due and free > 0:
+                claimed = claim_deliveries(self.engine, self.settings, limit=free, found=self.shapers)
+                more_due = len(claimed) == free
+                claimed_so_far += len(claimed)
+                for delivery in claimed:
+                    self.leases.hold(webhook_deliveries, delivery.id, delivery.lease_token)
+                    in_flight.add(self._pool.submit(self._deliver, delivery))
+            if not in_flight:
+                return delivered
+            done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                status = future.result()
+                delivered[status] = delivered.get(status, 0) + 1
+
     def _deliver(self, claimed: ClaimedDelivery) -> str:
-        outcome = send(self.engine, self.settings, claimed, self.resolve)
-        return record(self.engine, self.settings, claimed, outcome, self.worker_id)
+        try:
+            ready = prepare(self.engine, self.shapers, claimed)
+            outcome = ready if isinstance(ready, Outcome) else send(self.engine, self.settings, ready, self.resolve)
+            return record(self.engine, self.settings, claimed, outcome, self.worker_id)
+        finally:
+            self.leases.release(webhook_deliveries, claimed.id)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        self.leases.close()
 
 
 def run_worker(

@@ -68,6 +68,9 @@ class EngineConfig:
     max_hold_ttl: timedelta = timedelta(days=7)
     #: How often a command is re-run after a retryable conflict before the error surfaces.
     conflict_retries: int = 10
+    #: The longest one write waits for locks, over all its retries, before ``Conflict``
+    #: surfaces (409 over HTTP): a request thread is never held longer by a held row lock.
+    max_write_wait_s: float = 5.0
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     #: Migrate on open: ``None`` means yes for the embedded SQLite file, no for PostgreSQL
     #: (a deployment runs ``voucher-engine db upgrade`` once, not every process at start).
@@ -257,16 +260,20 @@ class EngineBase:
         return self._with_retries(lambda conn: body(Tx(conn, self.clock.now(), "", self.ids)))
 
     def _with_retries(self, attempt: Callable[[Connection], R]) -> R:
+        # One budget for every lock wait and pause of all the tries: each try may wait only for
+        # what is left of it, and none starts once it is spent.
+        deadline = time.monotonic() + self.config.max_write_wait_s
         for tries in range(self.config.conflict_retries + 1):
             try:
-                with self._db.write() as conn:
+                with self._db.write(max_wait_s=deadline - time.monotonic()) as conn:
                     return attempt(conn)
             except Conflict:
-                if tries == self.config.conflict_retries:
-                    raise
                 # Exponential backoff with full jitter, capped: contenders spread out instead of
                 # colliding again in lock step.
-                time.sleep(min(0.002 * 2**tries, 0.25) * self.random.random())
+                pause = min(0.002 * 2**tries, 0.25) * self.random.random()
+                if tries == self.config.conflict_retries or time.monotonic() + pause >= deadline:
+                    raise
+                time.sleep(pause)
         raise AssertionError("unreachable")
 
     def _saved_response(

@@ -152,6 +152,27 @@ class SessionOperations(EngineBase):
         return self._command(tenant_id, "release_session", body, bool,
                              request={"session": session_id, "subject": subject})
 
+    def undo_purchase(
+        self, tenant_id: str, session_id: str, *, voucher_id: str, subject: str | None = None,
+        expire: bool = False, idempotency_key: str | None = None, scope: str = "",
+    ) -> Voucher:
+        """Cancel the voucher a session bought (``expire``: expire it) and give the session back
+        what it reserved (``release_session`` for ``subject``, by default the voucher's id), in
+        one transaction: never a voucher gone while its session still holds its amount, nor a
+        session released for a voucher that stays. ``IllegalTransition`` when the voucher can no
+        longer be cancelled (or expired); then nothing is released."""
+
+        def body(tx: Tx) -> Voucher:
+            # Both join this transaction (savepoints), each with its own veto and events.
+            change = self.expire if expire else self.cancel  # type: ignore[attr-defined]
+            voucher: Voucher = change(tenant_id, voucher_id=voucher_id)
+            self.release_session(tenant_id, session_id, subject=subject or voucher_id)
+            return voucher
+
+        request = {"session": session_id, "voucher": voucher_id, "subject": subject or voucher_id, "expire": expire}
+        return self._command(tenant_id, "undo_purchase", body, Voucher, request=request,
+                             idempotency_key=idempotency_key, scope=scope)
+
     # --- inside a command ------------------------------------------------------------------------
 
     def _spend_session_in(self, tx: Tx, session_id: str, amount: Money, *, subject: str | None, end: bool) -> None:

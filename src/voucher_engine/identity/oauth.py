@@ -25,6 +25,7 @@ from voucher_engine.errors import InvalidScope, OAuthError, Unauthorized, Valida
 from voucher_engine.identity.clients import ApiClients
 from voucher_engine.identity.results import ClientTokenCount, OAuthToken
 from voucher_engine.identity.store import Store
+from voucher_engine.screening import screen_text
 from voucher_engine.storage.identity_tables import client_token_stats
 
 if TYPE_CHECKING:
@@ -61,6 +62,10 @@ class OAuthTokens:
         client_type = _present(form, "client_type")
         if client_type is not None and len(client_type) > MAX_CLIENT_TYPE:
             raise OAuthError("invalid_request", f"client_type is at most {MAX_CLIENT_TYPE} characters")
+        for name in ("client_type", "scope"):
+            problem = screen_text(_present(form, name) or "", name)
+            if problem is not None:
+                raise OAuthError("invalid_request", f"{name}: {problem.message}")
         client_id, secret = self._credentials(form, basic)
         if grant != GRANT_TYPE:
             raise OAuthError("unsupported_grant_type", f"the only grant type is {GRANT_TYPE}")
@@ -84,6 +89,9 @@ class OAuthTokens:
             client_id, secret = _present(form, "client_id") or "", _present(form, "client_secret") or ""
         if not client_id or not secret:
             raise OAuthError("invalid_client", "client authentication is required")
+        if screen_text(client_id, "client_id") or screen_text(secret, "client_secret"):
+            # No client has such an id, and the database is not asked about one it cannot store.
+            raise OAuthError("invalid_client", "client authentication failed")
         return client_id, secret
 
     def _count(self, issued: OAuthToken, client_type: str) -> None:

@@ -28,6 +28,7 @@ from voucher_engine.identity.claims import PYJWT_OPTIONS_NO_TIME, check_times, u
 from voucher_engine.identity.config import IdentityConfig
 from voucher_engine.identity.results import PartnerToken
 from voucher_engine.identity.store import PLATFORM, Store, require_tenant
+from voucher_engine.screening import screen_text
 from voucher_engine.storage.identity_tables import PARTNER_ALGORITHMS, partner_jtis, partners
 
 if TYPE_CHECKING:
@@ -106,6 +107,9 @@ class Partners:
             raise Unauthorized("invalid token", reason="missing")
         unverified_header(token)  # malformed tokens fail here, before any database work
         partner_id = partner_id or self._unverified_issuer(token)
+        if screen_text(tenant_id, "tenant") or screen_text(partner_id, "iss"):
+            # Unverified claims that name no tenant or partner (a NUL): not a question for the database.
+            raise Unauthorized("invalid token", reason="unknown_partner")
         partner = self._store.read(lambda conn: conn.execute(
             select(partners.c.algorithm, partners.c.key, partners.c.audience).where(
                 partners.c.tenant_id == tenant_id, partners.c.id == partner_id

@@ -90,12 +90,33 @@ class Database:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A write transaction: committed when the block ends, rolled back on any error."""
-        with self.translated(), self.sa.connect() as raw:
-            conn = raw.execution_options(**{_WRITE: True})
+    def write(self, *, max_wait_s: float | None = None) -> Iterator[Connection]:
+        """A write transaction: committed when the block ends, rolled back on any error.
+
+        ``max_wait_s`` caps how long it waits for a lock (SQLite: the busy timeout of its
+        ``BEGIN IMMEDIATE``; PostgreSQL: ``lock_timeout``) below the configured timeout, so
+        a caller retrying conflicts can keep its total wait within a budget."""
+        with self.translated(), self.sa.connect() as pooled:
+            conn = pooled.execution_options(**{_WRITE: True})
+            if self.dialect == "sqlite":
+                # Set on every write (the pooled connection keeps it), before BEGIN IMMEDIATE waits.
+                busy_ms = self._wait_ms(self.settings.sqlite_busy_timeout_s * 1000, max_wait_s)
+                raw = conn.connection.dbapi_connection
+                if raw is not None:  # None only for a closed connection, which fails below
+                    raw.execute(f"PRAGMA busy_timeout={busy_ms}")
             with conn.begin():
+                if self.dialect == "postgresql" and max_wait_s is not None \
+                        and max_wait_s * 1000 < self.settings.pg_lock_timeout_ms:
+                    # Only when lower than the session's: no extra round trip in the usual case.
+                    lock_ms = self._wait_ms(self.settings.pg_lock_timeout_ms, max_wait_s)
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_ms}")
                 yield conn
+
+    @staticmethod
+    def _wait_ms(configured_ms: float, max_wait_s: float | None) -> int:
+        # At least 1 ms: a timeout of 0 means "wait forever" to PostgreSQL.
+        wait = configured_ms if max_wait_s is None else min(configured_ms, max_wait_s * 1000)
+        return max(1, int(wait))
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
