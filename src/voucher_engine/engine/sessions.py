@@ -164,8 +164,9 @@ class SessionOperations(EngineBase):
 
         def body(tx: Tx) -> Voucher:
             # Both join this transaction (savepoints), each with its own veto and events.
-            change = self.expire if expire else self.cancel  # type: ignore[attr-defined]
-            voucher: Voucher = change(tenant_id, voucher_id=voucher_id)
+            engine = cast("Engine", self)  # this mixin is only ever part of the Engine
+            change = engine.expire if expire else engine.cancel
+            voucher = change(tenant_id, voucher_id=voucher_id)
             self.release_session(tenant_id, session_id, subject=subject or voucher_id)
             return voucher
 
