@@ -53,7 +53,9 @@ class _JsonLinesHandler(logging.StreamHandler[TextIO]):
     """The handler ``configure_json_logging`` installs, told apart from a host's own."""
 
 
-def configure_json_logging(level: int = logging.INFO, stream: TextIO | None = None) -> logging.Handler:
+def configure_json_logging(
+    level: int | str = logging.INFO, stream: TextIO | None = None, formatter: logging.Formatter | None = None
+) -> logging.Handler:
     """Send the adapter's records (access log included) to ``stream`` as JSON lines.
 
     For a process that serves only this app (``voucher-engine serve``); a host with its own
@@ -64,10 +66,19 @@ def configure_json_logging(level: int = logging.INFO, stream: TextIO | None = No
     for installed in [h for h in logger.handlers if isinstance(h, _JsonLinesHandler)]:
         logger.removeHandler(installed)
     handler = _JsonLinesHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(formatter or JsonFormatter())
     handler.addFilter(RequestIdLogFilter())
     logger.addHandler(handler)
     logger.setLevel(level)
     # The lines are complete here; the root logger's handlers would print them a second time.
     logger.propagate = False
     return handler
+
+
+#: ``log_format = "text"``: one plain line per record, with the request id.
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+def configure_text_logging(level: int | str = logging.INFO, stream: TextIO | None = None) -> logging.Handler:
+    """As ``configure_json_logging``, in plain lines for a terminal instead of a log shipper."""
+    return configure_json_logging(level, stream, logging.Formatter(TEXT_FORMAT))

@@ -12,7 +12,7 @@ documented. The OpenAPI a partner reads is built from the same description (``op
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,6 +25,7 @@ from litestar.response import Redirect
 from litestar.types import ExceptionHandlersMap
 
 from voucher_engine import errors
+from voucher_engine.identity.attempts import client_address
 from voucher_engine.providers import (
     AuthScheme,
     Call,
@@ -118,6 +119,11 @@ def _make_endpoint(provider: Provider, op: Operation) -> Callable[..., Any]:
                 decoded.append(await body_of(op, request))
             return decoded[0]
 
+        # Failed authentications count against this address (voucher_engine.identity.attempts).
+        with client_address(request.client.host if request.client else None):
+            return await answer(request, body)
+
+    async def answer(request: Request[Any, Any, Any], body: Callable[[], Awaitable[Any]]) -> Response[Any]:
         try:
             engine = request.app.state.engine
             headers = {k.lower(): v for k, v in request.headers.items()}
@@ -181,15 +187,11 @@ def security_requirements(provider: Provider, op: Operation) -> list[dict[str, l
     return alternatives
 
 
-def credential_headers_of(op: Operation) -> list[str]:
-    return ["authorization", *(s.header for s in op.schemes if s.kind == "header")]
-
-
 def operation_rate_limit(op: Operation) -> RateLimitGuard | None:
     if op.rate_limit is None:
         return None
     limit = RateLimit(per_second=op.rate_limit.requests / op.rate_limit.per_seconds, burst=op.rate_limit.requests)
-    return RateLimitGuard(limit, credential_headers_of(op))
+    return RateLimitGuard(limit)
 
 
 def operation_id(mount: Mount, op: Operation) -> str:

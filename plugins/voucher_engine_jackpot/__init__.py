@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from voucher_engine import Voucher
 from voucher_engine.delivery import EndpointSecret, JobHandler, Webhooks
-from voucher_engine.plugin import Attachment, Register, RegisterJobHandler, hookimpl
+from voucher_engine.plugin import Attachment, Register, RegisterJobHandler, RegisterSettings, SettingsSection, hookimpl
 from voucher_engine_jackpot import attachment
 from voucher_engine_jackpot.provider import PROVIDER
 from voucher_engine_jackpot.reservation import CONFIRM_RESERVATION, EXPIRE_RESERVATION
@@ -39,6 +39,12 @@ def register_notification_url(webhooks: Webhooks, tenant_id: str, url: str) -> E
 @hookimpl
 def voucher_engine_register_providers(register: Register) -> None:
     register(PROVIDER)
+
+
+@hookimpl
+def voucher_engine_register_settings(register: RegisterSettings) -> None:
+    # [providers.jackpot] of the configuration file: session and reservation lifetimes ...
+    register(SettingsSection("jackpot", JackpotSettings, configure, description="Jackpot reservation sessions"))
 
 
 @hookimpl

@@ -16,6 +16,7 @@ is the reference, docs/writing-a-provider.md the guide::
 from __future__ import annotations
 
 from voucher_engine import errors, pdf
+from voucher_engine.config.sections import RegisterSettings, SettingsSection
 from voucher_engine.errors import FieldError
 from voucher_engine.hookspecs import hookimpl
 from voucher_engine.providers import (
@@ -64,7 +65,9 @@ __all__ = [
     "RateLimit",
     "Register",
     "RegisterJobHandler",
+    "RegisterSettings",
     "Reply",
+    "SettingsSection",
     "Upload",
     "WebhookMessage",
     "default_error_reply",

@@ -19,6 +19,22 @@ class Argon2Params:
 
 
 @dataclass(frozen=True, slots=True)
+class AttemptLimits:
+    """Failed authentications allowed per ``window``: from one client address, and against
+    one identity (a client id, a staff email, a partner) from anywhere."""
+
+    per_address: int = 30
+    per_identity: int = 10
+    window: timedelta = timedelta(minutes=15)
+
+    def __post_init__(self) -> None:
+        if self.per_address < 1 or self.per_identity < 1:
+            raise ValueError("attempt limits are at least 1")
+        if self.window <= timedelta(0):
+            raise ValueError("the window of the attempt limits must be positive")
+
+
+@dataclass(frozen=True, slots=True)
 class IdentityConfig:
     #: ``iss`` of every token we sign, and the only one we accept.
     issuer: str = "voucher-engine"
@@ -44,3 +60,6 @@ class IdentityConfig:
     role_permissions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: The longest access-token lifetime a login may ask for (``login(..., access_ttl=)``).
     max_staff_access_ttl: timedelta = timedelta(days=7)
+    #: Failed authentications allowed per client address and per identity, shared by every
+    #: process through the database (``identity.attempts``); None turns the limits off.
+    attempt_limits: AttemptLimits | None = field(default_factory=AttemptLimits)

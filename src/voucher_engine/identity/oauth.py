@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from voucher_engine.errors import InvalidScope, OAuthError, Unauthorized, ValidationError
+from voucher_engine.errors import InvalidData, InvalidScope, OAuthError, Unauthorized, ValidationError
 from voucher_engine.identity.clients import ApiClients
 from voucher_engine.identity.results import ClientTokenCount, OAuthToken
 from voucher_engine.identity.store import Store
@@ -73,6 +73,8 @@ class OAuthTokens:
             issued = self._clients.client_credentials(client_id, secret, _present(form, "scope"))
         except Unauthorized:
             raise OAuthError("invalid_client", "client authentication failed") from None
+        except InvalidData as error:  # e.g. a NUL in the client id: malformed, not a scope
+            raise OAuthError("invalid_request", error.message) from None
         except (InvalidScope, ValidationError) as error:
             raise OAuthError("invalid_scope", error.message) from None
         self._count(issued, client_type or "")

@@ -16,7 +16,7 @@ import threading
 from litestar import Litestar
 
 from voucher_engine import Engine
-from voucher_engine.delivery import DeliverySettings
+from voucher_engine.config import load_config
 from voucher_engine.delivery.worker import start_worker_thread
 from voucher_engine.plugins import PluginSettings
 from voucher_engine.testing.clock import CLOCK_FILE_VARIABLE, FileClock
@@ -24,7 +24,6 @@ from voucher_engine_litestar import configure_json_logging
 from voucher_engine_litestar import create_app as build_app
 from voucher_engine_litestar.app import (
     MOUNTS_VARIABLE,
-    NETWORKS_VARIABLE,
     URL_VARIABLE,
     WORKER_VARIABLE,
     parse_mounts,
@@ -49,18 +48,22 @@ def create_app() -> Litestar:
         os.environ[URL_VARIABLE], clock=FileClock(clock_file) if clock_file else None, plugins=plugin_settings()
     )
     try:
+        # The configuration file and variables too, as in production (the webhook guard the
+        # admin API applies, providers' settings).
+        config = load_config(sections=engine.hooks.settings_sections())
+        config.apply(engine)
         app = build_app(
             engine, mounts=parse_mounts(os.environ.get(MOUNTS_VARIABLE, "")) or None,
             access_log=os.environ.get(ACCESS_LOG_VARIABLE, "0") == "1",
+            metrics_token=config.server.metrics_token,
         )
     except BaseException:
         engine.close()
         raise
     if os.environ.get(WORKER_VARIABLE, "0") == "1":
-        networks = tuple(filter(None, os.environ.get(NETWORKS_VARIABLE, "").split(",")))
         stop = threading.Event()
         threads: list[threading.Thread] = []
-        settings = DeliverySettings(allowed_networks=networks)
+        settings = config.delivery_settings()
         app.on_startup.append(lambda: threads.append(start_worker_thread(engine, stop=stop, settings=settings)))
 
         def stop_workers() -> None:
