@@ -19,7 +19,6 @@ PostgreSQL with the driver's implicit ``BEGIN``, a 3 s ``lock_timeout``, and rea
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import os
@@ -33,7 +32,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
-from sqlalchemy import create_engine, exists, insert, select
+from sqlalchemy import create_engine, exists, select
 from sqlalchemy.engine import Dialect, make_url
 
 from voucher_engine.engine import base, campaigns, pools, spending
@@ -72,7 +71,7 @@ class Sql:
     const: dict[str, Any]  # values the statement carries itself (literals SQLAlchemy binds)
 
 
-def compile_sql(statement, dialect: Dialect, *, column_keys: list[str] | None = None) -> Sql:  # noqa: ANN001
+def compile_sql(statement, dialect: Dialect, *, column_keys: list[str] | None = None) -> Sql:
     compiled = statement.compile(dialect=dialect, column_keys=column_keys)
     # Expanding IN lists are rendered here, once, as SQLAlchemy renders them per execution.
     blanks = {b.key: None for b in compiled.binds.values() if b.required}
@@ -87,7 +86,7 @@ def many_rows(sql: Sql, rows: int) -> Sql:
     with RETURNING: the row group repeated, PostgreSQL names suffixed ``__0``, ``__1`` ..."""
     head, _, tail = sql.text.partition(" VALUES ")
     depth = end = 0
-    for end, char in enumerate(tail, start=1):  # the first row group's closing parenthesis
+    for end, char in enumerate(tail, start=1):  # noqa: B007 - read after the break: the first row group's closing parenthesis
         depth += {"(": 1, ")": -1}.get(char, 0)
         if depth == 0:
             break
@@ -102,7 +101,7 @@ class Statements:
     """The engine's statements, compiled for one dialect."""
 
     def __init__(self, dialect: Dialect) -> None:
-        def c(statement, columns: list[str] | None = None) -> Sql:  # noqa: ANN001
+        def c(statement, columns: list[str] | None = None) -> Sql:
             return compile_sql(statement, dialect, column_keys=columns)
 
         pg = dialect.name == "postgresql"
@@ -211,13 +210,13 @@ class BareSqlite(BareDb):
             self.trace.append(sql)
         self.conn.execute(sql)
 
-    def run(self, sql: Sql, params: dict[str, Any]):  # noqa: ANN201
+    def run(self, sql: Sql, params: dict[str, Any]):
         if self.trace is not None:
             self.trace.append(sql.text)
         values = sql.const | params
         return self.conn.execute(sql.text, [values[n] for n in sql.names])
 
-    def run_rows(self, sql: Sql, rows: list[dict[str, Any]]):  # noqa: ANN201
+    def run_rows(self, sql: Sql, rows: list[dict[str, Any]]):
         """One multi-row statement (see ``many_rows``)."""
         if self.trace is not None:
             self.trace.append(sql.text)
@@ -263,12 +262,12 @@ class BarePg(BareDb):
             self.trace.append(sql)
         self.conn.execute(sql)
 
-    def run(self, sql: Sql, params: dict[str, Any]):  # noqa: ANN201
+    def run(self, sql: Sql, params: dict[str, Any]):
         if self.trace is not None:
             self.trace.append(sql.text)
         return self.conn.execute(sql.text, sql.const | params)
 
-    def run_rows(self, sql: Sql, rows: list[dict[str, Any]]):  # noqa: ANN201
+    def run_rows(self, sql: Sql, rows: list[dict[str, Any]]):
         if self.trace is not None:
             self.trace.append(sql.text)
         return self.conn.execute(sql.text, {f"{k}__{i}": v for i, row in enumerate(rows) for k, v in row.items()})
@@ -452,13 +451,13 @@ def capture(db: BareDb, tenant: str, hold_id: str) -> None:
             }).fetchone()
             if row is None:
                 raise Refused("hold not pending")
-            available, _held, seq, state, code, currency, _entry_id = row
+            _available, _held, seq, state, code, currency, _entry_id = row
         else:
             claimed = db.run(s.claim_capture, {"b_id": hold_id, "b_tenant": tenant, "b_now": now,
                                                "b_captured": amount}).fetchone()
             if claimed is None:
                 raise Refused("hold not pending")
-            available, _held, seq, state, code, currency = db.run(s.settle_hold, settle).fetchone()
+            _available, _held, seq, state, code, currency = db.run(s.settle_hold, settle).fetchone()
             db.run(s.insert_entry, _entry(tenant, voucher_id, seq, "capture", now, held_delta=-amount,
                                           spent=amount, hold_id=hold_id))
         db.run(s.insert_event, _event(db, tenant, "hold.captured", hold_id, {

@@ -8,8 +8,9 @@ least 1.5 times as fast as 1. The bare driver's pops run alongside as the physic
 
 from __future__ import annotations
 
-import bare
 import pytest
+
+import bare
 from benchsupport import TENANT, per_worker, record, run_workers, settle, sizes
 
 pytestmark = pytest.mark.parametrize("world", ["postgresql"], indirect=True)
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.parametrize("world", ["postgresql"], indirect=True)
 
 @pytest.mark.parametrize("workers", [1, 16])
 @pytest.mark.parametrize("impl", ["engine", "bare"])
-def test_pool_scaling(benchmark, world, impl: str, workers: int) -> None:  # noqa: ANN001
+def test_pool_scaling(benchmark, world, impl: str, workers: int) -> None:
     size = sizes(benchmark)
     ops = size.per_round(world.backend)
     benchmark.group = f"pool_scaling {world.backend} {impl}"

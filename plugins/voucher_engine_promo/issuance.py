@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from voucher_engine.identity import DistributorIdentity, Identity
 from voucher_engine.plugin import Call, errors
-
 from voucher_engine_promo.wire import VoucherRequest, VoucherResponse
 
 #: Idempotency keys are scoped per distributor: two distributors' terminals may well pick the

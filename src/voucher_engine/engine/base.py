@@ -150,15 +150,16 @@ class Tx:
             raise ValidationError("a job key is 1 to 255 characters")
         if max_attempts < 1:
             raise ValidationError("a job has at least one attempt")
+        job_id = self._ids.new("job")
         row = {
-            "id": self._ids.new("job"), "kind": kind, "tenant_id": self.tenant_id or None,
+            "id": job_id, "kind": kind, "tenant_id": self.tenant_id or None,
             "payload": dict(payload or {}), "key": key, "status": "pending", "run_at": run_at or self.now,
             "attempts": 0, "max_attempts": max_attempts, "created_at": self.now, "updated_at": self.now,
         }
         if key is None:
             self.conn.execute(insert(jobs), row)
-            return row["id"]
-        queued = self.conn.execute(
+            return job_id
+        queued: str | None = self.conn.execute(
             insert_or_skip(self.dialect, jobs, ["key"]).returning(jobs.c.id), row
         ).scalar()
         if queued is None:
@@ -204,7 +205,8 @@ class EngineBase:
         with self._shared_lock:
             if factory not in self._shared:
                 self._shared[factory] = factory(self)
-            return self._shared[factory]
+            service: S = self._shared[factory]
+            return service
 
     def provide(self, factory: Callable[[Any], S], instance: S) -> None:
         """Let ``shared(factory)`` answer ``instance`` (a host configuring a service)."""

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, literal, or_, select, update
+from sqlalchemy import Row, and_, bindparam, exists, literal, or_, select, update
 
 from voucher_engine.domain.campaigns import Campaign, matching
 from voucher_engine.domain.validity import Window
@@ -24,7 +24,7 @@ from voucher_engine.errors import (
 from voucher_engine.storage.identity_tables import distributors
 from voucher_engine.storage.tables import campaigns, pool_issues, pools
 
-K, I = campaigns.c, pool_issues.c
+K, I = campaigns.c, pool_issues.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 
 _count_capped = (
     update(campaigns)
@@ -60,7 +60,7 @@ _campaigns_and_token = select(_token_current.label("token_ok"), *campaigns.c).se
 )
 
 
-def _campaign(row) -> Campaign:  # noqa: ANN001
+def _campaign(row: Row[*tuple[Any, ...]]) -> Campaign:
     return Campaign(
         id=row.id, tenant_id=row.tenant_id, name=row.name, pool_id=row.pool_id,
         window=Window(row.starts_at, row.ends_at),

@@ -10,10 +10,11 @@ empty exactly when ``cursor = size``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 
 from voucher_engine.domain import events
 from voucher_engine.domain.codes import CodeFormat, normalise_code
@@ -26,7 +27,7 @@ from voucher_engine.storage.bulk import insert_all_or_none
 from voucher_engine.storage.statements import insert_or_skip
 from voucher_engine.storage.tables import pool_codes, pool_issues, pools
 
-P, C, I = pools.c, pool_codes.c, pool_issues.c
+P, C, I = pools.c, pool_codes.c, pool_issues.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 
 Progress = Callable[[int], None]  # called with the number of codes just handled
 
@@ -242,7 +243,7 @@ class PoolOperations(EngineBase):
         return self._command(tenant_id, "add_codes", body, tuple, request={"pool": pool_id, "count": len(batch)})
 
     @staticmethod
-    def _insert_fresh(conn, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:  # noqa: ANN001
+    def _insert_fresh(conn: Connection, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:
         existing: set[str] = set()
         for chunk in _chunks(unique, 900):  # SQLite allows 999 bound parameters per statement
             existing.update(conn.execute(
@@ -257,7 +258,7 @@ class PoolOperations(EngineBase):
         return fresh
 
     @staticmethod
-    def _insert_fresh_pg(conn, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:  # noqa: ANN001
+    def _insert_fresh_pg(conn: Connection, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:
         params = {"b_tenant": tenant_id, "b_pool": pool_id, "b_size": size, "b_codes": unique}
         savepoint = conn.begin_nested()
         if conn.execute(_insert_fresh_pg, params).rowcount == len(unique):
@@ -354,7 +355,7 @@ class PoolOperations(EngineBase):
         # Two range reads per page instead of a join: with stale statistics (a pool just filled
         # or drained, not yet auto-analysed) PostgreSQL planned the join as a nested loop that
         # re-scanned the pool's issues for every code, minutes for a 10,000-code pool.
-        def read_page(conn, after: int) -> list[ExportedCode]:  # noqa: ANN001
+        def read_page(conn: Connection, after: int) -> list[ExportedCode]:
             codes = conn.execute(
                 select(C.seq, C.code).where(C.tenant_id == tenant_id, C.pool_id == pool_id, C.seq > after)
                 .order_by(C.seq).limit(batch_size)
@@ -373,7 +374,7 @@ class PoolOperations(EngineBase):
             ]
 
         after = 0
-        while page := self._read(lambda c: read_page(c, after)):
+        while page := self._read(partial(read_page, after=after)):
             yield from page
             after = page[-1].seq
 

@@ -16,14 +16,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
-from sqlalchemy import Executable, Row, Update, and_, bindparam, case, desc, exists, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Row,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    case,
+    desc,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from voucher_engine.domain import events, lifecycle, validity
 from voucher_engine.domain.events import Event
 from voucher_engine.domain.hashing import fingerprint, verify_secret
-from voucher_engine.domain.holds import HoldState, capture_split, hold_ttl
+from voucher_engine.domain.holds import Hold, HoldState, capture_split, hold_ttl
 from voucher_engine.domain.ledger import EntryKind
 from voucher_engine.domain.lifecycle import Action, State
 from voucher_engine.domain.money import Money
@@ -59,11 +75,11 @@ _USED_UP = lifecycle.redemption_target(0, 0).value
 _LEFT_OVER = lifecycle.redemption_target(1, 0).value
 
 
-def _after_spending(available, held):  # noqa: ANN001, ANN202
+def _after_spending(available: ColumnElement[int], held: ColumnElement[int]) -> ColumnElement[str]:
     return case((and_(available == 0, held == 0), _USED_UP), else_=_LEFT_OVER)
 
 
-def _debit_where(enough):  # noqa: ANN001, ANN202
+def _debit_where(enough: ColumnElement[bool]) -> ReturningUpdate[*tuple[Any, ...]]:
     return (
         update(vouchers)
         .where(V.id == bindparam("b_id"), enough, in_states(V.state, _SPENDABLE), _lock_open)
@@ -186,7 +202,7 @@ _settle_hold = (
 )
 _insert_hold = insert(holds)
 # PostgreSQL: each movement with its ledger entry in one statement (engine/moves.py).
-_WITH_ENTRY = {statement: with_entry(statement) for statement in (_debit, _debit_all, _hold_funds, _settle_hold)}
+_WITH_ENTRY: dict[Update, Select[Any]] = {statement: with_entry(statement) for statement in (_debit, _debit_all, _hold_funds, _settle_hold)}
 # PostgreSQL: a capture's claim of the hold, the voucher's settlement and its ledger entry in
 # one statement. The settlement runs only if the claim matched (``EXISTS`` on its CTE): a hold
 # that is no longer pending, or expired, moves no money and writes no entry.
@@ -218,7 +234,7 @@ class _Taken:
 
     voucher: Voucher
     units: int
-    row: Row
+    row: Row[*tuple[Any, ...]]
     reinstated: int = 0
     #: The ledger entry's id when the movement's statement wrote it (PostgreSQL), else None.
     entry_id: int | None = None
@@ -479,9 +495,11 @@ class SpendingOperations(EngineBase):
             return self._settle(tx, hold_id, claimed.voucher_id, claimed.amount, 0,
                                 EntryKind.EXPIRE_HOLD, HoldState.EXPIRED, events.HOLD_EXPIRED, hold.expires_at)
 
-        return self._command(tenant_id, "expire_hold", body, HoldResult | None)
+        # A union is a type form msgspec converts, but not a ``type`` to mypy.
+        result_type = cast("type[HoldResult | None]", HoldResult | None)
+        return self._command(tenant_id, "expire_hold", body, result_type)
 
-    def get_hold(self, tenant_id: str, hold_id: str):  # noqa: ANN201
+    def get_hold(self, tenant_id: str, hold_id: str) -> Hold:
         row = self._read(lambda c: c.execute(select_hold(tenant_id, hold_id)).first())
         if row is None:
             raise HoldNotFound("no such hold")
@@ -494,11 +512,11 @@ class SpendingOperations(EngineBase):
         run while SQLite's write lock is held. The PIN hash never changes, so this is safe."""
         if pin is None:
             return False
-        voucher = self.get_voucher(tenant_id, code=code, voucher_id=voucher_id)
+        voucher = self._read(lambda c: load_voucher(c, tenant_id, code=code, voucher_id=voucher_id))
         return voucher.pin_hash is not None and verify_secret(pin, voucher.pin_hash)
 
     @classmethod
-    def _take(cls, tx: Tx, statement: Update, code: str | None, voucher_id: str | None,  # noqa: PLR0917
+    def _take(cls, tx: Tx, statement: Update, code: str | None, voucher_id: str | None,
               request: RedeemRequest, pin_ok: bool, *,
               entry: Callable[[int], dict[str, Any]]) -> tuple[Voucher, int, Row[Any]]:
         """Check the voucher's rules, then move its units with ``statement`` (``_debit`` or
@@ -586,12 +604,15 @@ class SpendingOperations(EngineBase):
         return _Taken(voucher, units, row, reinstated)
 
     @staticmethod
-    def _spend_params(tx: Tx, voucher_id: str, units: int, request: RedeemRequest) -> dict:
+    def _spend_params(tx: Tx, voucher_id: str, units: int, request: RedeemRequest) -> dict[str, Any]:
         lock = fingerprint(request.locking_code) if request.locking_code is not None else None
         return {"b_id": voucher_id, "b_units": units, "b_now": tx.now, "b_lock": lock}
 
     @staticmethod
-    def _spend_request(code, voucher_id, amount, store, reference, pin, locking_code) -> dict:  # noqa: ANN001
+    def _spend_request(
+        code: str | None, voucher_id: str | None, amount: Money | int | None, store: str | None,
+        reference: str | None, pin: str | None, locking_code: str | None,
+    ) -> dict[str, Any]:
         return {
             "code": code, "voucher_id": voucher_id, "amount": _amount_key(amount), "store": store,
             "reference": reference, "pin": pin is not None,
@@ -617,7 +638,7 @@ class SpendingOperations(EngineBase):
             f"{units} requested, {current.available} available", available=current.available
         )
 
-    def _pending_hold(self, tx: Tx, hold_id: str):  # noqa: ANN202
+    def _pending_hold(self, tx: Tx, hold_id: str) -> Hold:
         row = tx.conn.execute(select_hold(tx.tenant_id, hold_id)).first()
         if row is None:
             raise HoldNotFound("no such hold")
@@ -647,7 +668,7 @@ class SpendingOperations(EngineBase):
         return tuple(sorted(r.id for r in released))
 
     @staticmethod
-    def _explain_hold(tx: Tx, hold_id: str) -> None:
+    def _explain_hold(tx: Tx, hold_id: str) -> NoReturn:
         row = tx.conn.execute(select_hold(tx.tenant_id, hold_id)).first()
         if row is None:
             raise HoldNotFound("no such hold")
@@ -658,7 +679,7 @@ class SpendingOperations(EngineBase):
         raise IllegalTransition("the hold cannot be resolved this way")
 
     def _settle(self, tx: Tx, hold_id: str, voucher_id: str, amount: int, captured: int,
-                kind: EntryKind, state: HoldState, event_type: str, expires_at,  # noqa: ANN001
+                kind: EntryKind, state: HoldState, event_type: str, expires_at: datetime,
                 *, reference: str | None = None) -> HoldResult:
         back = amount - captured
         params = {"b_id": voucher_id, "b_amount": amount, "b_back": back, "b_spent": captured, "b_now": tx.now}
@@ -676,7 +697,7 @@ class SpendingOperations(EngineBase):
                              expires_at, reference)
 
     @staticmethod
-    def _settled(  # noqa: PLR0917 - the settlement's facts, as _settle takes them
+    def _settled(
         tx: Tx, row: Row[Any], entry_id: int, hold_id: str, voucher_id: str, amount: int, captured: int,
         state: HoldState, event_type: str, expires_at: datetime, reference: str | None,
     ) -> HoldResult:
@@ -702,7 +723,10 @@ def _require_something_left(voucher: Voucher) -> None:
 
 def _asking(request: RedeemRequest, voucher: Voucher, units: int) -> RedeemRequest:
     """``request`` asking for exactly ``units`` of ``voucher`` (for the domain's checks)."""
-    amount: Money | int = Money(units, voucher.currency) if voucher.monetary else units  # type: ignore[arg-type]
+    amount: Money | int = units
+    if voucher.monetary:
+        assert voucher.currency is not None  # a monetary voucher always has one
+        amount = Money(units, voucher.currency)
     return RedeemRequest(amount, request.pin, request.store, request.locking_code)
 
 

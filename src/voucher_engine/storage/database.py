@@ -16,6 +16,7 @@ no pre-ping, ``BEGIN`` travels in one pipeline with the transaction's first stat
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -85,7 +86,7 @@ class Database:
             raise StorageError("sqlite_synchronous is FULL, EXTRA or NORMAL")
 
         @event.listens_for(self.sa, "connect")
-        def _connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+        def _connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
             # Take transaction control from the sqlite3 module so that we issue BEGIN ourselves.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
@@ -168,8 +169,8 @@ class Database:
         is not: the outcome is unknown, and it surfaces as a ``StorageError``; the caller's
         retry with the same idempotency key then returns the committed result or runs once.
         """
-        with self.translated(), self.sa.connect() as conn:
-            conn = conn.execution_options(**{_WRITE: True})
+        with self.translated(), self.sa.connect() as pooled:
+            conn = pooled.execution_options(**{_WRITE: True})
             if self.dialect == "sqlite":
                 # Set on every write (the pooled connection keeps it), before BEGIN IMMEDIATE waits.
                 busy_ms = self._wait_ms(self.settings.sqlite_busy_timeout_s * 1000, max_wait_s)
@@ -294,7 +295,7 @@ _PG_CONFLICTS = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, 
 
 
 def _is_unique_violation(error: exc.IntegrityError) -> bool:
-    code = getattr(error.orig, "sqlstate", None)
+    code: str | None = getattr(error.orig, "sqlstate", None)
     if code is not None:
         return code == "23505"
     return "UNIQUE constraint failed" in str(error.orig) or "PRIMARY KEY" in str(error.orig)
