@@ -1,4 +1,4 @@
-"""Structured logs: a JSON formatter (standard library only) and the access log.
+"""Structured logs: a JSON formatter (msgspec) and the access log.
 
 Every line carries the request id of the request it was written in. The access log writes
 the route template (``/giftcard/cards/{code:str}``), never the raw path or query: paths hold
