@@ -1,10 +1,10 @@
 """Failed authentications counted per client address and per identity (``identity.attempts``),
 on both backends, with the engine's clock deciding the windows.
 
-The race test proves the guard: a reserved attempt is one conditional upsert. Turned into
+The race test proves the guard: a failure is counted by one conditional upsert. Turned into
 read-then-write in the real code (read ``failures`` in Python, then write ``failures + 1``
-unconditionally), it let more than the limit through on PostgreSQL (SQLite serialises
-writers, so there the mutation cannot show).
+unconditionally), concurrent failures are lost on PostgreSQL (SQLite serialises writers, so
+there the mutation cannot show).
 """
 
 from __future__ import annotations
@@ -46,26 +46,42 @@ def kinds(outcomes: list[object]) -> list[str]:
     return [type(o).__name__ if isinstance(o, VoucherEngineError) else "ok" for o in outcomes]
 
 
-def test_parallel_wrong_passwords_get_exactly_the_limit_of_checks(engine: Engine) -> None:
-    identity = limited(engine)
+def _in_parallel(identity: Identity, password: str) -> list[object]:
     barrier = threading.Barrier(THREADS)
     outcomes: list[object] = [None] * THREADS
 
-    def guess(i: int) -> None:
+    def attempt(i: int) -> None:
         with client_address(f"192.0.2.{i}"):  # many addresses: only the identity's limit binds
             barrier.wait()
-            outcomes[i] = login(identity, f"guess {i}")
+            outcomes[i] = login(identity, password if password == "right password" else f"{password} {i}")
 
-    threads = [threading.Thread(target=guess, args=(i,)) for i in range(THREADS)]
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(THREADS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(kinds(outcomes)) == ["TooManyAttempts"] * (THREADS - LIMITS.per_identity) + [
-        "Unauthorized"] * LIMITS.per_identity
+    return outcomes
 
 
-def test_a_right_password_gives_its_attempt_back_and_a_locked_identity_refuses_it(
+def test_parallel_wrong_passwords_are_all_counted_and_then_refused(engine: Engine) -> None:
+    identity = limited(engine)
+    outcomes = _in_parallel(identity, "guess")
+    checked = kinds(outcomes).count("Unauthorized")
+    # Checked: at least the limit, and none after a counted limit (the rest were refused).
+    assert checked >= LIMITS.per_identity
+    assert kinds(outcomes).count("TooManyAttempts") == THREADS - checked
+    with database_of(engine).sa.connect() as conn:
+        counted = conn.execute(select(func.max(auth_failures.c.failures))).scalar_one()
+    assert counted == checked  # every failure counted: none lost to a concurrent one
+    assert isinstance(login(identity, "right password"), TooManyAttempts)
+
+
+def test_parallel_right_passwords_all_get_in(engine: Engine) -> None:
+    identity = limited(engine)  # THREADS is four times the identity's limit
+    assert kinds(_in_parallel(identity, "right password")) == ["ok"] * THREADS
+
+
+def test_a_right_password_counts_nothing_and_a_locked_identity_refuses_it(
     engine: Engine, clock: ManualClock,
 ) -> None:
     identity = limited(engine)

@@ -9,10 +9,13 @@ right guess is refused too and a refusal says nothing about the credentials.
 
 Two ways of counting, by what a failed attempt names:
 
-- An attempt that names its target (a client id, a staff email, a partner) *reserves* one
-  attempt on the identity and on the client address in one conditional upsert, and gives it
-  back when the credentials were right: exactly ``limit`` wrong guesses per window, however
-  many arrive at once, in however many processes.
+- An attempt that names its target (a client id, a staff email, a partner) is refused while
+  the identity or the client address is at its limit (one read); when its credentials turn
+  out wrong, the failure is counted on both in one conditional upsert per key, so concurrent
+  failures are never lost. Right credentials write nothing and are never refused because
+  other requests are in flight: sixteen parallel token requests of one client all succeed.
+  The price is that a burst of parallel wrong guesses started below the limit is checked in
+  full (at most the limit plus the requests already in flight), never more after it.
 - An attempt that names nobody (a distributor token, an API key, a refresh token, one of our
   signed tokens) is 256 random bits or a signature: nothing to guess. Valid ones cost nothing
   here; a failure counts against the client address, and answers 429 instead of 401 while the
@@ -34,7 +37,7 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, case, delete, select, update
+from sqlalchemy import Connection, case, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -105,15 +108,11 @@ class FailedAttempts:
                 raise
             return
         self._refuse_if_over(keys)  # a read: an attacker over the limit writes nothing
-        self._reserve(keys)
         try:
             yield
         except Unauthorized:
-            raise  # the attempt stays counted
-        except BaseException:
-            self._release(keys)
+            self._record(keys)
             raise
-        self._release(keys)
 
     def clear(self, kind: str, value: str) -> None:
         """Forget the failures of one identity or address (an operator lifting a lock-out)."""
@@ -146,26 +145,14 @@ class FailedAttempts:
             select(auth_failures.c.key, auth_failures.c.window_start, auth_failures.c.failures)
             .where(auth_failures.c.key.in_(list(keys)), auth_failures.c.window_start > cutoff)
         ).all())
-        self._refuse(keys, [(r.key, r.window_start, r.failures) for r in rows], now, at_most=True)
+        self._refuse(keys, [(r.key, r.window_start, r.failures) for r in rows], now)
 
-    def _refuse(self, keys: dict[str, int], rows: list[tuple[str, datetime, int]], now: datetime,
-                *, at_most: bool) -> None:
-        """``TooManyAttempts`` when a key's count has reached its limit (``at_most``: before an
-        attempt) or gone beyond it (after reserving one)."""
-        over = [start for key, start, failures in rows
-                if failures > keys[key] or (at_most and failures >= keys[key])]
+    def _refuse(self, keys: dict[str, int], rows: list[tuple[str, datetime, int]], now: datetime) -> None:
+        """``TooManyAttempts`` when a key's count has reached its limit."""
+        over = [start for key, start, failures in rows if failures >= keys[key]]
         if over:
             left = (max(over) + self._window() - now).total_seconds()
             raise TooManyAttempts(retry_after=max(1, math.ceil(left)))
-
-    def _reserve(self, keys: dict[str, int]) -> None:
-        def reserve(tx: Tx) -> tuple[list[tuple[str, datetime, int]], datetime]:
-            counted = [_count_one_more(tx, key, self._window()) for key in keys]
-            _prune(tx.conn, tx.now - self._window())
-            return counted, tx.now
-
-        rows, now = self._store.write(PLATFORM, "reserve_auth_attempt", reserve)
-        self._refuse(keys, rows, now, at_most=False)
 
     def _record(self, keys: dict[str, int]) -> None:
         def record(tx: Tx) -> None:
@@ -174,20 +161,6 @@ class FailedAttempts:
             _prune(tx.conn, tx.now - self._window())
 
         self._store.write(PLATFORM, "record_auth_failure", record)
-
-    def _release(self, keys: dict[str, int]) -> None:
-        """Give back a reserved attempt: the credentials were right (or the request failed
-        for another reason than them)."""
-        def release(tx: Tx) -> None:
-            tx.conn.execute(
-                update(auth_failures)
-                .where(auth_failures.c.key.in_(list(keys)), auth_failures.c.failures > 0,
-                       auth_failures.c.window_start > tx.now - self._window())
-                .values(failures=auth_failures.c.failures - 1)
-            )
-            _prune(tx.conn, tx.now - self._window())
-
-        self._store.write(PLATFORM, "release_auth_attempt", release)
 
 
 def _count_one_more(tx: Tx, key: str, window: timedelta) -> tuple[str, datetime, int]:
