@@ -5,12 +5,17 @@ session's template databases at the end)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
-from dbsupport import BACKENDS, fresh_database_url, open_engine
+from dbsupport import BACKENDS, CHEAP_ARGON2_SETTING, fresh_database_url, open_engine
 from voucher_engine import Engine, ManualClock
+
+# Every server process the tests start (the kit's and ``voucher-engine serve``) inherits this
+# environment, so hashes at the cheapest cost there too: the tests check behaviour, not cost.
+os.environ.setdefault("VOUCHER_ENGINE_ARGON2", CHEAP_ARGON2_SETTING)
 
 
 @pytest.fixture(params=BACKENDS)

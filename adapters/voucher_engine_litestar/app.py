@@ -13,6 +13,7 @@ from voucher_engine.delivery import DeliverySettings
 from voucher_engine.delivery.worker import start_worker_thread
 from voucher_engine.engine import DEFAULT_URL
 from voucher_engine.errors import ValidationError
+from voucher_engine.identity import Argon2Params, Identity, IdentityConfig
 
 from voucher_engine_litestar.logs import configure_json_logging
 from voucher_engine_litestar.plugin import (
@@ -30,6 +31,9 @@ MOUNTS_VARIABLE = "VOUCHER_ENGINE_MOUNTS"
 WORKER_VARIABLE = "VOUCHER_ENGINE_WORKER"
 #: Private networks webhooks may reach, comma-separated CIDRs (none by default).
 NETWORKS_VARIABLE = "VOUCHER_ENGINE_WEBHOOK_NETWORKS"
+#: argon2id cost of new password and client-secret hashes, "time_cost=3,memory_cost_kib=65536,
+#: parallelism=4" (unset: ``Argon2Params``'s defaults). Lowered by test suites, never in production.
+ARGON2_VARIABLE = "VOUCHER_ENGINE_ARGON2"
 
 __all__ = ["Mounts", "create_app", "create_app_from_env", "plan_mounts"]
 
@@ -72,6 +76,19 @@ def create_app(
     return app
 
 
+def configure_identity_from_env(engine: Engine) -> None:
+    """With ``$VOUCHER_ENGINE_ARGON2`` set, the engine's shared ``Identity`` (the one the
+    providers use) hashes at that cost; unset, it keeps its defaults."""
+    cost = os.environ.get(ARGON2_VARIABLE, "").strip()
+    if not cost:
+        return
+    try:
+        params = Argon2Params.parse(cost)
+    except ValueError as error:
+        raise ValidationError(f"{ARGON2_VARIABLE}: {error}") from None
+    engine.provide(Identity, Identity(engine, IdentityConfig(argon2=params)))
+
+
 def parse_mounts(value: str) -> dict[str, list[str]]:
     """``"promo=/,promo=/promo"`` -> ``{"promo": ["/", "/promo"]}``; a name may repeat."""
     mounts: dict[str, list[str]] = {}
@@ -91,6 +108,7 @@ def create_app_from_env() -> Litestar:
     configure_json_logging()
     engine = Engine.open(os.environ.get(URL_VARIABLE, DEFAULT_URL))
     try:
+        configure_identity_from_env(engine)
         app = create_app(engine, mounts=parse_mounts(os.environ.get(MOUNTS_VARIABLE, "")) or None, access_log=True)
     except BaseException:
         engine.close()

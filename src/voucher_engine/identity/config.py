@@ -17,6 +17,25 @@ class Argon2Params:
     memory_cost_kib: int = 64 * 1024
     parallelism: int = 4
 
+    @classmethod
+    def parse(cls, text: str) -> Argon2Params:
+        """``"time_cost=1,memory_cost_kib=64,parallelism=1"`` (keys left out keep their
+        default): the form of ``$VOUCHER_ENGINE_ARGON2``. A ``ValueError`` names a bad key."""
+        values: dict[str, int] = {}
+        for item in filter(None, (part.strip() for part in text.split(","))):
+            key, _, raw = item.partition("=")
+            key = key.strip()
+            if key not in {"time_cost", "memory_cost_kib", "parallelism"}:
+                raise ValueError(f"argon2: no setting {key!r} (time_cost, memory_cost_kib, parallelism)")
+            if not raw.strip().isdigit() or int(raw) < 1:
+                raise ValueError(f"argon2: {key} must be a positive integer, not {raw.strip()!r}")
+            values[key] = int(raw)
+        params = cls(**values)
+        # argon2 itself refuses less than 8 KiB per lane; say so with the key's name.
+        if params.memory_cost_kib < 8 * params.parallelism:
+            raise ValueError("argon2: memory_cost_kib must be at least 8 x parallelism")
+        return params
+
 
 @dataclass(frozen=True, slots=True)
 class IdentityConfig:

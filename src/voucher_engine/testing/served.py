@@ -27,6 +27,7 @@ from voucher_engine_litestar.app import (
     NETWORKS_VARIABLE,
     URL_VARIABLE,
     WORKER_VARIABLE,
+    configure_identity_from_env,
     parse_mounts,
 )
 
@@ -49,6 +50,7 @@ def create_app() -> Litestar:
         os.environ[URL_VARIABLE], clock=FileClock(clock_file) if clock_file else None, plugins=plugin_settings()
     )
     try:
+        configure_identity_from_env(engine)
         app = build_app(
             engine, mounts=parse_mounts(os.environ.get(MOUNTS_VARIABLE, "")) or None,
             access_log=os.environ.get(ACCESS_LOG_VARIABLE, "0") == "1",
