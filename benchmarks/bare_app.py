@@ -1,6 +1,7 @@
 """The HTTP baselines: a bare Litestar app, served by uvicorn like the engine's.
 
-- ``POST /hello``: no work at all, the framework's own cost per request.
+- ``POST /hello``: no work at all, the framework's own cost per request; ``GET /hello`` the
+  same, the yardstick of the engine app's ``GET /health``.
 - ``POST /bare/api/v1/voucher/request``: the promo endpoint's SQL (``bare.authenticate_distributor``
   then ``bare.issue_for_trigger``) through the bare driver, one connection per server thread,
   answering the partner's JSON. Like the engine's handler it runs in Litestar's thread pool.
@@ -16,11 +17,12 @@ import threading
 
 import bare
 import msgspec
-from litestar import Litestar, Request, Response, post
+from litestar import Litestar, Request, Response, get, post
 
 
 URL_VARIABLE = "BENCH_BARE_URL"
 HELLO = b'{"hello":"world"}'
+HEALTH = b'{"status":"ok"}'
 
 
 class VoucherRequest(msgspec.Struct, frozen=True):
@@ -41,9 +43,14 @@ def create_bare_app() -> Litestar:
             db = local.db = bare.connect(url, statements)
         return db
 
-    @post("/hello", sync_to_thread=False, status_code=200)
+    @post("/hello", status_code=200)
     async def hello() -> Response:
         return Response(HELLO, media_type="application/json")
+
+    @get("/hello")
+    async def hello_get() -> Response:
+        # The twin of the engine app's GET /health: what the framework costs on its own.
+        return Response(HEALTH, media_type="application/json")
 
     @post("/bare/api/v1/voucher/request", sync_to_thread=True, status_code=200)
     def request_voucher(request: Request, data: VoucherRequest) -> Response:
@@ -65,4 +72,4 @@ def create_bare_app() -> Litestar:
             "issued_at": issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         })
 
-    return Litestar(route_handlers=[hello, request_voucher], logging_config=None)
+    return Litestar(route_handlers=[hello, hello_get, request_voucher], logging_config=None)

@@ -44,7 +44,7 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", factory, "--app-dir", str(BENCH_DIR),
              "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
-             "--no-access-log", "--log-level", "warning"],
+             "--no-access-log", "--log-level", "warning", "--loop", "uvloop", "--http", "httptools"],
             env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=self._log,
         )
 
@@ -63,10 +63,11 @@ class Server:
                 time.sleep(0.05)  # a polling interval while the process starts
         raise RuntimeError(f"no answer on port {self.port} within {STARTUP_DEADLINE_S} s")
 
-    def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    def post(self, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
+        """POST ``body``, or GET when there is none."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            conn.request("POST", path, body=body, headers=headers)
+            conn.request("GET" if body is None else "POST", path, body=body, headers=headers)
             response = conn.getresponse()
             return response.status, response.read()
         finally:
@@ -102,8 +103,9 @@ def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def lua_script(path: Path, body: bytes, headers: dict[str, str], delay_ms: float | None) -> Path:
-    lines = ['wrk.method = "POST"', f"wrk.body = {_lua_string(body.decode())}"]
+def lua_script(path: Path, body: bytes | None, headers: dict[str, str], delay_ms: float | None) -> Path:
+    """A wrk script: POST ``body``, or GET when there is none."""
+    lines = ['wrk.method = "GET"'] if body is None else ['wrk.method = "POST"', f"wrk.body = {_lua_string(body.decode())}"]
     lines += [f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items()]
     if delay_ms is not None:
         lines.append(f"function delay() return {max(int(delay_ms), 0)} end")

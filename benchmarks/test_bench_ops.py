@@ -137,3 +137,30 @@ def test_single_use_redeem(benchmark, world, impl: str, workers: int) -> None:  
     _close(connections)
     states = {engine.get_voucher(TENANT, code=c).state.value for c in redeemed}
     assert states == {"redeemed"}
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+@pytest.mark.parametrize("impl", IMPLS)
+def test_issue_for_trigger(benchmark, world, impl: str, workers: int) -> None:
+    """The promo issuance without HTTP: pick the campaign a purchase category and a
+    distributor match, pop its pool's next code, record the issue and its event."""
+    size = sizes(benchmark)
+    ops = size.per_round(world.backend)
+    _group(benchmark, world, "issue_for_trigger", impl, workers, ops)
+    engine, name = world.engine, f"trig-{impl}-{workers}"
+    rounds = 1 if benchmark.disabled else size.rounds + size.warmup_rounds
+    engine.create_pool(TENANT, name)
+    engine.add_codes(TENANT, name, (f"{name}-{i:08d}" for i in range(rounds * ops)))
+    engine.put_campaign(TENANT, name, name=name, pool_id=name, trigger_categories=[name], distributors=["DIST-B"])
+    connections = _connections(world, impl, workers)
+    attributes = {"terminal": "AT-998877", "product": "PaysafeCard"}
+    if impl == "engine":
+        def op(w: int, i: int) -> None:
+            engine.issue_for_trigger(TENANT, category=name, distributor="DIST-B", attributes=attributes)
+    else:
+        def op(w: int, i: int) -> None:
+            bare.issue_for_trigger(connections[w], TENANT, name, "DIST-B", attributes)
+    benchmark.pedantic(run_workers, args=(workers, ops, op), rounds=size.rounds, warmup_rounds=size.warmup_rounds)
+    _close(connections)
+    status = engine.pool_status(TENANT, name)
+    assert (status.issued, status.remaining) == (rounds * ops, 0)

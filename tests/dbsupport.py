@@ -20,9 +20,8 @@ from voucher_engine.testing.databases import (  # noqa: F401 - re-exported for t
 )
 
 #: The cheapest argon2id argon2-cffi accepts: the tests check behaviour, not cost. The root
-#: conftest.py sets it as ``$VOUCHER_ENGINE_ARGON2`` for every server process the tests start.
-CHEAP_ARGON2_SETTING = "time_cost=1,memory_cost_kib=64,parallelism=1"
-CHEAP_ARGON2 = Argon2Params.parse(CHEAP_ARGON2_SETTING)
+#: conftest.py gives every server process the tests start the same, through ``[argon2]``.
+CHEAP_ARGON2 = Argon2Params(time_cost=1, memory_cost_kib=64, parallelism=1)
 #: For an in-process ``Identity(engine, CHEAP_IDENTITY)`` (even one that hashes nothing makes
 #: a decoy hash when built).
 CHEAP_IDENTITY = IdentityConfig(argon2=CHEAP_ARGON2)

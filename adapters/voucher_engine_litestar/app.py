@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import threading
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
 from voucher_engine import Engine, __version__
+from voucher_engine.config import Config, load_config
 from voucher_engine.delivery import DeliverySettings
 from voucher_engine.delivery.worker import start_worker_thread
-from voucher_engine.engine import DEFAULT_URL
 from voucher_engine.errors import ValidationError
-from voucher_engine.identity import Argon2Params, Identity, IdentityConfig
-
-from voucher_engine_litestar.logs import configure_json_logging
+from voucher_engine_litestar.logs import configure_json_logging, configure_text_logging
 from voucher_engine_litestar.plugin import (
     DEFAULT_MAX_BODY_BYTES,
     Mounts,
@@ -31,9 +28,6 @@ MOUNTS_VARIABLE = "VOUCHER_ENGINE_MOUNTS"
 WORKER_VARIABLE = "VOUCHER_ENGINE_WORKER"
 #: Private networks webhooks may reach, comma-separated CIDRs (none by default).
 NETWORKS_VARIABLE = "VOUCHER_ENGINE_WEBHOOK_NETWORKS"
-#: argon2id cost of new password and client-secret hashes, "time_cost=3,memory_cost_kib=65536,
-#: parallelism=4" (unset: ``Argon2Params``'s defaults). Lowered by test suites, never in production.
-ARGON2_VARIABLE = "VOUCHER_ENGINE_ARGON2"
 
 __all__ = ["Mounts", "create_app", "create_app_from_env", "plan_mounts"]
 
@@ -45,6 +39,7 @@ def create_app(
     debug: bool = False,
     access_log: bool = False,
     metrics: bool = True,
+    metrics_token: str | None = None,
     rate_limit: RateLimit | None = None,
     max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
 ) -> Litestar:
@@ -53,13 +48,14 @@ def create_app(
     ``mounts`` moves a provider from its default ``/{name}`` prefix, e.g. ``{"promo": "/"}`` so
     that a client written for the partner's original host works unchanged, or serves it under
     several prefixes at once (``{"promo": ["/", "/promo"]}``). ``access_log`` writes one line
-    per request, ``metrics`` serves ``GET /metrics``, ``rate_limit`` limits each client (per
+    per request, ``metrics`` serves ``GET /metrics`` to scrapers sending ``metrics_token`` as a
+    bearer token, ``rate_limit`` limits each client (per
     process), ``max_body_bytes`` caps every request body (operations set smaller caps of their
     own). The caller keeps ownership of the engine: the app never closes it.
     """
     plugin = VoucherEnginePlugin(
-        engine, mounts=mounts, access_log=access_log, metrics=metrics, rate_limit=rate_limit,
-        max_body_bytes=max_body_bytes,
+        engine, mounts=mounts, access_log=access_log, metrics=metrics, metrics_token=metrics_token,
+        rate_limit=rate_limit, max_body_bytes=max_body_bytes, observe_as_middleware=False,
     )
     app = Litestar(
         plugins=[plugin],
@@ -71,22 +67,10 @@ def create_app(
         # app; logging is the host's (or ``configure_json_logging``'s) to set up.
         logging_config=None,
     )
-    # This app is ours to wrap: routing misses get an id, a log line and a metric too.
+    # This app is ours to wrap: routing misses get an id, a log line and a metric too, and every
+    # request passes one observing layer (the plugin adds no middleware doing it again).
     plugin.observe_everything(app)
     return app
-
-
-def configure_identity_from_env(engine: Engine) -> None:
-    """With ``$VOUCHER_ENGINE_ARGON2`` set, the engine's shared ``Identity`` (the one the
-    providers use) hashes at that cost; unset, it keeps its defaults."""
-    cost = os.environ.get(ARGON2_VARIABLE, "").strip()
-    if not cost:
-        return
-    try:
-        params = Argon2Params.parse(cost)
-    except ValueError as error:
-        raise ValidationError(f"{ARGON2_VARIABLE}: {error}") from None
-    engine.provide(Identity, Identity(engine, IdentityConfig(argon2=params)))
 
 
 def parse_mounts(value: str) -> dict[str, list[str]]:
@@ -101,23 +85,42 @@ def parse_mounts(value: str) -> dict[str, list[str]]:
 
 
 def create_app_from_env() -> Litestar:
-    """The app ``voucher-engine serve`` runs (a uvicorn factory): it opens the engine on
-    ``$VOUCHER_ENGINE_URL`` and, owning it, closes it on shutdown. The process serves only
-    this app, so it also sends the adapter's logs, access log included, to stderr as JSON.
-    ``$VOUCHER_ENGINE_MOUNTS`` moves providers from their default prefixes (``promo=/``)."""
-    configure_json_logging()
-    engine = Engine.open(os.environ.get(URL_VARIABLE, DEFAULT_URL))
+    """The app ``voucher-engine serve`` runs (a uvicorn factory): it reads the configuration
+    (``$VOUCHER_ENGINE_CONFIG`` and the ``VOUCHER_ENGINE_...`` variables, docs/configuration.md),
+    opens the engine on its ``url`` and, owning it, closes it on shutdown. The process serves
+    only this app, so it also sends the adapter's logs, access log included, to stderr (JSON
+    lines unless ``log_format = "text"``)."""
+    config = load_config()
+    configure_logging(config)
+    engine = Engine.open(config.url, config=config.engine_config())
     try:
-        configure_identity_from_env(engine)
-        app = create_app(engine, mounts=parse_mounts(os.environ.get(MOUNTS_VARIABLE, "")) or None, access_log=True)
+        config.apply(engine)
+        app = create_app_from_config(engine, config)
     except BaseException:
         engine.close()
         raise
-    if os.environ.get(WORKER_VARIABLE, "1") != "0":
-        networks = tuple(filter(None, os.environ.get(NETWORKS_VARIABLE, "").split(",")))
-        _run_worker_with(app, engine, DeliverySettings(allowed_networks=networks))
+    if config.server.worker:
+        _run_worker_with(app, engine, config.delivery_settings())
     app.on_shutdown.append(engine.close)
     return app
+
+
+def create_app_from_config(engine: Engine, config: Config) -> Litestar:
+    """``create_app`` with the mounts, the rate limit and the body cap of ``config``."""
+    limit = config.rate_limit
+    return create_app(
+        engine, mounts=parse_mounts(",".join(config.server.mounts)) or None, access_log=True,
+        rate_limit=RateLimit(limit.per_second, limit.burst) if limit.per_second else None,
+        max_body_bytes=config.server.max_body_bytes or DEFAULT_MAX_BODY_BYTES,
+        metrics_token=config.server.metrics_token,
+    )
+
+
+def configure_logging(config: Config) -> None:
+    if config.general.log_format == "text":
+        configure_text_logging(config.general.log_level)
+    else:
+        configure_json_logging(config.general.log_level)
 
 
 def _run_worker_with(app: Litestar, engine: Engine, settings: DeliverySettings) -> None:

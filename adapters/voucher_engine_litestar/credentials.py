@@ -15,6 +15,7 @@ from typing import Any
 
 from voucher_engine import errors
 from voucher_engine.providers import AuthScheme, Credentials
+from voucher_engine.screening import screen_text
 
 _ABSENT = object()
 
@@ -36,7 +37,8 @@ def header_credentials(scheme: AuthScheme, headers: Mapping[str, str]) -> Creden
         username, sep, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         raise errors.Unauthorized("malformed Basic credentials") from None
-    if not sep:
+    # A NUL names no user (and no column could be asked about it): malformed, as the rest.
+    if not sep or screen_text(username, "username") or screen_text(password, "password"):
         raise errors.Unauthorized("malformed Basic credentials")
     return Credentials("basic", username=username, password=password, headers=headers)
 

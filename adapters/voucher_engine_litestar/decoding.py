@@ -3,8 +3,16 @@
 The adapter decodes them itself, not through Litestar's signature model, so that a field that
 breaks a rule reaches the provider's renderer with its path (``Failure.fields``), so that an
 operation may accept several encodings chosen by Content-Type, and so that multipart parts
-arrive as ``Upload`` values. Decoders are lax (``strict=False``) like Litestar's: "5" fills
-an int field of a form, where every value is a string anyway.
+arrive as ``Upload`` values. Forms, multipart bodies and query strings are decoded laxly
+(``strict=False``): "5" fills an int field there, where every value is a string anyway. JSON
+is decoded strictly, since it has types of its own: a number is no instant (``starts_at: 0``
+is refused, not read as 1970) and ``"5"`` is no integer.
+
+What the database would refuse is refused here, before any handler runs, with the field named
+(``screening``): a NUL character or a lone surrogate in any string (PostgreSQL cannot store
+either), an integer beyond 64 bits, JSON nested deeper than ``MAX_JSON_DEPTH`` (msgspec
+recurses, and a few KB of brackets would exhaust the stack). A body whose Content-Type is not
+one of the operation's encodings is refused too, rather than guessed at.
 """
 
 from __future__ import annotations
@@ -16,7 +24,9 @@ import msgspec
 from litestar import Request
 from litestar.datastructures import UploadFile
 
+from voucher_engine.errors import FieldError
 from voucher_engine.providers import BodyEncoding, Failure, FailureKind, Operation, Upload
+from voucher_engine.screening import MAX_JSON_DEPTH, json_depth_exceeds, screen, screen_text
 
 _SEQUENCES = (msgspec.inspect.ListType, msgspec.inspect.SetType, msgspec.inspect.FrozenSetType,
               msgspec.inspect.VarTupleType)
@@ -36,8 +46,29 @@ class Refused(Exception):
         self.failure = failure
 
 
-def malformed(message: str) -> Refused:
-    return Refused(Failure(FailureKind.MALFORMED, message))
+def malformed(message: str, *fields: FieldError) -> Refused:
+    return Refused(Failure(FailureKind.MALFORMED, message, fields=fields))
+
+
+def invalid(problem: FieldError) -> Refused:
+    return Refused(Failure(FailureKind.INVALID, f"{problem.message} - at `{problem.field}`", fields=(problem,)))
+
+
+def _screened(value: Any, where: str = "") -> Any:
+    problem = screen(value, where)
+    if problem is not None:
+        raise invalid(problem)
+    return value
+
+
+def path_of(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The path parameters, as strings, each screened like a body's fields."""
+    path = {k: str(v) for k, v in request.path_params.items()}
+    for name, value in path.items():
+        problem = screen_text(value, name)
+        if problem is not None:
+            raise invalid(problem)
+    return path
 
 
 def _sequence_fields(struct: type | None) -> frozenset[str]:
@@ -66,11 +97,12 @@ def _fold(pairs: list[tuple[str, Any]], many: frozenset[str]) -> dict[str, Any]:
     return folded
 
 
-def query_of(op: Operation, request: Request) -> Any:
+def query_of(op: Operation, request: Request[Any, Any, Any]) -> Any:
     if op.query is None:
         return None
     pairs = [(k, v) for k in request.query_params for v in request.query_params.getall(k)]
-    return msgspec.convert(_fold(pairs, _sequence_fields(op.query)), op.query, strict=False)
+    # Screened once converted: "1e30" and "nan" become numbers only then.
+    return _screened(msgspec.convert(_fold(pairs, _sequence_fields(op.query)), op.query, strict=False))
 
 
 def encoding_of(op: Operation, content_type: str) -> BodyEncoding:
@@ -86,23 +118,44 @@ def encoding_of(op: Operation, content_type: str) -> BodyEncoding:
         return chosen
     if "raw" in encodings:
         return "raw"
+    raise _wrong_media_type(media, encodings)
+
+
+def _wrong_media_type(media: str, encodings: tuple[BodyEncoding, ...]) -> Refused:
     accepted = ", ".join(m for m, e in _MEDIA_TYPES.items() if e in encodings)
-    raise malformed(f"a body of type {media!r} is not accepted here; send {accepted}")
+    message = f"a body of type {media!r} is not accepted here; send {accepted}"
+    return malformed(message, FieldError("Content-Type", "media_type", message))
 
 
-async def body_of(op: Operation, request: Request) -> Any:
+def _check_media_type(encoding: BodyEncoding, content_type: str) -> None:
+    """A body sent with a Content-Type that is not its encoding's is refused: a JSON body
+    labelled text/plain may be a form that a browser posted across origins without a
+    preflight. No Content-Type at all is taken as the operation's encoding, as ever."""
+    media = content_type.partition(";")[0].strip().lower()
+    if not media or encoding == "raw":
+        return
+    sent = _MEDIA_TYPES.get(media, "json" if media.endswith("+json") else None)
+    if sent != encoding:
+        raise _wrong_media_type(media, (encoding,))
+
+
+async def body_of(op: Operation, request: Request[Any, Any, Any]) -> Any:
     """The decoded body: the operation's type, or bytes for "raw"; None when it takes none.
 
     Raises ``Refused`` (MALFORMED), ``msgspec.ValidationError`` (INVALID) or Litestar's 413."""
-    encoding = encoding_of(op, request.headers.get("content-type", ""))
+    content_type = request.headers.get("content-type", "")
+    encoding = encoding_of(op, content_type)
     if encoding != "raw" and op.body is None:
         return None
+    _check_media_type(encoding, content_type)
     raw = await request.body()  # bounded by the operation's max_body_bytes: 413 beyond it
     if encoding == "raw":
         return raw
     if encoding == "json":
+        if json_depth_exceeds(raw, MAX_JSON_DEPTH):
+            raise malformed(f"the body is nested more than {MAX_JSON_DEPTH} levels deep")
         try:
-            return msgspec.json.decode(raw, type=op.body, strict=False)
+            return _screened(msgspec.json.decode(raw, type=op.body, strict=True))
         except msgspec.ValidationError:
             raise
         except msgspec.DecodeError as error:
@@ -112,11 +165,12 @@ async def body_of(op: Operation, request: Request) -> Any:
             pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
         except (UnicodeDecodeError, ValueError) as error:
             raise malformed(f"the body is not a valid form: {error}") from None
-        return msgspec.convert(_fold(pairs, _sequence_fields(op.body)), op.body, strict=False)
-    return msgspec.convert(await _multipart(request, op.body), op.body, strict=False)
+        return _screened(msgspec.convert(_fold(pairs, _sequence_fields(op.body)), op.body, strict=False))
+    assert op.body is not None  # "raw" was answered above
+    return _screened(msgspec.convert(await _multipart(request, op.body), op.body, strict=False))
 
 
-async def _multipart(request: Request, body: type) -> dict[str, Any]:
+async def _multipart(request: Request[Any, Any, Any], body: type) -> dict[str, Any]:
     if request.headers.get("content-type", "").partition(";")[0].strip().lower() != "multipart/form-data":
         raise malformed("the body must be multipart/form-data")
     form = await request.form()
@@ -124,7 +178,9 @@ async def _multipart(request: Request, body: type) -> dict[str, Any]:
     for key in form:
         for value in form.getall(key):
             if isinstance(value, UploadFile):
-                value = Upload(value.filename or "", value.content_type or "application/octet-stream",
-                               await value.read())
-            pairs.append((key, value))
+                upload = Upload(value.filename or "", value.content_type or "application/octet-stream",
+                                await value.read())
+                pairs.append((key, upload))
+            else:
+                pairs.append((key, value))
     return _fold(pairs, _sequence_fields(body))

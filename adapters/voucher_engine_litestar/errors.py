@@ -8,6 +8,7 @@ error shape install their own handlers, which take precedence over these app-lev
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 import msgspec
 from litestar import Request, Response
@@ -15,11 +16,13 @@ from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
 from voucher_engine import errors
-
-from voucher_engine.providers import Failure, FailureKind
-
+from voucher_engine.providers import STORAGE_MESSAGE, Failure, FailureKind, Operation, Provider
 from voucher_engine_litestar.log import logger
+from voucher_engine_litestar.metrics import UNMATCHED_ROUTE
 from voucher_engine_litestar.routers import failure_of_http, owner_of_path, render_failure
+
+#: Any request, whatever its user, auth and state types.
+AnyRequest = Request[Any, Any, Any]
 
 # The most specific class wins (looked up along the error's MRO), so a subclass can differ
 # from its family without a special case in the handler.
@@ -33,11 +36,11 @@ STATUS_BY_ERROR: dict[type[errors.VoucherEngineError], int] = {
     errors.IdempotencyKeyInUse: 409,
     errors.IdempotencyKeyReused: 422,
     errors.StorageError: 503,
+    errors.TooManyAttempts: 429,
 }
 
 # Seconds a client should wait before retrying a retryable error (a lock or a running request).
 RETRY_AFTER_S = 1
-_STORAGE_MESSAGE = "the database is unavailable; try again later"
 
 
 class ErrorBody(msgspec.Struct):
@@ -53,16 +56,29 @@ def status_for(error: errors.VoucherEngineError) -> int:
     return 500
 
 
-def engine_error_response(request: Request, error: errors.VoucherEngineError) -> Response[ErrorBody]:
+def route_of(request: AnyRequest) -> str:
+    """What a log line may say about the request's path: the matched route's template, never
+    the raw path (paths hold voucher codes, which are bearer secrets)."""
+    return str(request.scope.get("path_template") or UNMATCHED_ROUTE)
+
+
+def engine_error_response(request: AnyRequest, error: errors.VoucherEngineError) -> Response[ErrorBody]:
     status = status_for(error)
     message = error.message
     if isinstance(error, errors.StorageError):
-        # The driver's text can name hosts and users: log it, do not send it.
-        logger.error("storage error on %s %s: %s", request.method, request.url.path, error.message)
-        message = _STORAGE_MESSAGE
+        # The driver's text can name tables, hosts and users: log it, do not send it.
+        logger.error("storage error on %s %s: %s", request.method, route_of(request), error.message)
+        message = STORAGE_MESSAGE
+    elif isinstance(error, errors.InvalidData):
+        logger.info("the database refused a value on %s %s: %s", request.method, route_of(request),
+                    error.details.get("cause"))
     elif status >= 500:
-        logger.error("unmapped engine error %r on %s %s", error, request.method, request.url.path)
-    headers = {"Retry-After": str(RETRY_AFTER_S)} if error.retryable else None
+        logger.error("unmapped engine error %r on %s %s", error, request.method, route_of(request))
+    headers = None
+    if isinstance(error, errors.TooManyAttempts):
+        headers = {"Retry-After": str(error.retry_after)}
+    elif error.retryable:
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
     return Response(ErrorBody(error.code, message), status_code=status, headers=headers)
 
 
@@ -70,7 +86,7 @@ def engine_error_response(request: Request, error: errors.VoucherEngineError) ->
 _OWN_PATHS = ("/health", "/ready", "/stats", "/metrics", "/providers/", "/schema")
 
 
-def _mounted_provider(request: Request):  # noqa: ANN202
+def _mounted_provider(request: AnyRequest) -> tuple[Provider, Operation | None] | None:
     """The provider (and operation, for a 405) whose prefix the request fell under, if any."""
     path = request.url.path
     if any(path == own or path.startswith(own.rstrip("/") + "/") for own in _OWN_PATHS):
@@ -78,7 +94,7 @@ def _mounted_provider(request: Request):  # noqa: ANN202
     return owner_of_path(getattr(request.app.state, "mounts", []), path)
 
 
-def http_error_response(request: Request, error: HTTPException) -> Response:
+def http_error_response(request: AnyRequest, error: HTTPException) -> Response[Any]:
     owner = _mounted_provider(request)
     if owner is not None:
         # A 404 or 405 under a provider's prefix is part of that provider's API: its shape
@@ -94,8 +110,8 @@ def http_error_response(request: Request, error: HTTPException) -> Response:
     return Response(ErrorBody(code, error.detail), status_code=status, headers=error.headers)
 
 
-def internal_error_response(request: Request, error: Exception) -> Response:
-    logger.error("unhandled %s on %s %s", type(error).__name__, request.method, request.url.path,
+def internal_error_response(request: AnyRequest, error: Exception) -> Response[Any]:
+    logger.error("unhandled %s on %s %s", type(error).__name__, request.method, route_of(request),
                  exc_info=error)
     owner = _mounted_provider(request)
     if owner is not None:

@@ -49,7 +49,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
-def configure_json_logging(level: int = logging.INFO, stream: TextIO | None = None) -> logging.Handler:
+def configure_json_logging(
+    level: int | str = logging.INFO, stream: TextIO | None = None, formatter: logging.Formatter | None = None
+) -> logging.Handler:
     """Send the adapter's records (access log included) to ``stream`` as JSON lines.
 
     For a process that serves only this app (``voucher-engine serve``); a host with its own
@@ -60,7 +62,7 @@ def configure_json_logging(level: int = logging.INFO, stream: TextIO | None = No
     for handler in [h for h in logger.handlers if getattr(h, "_voucher_engine_json", False)]:
         logger.removeHandler(handler)
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(formatter or JsonFormatter())
     handler.addFilter(RequestIdLogFilter())
     handler._voucher_engine_json = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
@@ -68,3 +70,12 @@ def configure_json_logging(level: int = logging.INFO, stream: TextIO | None = No
     # The lines are complete here; the root logger's handlers would print them a second time.
     logger.propagate = False
     return handler
+
+
+#: ``log_format = "text"``: one plain line per record, with the request id.
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+def configure_text_logging(level: int | str = logging.INFO, stream: TextIO | None = None) -> logging.Handler:
+    """As ``configure_json_logging``, in plain lines for a terminal instead of a log shipper."""
+    return configure_json_logging(level, stream, logging.Formatter(TEXT_FORMAT))

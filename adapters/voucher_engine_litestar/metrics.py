@@ -1,4 +1,5 @@
-"""Prometheus metrics at ``GET /metrics``.
+"""Prometheus metrics at ``GET /metrics``, for the operator's scraper only (the configured
+``metrics_token`` as a bearer token, see ``operators``): the figures name every tenant and pool.
 
 Two kinds of figures with different truths:
 
@@ -15,21 +16,26 @@ Each app has its own ``CollectorRegistry``: two apps in one process never share 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.datastructures import State
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
 from voucher_engine import Engine
 from voucher_engine.domain.lifecycle import State as VoucherState
 from voucher_engine.errors import VoucherEngineError
-
+from voucher_engine.identity.attempts import client_address
 from voucher_engine_litestar.log import logger
+from voucher_engine_litestar.operators import check_metrics_token
 
 PREFIX = "voucher_engine"
 #: The app state key of the app's registry.
 STATE_KEY = "voucher_engine_metrics"
+#: The app state key of the token a scraper must send.
+TOKEN_KEY = "voucher_engine_metrics_token"
 # Litestar appends the charset to text types itself; prometheus_client's constant has one already.
 MEDIA_TYPE = CONTENT_TYPE_LATEST.replace("; charset=utf-8", "")
 #: The route label of a request that matched no route (a 404 or 405 while routing).
@@ -121,6 +127,9 @@ def metrics_registry(engine: Engine) -> tuple[CollectorRegistry, HttpMetrics]:
 
 
 @get("/metrics", summary="Prometheus metrics", tags=["operations"], sync_to_thread=True, media_type=MEDIA_TYPE)
-def metrics(state: State) -> Response[bytes]:
+def metrics(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
+    # Every tenant's ids and figures: the operator's scraper's only (``operators``).
+    with client_address(request.client.host if request.client else None):
+        check_metrics_token(state.engine, request, state[TOKEN_KEY])
     # A thread: the engine collector queries the database.
     return Response(generate_latest(state[STATE_KEY]), media_type=MEDIA_TYPE)

@@ -11,15 +11,9 @@ from litestar.params import PathParameter
 
 from voucher_engine_litestar.openapi_model import provider_document
 
-#: Where the plugin tells this route whether an app-wide rate limit applies (a 429 to document).
-RATE_LIMITED_KEY = "voucher_engine.rate_limited"
-
-
 @get("/providers/{name:str}/openapi.json", include_in_schema=False, sync_to_thread=False)
-def provider_openapi(request: Request, name: Annotated[str, PathParameter()]) -> dict[str, Any]:
+def provider_openapi(request: Request[Any, Any, Any], name: Annotated[str, PathParameter()]) -> dict[str, Any]:
     mounts = [m for m in request.app.state.mounts if m.provider.name == name]
     if not mounts:
         raise NotFoundException(f"no provider {name!r}")
-    return provider_document(
-        mounts[0].provider, mounts, app_rate_limited=bool(request.app.state.get(RATE_LIMITED_KEY)),
-    )
+    return provider_document(mounts[0].provider, mounts)

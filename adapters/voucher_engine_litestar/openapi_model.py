@@ -43,17 +43,17 @@ _PARAMETER = re.compile(r"\{([^}:]+)(?::([^}]*))?\}")
 _PATH_TYPES = {"int": {"type": "integer"}, "float": {"type": "number"}, "uuid": {"type": "string", "format": "uuid"}}
 _MEDIA = {"json": "application/json", "form": "application/x-www-form-urlencoded", "multipart": "multipart/form-data"}
 
-#: Failures any operation can meet: its handler may raise any engine error.
+#: Failures any operation can meet: its handler may raise any engine error, and wherever
+#: credentials are checked (a scheme or a handler) too many failures are RATE_LIMITED.
 _ALWAYS = (FailureKind.INVALID, FailureKind.UNAUTHORIZED, FailureKind.FORBIDDEN, FailureKind.NOT_FOUND,
-           FailureKind.REJECTED, FailureKind.CONFLICT, FailureKind.UNAVAILABLE, FailureKind.INTERNAL)
+           FailureKind.REJECTED, FailureKind.CONFLICT, FailureKind.UNAVAILABLE, FailureKind.INTERNAL,
+           FailureKind.RATE_LIMITED)
 
 
-def failure_kinds(op: Operation, *, app_rate_limited: bool) -> list[FailureKind]:
+def failure_kinds(op: Operation) -> list[FailureKind]:
     kinds = list(_ALWAYS)
     if op.body is not None or "raw" in op.encodings:
         kinds += [FailureKind.MALFORMED, FailureKind.TOO_LARGE]
-    if op.rate_limit is not None or app_rate_limited:
-        kinds.append(FailureKind.RATE_LIMITED)
     return kinds
 
 
@@ -68,7 +68,7 @@ def _failure_statuses(provider: Provider, op: Operation, kinds: list[FailureKind
 
 
 def provider_document(
-    provider: Provider, mounts: list[Mount], *, title: str | None = None, app_rate_limited: bool = False,
+    provider: Provider, mounts: list[Mount], *, title: str | None = None,
 ) -> dict[str, Any]:
     types: list[Any] = []
     paths: dict[str, dict[str, Any]] = {}
@@ -84,7 +84,7 @@ def provider_document(
         for op in provider.operations:
             path = _PARAMETER.sub(lambda m: "{" + m.group(1) + "}", full_path(mount, op))
             paths.setdefault(path, {})[op.method.lower()] = _operation(
-                provider, mount, op, schema_of, app_rate_limited=app_rate_limited)
+                provider, mount, op, schema_of)
 
     # One pass of msgspec over every type, so shared Structs become one component each.
     schemas, components = msgspec.json.schema_components(types, ref_template=REF) if types else ((), {})
@@ -109,7 +109,7 @@ def _is_upload(schema: dict[str, Any]) -> bool:
     return set(schema.get("properties", {})) == {f.encode_name for f in msgspec.structs.fields(Upload)}
 
 
-def _operation(provider: Provider, mount: Mount, op: Operation, schema_of: Any, *, app_rate_limited: bool) -> dict[str, Any]:
+def _operation(provider: Provider, mount: Mount, op: Operation, schema_of: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {"operationId": operation_id(mount, op), "tags": [provider.title]}
     if op.summary:
         doc["summary"] = op.summary
@@ -149,7 +149,7 @@ def _operation(provider: Provider, mount: Mount, op: Operation, schema_of: Any, 
     renderer = renderer_of(provider, op)
     error_type = op.error_type or (provider.error_type if op.render_error is None else None) or (
         DefaultError if renderer is default_error_reply else None)
-    for status, media_type in sorted(_failure_statuses(provider, op, failure_kinds(op, app_rate_limited=app_rate_limited)).items()):
+    for status, media_type in sorted(_failure_statuses(provider, op, failure_kinds(op)).items()):
         if str(status) in responses:
             continue
         entry: dict[str, Any] = {"description": "An error, in the provider's shape"}

@@ -28,15 +28,16 @@ from litestar.types import ExceptionHandlersMap
 from voucher_engine import Engine
 from voucher_engine.errors import ValidationError
 from voucher_engine.providers import Provider
-
 from voucher_engine_litestar.errors import exception_handlers
 from voucher_engine_litestar.health import health, ready
 from voucher_engine_litestar.index_page import index, provider_docs
 from voucher_engine_litestar.metrics import STATE_KEY as METRICS_KEY
+from voucher_engine_litestar.metrics import TOKEN_KEY as METRICS_TOKEN_KEY
 from voucher_engine_litestar.metrics import metrics, metrics_registry
-from voucher_engine_litestar.openapi_docs import RATE_LIMITED_KEY, provider_openapi
-from voucher_engine_litestar.ratelimit import RateLimit, RateLimitGuard
+from voucher_engine_litestar.openapi_docs import provider_openapi
 from voucher_engine_litestar.openapi_model import provider_security_schemes
+from voucher_engine_litestar.operators import MIN_METRICS_TOKEN
+from voucher_engine_litestar.ratelimit import RateLimit, RateLimitGuard
 from voucher_engine_litestar.routers import Mount, full_path, provider_router
 from voucher_engine_litestar.stats import stats
 from voucher_engine_litestar.telemetry import STATE_KEY as TELEMETRY_KEY
@@ -99,27 +100,22 @@ def security_schemes(plan: list[Mount]) -> dict[str, SecurityScheme]:
     return schemes
 
 
-def credential_headers(plan: list[Mount]) -> list[str]:
-    """Headers that identify a client to the rate limit: Authorization, and every custom
-    API-key header a mounted provider authenticates with."""
-    custom = [
-        auth.header for m in plan for op in m.provider.operations for auth in op.schemes
-        if auth.kind == "header"
-    ]
-    return ["authorization", *custom]
-
-
 class VoucherEnginePlugin(InitPlugin):
     """Serves ``engine`` and its providers from the app this plugin is added to.
 
     - ``mounts``: as for ``create_app``: provider name -> prefix(es), default ``/{name}``.
     - ``access_log``: one JSON-ready INFO line per request on ``voucher_engine_litestar.access``.
     - ``metrics``: ``GET /metrics`` and HTTP metrics; False leaves both out.
+    - ``metrics_token``: the bearer token ``GET /metrics`` answers (at least 16 characters);
+      None: it answers nobody.
     - ``rate_limit``: a ``RateLimit`` per client on every route but health, readiness and
       metrics; None (the default) for none.
     - ``max_body_bytes``: the body-size limit of the plugin's routes that set none themselves.
     - ``index_page``: ``GET /``, a page linking each provider's OpenAPI document and
       interactive docs; False for a host that serves its own ``/``.
+    - ``observe_as_middleware``: False leaves out the app-level middleware that gives requests
+      ids, log lines and metrics, for a caller that wraps the whole app with
+      ``observe_everything`` instead (``create_app`` does: one layer per request, not two).
 
     The caller keeps ownership of the engine: the plugin never closes it.
     """
@@ -131,12 +127,18 @@ class VoucherEnginePlugin(InitPlugin):
         mounts: Mounts | None = None,
         access_log: bool = False,
         metrics: bool = True,
+        metrics_token: str | None = None,
         rate_limit: RateLimit | None = None,
         max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
         index_page: bool = True,
+        observe_as_middleware: bool = True,
     ) -> None:
+        if metrics_token is not None and len(metrics_token) < MIN_METRICS_TOKEN:
+            raise ValidationError(f"a metrics token is at least {MIN_METRICS_TOKEN} characters")
+        self.metrics_token = metrics_token
         self.engine = engine
         self.index_page = index_page
+        self.observe_as_middleware = observe_as_middleware
         self.access_log = access_log
         self.metrics = metrics
         self.rate_limit = rate_limit
@@ -158,17 +160,18 @@ class VoucherEnginePlugin(InitPlugin):
             app_config.exception_handlers.setdefault(key, handler)
         app_config.state.update({
             "engine": self.engine, "providers": self.providers, "mounts": self.plan,
-            METRICS_KEY: registry, RATE_LIMITED_KEY: self.rate_limit is not None,
+            METRICS_KEY: registry, METRICS_TOKEN_KEY: self.metrics_token,
             TELEMETRY_KEY: Telemetry(http_metrics=http_metrics, access_log=self.access_log),
         })
-        # Outermost of the host's middleware, so the id is set before any of it logs.
-        app_config.middleware.insert(0, ObservedRequests)
+        if self.observe_as_middleware:
+            # Outermost of the host's middleware, so the id is set before any of it logs.
+            app_config.middleware.insert(0, ObservedRequests)
         if app_config.openapi_config is not None:
             app_config.openapi_config = self._with_security_schemes(app_config.openapi_config)
         return app_config
 
     def _routes(self, handlers: ExceptionHandlersMap) -> Router:
-        guards = [RateLimitGuard(self.rate_limit, credential_headers(self.plan))] if self.rate_limit else None
+        guards = [RateLimitGuard(self.rate_limit)] if self.rate_limit else None
         pages = [index, provider_docs] if self.index_page else [provider_docs]
         limited = Router(
             path="/", route_handlers=[stats, provider_openapi, *pages, *(provider_router(m) for m in self.plan)],

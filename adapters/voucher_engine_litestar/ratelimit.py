@@ -1,8 +1,11 @@
-"""A per-client rate limit: one token bucket per client, in this process's memory.
+"""A per-client rate limit: one token bucket per client address, in this process's memory.
 
-A client is its credential when it sends one (hashed: the limiter holds no secrets), else its
-IP address, so clients behind one NAT with their own keys do not starve each other. The
-buckets live in one process: with N server processes a client gets up to N times the rate.
+A client is its address, never a credential it sends: a credential is the caller's to choose,
+so a bucket per credential would give every guessed password or secret a fresh bucket.
+Clients behind one NAT share a bucket; size the limit for that. The buckets live in one
+process: with N server processes a client gets up to N times the rate. Failed
+authentications have their own limit, shared by every process through the database
+(``voucher_engine.identity.attempts``); this one is for load.
 
 The limit is a Litestar guard, so the ``TooManyRequestsException`` it raises is rendered by
 the exception handlers of the route it guards: a partner's own error shape under a provider's
@@ -11,13 +14,13 @@ prefix, ``{"code": ..., "message": ...}`` elsewhere.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import TooManyRequestsException
@@ -82,13 +85,8 @@ class TokenBuckets:
             return max(1, math.ceil((1 - bucket.tokens) / limit.per_second))
 
 
-def client_key(connection: ASGIConnection, credential_headers: Iterable[str]) -> str:
-    """The identity a bucket belongs to: a hash of the first credential header present, else
-    the client's address."""
-    for name in credential_headers:
-        value = connection.headers.get(name)
-        if value:
-            return "credential:" + hashlib.sha256(f"{name}\0{value}".encode()).hexdigest()
+def client_key(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The identity a bucket belongs to: the client's address."""
     client = connection.client
     return "ip:" + (client.host if client else "unknown")
 
@@ -96,18 +94,16 @@ def client_key(connection: ASGIConnection, credential_headers: Iterable[str]) ->
 class RateLimitGuard:
     """A Litestar guard answering 429 with ``Retry-After`` once a client's bucket is empty."""
 
-    def __init__(self, limit: RateLimit, credential_headers: Iterable[str]) -> None:
+    def __init__(self, limit: RateLimit) -> None:
         self.buckets = TokenBuckets(limit)
-        # Header lookups are case-insensitive; one spelling per header is enough.
-        self.credential_headers = tuple(dict.fromkeys(h.lower() for h in credential_headers))
 
-    def __deepcopy__(self, memo: dict) -> RateLimitGuard:
+    def __deepcopy__(self, memo: dict[int, Any]) -> RateLimitGuard:
         # Litestar deep-copies a router when it is registered; the buckets must stay one
         # shared state however many copies of the routes exist.
         return self
 
-    async def __call__(self, connection: ASGIConnection, _: BaseRouteHandler) -> None:
-        wait = self.buckets.take(client_key(connection, self.credential_headers))
+    async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        wait = self.buckets.take(client_key(connection))
         if wait is not None:
             raise TooManyRequestsException(
                 "too many requests; slow down", headers={"Retry-After": str(wait)}

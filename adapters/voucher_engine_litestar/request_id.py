@@ -1,17 +1,19 @@
 """Request ids: one per request, echoed in ``X-Request-ID`` and visible to every log line.
 
-A plain ASGI wrapper around the whole application, not a Litestar middleware: Litestar runs its
-middleware only after a route matched, and a 404 or 405 deserves an id as much as a 200.
+Set and echoed by ``telemetry.ObservedRequests``, the one wrapper each request passes through
+(which wraps the whole app, so a 404 or 405 raised while routing gets an id too); this module
+holds the id's rules and the context variable every log record reads it from.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
-import uuid
-from contextvars import ContextVar
+from collections.abc import Iterable
+from contextvars import ContextVar, Token
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Scope
 
 HEADER = "x-request-id"
 _HEADER_BYTES = HEADER.encode("latin-1")
@@ -28,43 +30,33 @@ def current_request_id() -> str | None:
 
 
 def choose_request_id(incoming: str | None) -> str:
-    """The caller's id when it is a sane token, else a new one."""
+    """The caller's id when it is a sane token, else a new one (32 hex digits, random)."""
     if incoming is not None and _SANE.fullmatch(incoming):
         return incoming
-    return uuid.uuid4().hex
+    # The 128 random bits of a uuid4, without building a UUID object on every request.
+    return os.urandom(16).hex()
 
 
-def _incoming(scope: Scope) -> str | None:
+def incoming_request_id(scope: Scope) -> str | None:
+    """The ``X-Request-ID`` the caller sent, if any."""
     for name, value in scope.get("headers", ()):
         if name.lower() == _HEADER_BYTES:
             return value.decode("latin-1")
     return None
 
 
-class RequestIdMiddleware:
-    """Sets the request id for the duration of an HTTP request and adds it to the response."""
+def with_request_id(headers: Iterable[tuple[bytes, bytes]], request_id: str) -> list[tuple[bytes, bytes]]:
+    """Response headers carrying ``request_id`` as the one ``X-Request-ID``."""
+    return [*(h for h in headers if h[0].lower() != _HEADER_BYTES), (_HEADER_BYTES, request_id.encode("latin-1"))]
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = choose_request_id(_incoming(scope))
-        header = (_HEADER_BYTES, request_id.encode("latin-1"))
+def enter_request(request_id: str) -> Token[str | None]:
+    """Make ``request_id`` the current one; hand the token to ``leave_request`` afterwards."""
+    return _current.set(request_id)
 
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", ()) if h[0].lower() != _HEADER_BYTES]
-                message["headers"] = [*headers, header]
-            await send(message)
 
-        token = _current.set(request_id)
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            _current.reset(token)
+def leave_request(token: Token[str | None]) -> None:
+    _current.reset(token)
 
 
 class RequestIdLogFilter(logging.Filter):

@@ -12,7 +12,7 @@ documented. The OpenAPI a partner reads is built from the same description (``op
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +24,10 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 
 from voucher_engine import errors
+from voucher_engine.identity.attempts import client_address
 from voucher_engine.providers import (
     AuthScheme,
+    Call,
     Failure,
     FailureKind,
     Operation,
@@ -34,9 +36,8 @@ from voucher_engine.providers import (
     failure_of,
     invalid_input,
 )
-from voucher_engine.providers import Call
 from voucher_engine_litestar.credentials import choose
-from voucher_engine_litestar.decoding import Refused, body_of, query_of
+from voucher_engine_litestar.decoding import Refused, body_of, path_of, query_of
 from voucher_engine_litestar.log import logger
 from voucher_engine_litestar.ratelimit import RateLimit, RateLimitGuard
 from voucher_engine_litestar.request_id import current_request_id
@@ -112,6 +113,11 @@ def _make_endpoint(provider: Provider, op: Operation) -> Callable[..., Any]:
                 decoded.append(await body_of(op, request))
             return decoded[0]
 
+        # Failed authentications count against this address (voucher_engine.identity.attempts).
+        with client_address(request.client.host if request.client else None):
+            return await answer(request, body)
+
+    async def answer(request: Request[Any, Any, Any], body: Callable[[], Awaitable[Any]]) -> Response[Any]:
         try:
             engine = request.app.state.engine
             headers = {k.lower(): v for k, v in request.headers.items()}
@@ -123,7 +129,7 @@ def _make_endpoint(provider: Provider, op: Operation) -> Callable[..., Any]:
             call = Call(
                 engine=engine,
                 principal=principal,
-                path={k: str(v) for k, v in request.path_params.items()},
+                path=path_of(request),
                 query=query_of(op, request),
                 body=await body() if takes_body else None,
                 headers=headers,
@@ -175,15 +181,11 @@ def security_requirements(provider: Provider, op: Operation) -> list[dict[str, l
     return alternatives
 
 
-def credential_headers_of(op: Operation) -> list[str]:
-    return ["authorization", *(s.header for s in op.schemes if s.kind == "header")]
-
-
 def operation_rate_limit(op: Operation) -> RateLimitGuard | None:
     if op.rate_limit is None:
         return None
     limit = RateLimit(per_second=op.rate_limit.requests / op.rate_limit.per_seconds, burst=op.rate_limit.requests)
-    return RateLimitGuard(limit, credential_headers_of(op))
+    return RateLimitGuard(limit)
 
 
 def operation_id(mount: Mount, op: Operation) -> str:

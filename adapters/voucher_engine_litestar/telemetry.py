@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from voucher_engine_litestar.logs import access_logger
 from voucher_engine_litestar.metrics import UNMATCHED_ROUTE, HttpMetrics
-from voucher_engine_litestar.request_id import RequestIdMiddleware
+from voucher_engine_litestar.request_id import (
+    choose_request_id,
+    enter_request,
+    incoming_request_id,
+    leave_request,
+    with_request_id,
+)
 
 # Set in the scope by the wrapper that observes a request; the ASGI scope is one dict for the
 # whole request, shared by every layer.
@@ -34,48 +42,67 @@ class Telemetry:
 
 
 class ObservedRequests:
+    """One wrapper, one ``send`` hook per request: the id set and echoed, the status watched,
+    the metric and the log line written once the answer is out. What can be decided once
+    (this app's ``Telemetry``) is looked up once per app, not per request."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._with_request_id = RequestIdMiddleware(self._observe)
+        self._resolved_for: object = None
+        self._telemetry: Telemetry | None = None
+
+    def _telemetry_of(self, litestar_app: Any) -> Telemetry | None:
+        # The state is the app's, set up before it serves; a wrapper sees one app (or, as
+        # middleware, the app it was built for), so the answer is kept per app object.
+        if litestar_app is not self._resolved_for:
+            telemetry: Telemetry | None = litestar_app.state.get(STATE_KEY)
+            if telemetry is not None and telemetry.http_metrics is None and not telemetry.access_log:
+                telemetry = None
+            self._telemetry, self._resolved_for = telemetry, litestar_app
+        return self._telemetry
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get(_OBSERVED):  # type: ignore[misc]
+        if scope["type"] != ScopeType.HTTP or scope.get(_OBSERVED):
             await self.app(scope, receive, send)
             return
         scope[_OBSERVED] = True  # type: ignore[literal-required]
-        await self._with_request_id(scope, receive, send)
-
-    async def _observe(self, scope: Scope, receive: Receive, send: Send) -> None:
-        telemetry: Telemetry | None = scope["litestar_app"].state.get(STATE_KEY)
-        if telemetry is None or (telemetry.http_metrics is None and not telemetry.access_log):
-            await self.app(scope, receive, send)
-            return
+        telemetry = self._telemetry_of(scope["litestar_app"])
+        request_id = choose_request_id(incoming_request_id(scope))
         started = time.perf_counter()
         # Unless a response starts, the client saw the connection fail: count it as a 500.
         status = 500
 
-        async def send_watching(message: Message) -> None:
+        async def send_observed(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = with_request_id(message.get("headers", ()), request_id)
             await send(message)
 
+        token = enter_request(request_id)
         try:
-            await self.app(scope, receive, send_watching)
+            await self.app(scope, receive, send_observed)
         finally:
-            seconds = time.perf_counter() - started
-            # Litestar writes the matched route's template into the scope while routing.
-            route = scope.get("path_template") or UNMATCHED_ROUTE  # type: ignore[misc]
-            method = scope["method"]
-            if telemetry.http_metrics is not None:
-                telemetry.http_metrics.observe(method, route, status, seconds)
-            if telemetry.access_log:
-                client = scope.get("client")
-                access_logger.info(
-                    "%s %s %d", method, route, status,
-                    extra={
-                        "method": method, "route": route, "status": status,
-                        "duration_ms": round(seconds * 1000, 3),
-                        "client": client[0] if client else None,
-                    },
-                )
+            if telemetry is not None:
+                _record(telemetry, scope, status, time.perf_counter() - started)
+            leave_request(token)
+
+
+def _record(telemetry: Telemetry, scope: HTTPScope, status: int, seconds: float) -> None:
+    """The metric and the access log line of one answered request (in its request's context,
+    so the line carries the request id)."""
+    # Litestar writes the matched route's template into the scope while routing.
+    route: str = scope.get("path_template") or UNMATCHED_ROUTE
+    method = scope["method"]
+    if telemetry.http_metrics is not None:
+        telemetry.http_metrics.observe(method, route, status, seconds)
+    if telemetry.access_log:
+        client = scope.get("client")
+        access_logger.info(
+            "%s %s %d", method, route, status,
+            extra={
+                "method": method, "route": route, "status": status,
+                "duration_ms": round(seconds * 1000, 3),
+                "client": client[0] if client else None,
+            },
+        )

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from voucher_engine import (
-    CodeFormat, Engine, ManualClock, Money, VoucherKind, VoucherSpec, WindowSpec,
+    CodeFormat, Engine, ManualClock, Money, Store, VoucherKind, VoucherSpec, WindowSpec,
 )
 
 url = os.environ.get("VOUCHER_ENGINE_URL") or f"sqlite:///{tempfile.mkdtemp()}/vouchers.sqlite3"
@@ -14,6 +14,8 @@ clock = ManualClock(datetime(2031, 3, 10, 14, 0, tzinfo=UTC))
 
 with Engine.open(url, clock=clock) as engine:
     engine.create_tenant("shop")
+    for store in ("vienna-1", "shop.example.com"):  # a voucher names only stores that exist
+        engine.put_store(Store(store, "shop", store))
 
     # Monetary: a balance in minor units of one currency, spent in parts.
     gift = engine.issue("shop", VoucherSpec(

@@ -4,7 +4,7 @@ import os
 import tempfile
 from datetime import UTC, datetime, timedelta
 
-from voucher_engine import Engine, ManualClock, Money, VoucherKind, VoucherSpec, WindowSpec, replay
+from voucher_engine import Engine, ManualClock, Money, Store, VoucherKind, VoucherSpec, WindowSpec, replay
 from voucher_engine.errors import (
     InsufficientFunds, InvalidPin, NotRedeemableHere, VoucherEngineError, VoucherExpired,
 )
@@ -15,6 +15,7 @@ EUR = lambda text: Money.parse(text, "EUR")  # noqa: E731
 
 with Engine.open(url, clock=clock) as engine:
     engine.create_tenant("shop")
+    engine.put_store(Store("vienna-1", "shop", "Vienna 1"))  # a voucher names only stores that exist
     engine.issue("shop", VoucherSpec(VoucherKind.MONETARY, EUR("30.00"), pin="4711",
                                      redeemable_at=("vienna-1",)), code="GIFT-1")
 

@@ -119,7 +119,8 @@ def put_offer(call: Call) -> dict:
         id=call.path["offer_id"], tenant_id=call.principal.tenant_id, store_id=body.store_id,
         name=body.name, currency=body.currency,
         denominations=tuple(minor(d, body.currency) for d in body.denominations),
-        min_value=money(body.min_value), max_value=money(body.max_value), step=money(body.step) or 1,
+        min_value=money(body.min_value), max_value=money(body.max_value),
+        step=1 if body.step is None else minor(body.step, body.currency),  # "0.00" is refused, not 1
         discount_bp=body.discount_bp, pool_id=body.pool_id, active=body.active,
     )
     return _offer(call.engine.put_offer(offer))

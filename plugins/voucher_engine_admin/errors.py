@@ -1,9 +1,10 @@
 """Every error of the admin API: ``{"code": ..., "message": ...}``.
 
 ``code`` is the engine's stable error code (``pool_not_found``, ``invalid_amount`` ...) or the
-failure kind (``malformed``, ``invalid``, ``unauthorized`` ...). Statuses: malformed body 400,
-invalid input 422, 401, 403, 404, 405, 409 (conflict, or a business rule said no), 413, 429,
-503, 500. The token endpoint answers in RFC 6749's shape instead (``oauth``).
+failure kind (``malformed``, ``invalid``, ``unauthorized`` ...), with ``fields`` (which field
+broke which rule) when that is known. Statuses: malformed body 400, invalid input 422, 401,
+403, 404, 405, 409 (conflict, or a business rule said no), 413, 429, 503, 500. The token
+endpoint answers in RFC 6749's shape instead (``oauth``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from voucher_engine.plugin import DEFAULT_STATUS, Failure, FailureKind, Reply, r
 def render_error(failure: Failure) -> Reply:
     # An internal message may name tables or values: keep it in the log, not the response.
     message = "internal error" if failure.kind is FailureKind.INTERNAL else failure.message
+    body: dict[str, object] = {"code": failure.code, "message": message}
+    if failure.fields:
+        body["fields"] = [{"field": f.field, "rule": f.rule, "message": f.message} for f in failure.fields]
     return Reply(
-        body={"code": failure.code, "message": message},
+        body=body,
         status=DEFAULT_STATUS[failure.kind],
         headers=retry_headers(failure),
     )

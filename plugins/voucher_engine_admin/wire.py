@@ -41,8 +41,15 @@ def instant(value: datetime | None) -> str | None:
 
 
 
+class FieldErrorOut(msgspec.Struct):
+    field: str  # its path as sent: "starts_at", "validity[0].end", "Content-Type"
+    rule: str  # "type", "required", "minimum", "characters" ...
+    message: str
+
+
 class ErrorOut(msgspec.Struct):
     """Every error's body (the token endpoint's: ``oauth.OAuthErrorOut``)."""
 
     code: str
     message: str
+    fields: list[FieldErrorOut] | None = None  # present when the fields at fault are known

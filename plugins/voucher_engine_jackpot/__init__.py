@@ -9,7 +9,7 @@ Its job handlers (expiring unconfirmed reservations on time) reach every worker 
 from __future__ import annotations
 
 from voucher_engine.delivery import EndpointSecret, JobHandler, Webhooks
-from voucher_engine.plugin import Attachment, hookimpl
+from voucher_engine.plugin import Attachment, RegisterSettings, SettingsSection, hookimpl
 from voucher_engine_jackpot import attachment
 from voucher_engine_jackpot.provider import PROVIDER
 from voucher_engine_jackpot.reservation import CONFIRM_RESERVATION, EXPIRE_RESERVATION
@@ -38,6 +38,12 @@ def register_notification_url(webhooks: Webhooks, tenant_id: str, url: str) -> E
 @hookimpl
 def voucher_engine_register_providers(register) -> None:  # noqa: ANN001
     register(PROVIDER)
+
+
+@hookimpl
+def voucher_engine_register_settings(register: RegisterSettings) -> None:
+    # [providers.jackpot] of the configuration file: session and reservation lifetimes ...
+    register(SettingsSection("jackpot", JackpotSettings, configure, description="Jackpot reservation sessions"))
 
 
 @hookimpl

@@ -2,14 +2,13 @@
 how long a session lasts, how long a ready voucher stays valid, whether reservations confirm
 themselves.
 
-A host sets them with ``configure``; without it, ``auto_confirm`` follows
-``$VOUCHER_ENGINE_JACKPOT_AUTO_CONFIRM`` (``1``/``true``/``yes``), so that ``voucher-engine serve``
-and ``voucher-engine worker`` can turn it on without Python.
+A host sets them with ``configure``; ``voucher-engine serve`` and ``worker`` take them from the
+``[providers.jackpot]`` table of the configuration file (or ``VOUCHER_ENGINE_PROVIDERS_JACKPOT_...``
+variables), declared in the package's ``voucher_engine_register_settings``.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -39,13 +38,8 @@ class JackpotSettings:
             raise errors.ValidationError("voucher_validity_days and proposals_per_offer are at least 1")
 
 
-#: Turns ``auto_confirm`` on for an engine not given settings by ``configure``.
-AUTO_CONFIRM_VARIABLE = "VOUCHER_ENGINE_JACKPOT_AUTO_CONFIRM"
-ON = ("1", "true", "yes")
-
-
 def _defaults(engine: Engine) -> JackpotSettings:
-    return JackpotSettings(auto_confirm=os.environ.get(AUTO_CONFIRM_VARIABLE, "").strip().lower() in ON)
+    return JackpotSettings()
 
 
 def configure(engine: Engine, settings: JackpotSettings) -> None:

@@ -9,8 +9,7 @@ See docs/providers/jtl.md.
 
 from __future__ import annotations
 
-from voucher_engine.plugin import hookimpl
-
+from voucher_engine.plugin import RegisterSettings, SettingsSection, hookimpl
 from voucher_engine_jtl.access import SCOPES
 from voucher_engine_jtl.provider import PROVIDER
 from voucher_engine_jtl.settings import JtlSettings, configure
@@ -21,3 +20,8 @@ __all__ = ["PROVIDER", "SCOPES", "JtlSettings", "configure"]
 @hookimpl
 def voucher_engine_register_providers(register) -> None:  # noqa: ANN001
     register(PROVIDER)
+
+
+@hookimpl
+def voucher_engine_register_settings(register: RegisterSettings) -> None:
+    register(SettingsSection("jtl", JtlSettings, configure, description="JTL voucher reservations"))

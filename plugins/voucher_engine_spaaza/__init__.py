@@ -10,8 +10,7 @@ are members. See docs/providers/spaaza.md.
 from __future__ import annotations
 
 from voucher_engine import CodeFormat
-from voucher_engine.plugin import Register, hookimpl
-
+from voucher_engine.plugin import Register, RegisterSettings, SettingsSection, hookimpl
 from voucher_engine_spaaza.provider import PROVIDER
 from voucher_engine_spaaza.settings import (
     APP_SCOPE_PREFIX,
@@ -31,6 +30,11 @@ VOUCHER_KEY_FORMAT = CodeFormat("X" * 64, charset="0123456789abcdef")
 @hookimpl
 def voucher_engine_register_providers(register: Register) -> None:
     register(PROVIDER)
+
+
+@hookimpl
+def voucher_engine_register_settings(register: RegisterSettings) -> None:
+    register(SettingsSection("spaaza", SpaazaSettings, configure, description="Spaaza claim-vouchers"))
 
 
 __all__ = [

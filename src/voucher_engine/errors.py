@@ -145,6 +145,19 @@ class Unauthorized(VoucherEngineError):
     code = "unauthorized"
 
 
+class TooManyAttempts(VoucherEngineError):
+    """Too many failed authentications from this client address or for this identity (a
+    client id, a staff email, a partner) in the current window: refused before the credentials
+    are checked. ``retry_after`` is the number of seconds until the window ends. Not an
+    ``Unauthorized``: nothing was said about the credentials."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str = "", retry_after: int = 1) -> None:
+        super().__init__(message or "too many failed authentications; try again later")
+        self.retry_after = retry_after
+
+
 class Forbidden(VoucherEngineError):
     """A valid credential that lacks the scope or role the operation needs."""
 
@@ -325,3 +338,11 @@ class Conflict(VoucherEngineError):
 
 class StorageError(VoucherEngineError):
     code = "storage_error"
+
+
+class InvalidData(ValidationError):
+    """The database refused a value the request carried (a NUL character in a string, a
+    number out of the column's range): the client's mistake, not an outage, so it is not
+    worth retrying. The message is generic; the driver's own text stays in the logs."""
+
+    code = "invalid_data"

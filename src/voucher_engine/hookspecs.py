@@ -20,6 +20,7 @@ import pluggy
 if TYPE_CHECKING:
     from voucher_engine.clock import RandomSource
     from voucher_engine.commands import Command
+    from voucher_engine.config import RegisterSettings
     from voucher_engine.domain.codes import CodeFormat
     from voucher_engine.domain.vouchers import Voucher
     from voucher_engine.engine import Engine, StoredEvent
@@ -36,6 +37,19 @@ def voucher_engine_register_providers(register: Register) -> None:
 
     Called once when the plugin manager is built (``voucher_engine.plugins.Hooks.providers``).
     Every implementation is called; a provider name registered twice is an error at start-up.
+    """
+
+
+@hookspec
+def voucher_engine_register_settings(register: RegisterSettings) -> None:
+    """Declare configurable settings: call ``register(SettingsSection(name, type, apply))`` once
+    for each section, which becomes the table ``[providers.<name>]`` of the configuration file
+    (and the ``VOUCHER_ENGINE_PROVIDERS_<NAME>_<KEY>`` variables).
+
+    Called when a configuration is loaded (``voucher-engine serve``, ``worker``, ``config show``),
+    before any engine serves; ``apply(engine, settings)`` is then called with the checked values
+    when the file or the environment sets any key of the section. Every implementation is
+    called; a section name registered twice is an error at start-up.
     """
 
 

@@ -16,6 +16,7 @@ is the reference, docs/writing-a-provider.md the guide::
 from __future__ import annotations
 
 from voucher_engine import errors, pdf
+from voucher_engine.config.sections import RegisterSettings, SettingsSection
 from voucher_engine.errors import FieldError
 from voucher_engine.hookspecs import hookimpl
 from voucher_engine.providers import (
@@ -43,10 +44,39 @@ from voucher_engine.providers import (
     field_errors_of,
     retry_headers,
 )
+from voucher_engine.screening import MAX_JSON_DEPTH, json_depth_exceeds, screen
 
 __all__ = [
-    "DEFAULT_STATUS", "Attachment", "AuthScheme", "BodyEncoding", "Call", "Credentials", "DefaultError",
-    "Failure", "FailureKind", "FieldError", "Fulfilment", "HttpMethod", "Operation", "Provider", "RateLimit",
-    "Register", "RegisterJobHandler", "Reply", "Upload", "WebhookMessage", "default_error_reply", "errors",
-    "failure_of", "field_errors_of", "hookimpl", "pdf", "retry_headers",
+    "DEFAULT_STATUS",
+    "MAX_JSON_DEPTH",
+    "Attachment",
+    "AuthScheme",
+    "BodyEncoding",
+    "Call",
+    "Credentials",
+    "DefaultError",
+    "Failure",
+    "FailureKind",
+    "FieldError",
+    "Fulfilment",
+    "HttpMethod",
+    "Operation",
+    "Provider",
+    "RateLimit",
+    "Register",
+    "RegisterJobHandler",
+    "RegisterSettings",
+    "Reply",
+    "SettingsSection",
+    "Upload",
+    "WebhookMessage",
+    "default_error_reply",
+    "errors",
+    "failure_of",
+    "field_errors_of",
+    "hookimpl",
+    "json_depth_exceeds",
+    "pdf",
+    "retry_headers",
+    "screen",
 ]

@@ -18,6 +18,7 @@ from voucher_engine.errors import ValidationError, Vetoed
 
 if TYPE_CHECKING:
     from voucher_engine.clock import RandomSource
+    from voucher_engine.config import SettingsSection
     from voucher_engine.domain.codes import CodeFormat
     from voucher_engine.domain.vouchers import Voucher
     from voucher_engine.engine import Engine, StoredEvent
@@ -73,6 +74,18 @@ class Hooks:
             self.pm.hook.voucher_engine_register_providers(register=register)
             self._providers = [found[name] for name in sorted(found)]
         return list(self._providers)
+
+    def settings_sections(self) -> list[SettingsSection]:
+        """Every configurable section the plugins declare, by name."""
+        found: dict[str, SettingsSection] = {}
+
+        def register(section: SettingsSection) -> None:
+            if section.name in found:
+                raise ValidationError(f"two plugins declare settings named {section.name!r}")
+            found[section.name] = section
+
+        self.pm.hook.voucher_engine_register_settings(register=register)
+        return [found[name] for name in sorted(found)]
 
     def code_generator(
         self, code_format: CodeFormat, random: RandomSource, tenant_id: str, pool_id: str

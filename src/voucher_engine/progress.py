@@ -1,29 +1,49 @@
-"""A small progress bar for long CLI jobs (importing, generating, exporting codes).
+"""Progress of long CLI jobs (importing, generating, exporting codes), drawn by rich.
 
-Standard library only. It writes to stderr so that an export to stdout stays clean. On a
-terminal it redraws one line in place; into a pipe or a log file it writes a plain line now
-and then instead, so a CI log is not flooded with carriage returns.
+It writes to stderr so that an export to stdout stays clean. On a terminal rich redraws one
+line in place; into a pipe or a log file a plain line is written every few seconds instead
+(and once at the end), so a CI log is neither flooded nor silent. Only counters are kept, so
+memory stays flat however many codes go by.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
-from typing import TextIO
 
-BAR_WIDTH = 24
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+#: Seconds between two lines written into a log (not a terminal).
+LOG_EVERY_S = 5.0
 
 
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}"
+class CountColumn(ProgressColumn):
+    """``6,250/10,000`` (or ``6,250`` when the total is unknown)."""
+
+    def render(self, task: Task) -> Text:
+        done = f"{int(task.completed):,}"
+        return Text(f"{done}/{int(task.total):,}" if task.total is not None else done)
+
+
+class RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed or 0:,.0f}/s")
 
 
 class ProgressBar:
-    """Counts units done; shows the count, the rate and, when the total is known, the ETA.
+    """Counts units done; shows the count, the rate and, when the total is known, the time left.
 
     ``advance`` is cheap when nothing needs redrawing, so it may be called per batch or per item.
     """
@@ -33,55 +53,32 @@ class ProgressBar:
         label: str,
         total: int | None = None,
         *,
-        stream: TextIO | None = None,
+        console: Console | None = None,
         clock: Callable[[], float] = time.monotonic,
-        interactive: bool | None = None,
     ) -> None:
-        self.label = label
-        self.total = total
-        self.done = 0
-        self.stream = stream if stream is not None else sys.stderr
+        self.console = console if console is not None else Console(stderr=True)
         self.clock = clock
-        self.interactive = self.stream.isatty() if interactive is None else interactive
-        # A terminal redraws often enough to look alive; a log gets a line every few seconds.
-        self.every = 0.1 if self.interactive else 5.0
-        self.started = clock()
-        self._drawn_at: float | None = None
+        self.done = 0
+        self.interactive = self.console.is_terminal
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(bar_width=24), CountColumn(), TaskProgressColumn(),
+            RateColumn(), TimeRemainingColumn(), TimeElapsedColumn(),
+            console=self.console, get_time=clock, auto_refresh=self.interactive,
+        )
+        self._task = self._progress.add_task(label, total=total)
+        self._logged_at = clock()
+        self._progress.start()
 
     def advance(self, n: int) -> None:
         self.done += n
-        now = self.clock()
-        if self._drawn_at is None or now - self._drawn_at >= self.every:
-            self._draw(now)
+        self._progress.advance(self._task, n)
+        if not self.interactive and self.clock() - self._logged_at >= LOG_EVERY_S:
+            self._logged_at = self.clock()
+            self.console.print(self._progress.make_tasks_table(self._progress.tasks))
 
     def finish(self) -> None:
         """Draw the final state and end the line."""
-        self._draw(self.clock(), final=True)
-
-    def line(self, now: float | None = None) -> str:
-        now = self.clock() if now is None else now
-        elapsed = max(now - self.started, 1e-9)
-        rate = self.done / elapsed
-        parts = [self.label]
-        if self.total:
-            fraction = min(self.done / self.total, 1.0)
-            filled = int(fraction * BAR_WIDTH)
-            parts.append("[" + "#" * filled + "." * (BAR_WIDTH - filled) + "]")
-            parts.append(f"{self.done:,}/{self.total:,} {fraction:6.1%}")
-        else:
-            parts.append(f"{self.done:,}")
-        parts.append(f"{rate:,.0f}/s")
-        if self.total and rate > 0 and self.done < self.total:
-            parts.append(f"ETA {_duration((self.total - self.done) / rate)}")
-        else:
-            parts.append(f"in {_duration(elapsed)}")
-        return " ".join(parts)
-
-    def _draw(self, now: float, final: bool = False) -> None:
-        self._drawn_at = now
-        text = self.line(now)
-        if self.interactive:
-            self.stream.write("\r\x1b[K" + text + ("\n" if final else ""))
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
+        task = self._progress.tasks[0]
+        if task.total is None:
+            self._progress.update(self._task, total=self.done)
+        self._progress.stop()

@@ -227,7 +227,8 @@ def invalid_input(error: msgspec.ValidationError) -> Failure:
 def failure_of(error: errors.VoucherEngineError) -> Failure:
     """Classify an engine error; providers then choose status and shape."""
     kind = (
-        FailureKind.UNAUTHORIZED if isinstance(error, errors.Unauthorized)
+        FailureKind.RATE_LIMITED if isinstance(error, errors.TooManyAttempts)
+        else FailureKind.UNAUTHORIZED if isinstance(error, errors.Unauthorized)
         else FailureKind.FORBIDDEN if isinstance(error, errors.Forbidden)
         else FailureKind.NOT_FOUND if isinstance(error, errors.NotFound)
         else FailureKind.INVALID if isinstance(error, errors.ValidationError | errors.IdempotencyKeyReused)
@@ -236,8 +237,14 @@ def failure_of(error: errors.VoucherEngineError) -> Failure:
         else FailureKind.UNAVAILABLE if isinstance(error, errors.StorageError)
         else FailureKind.INTERNAL
     )
-    return Failure(kind, error.message, error, retry_after=1 if error.retryable else None,
-                   fields=tuple(getattr(error, "fields", ())))
+    retry_after = error.retry_after if isinstance(error, errors.TooManyAttempts) else 1 if error.retryable else None
+    # A storage error's text is the driver's (table names, hosts, users): never a client's to read.
+    message = STORAGE_MESSAGE if kind is FailureKind.UNAVAILABLE else error.message
+    return Failure(kind, message, error, retry_after=retry_after, fields=tuple(getattr(error, "fields", ())))
+
+
+#: What a client reads about a storage error; the driver's own text goes to the logs only.
+STORAGE_MESSAGE = "the database is unavailable; try again later"
 
 
 #: The statuses of ``default_error_reply``; a provider whose partner documents others maps

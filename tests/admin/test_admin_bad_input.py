@@ -10,6 +10,28 @@ JSON = {"Content-Type": "application/json"}
 VOUCHER = {"kind": "monetary", "value": "10.00", "currency": "EUR"}
 OFFER = {"store_id": "s1", "name": "Ten", "currency": "EUR", "denominations": ["10.00"]}
 
+# Cases whose refusal must name a field (None: the body as a whole).
+FIELD_CASES = [
+    # (what, method, path, raw body, the field named, status, code)
+    ("offer step of zero", "PUT", "/admin/offers/o1", b'{"store_id": "s1", "name": "x", "currency": "EUR", '
+     b'"min_value": "1.00", "max_value": "5.00", "step": "0.00"}', "step", 422, "invalid"),
+    ("campaign start as a number", "PUT", "/admin/campaigns/c1", b'{"name": "C", "starts_at": 0}',
+     "starts_at", 422, "invalid"),
+    ("validity end as a number", "POST", "/admin/vouchers",
+     b'{"kind": "single_use", "validity": [{"end": 1893456000}]}', "validity[0].end", 422, "invalid"),
+    ("count as a string", "PUT", "/admin/campaigns/c1", b'{"name": "C", "cap": "5"}', "cap", 422, "invalid"),
+    ("NUL in a name", "PUT", "/admin/stores/s3", b'{"name": "a\\u0000b"}', "name", 422, "invalid"),
+    ("NUL in a metadata key", "POST", "/admin/vouchers",
+     b'{"kind": "single_use", "metadata": {"a\\u0000": 1}}', "metadata.a\x00", 422, "invalid"),
+    ("NUL in a path segment", "PUT", "/admin/stores/s%00", b'{"name": "S"}', "store_id", 422, "invalid"),
+    ("cap beyond 64 bits", "PUT", "/admin/campaigns/c1", b'{"name": "C", "cap": 100000000000000000000}',
+     "cap", 422, "invalid"),
+    ("metadata number beyond 64 bits", "POST", "/admin/vouchers",
+     b'{"kind": "single_use", "metadata": {"n": -100000000000000000000}}', "metadata.n", 422, "invalid"),
+    ("metadata nested 1000 deep", "POST", "/admin/vouchers",
+     b'{"kind": "single_use", "metadata": {"a": ' + b"[" * 1000 + b"]" * 1000 + b"}}", None, 400, "malformed"),
+]
+
 # (what, method, path, raw body, status, code)
 CASES = [
     ("malformed JSON", "POST", "/admin/vouchers", b'{"kind": "monetary",', 400, "malformed"),
@@ -76,6 +98,7 @@ CASES = [
     ("webhook with an empty event list", "POST", "/admin/webhooks",
      b'{"url": "http://127.0.0.1:9/x", "event_types": []}', 422, "invalid"),
     ("query out of range", "GET", "/admin/deliveries?limit=0", None, 422, "invalid"),
+    *(case[:4] + case[5:] for case in FIELD_CASES),
 ]
 
 
@@ -117,3 +140,55 @@ def test_routing_errors_under_the_prefix_use_the_admin_shape(http, acme):
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
     wrong_method = http.delete("/admin/pools", headers=acme)
     assert wrong_method.status_code == 405 and set(wrong_method.json()) == {"code", "message"}
+
+
+def test_each_refusal_names_its_field(http, acme):
+    """The cases that were stored wrongly (a step of "0.00" as 0.01, ``starts_at: 0`` as 1970)
+    or answered 500/503 (deep nesting, NUL, numbers beyond 64 bits): the field is named."""
+    assert http.put("/admin/stores/s1", json={"name": "Shop"}, headers=acme).status_code == 200
+    named = {}
+    for what, method, path, body, _field, _status, _code in FIELD_CASES:
+        got = http.request(method, path, content=body, headers={**acme, **JSON}).json()
+        named[what] = [f["field"] for f in got.get("fields", [])][:1] or None
+    assert named == {what: [field] if field else None for what, _m, _p, _b, field, _s, _c in FIELD_CASES}
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded"])
+def test_a_json_body_under_another_content_type_is_refused_naming_the_header(http, acme, content_type):
+    response = http.put("/admin/stores/s9", content=b'{"name": "Shop"}', headers={**acme, "Content-Type": content_type})
+    assert response.status_code == 400 and response.json()["code"] == "malformed"
+    assert response.json()["fields"][0]["field"] == "Content-Type"
+    assert http.get("/admin/stores/s9", headers=acme).status_code == 404
+    # JSON by any JSON media type is accepted, and so is a body that names no type at all.
+    for accepted in ("application/json; charset=utf-8", "application/merge-patch+json"):
+        assert http.put("/admin/stores/s9", content=b'{"name": "Shop"}', headers={**acme, "Content-Type": accepted}
+                        ).status_code == 200
+
+
+def test_references_to_another_tenants_objects_are_404(http, engine, acme, globex):
+    """Globex's pool, campaign, offer and store exist; acme naming them is told "not found",
+    exactly as for ids nobody has, and nothing of acme's changes."""
+    assert http.post("/admin/pools", json={"id": "gpool"}, headers=globex).status_code == 201
+    assert http.put("/admin/stores/gshop", json={"name": "G"}, headers=globex).status_code == 200
+    assert http.put("/admin/campaigns/gcamp", json={"name": "G"}, headers=globex).status_code == 200
+    assert http.put("/admin/offers/goffer", json={**OFFER, "store_id": "gshop"}, headers=globex).status_code == 200
+    assert http.put("/admin/stores/s1", json={"name": "Shop"}, headers=acme).status_code == 200
+    before = (engine.outbox_size(), engine.stats("acme"))
+    writes = {
+        "offer pool": ("PUT", "/admin/offers/o1", {**OFFER, "pool_id": "gpool"}),
+        "offer store": ("PUT", "/admin/offers/o1", {**OFFER, "store_id": "gshop"}),
+        "voucher campaign": ("POST", "/admin/vouchers", {**VOUCHER, "campaign_id": "gcamp"}),
+        "voucher offer": ("POST", "/admin/vouchers", {**VOUCHER, "offer_id": "goffer"}),
+        "voucher stores": ("POST", "/admin/vouchers", {**VOUCHER, "redeemable_at": ["s1", "gshop"]}),
+    }
+    answers = {}
+    for what, (method, path, body) in writes.items():
+        response = http.request(method, path, json=body, headers=acme)
+        answers[what] = (response.status_code, response.json()["code"])
+    assert answers == {
+        "offer pool": (404, "pool_not_found"), "offer store": (404, "store_not_found"),
+        "voucher campaign": (404, "campaign_not_found"), "voucher offer": (404, "offer_not_found"),
+        "voucher stores": (404, "store_not_found"),
+    }
+    assert http.get("/admin/offers", headers=acme).json() == []
+    assert (engine.outbox_size(), engine.stats("acme")) == before

@@ -12,7 +12,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 from cli_helpers import cli, ok, open_engine, row_counts
+
+from opsauth import bearer_headers
 
 
 def test_demo_without_serving_loads_the_demo_and_says_what_to_call(tmp_path: Path) -> None:
@@ -24,7 +27,7 @@ def test_demo_without_serving_loads_the_demo_and_says_what_to_call(tmp_path: Pat
         f"demo database: {url}",
         "curl http://127.0.0.1:8123/health",
         "curl http://127.0.0.1:8123/ready",
-        "curl http://127.0.0.1:8123/stats",
+        'curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8123/stats',
         f"voucher-engine stats --url {url}",
         "betathome: 1000 of 1000 codes left",
     ):
@@ -52,8 +55,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def get(url: str) -> tuple[int, dict]:
-    with urllib.request.urlopen(url, timeout=5) as response:
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5) as response:
         return response.status, json.loads(response.read())
 
 
@@ -75,7 +78,12 @@ def test_demo_serves_health_and_stats(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "the demo did not answer /health in 90 s"
                 time.sleep(0.2)  # polling for a real server to come up, not waiting for time to pass
         assert (status, body) == (200, {"status": "ok"})
-        status, stats = get(f"{base}/stats")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            get(f"{base}/stats")  # no token: nothing about the demo's tenant
+        assert refused.value.code == 401
+        with open_engine(f"sqlite:///{tmp_path / 'data' / 'voucher-engine.sqlite3'}") as engine:
+            token = bearer_headers(engine, "demo", "admin:read")
+        status, stats = get(f"{base}/stats", token)
         assert status == 200
         assert {"tenant": "demo", "pool": "betathome", "size": 1000, "issued": 0, "remaining": 1000} in stats["pools"]
         status, ready = get(f"{base}/ready")

@@ -272,8 +272,12 @@ def test_the_example_in_docs_fixtures_md_loads_twice(database_url: str, tmp_path
     (tmp_path / "example.toml").write_text(toml_blocks[0])
     out = ok(cli("load", str(tmp_path / "example.toml"), "--url", migrated_url)).stdout
     assert "0 already present" in out
+    printed = re.findall(r"^  (\w+) acme/\S+ (\w+): \S+$", out, re.M)
+    assert sorted(printed) == [("client", "client_id"), ("client", "client_secret"), ("distributor", "token"),
+                               ("partner", "shared_secret"), ("staff", "password"), ("webhook", "secret")]
     counts = row_counts(migrated_url)
-    assert main(["load", str(tmp_path / "example.toml"), "--url", migrated_url]) == 0
+    again = ok(cli("load", str(tmp_path / "example.toml"), "--url", migrated_url)).stdout
+    assert "secrets" not in again
     assert row_counts(migrated_url) == counts
     with open_engine(migrated_url) as engine:
         assert engine.pool_status("acme", "spring").size == 500

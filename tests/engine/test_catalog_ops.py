@@ -12,6 +12,7 @@ def test_stores_and_offers(engine):
     assert [s.id for s in engine.list_stores("acme")] == ["s1"]
     assert [s.id for s in engine.list_stores("acme", active_only=False)] == ["s1", "s2"]
 
+    engine.create_pool("acme", "p1")
     fixed = Offer("o1", "acme", "s1", "Fixed", "EUR", denominations=(1000, 2500), discount_bp=500, pool_id="p1")
     ranged = Offer("o2", "acme", "s1", "Any value", "EUR", min_value=500, max_value=20_000, step=100)
     engine.put_offer(fixed)

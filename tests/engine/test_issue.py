@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from voucher_engine import CodeFormat, EntryKind, Money, State, VoucherKind, VoucherSpec, WindowSpec
+from voucher_engine import CodeFormat, EntryKind, Money, State, Store, VoucherKind, VoucherSpec, WindowSpec
 from voucher_engine.domain.codes import UNAMBIGUOUS
 from voucher_engine.domain.hashing import verify_secret
 from voucher_engine.errors import (
@@ -20,6 +20,7 @@ K = VoucherKind
 
 def test_issue_each_kind_with_its_opening_entry_and_event(engine, clock, balanced):
     start = clock.now()
+    engine.put_store(Store("shop-a", "acme", "Shop A"))
     monetary = engine.issue("acme", VoucherSpec(
         K.MONETARY, Money.parse("100.00", "EUR"),
         validity=(WindowSpec(start=start, days_after_issue=30),), redeemable_at=("shop-a",),

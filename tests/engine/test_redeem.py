@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from voucher_engine import EntryKind, Money, State, VoucherKind, VoucherSpec, WindowSpec
+from voucher_engine import EntryKind, Money, State, Store, VoucherKind, VoucherSpec, WindowSpec
 from voucher_engine.errors import (
     CurrencyMismatch,
     IllegalTransition,
@@ -61,6 +61,7 @@ def test_monetary_partial_then_full_then_refused(engine, clock, balanced, snapsh
 
 def test_pin_store_and_validity_rules(engine, clock, balanced, snapshot):
     now = clock.now()
+    engine.put_store(Store("shop-a", "acme", "Shop A"))
     engine.issue("acme", VoucherSpec(
         K.MONETARY, eur("50.00"), pin="4711", redeemable_at=("shop-a",),
         validity=(WindowSpec(start=now + timedelta(days=1), end=now + timedelta(days=2)),),

@@ -69,3 +69,37 @@ def test_another_tenants_objects_are_not_found(engine, snapshot):
     after = (snapshot(code="ACME-1"), engine.pool_status("acme", "pool"), engine.get_campaign("acme", "camp"),
              engine.get_hold("acme", hold.hold_id))
     assert after == before
+
+
+def test_a_write_naming_another_tenants_objects_is_not_found_and_stores_nothing(engine):
+    """An offer's pool, a voucher's campaign, offer and stores: each must be the writer's own.
+    Stored unchecked, globex's voucher would point at acme's campaign (or its offer, its shop)
+    and whatever follows the reference would read across tenants."""
+    engine.create_pool("acme", "pool")
+    engine.put_campaign("acme", "camp", name="C", pool_id="pool")
+    engine.put_store(Store("shop", "acme", "Shop"))
+    engine.put_offer(Offer("offer", "acme", "shop", "O", "EUR", denominations=(1000,)))
+    engine.put_store(Store("own", "globex", "Globex shop"))  # globex's own store, to name it
+    spec = VoucherSpec(VoucherKind.MONETARY, Money(1000, "EUR"))
+    writes = {
+        "offer on acme's pool": lambda: engine.put_offer(
+            Offer("o", "globex", "own", "O", "EUR", denominations=(1000,), pool_id="pool")),
+        "voucher of acme's campaign": lambda: engine.issue("globex", spec, campaign_id="camp"),
+        "voucher of acme's offer": lambda: engine.issue("globex", spec, offer_id="offer"),
+        "voucher redeemable at acme's shop": lambda: engine.issue(
+            "globex", VoucherSpec(VoucherKind.MONETARY, Money(1000, "EUR"), redeemable_at=("own", "shop"))),
+    }
+    answers = {}
+    for name, write in writes.items():
+        with pytest.raises(NotFound) as refused:
+            write()
+        answers[name] = type(refused.value).__name__
+    assert answers == {
+        "offer on acme's pool": "PoolNotFound", "voucher of acme's campaign": "CampaignNotFound",
+        "voucher of acme's offer": "OfferNotFound", "voucher redeemable at acme's shop": "StoreNotFound",
+    }
+    assert engine.list_offers("globex", active_only=False) == [] and engine.events("globex") == []
+    # The writer's own objects are accepted: the check looks in the writer's tenant, not nowhere.
+    engine.create_pool("globex", "pool")
+    assert engine.put_offer(Offer("o", "globex", "own", "O", "EUR", denominations=(1000,), pool_id="pool")).pool_id == "pool"
+    assert engine.issue("globex", spec, offer_id="o").offer_id == "o"

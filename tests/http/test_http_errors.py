@@ -66,7 +66,7 @@ def test_every_error_class_of_the_engine_has_a_client_or_unavailable_status() ->
     ]
     assert len(classes) > 20
     statuses = {cls.__name__: status_for(cls()) for cls in classes}
-    deliberate = {401, 403, 404, 409, 422, 503}
+    deliberate = {401, 403, 404, 409, 422, 429, 503}
     unmapped = {name: status for name, status in statuses.items() if status not in deliberate}
     assert unmapped == {}
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import jwt
 import pytest
 from litestar.testing import TestClient
 
 from dbsupport import database_of
+from opsauth import bearer_headers
 from voucher_engine import Engine, EngineConfig, Money, VoucherKind, VoucherSpec
 from voucher_engine.storage import migrate
 from voucher_engine_litestar import create_app
 
+
 @pytest.fixture
 def client(engine: Engine):
+    """The platform operator's client: every request carries a token with ``admin:tenants``."""
     with TestClient(create_app(engine)) as test_client:
+        test_client.headers.update(bearer_headers(engine, "acme"))
         yield test_client
 
 
@@ -35,11 +40,15 @@ def test_ready_when_migrated(client: TestClient, backend: str) -> None:
     assert response.json() == {"status": "ready", "database": backend, "schema": migrate.head_revision()}
 
 
+#: A well-formed token signed by a key nobody knows: checking it reads the signing keys.
+UNKNOWN_KEY = {"Authorization": "Bearer " + jwt.encode({"sub": "x"}, "k" * 32, algorithm="HS256", headers={"kid": "nope"})}
+
+
 def test_not_ready_on_an_unmigrated_database(database_url: str) -> None:
     with Engine.open(database_url, config=EngineConfig(auto_migrate=False)) as engine, \
             TestClient(create_app(engine)) as client:
         ready = client.get("/ready")
-        stats = client.get("/stats")
+        stats = client.get("/stats", headers=UNKNOWN_KEY)
         health = client.get("/health")
     assert ready.status_code == 503
     assert ready.json() == {
@@ -66,7 +75,7 @@ def test_not_ready_when_the_database_is_down(dialect: str) -> None:
     with Engine.open(DOWN[dialect], config=EngineConfig(auto_migrate=False)) as engine, \
             TestClient(create_app(engine)) as client:
         ready = client.get("/ready")
-        stats = client.get("/stats")
+        stats = client.get("/stats", headers=UNKNOWN_KEY)
     assert ready.status_code == 503
     assert ready.json() == {"status": "unavailable", "reason": f"the {dialect} database does not answer"}
     assert stats.status_code == 503
@@ -104,6 +113,27 @@ def test_stats_for_an_unknown_tenant_is_not_found(client: TestClient) -> None:
     response = client.get("/stats", params={"tenant": "initech"})
     assert response.status_code == 404
     assert response.json() == {"code": "tenant_not_found", "message": "no tenant 'initech'"}
+
+
+def test_stats_answer_only_with_a_fitting_token_and_never_say_which_tenants_exist(
+    engine: Engine, client: TestClient,
+) -> None:
+    engine.issue("globex", VoucherSpec(VoucherKind.SINGLE_USE))
+    acme_reader = bearer_headers(engine, "acme", "admin:read")
+    assert client.get("/stats", headers={"Authorization": ""}).status_code == 401
+    assert client.get("/stats", headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    own = client.get("/stats", headers=acme_reader)
+    assert own.status_code == 200 and own.json() == engine.stats("acme")
+    assert client.get("/stats", headers=acme_reader, params={"tenant": "acme"}).json() == engine.stats("acme")
+    # Another tenant and no tenant at all: one answer, so a token is no existence oracle.
+    other = client.get("/stats", headers=acme_reader, params={"tenant": "globex"})
+    unknown = client.get("/stats", headers=acme_reader, params={"tenant": "initech"})
+    assert (other.status_code, unknown.status_code) == (404, 404)
+    assert other.json()["code"] == unknown.json()["code"] == "tenant_not_found"
+    # A tenant's token without a reading scope: 403, whatever tenant it names.
+    pools = bearer_headers(engine, "acme", "admin:pools")
+    assert {client.get("/stats", headers=pools, params=p).status_code
+            for p in ({}, {"tenant": "globex"}, {"tenant": "initech"})} == {403}
 
 
 def test_unknown_route_is_a_json_404(sqlite_client: TestClient) -> None:
@@ -144,7 +174,7 @@ def test_the_app_leaves_a_host_owned_engine_open(engine: Engine) -> None:
     app = create_app(engine)
     assert app.state.engine is engine
     with TestClient(app) as client:
-        assert client.get("/stats").status_code == 200
+        assert client.get("/stats", headers=bearer_headers(engine, "acme")).status_code == 200
     # After the app shut down, the host's engine still serves.
     assert engine.tenant_ids() == ["acme", "globex"]
     assert database_of(engine).sa.pool.checkedin() >= 1

@@ -10,6 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from dbsupport import database_of
+from opsauth import bearer_headers
 from voucher_engine import Engine, EngineConfig, Money, VoucherKind, VoucherSpec
 from voucher_engine.storage import migrate
 from voucher_engine.testing import PRODUCTION_APP, Server
@@ -48,14 +49,16 @@ def _get(server: Server, path: str, headers: dict[str, str] | None = None) -> tu
     return response.status, response.headers, response.json()
 
 
-def _seed(url: str) -> None:
-    """Migrate the database and give it data whose counts the server must report."""
+def _seed(url: str) -> dict[str, str]:
+    """Migrate the database and give it data whose counts the server must report; the
+    operator's token, for /stats."""
     with Engine.open(url, config=EngineConfig(auto_migrate=True)) as engine:
         engine.create_tenant("acme")
         engine.issue("acme", VoucherSpec(VoucherKind.MONETARY, Money.parse("25.00", "EUR")))
         engine.create_pool("acme", "summer")
         engine.add_codes("acme", "summer", ["SUMMER-1", "SUMMER-2"])
         engine.pop_code("acme", "summer", reference="order-9")
+        return bearer_headers(engine, "acme")
 
 
 @pytest.fixture
@@ -65,7 +68,7 @@ def serve(ve_server):  # noqa: ANN001, ANN201
     return lambda url: ve_server(url, app=PRODUCTION_APP, log_level="info", plugins=None, clock=None, worker=True)
 
 
-def _check_server(server: Server, dialect: str) -> None:
+def _check_server(server: Server, dialect: str, operator: dict[str, str]) -> None:
     status, _, body = _get(server, "/health")
     assert (status, body) == (200, {"status": "ok"})
 
@@ -75,7 +78,7 @@ def _check_server(server: Server, dialect: str) -> None:
     )
     assert headers["x-request-id"] == "e2e-ready-1"
 
-    status, _, body = _get(server, "/stats")
+    status, _, body = _get(server, "/stats", operator)
     assert status == 200
     # 1 voucher issued + 1 codes added + 1 code issued, all for acme.
     assert body == {
@@ -85,7 +88,7 @@ def _check_server(server: Server, dialect: str) -> None:
         "outbox": 3,
     }
 
-    status, _, body = _get(server, "/stats?tenant=nobody")
+    status, _, body = _get(server, "/stats?tenant=nobody", operator)
     assert (status, body) == (404, {"code": "tenant_not_found", "message": "no tenant 'nobody'"})
 
     returncode = server.stop()
@@ -96,11 +99,11 @@ def _check_server(server: Server, dialect: str) -> None:
 
 def test_a_uvicorn_process_serves_a_sqlite_file(tmp_path: Path, serve) -> None:  # noqa: ANN001
     url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
-    _seed(url)
-    _check_server(serve(url), "sqlite")
+    operator = _seed(url)
+    _check_server(serve(url), "sqlite", operator)
 
 
 @pytest.mark.postgresql
 def test_a_uvicorn_process_serves_postgresql(pg_url: str, serve) -> None:  # noqa: ANN001
-    _seed(pg_url)
-    _check_server(serve(pg_url), "postgresql")
+    operator = _seed(pg_url)
+    _check_server(serve(pg_url), "postgresql", operator)

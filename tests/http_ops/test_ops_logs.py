@@ -10,6 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from ops_support import KEY
+from opsauth import bearer_headers
 from voucher_engine import Engine, EngineConfig
 from voucher_engine_litestar import create_app
 from voucher_engine_litestar.logs import JsonFormatter, configure_json_logging
@@ -78,7 +79,8 @@ def test_configured_json_logging_writes_parseable_lines(sqlite_engine: Engine) -
         assert configure_json_logging(stream=stream) is not handler
         with TestClient(create_app(sqlite_engine, access_log=True)) as client:
             client.get("/health", headers={"X-Request-ID": "lb-probe"})
-            client.get("/stats", headers={"X-Request-ID": "ops-1"}, params={"tenant": "nobody"})
+            client.get("/stats", headers={"X-Request-ID": "ops-1", **bearer_headers(sqlite_engine, "acme")},
+                       params={"tenant": "nobody"})
         try:
             raise RuntimeError("boom")
         except RuntimeError:

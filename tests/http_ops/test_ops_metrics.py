@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import pytest
 from litestar.testing import TestClient
-
 from ops_support import KEY, by_label, samples
+
 from dbsupport import database_of
+from opsauth import METRICS, METRICS_TOKEN, bearer_headers
 from voucher_engine import Engine, EngineConfig, Money, VoucherKind, VoucherSpec
 from voucher_engine.delivery import DeliverySettings, Webhooks
 from voucher_engine.delivery.relay import dispatch_outbox
 from voucher_engine.domain.lifecycle import State
+from voucher_engine.errors import ValidationError
 from voucher_engine_litestar import create_app
 
 REQUESTS = "voucher_engine_http_requests_total"
 
 
 def test_requests_are_counted_by_route_template_method_and_status(sqlite_engine: Engine) -> None:
-    app = create_app(sqlite_engine, mounts={"giftcard": ["/giftcard", "/partner/v2"]})
+    app = create_app(sqlite_engine, mounts={"giftcard": ["/giftcard", "/partner/v2"]}, metrics_token=METRICS_TOKEN)
     with TestClient(app) as client:
         for _ in range(3):
             assert client.get("/giftcard/cards/CARD-1", headers=KEY).status_code == 200
@@ -27,8 +29,8 @@ def test_requests_are_counted_by_route_template_method_and_status(sqlite_engine:
         assert client.get("/giftcard/cards/CARD-1").status_code == 401
         assert client.get("/health").status_code == 200
         assert client.get("/no/such/route").status_code == 404
-        first = client.get("/metrics")
-        second = client.get("/metrics")
+        first = client.get("/metrics", headers=METRICS)
+        second = client.get("/metrics", headers=METRICS)
 
     assert first.status_code == 200
     assert first.headers["content-type"].startswith("text/plain; version=")
@@ -49,11 +51,11 @@ def test_requests_are_counted_by_route_template_method_and_status(sqlite_engine:
 
 
 def test_latency_histogram_counts_each_request_of_a_route(sqlite_engine: Engine) -> None:
-    with TestClient(create_app(sqlite_engine)) as client:
+    with TestClient(create_app(sqlite_engine, metrics_token=METRICS_TOKEN)) as client:
         for _ in range(4):
             client.get("/giftcard/cards/CARD-1", headers=KEY)
         client.get("/health")
-        text = client.get("/metrics").text
+        text = client.get("/metrics", headers=METRICS).text
     counts = by_label(text, "voucher_engine_http_request_duration_seconds_count", "route")
     assert counts == {"/giftcard/cards/{code}": 4.0, "/health": 1.0}
     buckets = samples(text, "voucher_engine_http_request_duration_seconds_bucket")
@@ -67,18 +69,42 @@ def test_latency_histogram_counts_each_request_of_a_route(sqlite_engine: Engine)
 
 
 def test_two_apps_keep_their_own_counters(sqlite_engine: Engine) -> None:
-    with TestClient(create_app(sqlite_engine)) as one, TestClient(create_app(sqlite_engine)) as other:
+    with TestClient(create_app(sqlite_engine, metrics_token=METRICS_TOKEN)) as one, \
+            TestClient(create_app(sqlite_engine, metrics_token=METRICS_TOKEN)) as other:
         for _ in range(2):
             one.get("/health")
-        other_scrape = other.get("/metrics").text
-        one_scrape = one.get("/metrics").text
+        other_scrape = other.get("/metrics", headers=METRICS).text
+        one_scrape = one.get("/metrics", headers=METRICS).text
     assert by_label(one_scrape, REQUESTS, "route") == {"/health": 2.0}
     assert by_label(other_scrape, REQUESTS, "route") == {}
 
 
+def test_only_the_configured_token_reads_the_metrics(sqlite_engine: Engine) -> None:
+    tenant_token = bearer_headers(sqlite_engine, "acme", "admin")
+    with TestClient(create_app(sqlite_engine, metrics_token=METRICS_TOKEN)) as client:
+        refused = [
+            client.get("/metrics"),
+            client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}x"}),
+            client.get("/metrics", headers={"Authorization": f"Basic {METRICS_TOKEN}"}),
+            client.get("/metrics", headers=tenant_token),  # a tenant's admin token is no scraper's
+        ]
+        scrape = client.get("/metrics", headers=METRICS)
+    with TestClient(create_app(sqlite_engine)) as client:  # no token configured: nobody reads
+        unconfigured = client.get("/metrics", headers=METRICS)
+    for response in [*refused, unconfigured]:
+        assert response.status_code == 401
+        assert "acme" not in response.text and "voucher_engine_" not in response.text
+    assert scrape.status_code == 200 and 'tenant="acme"' in scrape.text
+
+
+def test_a_short_metrics_token_is_refused(sqlite_engine: Engine) -> None:
+    with pytest.raises(ValidationError):
+        create_app(sqlite_engine, metrics_token="short")
+
+
 def test_metrics_can_be_left_out(sqlite_engine: Engine) -> None:
     with TestClient(create_app(sqlite_engine, metrics=False)) as client:
-        assert client.get("/metrics").status_code == 404
+        assert client.get("/metrics", headers=METRICS).status_code == 404
         assert client.get("/health").status_code == 200
 
 
@@ -103,12 +129,12 @@ def _seed(engine: Engine) -> None:
 def test_engine_figures_after_known_operations(giftcard_engine: Engine) -> None:
     engine = giftcard_engine  # acme already holds CARD-1, 50.00 EUR, untouched
     _seed(engine)
-    with TestClient(create_app(engine)) as client:
-        before = client.get("/metrics").text
+    with TestClient(create_app(engine, metrics_token=METRICS_TOKEN)) as client:
+        before = client.get("/metrics", headers=METRICS).text
         webhooks = Webhooks(engine, DeliverySettings(allow_private_addresses=True))
         webhooks.create_endpoint("acme", "http://127.0.0.1:9/hooks")
         dispatch_outbox(engine, limit=1000)
-        after = client.get("/metrics").text
+        after = client.get("/metrics", headers=METRICS).text
 
     assert samples(before, "voucher_engine_database_up") == {(): 1.0}
     vouchers = by_label(before, "voucher_engine_vouchers", "tenant", "state")
@@ -151,11 +177,11 @@ def test_figures_written_by_another_engine_are_seen_at_the_next_scrape(giftcard_
     """Another process's work (here: a second engine on the same database) shows up, since
     the figures are read from the database, not counted in memory."""
     url = database_of(giftcard_engine).sa.url.render_as_string(hide_password=False)
-    with TestClient(create_app(giftcard_engine)) as client:
-        assert by_label(client.get("/metrics").text, "voucher_engine_vouchers_issued_total", "tenant")["acme"] == 1.0
+    with TestClient(create_app(giftcard_engine, metrics_token=METRICS_TOKEN)) as client:
+        assert by_label(client.get("/metrics", headers=METRICS).text, "voucher_engine_vouchers_issued_total", "tenant")["acme"] == 1.0
         with Engine.open(url, config=EngineConfig(auto_migrate=False)) as elsewhere:
             elsewhere.issue("acme", VoucherSpec(VoucherKind.MONETARY, Money.parse("9.00", "EUR")), code="ELSEWHERE")
-        assert by_label(client.get("/metrics").text, "voucher_engine_vouchers_issued_total", "tenant")["acme"] == 2.0
+        assert by_label(client.get("/metrics", headers=METRICS).text, "voucher_engine_vouchers_issued_total", "tenant")["acme"] == 2.0
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
@@ -166,9 +192,9 @@ def test_a_scrape_answers_when_the_database_does_not(dialect: str) -> None:
         "postgresql": "postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2",
     }[dialect]
     with Engine.open(url, config=EngineConfig(auto_migrate=False)) as engine, \
-            TestClient(create_app(engine)) as client:
+            TestClient(create_app(engine, metrics_token=METRICS_TOKEN)) as client:
         client.get("/health")
-        response = client.get("/metrics")
+        response = client.get("/metrics", headers=METRICS)
     assert response.status_code == 200
     assert samples(response.text, "voucher_engine_database_up") == {(): 0.0}
     assert samples(response.text, "voucher_engine_vouchers") == {}

@@ -9,6 +9,7 @@ from litestar.exceptions import HTTPException, ImproperlyConfiguredException, No
 from litestar.testing import TestClient
 
 from ops_support import KEY, FakeMonotonic, by_label
+from opsauth import METRICS, METRICS_TOKEN, bearer_headers
 from voucher_engine import Engine
 from voucher_engine.errors import ValidationError
 from voucher_engine.storage import migrate
@@ -45,7 +46,7 @@ def test_the_host_serves_its_routes_and_the_engines_side_by_side(giftcard_engine
         own = client.get("/shop/basket")
         card = client.get("/partners/gift/cards/CARD-1", headers=KEY)
         ready = client.get("/ready")
-        stats = client.get("/stats")
+        stats = client.get("/stats", headers=bearer_headers(giftcard_engine, "acme"))
     assert (own.status_code, own.json()) == (200, {"items": ["socks"]})
     assert card.json() == {"code": "CARD-1", "balance": "50.00", "currency": "EUR", "state": "available"}
     assert ready.json() == {"status": "ready", "database": backend, "schema": migrate.head_revision()}
@@ -57,7 +58,7 @@ def test_each_side_keeps_its_error_shapes(sqlite_engine: Engine) -> None:
         host_404 = client.get("/shop/missing")
         provider_404 = client.get("/partners/gift/cards/NOPE", headers=KEY)
         provider_401 = client.get("/partners/gift/cards/CARD-1")
-        adapter_404 = client.get("/stats", params={"tenant": "nobody"})
+        adapter_404 = client.get("/stats", params={"tenant": "nobody"}, headers=bearer_headers(sqlite_engine, "acme"))
     assert (host_404.status_code, host_404.text) == (404, "host says: no such basket")
     assert provider_404.json()["error"]["code"] == "voucher_not_found"
     assert provider_401.json()["error"]["code"] == "unauthorized"
@@ -65,11 +66,11 @@ def test_each_side_keeps_its_error_shapes(sqlite_engine: Engine) -> None:
 
 
 def test_host_requests_get_ids_and_are_counted(sqlite_engine: Engine) -> None:
-    with TestClient(_host(sqlite_engine)) as client:
+    with TestClient(_host(sqlite_engine, metrics_token=METRICS_TOKEN)) as client:
         own = client.get("/shop/basket", headers={"X-Request-ID": "host-1"})
         client.get("/partners/gift/cards/CARD-1", headers=KEY)
         client.get("/shop/basket")
-        scrape = client.get("/metrics").text
+        scrape = client.get("/metrics", headers=METRICS).text
     assert own.headers["x-request-id"] == "host-1"
     assert by_label(scrape, "voucher_engine_http_requests_total", "route", "status") == {
         ("/shop/basket", "200"): 2.0, ("/partners/gift/cards/{code}", "200"): 1.0,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from litestar.testing import TestClient
-
 from ops_support import KEY, FakeMonotonic, by_label
+
+from opsauth import METRICS, METRICS_TOKEN, bearer_headers
 from voucher_engine import Engine
 from voucher_engine_litestar import create_app
 from voucher_engine_litestar.ratelimit import RateLimit, TokenBuckets
@@ -17,7 +18,15 @@ def monotonic() -> FakeMonotonic:
 
 
 def _app(engine: Engine, monotonic: FakeMonotonic, *, per_second: float = 1, burst: int = 3, mounts=None):  # noqa: ANN001, ANN202
-    return create_app(engine, mounts=mounts, rate_limit=RateLimit(per_second=per_second, burst=burst, clock=monotonic))
+    return create_app(engine, mounts=mounts, rate_limit=RateLimit(per_second=per_second, burst=burst, clock=monotonic),
+                      metrics_token=METRICS_TOKEN)
+
+
+def _client(engine: Engine, monotonic: FakeMonotonic, **options) -> TestClient:
+    """A client of ``_app`` whose every request carries the operator's token (for /stats)."""
+    client = TestClient(_app(engine, monotonic, **options))
+    client.headers.update(bearer_headers(engine, "acme"))
+    return client
 
 
 def _statuses(client: TestClient, n: int, path: str = "/stats", headers: dict | None = None) -> list[int]:
@@ -25,7 +34,7 @@ def _statuses(client: TestClient, n: int, path: str = "/stats", headers: dict | 
 
 
 def test_burst_then_429_with_retry_after_then_refill(sqlite_engine: Engine, monotonic: FakeMonotonic) -> None:
-    with TestClient(_app(sqlite_engine, monotonic, per_second=0.5, burst=3)) as client:
+    with _client(sqlite_engine, monotonic, per_second=0.5, burst=3) as client:
         assert _statuses(client, 3) == [200, 200, 200]
         refused = client.get("/stats", headers={"X-Request-ID": "too-fast"})
         assert refused.status_code == 429
@@ -45,30 +54,26 @@ def test_burst_then_429_with_retry_after_then_refill(sqlite_engine: Engine, mono
 
 
 def test_refused_requests_take_no_token(sqlite_engine: Engine, monotonic: FakeMonotonic) -> None:
-    with TestClient(_app(sqlite_engine, monotonic, per_second=1, burst=1)) as client:
+    with _client(sqlite_engine, monotonic, per_second=1, burst=1) as client:
         assert _statuses(client, 5) == [200, 429, 429, 429, 429]
         monotonic.advance(1.0)
         assert _statuses(client, 2) == [200, 429]
 
 
-def test_each_client_has_its_own_bucket(sqlite_engine: Engine, monotonic: FakeMonotonic) -> None:
+def test_a_client_is_its_address_whatever_credentials_it_sends(sqlite_engine: Engine, monotonic: FakeMonotonic) -> None:
     alice, bob = {"Authorization": "Bearer alice-token"}, {"Authorization": "Bearer bob-token"}
-    with TestClient(_app(sqlite_engine, monotonic, burst=2)) as client:
-        assert _statuses(client, 3, headers=alice) == [200, 200, 429]
-        assert _statuses(client, 3, headers=bob) == [200, 200, 429]
-        # No credential: the client's address is its identity, a bucket of its own.
-        assert _statuses(client, 3) == [200, 200, 429]
-        # A provider's own API-key header identifies a client too.
-        assert _statuses(client, 3, "/giftcard/cards/CARD-1", KEY) == [200, 200, 429]
-        assert _statuses(client, 1, headers={"Authorization": "Bearer carol-token"}) == [200]
+    with _client(sqlite_engine, monotonic, burst=3) as client:
+        # A new credential is no new bucket: guessing passwords buys no extra requests.
+        assert _statuses(client, 1, headers=alice) + _statuses(client, 1, headers=bob) == [401, 401]
+        assert _statuses(client, 2, "/giftcard/cards/CARD-1", KEY) == [200, 429]
 
 
 def test_probes_and_scrapes_are_never_limited(sqlite_engine: Engine, monotonic: FakeMonotonic) -> None:
-    with TestClient(_app(sqlite_engine, monotonic, burst=1)) as client:
+    with _client(sqlite_engine, monotonic, burst=1) as client:
         assert _statuses(client, 2) == [200, 429]
-        for path in ("/health", "/metrics"):
-            assert _statuses(client, 5, path) == [200] * 5
-        scrape = client.get("/metrics").text
+        assert _statuses(client, 5, "/health") == [200] * 5
+        assert _statuses(client, 5, "/metrics", METRICS) == [200] * 5
+        scrape = client.get("/metrics", headers=METRICS).text
     assert by_label(scrape, "voucher_engine_http_requests_total", "route", "status")[("/stats", "429")] == 1.0
 
 
@@ -77,7 +82,7 @@ def test_under_a_providers_prefix_the_429_is_in_the_providers_shape(
     sqlite_engine: Engine, monotonic: FakeMonotonic, prefix: str
 ) -> None:
     mounts = {"giftcard": prefix or "/"}
-    with TestClient(_app(sqlite_engine, monotonic, per_second=0.25, burst=1, mounts=mounts)) as client:
+    with _client(sqlite_engine, monotonic, per_second=0.25, burst=1, mounts=mounts) as client:
         assert client.get(f"{prefix}/cards/CARD-1", headers=KEY).status_code == 200
         refused = client.get(f"{prefix}/cards/CARD-1", headers=KEY)
         # A form post too: the limit is checked before the body is read.
@@ -90,7 +95,7 @@ def test_under_a_providers_prefix_the_429_is_in_the_providers_shape(
 
 def test_the_limit_is_off_by_default(sqlite_engine: Engine) -> None:
     with TestClient(create_app(sqlite_engine)) as client:
-        assert set(_statuses(client, 30)) == {200}
+        assert set(_statuses(client, 30, headers=bearer_headers(sqlite_engine, "acme"))) == {200}
 
 
 def test_forgotten_clients_start_with_a_full_bucket() -> None:

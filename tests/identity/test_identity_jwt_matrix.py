@@ -8,7 +8,9 @@ not refused as it should be.
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import timedelta
 from collections.abc import Callable
 
 import jwt
@@ -19,6 +21,7 @@ from identity_helpers import b64, identity, make_identity, parts, sign  # noqa: 
 
 from voucher_engine.errors import Unauthorized
 from voucher_engine.identity import Identity
+from voucher_engine.identity.tokens import TokenKind
 
 
 @pytest.fixture
@@ -122,3 +125,42 @@ def test_pyjwt_itself_would_accept_the_expired_case_only_by_system_time(matrix) 
     with pytest.raises(Unauthorized) as refused:
         identity.verify_access(token)
     assert refused.value.details["reason"] == "expired"
+
+
+def _raw_signed(claims: dict, claim: str, literal: str, key: bytes, kid: str) -> str:
+    """Signed with the real key; ``claim`` is raw JSON number text no json.dumps writes."""
+    text = json.dumps({**claims, claim: "@@"}).replace('"@@"', literal)
+    return jwt.api_jws.encode(text.encode(), key, algorithm="HS256", headers={"kid": kid})
+
+
+NOT_AN_INSTANT = ("NaN", "Infinity", "-Infinity", "1e999", "1" + "0" * 30, "-5")
+
+
+def test_time_claims_that_are_no_instant_are_unauthorized_for_every_token_kind(identity) -> None:
+    """Access, staff and session tokens share one verification: a NaN or infinite ``exp`` or
+    ``iat`` was accepted (every comparison with NaN is false), and a session's was an
+    OverflowError (a 500 over HTTP). Each is now Unauthorized, however it is verified."""
+    kid, key = identity.keys.signing()
+    ttl = timedelta(minutes=5)
+    tokens = {
+        TokenKind.ACCESS: (identity.tokens.issue(TokenKind.ACCESS, {"tid": "acme", "sub": "c", "scope": "s"}, ttl),
+                           lambda t: identity.tokens.verify(t, TokenKind.ACCESS)),
+        TokenKind.STAFF: (identity.tokens.issue(TokenKind.STAFF, {"tid": "acme", "sub": "u"}, ttl),
+                          lambda t: identity.tokens.verify(t, TokenKind.STAFF, allow_expired=True)),
+        TokenKind.SESSION: (identity.tokens.issue(TokenKind.SESSION, {"tid": "acme", "sub": "p", "ctx": {}}, ttl),
+                            identity.verify_session),
+    }
+    not_refused = {}
+    for kind, (signed, verify) in tokens.items():
+        claims = jwt.decode(signed.token, options={"verify_signature": False})
+        verify(_raw_signed(claims, "exp", str(claims["exp"]), key, kid))  # the construction itself verifies
+        for claim in ("exp", "iat"):
+            for literal in NOT_AN_INSTANT:
+                try:
+                    verify(_raw_signed(claims, claim, literal, key, kid))
+                    not_refused[f"{kind} {claim}={literal}"] = "accepted"
+                except Unauthorized:
+                    pass
+                except Exception as error:  # another error is what this test is about
+                    not_refused[f"{kind} {claim}={literal}"] = repr(error)
+    assert not_refused == {}

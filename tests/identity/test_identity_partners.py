@@ -3,6 +3,7 @@ jti (exactly one success among 16 parallel threads), pruning, and partner sessio
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 
@@ -148,3 +149,39 @@ def test_a_session_carries_the_partner_claims_and_is_its_own_kind(identity, cloc
     clock.advance(identity.config.session_ttl + identity.config.leeway)
     with pytest.raises(Unauthorized):
         identity.verify_session(opened.token)
+
+
+def _raw_signed(claims: dict, literals: dict[str, str], key: str | bytes, *, kid: str | None = None) -> str:
+    """A JWT whose payload carries ``literals`` as raw JSON number text (``NaN``, ``1e999``),
+    which no ``json.dumps`` of a Python value writes, signed properly."""
+    text = json.dumps({**claims, **{name: f"@{name}@" for name in literals}})
+    for name, literal in literals.items():
+        text = text.replace(f'"@{name}@"', literal)
+    return jwt.api_jws.encode(text.encode(), key, algorithm="HS256", headers={"kid": kid} if kid else None)
+
+
+#: Numbers PyJWT's JSON parser reads but that are no instant: comparisons with NaN are all
+#: false, and no datetime holds the others.
+NOT_AN_INSTANT = ("NaN", "Infinity", "-Infinity", "1e999", "1" + "0" * 30, "-5")
+
+
+def test_time_claims_that_are_no_instant_are_refused(identity, clock, engine) -> None:
+    """Before: NaN/Infinity were accepted (every comparison false; an ``iat`` of NaN escaped the
+    24-hour lifetime cap) or raised OverflowError/ValueError (a 500 over HTTP)."""
+    identity.partners.register_partner("acme", "p", SECRET, algorithm="HS256")
+    good = _claims(clock)
+    far = int(clock.now().timestamp()) + 365 * 86400  # a year: far beyond the lifetime cap
+    outcomes = {}
+    for claim in ("exp", "iat"):
+        for literal in NOT_AN_INSTANT:
+            base = {**good, "jti": f"{claim}-{literal}", **({"exp": far} if claim == "iat" else {})}
+            try:
+                identity.use_partner_jwt("acme", _raw_signed(base, {claim: literal}, SECRET), partner_id="p")
+                outcomes[f"{claim}={literal}"] = "accepted"
+            except Unauthorized as error:
+                assert error.code == "unauthorized"
+            except Exception as error:  # any other error is the 500 this test is about
+                outcomes[f"{claim}={literal}"] = repr(error)
+    assert outcomes == {}
+    assert _count(engine) == 0  # no jti was used up by a refused token
+    assert identity.use_partner_jwt("acme", _raw_signed(good, {}, SECRET), partner_id="p").jti == "j-1"

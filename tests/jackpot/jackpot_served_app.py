@@ -16,6 +16,7 @@ from litestar import Litestar
 
 import voucher_engine_admin
 from voucher_engine import Engine
+from voucher_engine.config import load_config
 from voucher_engine.delivery import DeliverySettings, Webhooks
 from voucher_engine.delivery.worker import start_worker_thread
 from voucher_engine.testing.clock import CLOCK_FILE_VARIABLE, FileClock
@@ -31,6 +32,9 @@ def create_app() -> Litestar:
     engine = Engine.open(
         os.environ[URL_VARIABLE], clock=FileClock(os.environ[CLOCK_FILE_VARIABLE]), plugins=plugin_settings()
     )
+    # The configuration's provider settings (variables only, as the kit passes them), then
+    # loopback for the admin API's webhook guard.
+    load_config(sections=engine.hooks.settings_sections()).apply(engine)
     voucher_engine_admin.configure(engine, webhooks=Webhooks(engine, LOOPBACK))
     app = build_app(engine, mounts=parse_mounts(os.environ.get(MOUNTS_VARIABLE, "")) or None)
     stop = threading.Event()

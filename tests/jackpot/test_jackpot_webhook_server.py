@@ -23,7 +23,8 @@ from voucher_engine_jackpot import register_notification_url
 
 HERE = Path(__file__).parent
 #: The documented switch of JackpotSettings.auto_confirm for `voucher-engine serve`.
-AUTO_CONFIRM_VARIABLE = "VOUCHER_ENGINE_JACKPOT_AUTO_CONFIRM"
+#: The configuration key [providers.jackpot] auto_confirm, as a variable.
+AUTO_CONFIRM_VARIABLE = "VOUCHER_ENGINE_PROVIDERS_JACKPOT_AUTO_CONFIRM"
 DECIMAL = re.compile(r"^\d+\.\d{2}$")
 RESERVE_BY_VALUE = "/v2/stores/{store}/offers/{offer}/reserve-voucher-by-value"
 #: How long a worker may take to deliver what the test waits for.

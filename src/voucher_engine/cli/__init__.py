@@ -1,46 +1,54 @@
-"""The ``voucher-engine`` command: serve, worker, demo, db, load, pool, stats.
+"""The ``voucher-engine`` command, on click: serve, worker, demo, config, db, load, pool, stats,
+client, distributor, partner, webhook, staff.
 
-Each command lives in its own module and registers its parser here. Engine errors end the
-command with one line ``error: <code>: <message>`` and exit status 1, a bad fixture file with
-exit status 2; neither prints a traceback.
+Each command lives in its own module and lists its click commands in ``COMMANDS``. Engine
+errors end the command with one line ``error: <code>: <message>`` and exit status 1; a bad
+command line, a bad fixture file or a bad configuration with exit status 2; none prints a
+traceback. Shell completion comes from click (docs/cli.md).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
 
-from voucher_engine.cli import clients, db, demo, load, pools, serve, stats, worker
-from voucher_engine.cli.common import URL_HELP, fail
+import click
+
+from voucher_engine.cli import clients, config, db, demo, identities, load, pools, serve, stats, worker
+from voucher_engine.cli.common import CONFIG_HELP, URL_HELP, Options, fail
+from voucher_engine.config import ConfigError
 from voucher_engine.errors import VoucherEngineError
 from voucher_engine.fixtures import FixtureError
 
-COMMANDS = (db, load, pools, stats, clients, serve, worker, demo)
+PROG = "voucher-engine"
+MODULES = (db, load, pools, stats, clients, identities, config, serve, worker, demo)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="voucher-engine",
-        description="Run, load and inspect a voucher engine database.",
-    )
-    parser.add_argument("--url", help=URL_HELP)
-    # ``--url`` is accepted after the command too (``voucher-engine stats --url ...``);
-    # SUPPRESS keeps a subcommand from overwriting a value given before it.
-    url_after = argparse.ArgumentParser(add_help=False)
-    url_after.add_argument("--url", default=argparse.SUPPRESS, help=URL_HELP)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in COMMANDS:
-        module.register(commands, url_after)
-    return parser
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--url", default=None, metavar="URL", help=URL_HELP)
+@click.option("--config", "config_file", default=None, metavar="FILE", help=CONFIG_HELP)
+@click.pass_context
+def cli(ctx: click.Context, url: str | None, config_file: str | None) -> None:
+    """Run, load and inspect a voucher engine database."""
+    ctx.obj = Options(url=url, config=config_file)
+
+
+for _module in MODULES:
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
-    except FixtureError as error:
+        status = cli.main(args=list(argv) if argv is not None else None, prog_name=PROG, standalone_mode=False)
+    except click.exceptions.Abort:
+        fail("interrupted")
+        return 130
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except (FixtureError, ConfigError) as error:
         fail(f"error: {error.code}: {error.message}")
         for problem in error.problems:
             fail(f"  {problem}")
@@ -56,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # stdout at /dev/null so the interpreter's final flush does not raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    return status if isinstance(status, int) else 0
 
 
 def run() -> None:

@@ -6,27 +6,31 @@ through the admin API by a client holding ``admin`` or ``admin:identity``.
 
 from __future__ import annotations
 
-import argparse
+import click
 
-from voucher_engine.cli.common import database_url, open_engine
+from voucher_engine.cli.common import database_url, open_engine, url_option
 from voucher_engine.identity import Identity
 
 
-def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
-    client = commands.add_parser("client", help="manage API clients")
-    actions = client.add_subparsers(dest="action", required=True, metavar="ACTION")
-    create = actions.add_parser("create", parents=[url_after], help="create a client; its secret is shown once")
-    create.add_argument("tenant")
-    create.add_argument("--scope", action="append", required=True, dest="scopes",
-                        help="a scope the client may request (repeatable), e.g. admin")
-    create.add_argument("--name", default="", help="a label for operators")
-    create.set_defaults(handler=run_create)
+@click.group("client")
+def client() -> None:
+    """Manage API clients."""
 
 
-def run_create(args: argparse.Namespace) -> int:
-    with open_engine(database_url(args)) as engine:
-        created = Identity(engine).clients.create_client(args.tenant, args.scopes, args.name)
-    print(f"client_id:     {created.client_id}")
-    print(f"client_secret: {created.secret}")
-    print("store the secret now: it is kept only as a hash and cannot be shown again")
+@client.command("create")
+@click.argument("tenant")
+@click.option("--scope", "scopes", multiple=True, required=True,
+              help="a scope the client may request (repeatable), e.g. admin")
+@click.option("--name", default="", help="a label for operators")
+@url_option
+def create(tenant: str, scopes: tuple[str, ...], name: str, url: str | None) -> int:
+    """Create a client; its secret is shown once."""
+    with open_engine(database_url(url)) as engine:
+        created = Identity(engine).clients.create_client(tenant, list(scopes), name)
+    click.echo(f"client_id:     {created.client_id}")
+    click.echo(f"client_secret: {created.secret}")
+    click.echo("store the secret now: it is kept only as a hash and cannot be shown again")
     return 0
+
+
+COMMANDS = [client]

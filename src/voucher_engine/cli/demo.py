@@ -7,50 +7,52 @@ the packaged demo fixtures, print what to call, and serve.
 
 from __future__ import annotations
 
-import argparse
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from voucher_engine.cli.common import open_engine
+import click
+
+from voucher_engine.cli.common import config_path, current_config, open_engine
 from voucher_engine.cli.load import show_progress
-from voucher_engine.cli.serve import add_server_options, serve_http
+from voucher_engine.cli.serve import overrides_of, serve_http, server_options
 from voucher_engine.domain.money import Money
 from voucher_engine.domain.vouchers import VoucherKind
 from voucher_engine.engine import Engine
 from voucher_engine.errors import AlreadyExists
-from voucher_engine.identity import Identity
 from voucher_engine.fixtures import FixturePlan, LoadSummary, apply, read_fixtures
+from voucher_engine.identity import Identity
 
 DEMO_TENANT = "demo"
 DEMO_DISTRIBUTOR = "DIST-001"
 DATABASE_FILE = "voucher-engine.sqlite3"
 #: The promo provider answers at "/" so that the partner's sample cURL works as written.
-DEMO_MOUNTS = ["promo=/"]
+DEMO_MOUNTS = ("promo=/",)
 
 
-def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
-    demo = commands.add_parser("demo", help="load the demo data into a SQLite file and serve it")
-    demo.add_argument("--data-dir", type=Path, default=Path("demo-data"),
-                      help="where the SQLite file lives (default: ./demo-data)")
-    add_server_options(demo)
-    demo.add_argument("--no-serve", action="store_true", help="stop after loading")
-    demo.set_defaults(handler=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    data_dir = args.data_dir.resolve()
+@click.command("demo")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("demo-data"),
+              show_default=True, help="where the SQLite file lives")
+@server_options
+@click.option("--no-serve", is_flag=True, help="stop after loading")
+def demo(*, data_dir: Path, host: str | None, port: int | None, no_worker: bool | None,
+         webhook_networks: tuple[str, ...], mounts: tuple[str, ...], no_serve: bool) -> int:
+    """Load the demo data into a SQLite file and serve it."""
+    data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{data_dir / DATABASE_FILE}"
+    overrides = overrides_of(host, port, no_worker, webhook_networks, (*DEMO_MOUNTS, *mounts))
+    overrides["url"] = url
+    config = current_config(**overrides)
     with as_file(files("voucher_engine.demo") / "demo.toml") as fixture, open_engine(url) as engine:
         plan = read_fixtures(fixture, engine)
         summary = apply(engine, plan, progress=show_progress)
         token = distributor_token(engine)
-        print(instructions(engine, url, plan, summary, host=args.host, port=args.port, token=token))
-    if args.no_serve:
+        click.echo(instructions(engine, url, plan, summary, host=config.server.host, port=config.server.port,
+                                token=token))
+    if no_serve:
         return 0
-    print(f"\nserving on http://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
-    serve_http(url, host=args.host, port=args.port, mounts=[*DEMO_MOUNTS, *args.mount],
-               worker=not args.no_worker, webhook_networks=args.webhook_network)
+    click.echo(f"\nserving on http://{config.server.host}:{config.server.port} (Ctrl+C stops)")
+    serve_http(config, config_path(), {k: v for k, v in overrides.items() if v is not None})
     return 0
 
 
@@ -83,7 +85,7 @@ def instructions(
         "", "try:",
         f"  curl {base}/health",
         f"  curl {base}/ready",
-        f"  curl {base}/stats",
+        f"  curl -H \"Authorization: Bearer $TOKEN\" {base}/stats   # a token with admin:read (docs/http.md)",
         f"  voucher-engine stats --url {url}",
         f"  voucher-engine pool export {DEMO_TENANT} betathome --url {url} -o codes.csv",
         f"  voucher-engine client create {DEMO_TENANT} --scope admin --url {url}   # then see docs/admin-api.md",
@@ -96,3 +98,6 @@ def instructions(
         '''"trigger_category_id": "PAY", "trigger_product_id": "PaysafeCard"}\'''',
     ]
     return "\n".join(lines)
+
+
+COMMANDS = [demo]

@@ -2,32 +2,41 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+import click
+
 from voucher_engine import fixtures
-from voucher_engine.cli.common import database_url, open_engine, progress_bar, shown
+from voucher_engine.cli.common import current_config, database_url, open_engine, progress_bar, shown, url_option
 from voucher_engine.engine import Engine
 
 #: Below this many codes a progress bar would only flicker.
 PROGRESS_FROM = 10_000
 
 
-def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
-    load = commands.add_parser("load", parents=[url_after], help="load a TOML fixture file (idempotent)")
-    load.add_argument("file", type=Path, help="the fixture file (see docs/fixtures.md)")
-    load.set_defaults(handler=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    url = database_url(args)
+@click.command("load")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@url_option
+def load(file: Path, url: str | None) -> int:
+    """Load a TOML fixture file (idempotent); secrets it creates are shown once."""
+    url = database_url(url)
     with open_engine(url) as engine:
-        summary = load_file(engine, args.file)
-    print(f"loaded {args.file} into {shown(url)}")
+        current_config(url=url).apply(engine)  # the webhook guard for the file's endpoints
+        summary = load_file(engine, file)
+    click.echo(f"loaded {file} into {shown(url)}")
     for line in summary.lines():
-        print(f"  {line}")
+        click.echo(f"  {line}")
+    print_secrets(summary)
     return 0
+
+
+def print_secrets(summary: fixtures.LoadSummary) -> None:
+    if not summary.secrets:
+        return
+    click.echo("secrets created by this load (shown once: they are kept only as hashes):")
+    for secret in summary.secrets:
+        click.echo(f"  {secret.line()}")
 
 
 def load_file(engine: Engine, path: Path) -> fixtures.LoadSummary:
@@ -47,3 +56,6 @@ def show_progress(label: str, total: int) -> Callable[[int], None] | None:
             bar.finish()
 
     return advance
+
+
+COMMANDS = [load]

@@ -6,106 +6,119 @@ and an export walks the pool page by page, so memory stays flat however many cod
 
 from __future__ import annotations
 
-import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
-from voucher_engine.cli.common import database_url, open_engine, progress_bar
+import click
+
+from voucher_engine.cli.common import database_url, open_engine, progress_bar, url_option
 from voucher_engine.codes_io import count_codes, read_codes, write_codes
 from voucher_engine.domain.codes import UNAMBIGUOUS, CodeFormat
 
-
-def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
-    pool = commands.add_parser("pool", help="create, fill and export code pools")
-    actions = pool.add_subparsers(dest="pool_command", required=True, metavar="ACTION")
-
-    def action(name: str, help: str, handler) -> argparse.ArgumentParser:  # noqa: ANN001, A002
-        parser = actions.add_parser(name, parents=[url_after], help=help, description=help)
-        parser.add_argument("tenant")
-        parser.add_argument("pool")
-        parser.set_defaults(handler=handler)
-        return parser
-
-    create = action("create", "create a pool (nothing changes if it exists)", run_create)
-    create.add_argument("--name")
-    create.add_argument("--pattern", help="code pattern: # a digit, X a charset character, e.g. 'BET-XXX-######'")
-    create.add_argument("--charset", help=f"characters for X (default {UNAMBIGUOUS})")
-    create.add_argument("--low-stock", type=int, metavar="N", help="emit pool.low_stock when N codes remain")
-
-    imports = action("import", "add the codes of a CSV file (codes already in the pool are skipped)", run_import)
-    imports.add_argument("file", type=Path)
-    imports.add_argument("--column", default="code", help="the header column holding the codes (default: code)")
-    imports.add_argument("--no-header", action="store_true", help="the file has no header: codes are in column 1")
-
-    generate = action("generate", "add N new random codes drawn from the pool's pattern", run_generate)
-    generate.add_argument("--count", type=int, required=True, metavar="N")
-    generate.add_argument("--pattern", help="draw from this pattern instead of the pool's own")
-    generate.add_argument("--charset")
-
-    export = action("export", "write every code of the pool as CSV (seq,code,issued_at,reference)", run_export)
-    export.add_argument("-o", "--output", type=Path, help="the file to write (default: standard output)")
+F = TypeVar("F", bound=Callable[..., Any])
+PATTERN_HELP = "code pattern: # a digit, X a charset character, e.g. 'BET-XXX-######'"
 
 
-def _format(args: argparse.Namespace) -> CodeFormat | None:
-    if args.pattern is None:
-        if args.charset is not None:
-            sys.exit("error: --charset needs --pattern")
+@click.group("pool")
+def pool() -> None:
+    """Create, fill and export code pools."""
+
+
+def tenant_and_pool(command: F) -> F:
+    command = click.argument("pool_id", metavar="POOL")(command)
+    command = click.argument("tenant")(command)
+    return url_option(command)
+
+
+def _format(pattern: str | None, charset: str | None) -> CodeFormat | None:
+    if pattern is None:
+        if charset is not None:
+            raise click.UsageError("--charset needs --pattern")
         return None
-    return CodeFormat(args.pattern, args.charset) if args.charset else CodeFormat(args.pattern)
+    return CodeFormat(pattern, charset) if charset else CodeFormat(pattern)
 
 
-def run_create(args: argparse.Namespace) -> int:
-    code_format = _format(args)
-    with open_engine(database_url(args)) as engine:
-        created = engine.create_pool(args.tenant, args.pool, name=args.name, code_format=code_format,
-                                     low_stock_threshold=args.low_stock)
-    print(f"pool {args.tenant}/{args.pool} {'created' if created else 'already exists, unchanged'}")
+@pool.command("create")
+@tenant_and_pool
+@click.option("--name")
+@click.option("--pattern", help=PATTERN_HELP)
+@click.option("--charset", help=f"characters for X (default {UNAMBIGUOUS})")
+@click.option("--low-stock", type=click.IntRange(min=0), metavar="N",
+              help="emit pool.low_stock when N codes remain")
+def create(*, tenant: str, pool_id: str, url: str | None, name: str | None, pattern: str | None,
+           charset: str | None, low_stock: int | None) -> int:
+    """Create a pool (nothing changes if it exists)."""
+    code_format = _format(pattern, charset)
+    with open_engine(database_url(url)) as engine:
+        created = engine.create_pool(tenant, pool_id, name=name, code_format=code_format,
+                                     low_stock_threshold=low_stock)
+    click.echo(f"pool {tenant}/{pool_id} {'created' if created else 'already exists, unchanged'}")
     return 0
 
 
-def run_import(args: argparse.Namespace) -> int:
-    column = None if args.no_header else args.column
+@pool.command("import")
+@tenant_and_pool
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--column", default="code", show_default=True, help="the header column holding the codes")
+@click.option("--no-header", is_flag=True, help="the file has no header: codes are in column 1")
+def import_codes(*, tenant: str, pool_id: str, url: str | None, file: Path, column: str, no_header: bool) -> int:
+    """Add the codes of a CSV file (codes already in the pool are skipped)."""
+    chosen = None if no_header else column
     # A first pass checks every line and counts them: a bad line stops the import before the
     # first code is written, and the progress bar gets a total (and so an ETA).
-    total = count_codes(args.file, column=column)
-    with open_engine(database_url(args)) as engine:
-        engine.pool_status(args.tenant, args.pool)
-        bar = progress_bar(f"import {args.pool}", total)
-        result = engine.add_codes(args.tenant, args.pool, read_codes(args.file, column=column), progress=bar.advance)
+    total = count_codes(file, column=chosen)
+    with open_engine(database_url(url)) as engine:
+        engine.pool_status(tenant, pool_id)
+        bar = progress_bar(f"import {pool_id}", total)
+        result = engine.add_codes(tenant, pool_id, read_codes(file, column=chosen), progress=bar.advance)
         bar.finish()
-        size = engine.pool_status(args.tenant, args.pool).size
-    print(f"imported {result.added} codes into {args.tenant}/{args.pool} "
-          f"({result.skipped} already present); the pool holds {size}")
+        size = engine.pool_status(tenant, pool_id).size
+    click.echo(f"imported {result.added} codes into {tenant}/{pool_id} "
+               f"({result.skipped} already present); the pool holds {size}")
     return 0
 
 
-def run_generate(args: argparse.Namespace) -> int:
-    if args.count < 0:
-        sys.exit("error: --count must not be negative")
-    code_format = _format(args)
-    with open_engine(database_url(args)) as engine:
-        engine.pool_status(args.tenant, args.pool)
-        bar = progress_bar(f"generate {args.pool}", args.count)
-        result = engine.generate_codes(args.tenant, args.pool, args.count, code_format=code_format,
-                                       progress=bar.advance)
+@pool.command("generate")
+@tenant_and_pool
+@click.option("--count", type=click.IntRange(min=0), required=True, metavar="N", help="how many codes to add")
+@click.option("--pattern", help="draw from this pattern instead of the pool's own")
+@click.option("--charset")
+def generate(*, tenant: str, pool_id: str, url: str | None, count: int, pattern: str | None,
+             charset: str | None) -> int:
+    """Add N new random codes drawn from the pool's pattern."""
+    code_format = _format(pattern, charset)
+    with open_engine(database_url(url)) as engine:
+        engine.pool_status(tenant, pool_id)
+        bar = progress_bar(f"generate {pool_id}", count)
+        result = engine.generate_codes(tenant, pool_id, count, code_format=code_format, progress=bar.advance)
         bar.finish()
-        size = engine.pool_status(args.tenant, args.pool).size
-    print(f"generated {result.added} codes into {args.tenant}/{args.pool}; the pool holds {size}")
+        size = engine.pool_status(tenant, pool_id).size
+    click.echo(f"generated {result.added} codes into {tenant}/{pool_id}; the pool holds {size}")
     return 0
 
 
-def run_export(args: argparse.Namespace) -> int:
-    with open_engine(database_url(args)) as engine:
-        total = engine.pool_status(args.tenant, args.pool).size
-        bar = progress_bar(f"export {args.pool}", total)
-        codes = engine.export_codes(args.tenant, args.pool)
-        if args.output is None:
+@pool.command("export")
+@tenant_and_pool
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="the file to write (default: standard output)")
+def export(tenant: str, pool_id: str, url: str | None, output: Path | None) -> int:
+    """Write every code of the pool as CSV (seq,code,issued_at,reference)."""
+    with open_engine(database_url(url)) as engine:
+        total = engine.pool_status(tenant, pool_id).size
+        bar = progress_bar(f"export {pool_id}", total)
+        codes = engine.export_codes(tenant, pool_id)
+        if output is None:
             written = write_codes(codes, sys.stdout, progress=bar.advance)
             sys.stdout.flush()
         else:
-            with args.output.open("w", newline="", encoding="utf-8") as out:
+            with output.open("w", newline="", encoding="utf-8") as out:
                 written = write_codes(codes, out, progress=bar.advance)
         bar.finish()
-    where = "standard output" if args.output is None else args.output
-    print(f"exported {written} codes of {args.tenant}/{args.pool} to {where}", file=sys.stderr)
+    where = "standard output" if output is None else output
+    click.echo(f"exported {written} codes of {tenant}/{pool_id} to {where}", err=True)
     return 0
+
+
+COMMANDS = [pool]

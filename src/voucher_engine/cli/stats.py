@@ -2,45 +2,43 @@
 
 from __future__ import annotations
 
-import argparse
 import json
+from typing import Any
 
-from voucher_engine.cli.common import database_url, open_engine
+import click
 
-
-def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
-    stats = commands.add_parser("stats", parents=[url_after], help="show counts at a glance")
-    stats.add_argument("--tenant", help="only this tenant")
-    stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    stats.add_argument(
-        "--issuance", action="store_true",
-        help="codes handed out by campaigns, by campaign, category, product and distributor",
-    )
-    stats.set_defaults(handler=run)
+from voucher_engine.cli.common import database_url, open_engine, url_option
 
 
-def run(args: argparse.Namespace) -> int:
-    with open_engine(database_url(args)) as engine:
-        stats = engine.issuance_stats(args.tenant) if args.issuance else engine.stats(args.tenant)
-    if args.json:
-        print(json.dumps(stats, indent=2, sort_keys=True))
+@click.command("stats")
+@click.option("--tenant", help="only this tenant")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@click.option("--issuance", is_flag=True,
+              help="codes handed out by campaigns, by campaign, category, product and distributor")
+@url_option
+def stats(tenant: str | None, as_json: bool, issuance: bool, url: str | None) -> int:
+    """Show counts at a glance."""
+    with open_engine(database_url(url)) as engine:
+        counts = engine.issuance_stats(tenant) if issuance else engine.stats(tenant)
+    if as_json:
+        click.echo(json.dumps(counts, indent=2, sort_keys=True))
     else:
-        print(render_issuance(stats) if args.issuance else render(stats))
+        click.echo(render_issuance(counts) if issuance else render(counts))
     return 0
 
 
-def render_issuance(stats: dict) -> str:
+def render_issuance(stats: dict[str, Any]) -> str:
     lines = [f"codes issued by campaigns: {stats['total']}"]
     for dimension in ("campaign", "category", "product", "distributor"):
         lines.append(f"by {dimension}:")
         lines += [
-            f"  {row['tenant']:16} {str(row[dimension] if row[dimension] is not None else '-'):32} {row['issued']:>10}"
+            f"  {row['tenant']:16} {row[dimension] if row[dimension] is not None else '-'!s:32} {row['issued']:>10}"
             for row in stats[f"by_{dimension}"]
         ]
     return "\n".join(lines)
 
 
-def render(stats: dict) -> str:
+def render(stats: dict[str, Any]) -> str:
     vouchers = stats["vouchers"]
     lines = [f"vouchers: {sum(vouchers.values())}"]
     lines += [f"  {state:20} {n}" for state, n in vouchers.items()]
@@ -54,3 +52,6 @@ def render(stats: dict) -> str:
             for p in stats["pools"]
         ]
     return "\n".join(lines)
+
+
+COMMANDS = [stats]

@@ -6,23 +6,26 @@ leases, so none is in flight twice.
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
 
-from voucher_engine.cli.common import database_url
-from voucher_engine.delivery import DeliverySettings
+import click
+
+from voucher_engine.cli.common import current_config, url_option
 from voucher_engine.delivery.worker import main_worker
 
 
-def register(commands: argparse._SubParsersAction, url_after: argparse.ArgumentParser) -> None:
-    worker = commands.add_parser("worker", parents=[url_after], help="deliver webhooks and run jobs")
-    worker.add_argument(
-        "--allow-network", action="append", default=[], metavar="CIDR",
-        help="let webhooks reach this private network (repeatable; e.g. 127.0.0.1/32 for a local receiver)",
-    )
-    worker.add_argument("--id", dest="worker_id", help="this worker's name in the delivery log")
-    worker.set_defaults(handler=run)
+@click.command("worker")
+@url_option
+@click.option("--allow-network", "networks", multiple=True, metavar="CIDR",
+              help="let webhooks reach this private network, besides the configuration's webhooks.networks "
+                   "(repeatable; e.g. 127.0.0.1/32 for a local receiver)")
+@click.option("--id", "worker_id", help="this worker's name in the delivery log")
+def worker(url: str | None, networks: tuple[str, ...], worker_id: str | None) -> int:
+    """Deliver webhooks and run jobs, as the configuration file says."""
+    config = current_config(url=url)
+    settings = config.delivery_settings()
+    settings = dataclasses.replace(settings, allowed_networks=(*settings.allowed_networks, *networks))
+    return main_worker(config.url, settings=settings, worker_id=worker_id, prepare=config.apply)
 
 
-def run(args: argparse.Namespace) -> int:
-    settings = DeliverySettings(allowed_networks=tuple(args.allow_network))
-    return main_worker(database_url(args), settings=settings, worker_id=args.worker_id)
+COMMANDS = [worker]

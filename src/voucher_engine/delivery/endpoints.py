@@ -12,7 +12,7 @@ from sqlalchemy import Connection, insert, select, update
 from voucher_engine.delivery.errors import WebhookEndpointNotFound
 from voucher_engine.delivery.models import EndpointSecret, WebhookEndpoint
 from voucher_engine.delivery.settings import DeliverySettings
-from voucher_engine.delivery.signing import new_secret
+from voucher_engine.delivery.signing import checked_secret, new_secret
 from voucher_engine.delivery.urls import Resolver, check_url, system_resolver
 from voucher_engine.engine import Engine
 from voucher_engine.engine.base import Tx
@@ -61,10 +61,12 @@ class EndpointOperations:
         event_types: Iterable[str] | None = None,
         description: str = "",
         provider: str | None = None,
+        secret: str | None = None,
     ) -> EndpointSecret:
         """Register ``url`` for the tenant's events (all of them, or those in ``event_types``).
         The returned secret is the only time it is shown. With ``provider``, that provider's
-        ``webhooks`` shapes each event (its names and payloads; None: not sent)."""
+        ``webhooks`` shapes each event (its names and payloads; None: not sent). ``secret`` is
+        one agreed with the receiver beforehand (``whsec_`` and 24 to 64 bytes in base64)."""
         check_url(url, self.settings, self.resolve)
         if provider is not None and provider not in {p.name for p in self.engine.hooks.providers()}:
             raise ValidationError(f"no provider registered as {provider!r}")
@@ -72,7 +74,7 @@ class EndpointOperations:
         if len(description) > 255:
             raise ValidationError("a description is at most 255 characters")
         endpoint_id = self.engine.ids.new("whep")
-        secret = new_secret(self.engine.random)
+        secret = checked_secret(secret) if secret is not None else new_secret(self.engine.random)
 
         def body(tx: Tx) -> WebhookEndpoint:
             self.engine._require_tenant(tx.conn, tenant_id)

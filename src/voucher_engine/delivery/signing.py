@@ -32,6 +32,17 @@ def secret_key(secret: str) -> bytes:
     return key
 
 
+def checked_secret(secret: str) -> str:
+    """A secret agreed with a receiver beforehand: ``whsec_`` and 24 to 64 bytes in base64."""
+    try:
+        key = secret_key(secret) if isinstance(secret, str) else b""
+    except ValueError:  # binascii.Error: not base64
+        raise ValidationError("a webhook secret is 'whsec_' and base64") from None
+    if not 24 <= len(key) <= 64:
+        raise ValidationError("a webhook secret holds 24 to 64 bytes")
+    return secret
+
+
 def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     signed = f"{msg_id}.{timestamp}.".encode() + body
     digest = hmac.new(secret_key(secret), signed, hashlib.sha256).digest()

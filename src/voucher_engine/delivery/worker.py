@@ -12,7 +12,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
@@ -167,9 +167,11 @@ def main_worker(
     clock: Clock | None = None,
     config: EngineConfig | None = None,
     worker_id: str | None = None,
+    prepare: Callable[[Engine], None] | None = None,
 ) -> int:
     """The worker as a process (``voucher-engine worker``): SIGTERM or SIGINT ends it after the
-    round in progress, so no claimed delivery is dropped halfway. Returns the exit status."""
+    round in progress, so no claimed delivery is dropped halfway. Returns the exit status.
+    ``prepare`` is given the engine once opened (the configuration's ``Config.apply``)."""
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -179,6 +181,8 @@ def main_worker(
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     engine = Engine.open(url, clock=clock, config=config)
     try:
+        if prepare is not None:
+            prepare(engine)
         run_worker(engine, stop=stop, settings=settings, handlers=handlers, worker_id=worker_id)
     finally:
         engine.close()

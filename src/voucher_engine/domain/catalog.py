@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voucher_engine.domain.money import Money, require_currency
-from voucher_engine.errors import InvalidAmount, ValidationError
+from voucher_engine.errors import FieldError, InvalidAmount, ValidationError
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +48,11 @@ class Offer:
             raise ValidationError("an offer has either denominations or a value range")
         if ranged and not (self.min_value and self.max_value and 0 < self.min_value <= self.max_value):
             raise ValidationError("a value range needs 0 < min <= max")
-        if any(d <= 0 for d in self.denominations) or self.step < 1:
-            raise ValidationError("denominations and steps are positive")
+        if any(d <= 0 for d in self.denominations):
+            raise ValidationError("denominations are positive",
+                                  fields=(FieldError("denominations", "minimum", "a denomination is positive"),))
+        if self.step < 1:
+            raise ValidationError("a step is positive", fields=(FieldError("step", "minimum", "a step is positive"),))
         if not 0 <= self.discount_bp < 10_000:
             raise ValidationError("a discount is 0 to 99.99 %")
 

@@ -8,6 +8,7 @@ from voucher_engine.domain.catalog import Offer, Store
 from voucher_engine.domain.money import exponent_of
 from voucher_engine.engine import codec
 from voucher_engine.engine.base import EngineBase, Tx
+from voucher_engine.engine.references import require_pool
 from voucher_engine.errors import OfferNotFound, StoreNotFound
 from voucher_engine.storage.tables import offers, stores
 
@@ -53,6 +54,7 @@ class CatalogOperations(EngineBase):
         }
 
         def body(tx: Tx) -> Offer:
+            require_pool(tx.conn, offer.tenant_id, offer.pool_id)
             if not tx.conn.execute(
                 update(offers).where(O.tenant_id == offer.tenant_id, O.id == offer.id).values(**values)
             ).rowcount:

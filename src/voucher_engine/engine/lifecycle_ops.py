@@ -23,6 +23,7 @@ from voucher_engine.domain.validity import expires_at, resolve_all
 from voucher_engine.domain.vouchers import Voucher, VoucherSpec
 from voucher_engine.engine import codec
 from voucher_engine.engine.base import EngineBase, Tx
+from voucher_engine.engine.references import require_voucher_references
 from voucher_engine.engine.results import HistoryLine
 from voucher_engine.engine.voucher_jobs import VoucherJob, queue_voucher_jobs
 from voucher_engine.engine.rows import entry_from_row, load_voucher, select_ledger, voucher_from_row
@@ -87,6 +88,8 @@ class LifecycleOperations(EngineBase):
 
         def body(tx: Tx) -> Voucher:
             self._require_tenant(tx.conn, tenant_id)
+            require_voucher_references(tx.conn, tenant_id, campaign_id=campaign_id, offer_id=offer_id,
+                                       store_ids=spec.redeemable_at)
             windows = resolve_all(spec.validity, tx.now)
             row = {
                 "id": self.ids.new("vch"),

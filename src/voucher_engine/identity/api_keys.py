@@ -21,6 +21,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from voucher_engine.clock import IdSource, RandomSource
 from voucher_engine.errors import ApiKeyNotFound, Forbidden, Unauthorized, ValidationError
+from voucher_engine.identity.attempts import FailedAttempts
 from voucher_engine.identity.config import IdentityConfig
 from voucher_engine.identity.opaque import digest, new_token
 from voucher_engine.identity.results import ApiKeyInfo, NewApiKey, StaffPrincipal
@@ -35,7 +36,10 @@ API_KEY_PREFIX = "ak_"
 
 
 class ApiKeys:
-    def __init__(self, store: Store, ids: IdSource, random: RandomSource, config: IdentityConfig) -> None:
+    def __init__(
+        self, store: Store, ids: IdSource, random: RandomSource, config: IdentityConfig, attempts: FailedAttempts
+    ) -> None:
+        self._attempts = attempts
         self._store = store
         self._ids = ids
         self._random = random
@@ -112,6 +116,13 @@ class ApiKeys:
         an unscoped key without ``scope`` has ``role`` ``None`` and passes no ``roles``
         check. Its ``grants`` hold every scope of the user (only the key's scope, for a
         scoped key)."""
+        with self._attempts.limited():
+            return self._verify_api_key(key, roles, tenant_id, scope, permission)
+
+    def _verify_api_key(
+        self, key: str, roles: Collection[str] | None, tenant_id: str | None, scope: str | None,
+        permission: str | None,
+    ) -> StaffPrincipal:
         if not isinstance(key, str) or not key.startswith(API_KEY_PREFIX):
             raise Unauthorized("invalid token", reason="malformed")
 

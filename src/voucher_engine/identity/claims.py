@@ -29,9 +29,20 @@ def unverified_header(token: str) -> dict[str, Any]:
         raise Unauthorized("invalid token", reason="malformed") from error
 
 
+#: 9999-12-31T23:59:59Z: the last instant a ``datetime`` holds. A time claim beyond it (or
+#: before 1970) is no time at all.
+MAX_TIMESTAMP = 253_402_300_799
+
+
 def _number(payload: dict[str, Any], claim: str) -> float:
+    """A time claim as a finite number of seconds. JSON parsers (PyJWT's too) read ``NaN``,
+    ``Infinity`` and ``1e999``, against which every comparison is false or which no datetime
+    holds: such a claim is no number, so the token is refused (under the same reason as a
+    string, which callers already map)."""
     value = payload[claim]
     if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Unauthorized("invalid token", reason=f"{claim}_not_numeric")
+    if not 0 <= value <= MAX_TIMESTAMP:  # false for NaN too
         raise Unauthorized("invalid token", reason=f"{claim}_not_numeric")
     return float(value)
 
@@ -39,7 +50,8 @@ def _number(payload: dict[str, Any], claim: str) -> float:
 def check_times(
     payload: dict[str, Any], now: datetime, leeway: timedelta, *, allow_expired: bool = False
 ) -> None:
-    """Refuse a token that has expired, was issued in the future, or is not yet valid."""
+    """Refuse a token that has expired, was issued in the future, or is not yet valid, or
+    whose time claims are not finite numbers of seconds within ``datetime``'s range."""
     at = now.timestamp()
     slack = leeway.total_seconds()
     if _number(payload, "iat") > at + slack:

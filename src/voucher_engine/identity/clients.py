@@ -15,9 +15,10 @@ from sqlalchemy import insert, select, update
 
 from voucher_engine.clock import IdSource, RandomSource
 from voucher_engine.errors import Forbidden, InvalidScope, NotFound, Unauthorized, ValidationError
+from voucher_engine.identity.attempts import CLIENT, FailedAttempts
 from voucher_engine.identity.config import IdentityConfig
 from voucher_engine.identity.hashing import SecretHasher
-from voucher_engine.identity.opaque import new_token
+from voucher_engine.identity.opaque import checked_given, new_token
 from voucher_engine.identity.results import AccessToken, ClientInfo, NewClient, Principal
 from voucher_engine.identity.scopes import format_scopes, parse_scopes
 from voucher_engine.identity.store import Store, require_tenant
@@ -37,7 +38,10 @@ class ApiClients:
         hasher: SecretHasher,
         tokens: TokenService,
         config: IdentityConfig,
+        *,
+        attempts: FailedAttempts,
     ) -> None:
+        self._attempts = attempts
         self._store = store
         self._ids = ids
         self._random = random
@@ -47,12 +51,16 @@ class ApiClients:
 
     # --- administration ---------------------------------------------------------------------
 
-    def create_client(self, tenant_id: str, scopes: Iterable[str] | str, name: str = "") -> NewClient:
+    def create_client(
+        self, tenant_id: str, scopes: Iterable[str] | str, name: str = "", *, secret: str | None = None
+    ) -> NewClient:
+        """A new client; its secret is generated, or ``secret`` (one agreed beforehand, see
+        ``opaque.checked_given``), and returned once."""
         allowed = parse_scopes(scopes)
         if not allowed:
             raise ValidationError("a client needs at least one scope")
         client_id = self._ids.new("cli")
-        secret = new_token(self._random, "cs_")
+        secret = checked_given(secret) if secret is not None else new_token(self._random, "cs_")
         secret_hash = self._hasher.hash(secret)  # before the transaction: argon2 is slow
 
         def create(tx: Tx) -> None:
@@ -120,17 +128,18 @@ class ApiClients:
         subset of the allowed scopes, or ``InvalidScope``. The HTTP-shaped grant (form, Basic,
         RFC error names) is ``Identity.oauth.token``."""
         requested = parse_scopes(requested_scopes)
-        row = self._store.read(lambda conn: conn.execute(
-            select(
-                api_clients.c.tenant_id,
-                api_clients.c.secret_hash,
-                api_clients.c.scopes,
-                api_clients.c.active,
-            ).where(api_clients.c.id == client_id)
-        ).first())
-        matched = self._hasher.verify(row.secret_hash if row else None, secret)
-        if row is None or not matched or not row.active:
-            raise Unauthorized("invalid client credentials", reason="client")
+        with self._attempts.limited(CLIENT, client_id):
+            row = self._store.read(lambda conn: conn.execute(
+                select(
+                    api_clients.c.tenant_id,
+                    api_clients.c.secret_hash,
+                    api_clients.c.scopes,
+                    api_clients.c.active,
+                ).where(api_clients.c.id == client_id)
+            ).first())
+            matched = self._hasher.verify(row.secret_hash if row else None, secret)
+            if row is None or not matched or not row.active:
+                raise Unauthorized("invalid client credentials", reason="client")
         allowed = frozenset(row.scopes)
         if not requested <= allowed:
             raise InvalidScope(
@@ -155,12 +164,13 @@ class ApiClients:
         """The client behind an access token. ``Unauthorized`` for a bad, expired or foreign
         token (another kind, audience, issuer, or ``tenant_id`` when given); ``Forbidden``
         when the token is valid but lacks ``required_scope``."""
-        claims = self._tokens.verify(token, TokenKind.ACCESS)
-        tid, sub, scope = claims.get("tid"), claims.get("sub"), claims.get("scope")
-        if not (isinstance(tid, str) and isinstance(sub, str) and isinstance(scope, str)):
-            raise Unauthorized("invalid token", reason="claims")
-        if tenant_id is not None and tid != tenant_id:
-            raise Unauthorized("invalid token", reason="tenant")
+        with self._attempts.limited():
+            claims = self._tokens.verify(token, TokenKind.ACCESS)
+            tid, sub, scope = claims.get("tid"), claims.get("sub"), claims.get("scope")
+            if not (isinstance(tid, str) and isinstance(sub, str) and isinstance(scope, str)):
+                raise Unauthorized("invalid token", reason="claims")
+            if tenant_id is not None and tid != tenant_id:
+                raise Unauthorized("invalid token", reason="tenant")
         principal = Principal(tid, sub, frozenset(scope.split()))
         if required_scope is not None and required_scope not in principal.scopes:
             raise Forbidden(f"this operation needs the scope {required_scope!r}")

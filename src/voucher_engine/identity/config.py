@@ -17,24 +17,21 @@ class Argon2Params:
     memory_cost_kib: int = 64 * 1024
     parallelism: int = 4
 
-    @classmethod
-    def parse(cls, text: str) -> Argon2Params:
-        """``"time_cost=1,memory_cost_kib=64,parallelism=1"`` (keys left out keep their
-        default): the form of ``$VOUCHER_ENGINE_ARGON2``. A ``ValueError`` names a bad key."""
-        values: dict[str, int] = {}
-        for item in filter(None, (part.strip() for part in text.split(","))):
-            key, _, raw = item.partition("=")
-            key = key.strip()
-            if key not in {"time_cost", "memory_cost_kib", "parallelism"}:
-                raise ValueError(f"argon2: no setting {key!r} (time_cost, memory_cost_kib, parallelism)")
-            if not raw.strip().isdigit() or int(raw) < 1:
-                raise ValueError(f"argon2: {key} must be a positive integer, not {raw.strip()!r}")
-            values[key] = int(raw)
-        params = cls(**values)
-        # argon2 itself refuses less than 8 KiB per lane; say so with the key's name.
-        if params.memory_cost_kib < 8 * params.parallelism:
-            raise ValueError("argon2: memory_cost_kib must be at least 8 x parallelism")
-        return params
+
+@dataclass(frozen=True, slots=True)
+class AttemptLimits:
+    """Failed authentications allowed per ``window``: from one client address, and against
+    one identity (a client id, a staff email, a partner) from anywhere."""
+
+    per_address: int = 30
+    per_identity: int = 10
+    window: timedelta = timedelta(minutes=15)
+
+    def __post_init__(self) -> None:
+        if self.per_address < 1 or self.per_identity < 1:
+            raise ValueError("attempt limits are at least 1")
+        if self.window <= timedelta(0):
+            raise ValueError("the window of the attempt limits must be positive")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +60,6 @@ class IdentityConfig:
     role_permissions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: The longest access-token lifetime a login may ask for (``login(..., access_ttl=)``).
     max_staff_access_ttl: timedelta = timedelta(days=7)
+    #: Failed authentications allowed per client address and per identity, shared by every
+    #: process through the database (``identity.attempts``); None turns the limits off.
+    attempt_limits: AttemptLimits | None = field(default_factory=AttemptLimits)

@@ -12,7 +12,8 @@ from sqlalchemy import insert, select, update
 
 from voucher_engine.clock import RandomSource
 from voucher_engine.errors import NotFound, Unauthorized, ValidationError
-from voucher_engine.identity.opaque import digest, new_token
+from voucher_engine.identity.attempts import FailedAttempts
+from voucher_engine.identity.opaque import checked_given, digest, new_token
 from voucher_engine.identity.results import DistributorIdentity, DistributorInfo
 from voucher_engine.identity.store import Store, require_tenant
 from voucher_engine.storage.identity_tables import distributors
@@ -23,16 +24,24 @@ if TYPE_CHECKING:
 _PREFIX = "dt_"
 
 
+def checked_distributor_token(token: str) -> str:
+    return checked_given(token, _PREFIX)
+
+
 class Distributors:
-    def __init__(self, store: Store, random: RandomSource) -> None:
+    def __init__(self, store: Store, random: RandomSource, attempts: FailedAttempts) -> None:
+        self._attempts = attempts
         self._store = store
         self._random = random
 
-    def create_distributor(self, tenant_id: str, distributor_id: str, name: str = "") -> str:
-        """Register a distributor; returns its bearer token (shown once)."""
+    def create_distributor(
+        self, tenant_id: str, distributor_id: str, name: str = "", *, token: str | None = None
+    ) -> str:
+        """Register a distributor; returns its bearer token (shown once). ``token`` is one the
+        operator agreed beforehand (``checked_distributor_token``) instead of a generated one."""
         if not (0 < len(distributor_id) <= 64):
             raise ValidationError("a distributor id is 1 to 64 characters")
-        token = new_token(self._random, _PREFIX)
+        token = checked_distributor_token(token) if token is not None else new_token(self._random, _PREFIX)
 
         def create(tx: Tx) -> None:
             require_tenant(tx.conn, tenant_id)
@@ -79,6 +88,10 @@ class Distributors:
         self, token: str, *, tenant_id: str | None = None
     ) -> DistributorIdentity:
         """Who holds this bearer token; ``Unauthorized`` if nobody (or another tenant)."""
+        with self._attempts.limited():
+            return self._authenticate(token, tenant_id)
+
+    def _authenticate(self, token: str, tenant_id: str | None) -> DistributorIdentity:
         if not isinstance(token, str) or not token.startswith(_PREFIX):
             raise Unauthorized("invalid token", reason="malformed")
         row = self._store.read(lambda conn: conn.execute(

@@ -21,10 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from voucher_engine.errors import InvalidScope, OAuthError, Unauthorized, ValidationError
+from voucher_engine.errors import InvalidData, InvalidScope, OAuthError, Unauthorized, ValidationError
 from voucher_engine.identity.clients import ApiClients
 from voucher_engine.identity.results import ClientTokenCount, OAuthToken
 from voucher_engine.identity.store import Store
+from voucher_engine.screening import screen_text
 from voucher_engine.storage.identity_tables import client_token_stats
 
 if TYPE_CHECKING:
@@ -61,6 +62,10 @@ class OAuthTokens:
         client_type = _present(form, "client_type")
         if client_type is not None and len(client_type) > MAX_CLIENT_TYPE:
             raise OAuthError("invalid_request", f"client_type is at most {MAX_CLIENT_TYPE} characters")
+        for name in ("client_type", "scope"):
+            problem = screen_text(_present(form, name) or "", name)
+            if problem is not None:
+                raise OAuthError("invalid_request", f"{name}: {problem.message}")
         client_id, secret = self._credentials(form, basic)
         if grant != GRANT_TYPE:
             raise OAuthError("unsupported_grant_type", f"the only grant type is {GRANT_TYPE}")
@@ -68,6 +73,8 @@ class OAuthTokens:
             issued = self._clients.client_credentials(client_id, secret, _present(form, "scope"))
         except Unauthorized:
             raise OAuthError("invalid_client", "client authentication failed") from None
+        except InvalidData as error:  # e.g. a NUL in the client id: malformed, not a scope
+            raise OAuthError("invalid_request", error.message) from None
         except (InvalidScope, ValidationError) as error:
             raise OAuthError("invalid_scope", error.message) from None
         self._count(issued, client_type or "")
@@ -84,6 +91,9 @@ class OAuthTokens:
             client_id, secret = _present(form, "client_id") or "", _present(form, "client_secret") or ""
         if not client_id or not secret:
             raise OAuthError("invalid_client", "client authentication is required")
+        if screen_text(client_id, "client_id") or screen_text(secret, "client_secret"):
+            # No client has such an id, and the database is not asked about one it cannot store.
+            raise OAuthError("invalid_client", "client authentication failed")
         return client_id, secret
 
     def _count(self, issued: OAuthToken, client_type: str) -> None:

@@ -24,10 +24,12 @@ from sqlalchemy import delete, insert, select
 
 from voucher_engine.clock import Clock
 from voucher_engine.errors import AlreadyExists, Unauthorized, ValidationError
+from voucher_engine.identity.attempts import PARTNER, FailedAttempts
 from voucher_engine.identity.claims import PYJWT_OPTIONS_NO_TIME, check_times, unverified_header
 from voucher_engine.identity.config import IdentityConfig
 from voucher_engine.identity.results import PartnerToken
 from voucher_engine.identity.store import PLATFORM, Store, require_tenant
+from voucher_engine.screening import screen_text
 from voucher_engine.storage.identity_tables import PARTNER_ALGORITHMS, partner_jtis, partners
 
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ PARTNER_REQUIRED_CLAIMS = ("exp", "iat", "jti")
 MIN_HMAC_SECRET_BYTES = 32  # RFC 7518 3.2
 
 
-def _checked_key(algorithm: str, key: str) -> str:
+def checked_partner_key(algorithm: str, key: str) -> str:
     if algorithm not in PARTNER_ALGORITHMS:
         raise ValidationError(f"a partner signs with one of {', '.join(PARTNER_ALGORITHMS)}")
     if algorithm == "HS256":
@@ -54,7 +56,8 @@ def _checked_key(algorithm: str, key: str) -> str:
 
 
 class Partners:
-    def __init__(self, store: Store, clock: Clock, config: IdentityConfig) -> None:
+    def __init__(self, store: Store, clock: Clock, config: IdentityConfig, attempts: FailedAttempts) -> None:
+        self._attempts = attempts
         self._store = store
         self._clock = clock
         self._config = config
@@ -72,7 +75,7 @@ class Partners:
         ``aud``; without, an ``aud`` in them is not checked."""
         if not (0 < len(partner_id) <= 64):
             raise ValidationError("a partner id is 1 to 64 characters")
-        key = _checked_key(algorithm, key)
+        key = checked_partner_key(algorithm, key)
 
         def register(tx: Tx) -> None:
             require_tenant(tx.conn, tenant_id)
@@ -102,8 +105,19 @@ class Partners:
         only selects the key: the signature still decides."""
         if not isinstance(token, str) or not token:
             raise Unauthorized("invalid token", reason="missing")
-        unverified_header(token)  # malformed tokens fail here, before any database work
-        partner_id = partner_id or self._unverified_issuer(token)
+        with self._attempts.limited():  # until the token names its partner, the address alone
+            unverified_header(token)  # malformed tokens fail here, before any database work
+            partner_id = partner_id or self._unverified_issuer(token)
+            if screen_text(tenant_id, "tenant") or screen_text(partner_id, "iss"):
+                # Unverified claims that name no tenant or partner (a NUL): not a question for the database.
+                raise Unauthorized("invalid token", reason="unknown_partner")
+        # Only the signature is a guess: a signed token that is late, too long-lived or
+        # replayed is the key holder's own mistake (a retrying client), not counted against it.
+        with self._attempts.limited(PARTNER, f"{tenant_id}\0{partner_id}"):
+            claims = self._verified_claims(tenant_id, token, partner_id)
+        return self._use(tenant_id, partner_id, claims)
+
+    def _verified_claims(self, tenant_id: str, token: str, partner_id: str) -> dict[str, Any]:
         partner = self._store.read(lambda conn: conn.execute(
             select(partners.c.algorithm, partners.c.key, partners.c.audience).where(
                 partners.c.tenant_id == tenant_id, partners.c.id == partner_id
@@ -111,7 +125,9 @@ class Partners:
         ).first())
         if partner is None:
             raise Unauthorized("invalid token", reason="unknown_partner")
-        claims = self._decode(token, partner)
+        return self._decode(token, partner)
+
+    def _use(self, tenant_id: str, partner_id: str, claims: dict[str, Any]) -> PartnerToken:
         now = self._clock.now()
         check_times(claims, now, self._config.leeway)
         if claims["exp"] - claims["iat"] > self._config.partner_max_lifetime.total_seconds():

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from voucher_engine.identity.api_keys import API_KEY_PREFIX, ApiKeys
+from voucher_engine.identity.attempts import FailedAttempts
 from voucher_engine.identity.clients import ApiClients
 from voucher_engine.identity.config import IdentityConfig
 from voucher_engine.identity.distributors import Distributors
@@ -42,14 +43,16 @@ class Identity:
         self.keys = SigningKeys(store, clock, ids, random, config.signing_keys, config.key_cache_ttl)
         self.tokens = TokenService(self.keys, clock, ids, config)
         hasher = SecretHasher(config.argon2, random)
-        self.clients = ApiClients(store, ids, random, hasher, self.tokens, config)
+        #: Failed authentications, per client address and per identity (docs/identity.md).
+        self.attempts = attempts = FailedAttempts(store, clock, config.attempt_limits)
+        self.clients = ApiClients(store, ids, random, hasher, self.tokens, config, attempts=attempts)
         self.oauth = OAuthTokens(store, self.clients)
-        self.distributors = Distributors(store, random)
-        self.partners = Partners(store, clock, config)
-        self.sessions = Sessions(self.partners, self.tokens, config.session_ttl)
+        self.distributors = Distributors(store, random, attempts)
+        self.partners = Partners(store, clock, config, attempts)
+        self.sessions = Sessions(self.partners, self.tokens, config.session_ttl, attempts)
         self.families = Families(store, ids, random, config.refresh_ttl)
-        self.staff = StaffUsers(store, ids, hasher, self.tokens, self.families, config)
-        self.api_keys = ApiKeys(store, ids, random, config)
+        self.staff = StaffUsers(store, ids, hasher, self.tokens, self.families, config, attempts=attempts)
+        self.api_keys = ApiKeys(store, ids, random, config, attempts)
 
         # The per-request checks, flat.
         self.client_credentials = self.clients.client_credentials

@@ -7,13 +7,15 @@ from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
 from voucher_engine.errors import Unauthorized
+from voucher_engine.identity.attempts import FailedAttempts
 from voucher_engine.identity.partners import Partners
 from voucher_engine.identity.results import Session, SessionToken
 from voucher_engine.identity.tokens import TokenKind, TokenService
 
 
 class Sessions:
-    def __init__(self, partners: Partners, tokens: TokenService, ttl: timedelta) -> None:
+    def __init__(self, partners: Partners, tokens: TokenService, ttl: timedelta, attempts: FailedAttempts) -> None:
+        self._attempts = attempts
         self._partners = partners
         self._tokens = tokens
         self._ttl = ttl
@@ -38,10 +40,11 @@ class Sessions:
         return SessionToken(signed.token, session)
 
     def verify_session(self, token: str, *, tenant_id: str | None = None) -> Session:
-        claims = self._tokens.verify(token, TokenKind.SESSION)
-        tid, sub, context = claims.get("tid"), claims.get("sub"), claims.get("ctx")
-        if not (isinstance(tid, str) and isinstance(sub, str) and isinstance(context, dict)):
-            raise Unauthorized("invalid token", reason="claims")
-        if tenant_id is not None and tid != tenant_id:
-            raise Unauthorized("invalid token", reason="tenant")
+        with self._attempts.limited():
+            claims = self._tokens.verify(token, TokenKind.SESSION)
+            tid, sub, context = claims.get("tid"), claims.get("sub"), claims.get("ctx")
+            if not (isinstance(tid, str) and isinstance(sub, str) and isinstance(context, dict)):
+                raise Unauthorized("invalid token", reason="claims")
+            if tenant_id is not None and tid != tenant_id:
+                raise Unauthorized("invalid token", reason="tenant")
         return Session(tid, sub, claims["jti"], datetime.fromtimestamp(claims["exp"], UTC), context)

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select, update
 
 from voucher_engine.clock import IdSource
 from voucher_engine.errors import Forbidden, Unauthorized, ValidationError
+from voucher_engine.identity.attempts import STAFF, FailedAttempts
 from voucher_engine.identity.config import IdentityConfig
 from voucher_engine.identity.families import Families
 from voucher_engine.identity.hashing import SecretHasher
@@ -42,9 +43,12 @@ class StaffUsers(StaffDirectory):
         tokens: TokenService,
         families: Families,
         config: IdentityConfig,
+        *,
+        attempts: FailedAttempts,
     ) -> None:
         super().__init__(store, ids, hasher, families, config)
         self._tokens = tokens
+        self._attempts = attempts
 
     # --- login, refresh, verify ---------------------------------------------------------------
 
@@ -69,10 +73,17 @@ class StaffUsers(StaffDirectory):
             raise ValidationError(
                 f"an access-token lifetime is 1 s to {self._config.max_staff_access_ttl}"
             )
+        target = email
         try:
-            email = normalise_email(email)
+            email = target = normalise_email(email)
         except ValidationError:
-            email = ""
+            email = ""  # matches nobody; the attempt still counts against what was typed
+        with self._attempts.limited(STAFF, f"{tenant_id}\0{target}"):
+            return self._login(tenant_id, email, password, scope, access_ttl)
+
+    def _login(
+        self, tenant_id: str, email: str, password: str, scope: str, access_ttl: timedelta | None
+    ) -> StaffTokens:
         row = self._store.read(lambda conn: conn.execute(
             select(staff_users.c.id, staff_users.c.password_hash, staff_users.c.active,
                    staff_roles.c.role, staff_roles.c.scope)
@@ -95,6 +106,10 @@ class StaffUsers(StaffDirectory):
     def refresh(self, access_token: str, refresh_token: str) -> StaffTokens:
         """Rotate both tokens. ``access_token`` may have expired; it names the family that
         ``refresh_token`` must belong to. A refresh token used twice revokes its family."""
+        with self._attempts.limited():
+            return self._refresh(access_token, refresh_token)
+
+    def _refresh(self, access_token: str, refresh_token: str) -> StaffTokens:
         claims = self._staff_claims(access_token, allow_expired=True)
         if not isinstance(refresh_token, str) or not refresh_token:
             raise Unauthorized("invalid refresh token", reason="missing")
@@ -124,6 +139,13 @@ class StaffUsers(StaffDirectory):
         user, another tenant or scope than asked for. ``Forbidden``: valid, but no grant left
         in the token's scope, or its role is not one of ``roles``; ``PermissionDenied`` (a
         ``Forbidden``): ``permission`` is not granted in the token's scope."""
+        with self._attempts.limited():
+            return self._verify_staff(token, roles, tenant_id, scope, permission)
+
+    def _verify_staff(
+        self, token: str, roles: Collection[str] | None, tenant_id: str | None, scope: str | None,
+        permission: str | None,
+    ) -> StaffPrincipal:
         claims = self._staff_claims(token)
         if tenant_id is not None and claims["tid"] != tenant_id:
             raise Unauthorized("invalid token", reason="tenant")

@@ -16,6 +16,7 @@ from voucher_engine.errors import Unauthorized
 from voucher_engine.identity.claims import PYJWT_OPTIONS_NO_TIME, check_times, unverified_header
 from voucher_engine.identity.config import IdentityConfig
 from voucher_engine.identity.keyring import SigningKeys
+from voucher_engine.screening import screen_text
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("exp", "iat", "jti", "aud", "iss", "typ")
@@ -69,7 +70,7 @@ class TokenService:
         if not isinstance(token, str) or not token:
             raise Unauthorized("invalid token", reason="missing")
         kid = unverified_header(token).get("kid")
-        if not isinstance(kid, str):
+        if not isinstance(kid, str) or screen_text(kid, "kid"):
             raise Unauthorized("invalid token", reason="no_kid")
         key = self._keys.verifying(kid)
         if key is None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
-from voucher_engine.errors import AlreadyExists, Conflict, StorageError
+from voucher_engine.errors import AlreadyExists, Conflict, InvalidData, StorageError
 
 _WRITE = "voucher_engine_write"
 
@@ -135,6 +135,10 @@ class Database:
             if _is_unique_violation(error):
                 raise AlreadyExists("that object already exists", constraint=str(error.orig)) from error
             raise StorageError(f"a database constraint refused the change: {error.orig}") from error
+        except exc.DataError as error:
+            # A value the request carried and the database refused (NUL in a string, a number
+            # out of range): the client's mistake, and the same request will always fail.
+            raise InvalidData("a value in the request cannot be stored", cause=str(error.orig)) from error
         except exc.OperationalError as error:
             if _is_conflict(error):
                 raise Conflict("the database is busy; try again", cause=str(error.orig)) from error
@@ -145,6 +149,12 @@ class Database:
             raise StorageError(str(error.orig)) from error
         except exc.SQLAlchemyError as error:  # e.g. no pooled connection in time
             raise StorageError(str(error)) from error
+        except OverflowError as error:
+            # sqlite3 refuses an int beyond 64 bits with a bare OverflowError (SQLAlchemy does
+            # not wrap it): PostgreSQL's out-of-range DataError, in SQLite's words.
+            if "SQLite INTEGER" not in str(error):
+                raise
+            raise InvalidData("a value in the request cannot be stored", cause=str(error)) from error
 
     def dispose(self) -> None:
         self.sa.dispose()

@@ -183,3 +183,14 @@ __all__ = [
     "partners", "refresh_tokens", "signing_keys", "staff_api_keys", "staff_roles", "staff_users",
     "token_families",
 ]
+
+auth_failures = Table(
+    "auth_failures",
+    metadata,
+    # ``kind:sha256(value)``: an address, a client id, a staff email or a partner, hashed, so
+    # the table holds no addresses or emails (``voucher_engine.identity.attempts``).
+    Column("key", String(80), primary_key=True),
+    Column("window_start", UTCDateTime, nullable=False),  # the first failure of the window
+    Column("failures", Integer, nullable=False),
+    Index(None, "window_start"),  # pruning of ended windows
+)

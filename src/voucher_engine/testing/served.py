@@ -16,7 +16,8 @@ import threading
 from litestar import Litestar
 
 from voucher_engine import Engine
-from voucher_engine.delivery import DeliverySettings
+from voucher_engine.config import load_config
+from voucher_engine.config.loading import declared_sections
 from voucher_engine.delivery.worker import start_worker_thread
 from voucher_engine.plugins import PluginSettings
 from voucher_engine.testing.clock import CLOCK_FILE_VARIABLE, FileClock
@@ -24,10 +25,8 @@ from voucher_engine_litestar import configure_json_logging
 from voucher_engine_litestar import create_app as build_app
 from voucher_engine_litestar.app import (
     MOUNTS_VARIABLE,
-    NETWORKS_VARIABLE,
     URL_VARIABLE,
     WORKER_VARIABLE,
-    configure_identity_from_env,
     parse_mounts,
 )
 
@@ -46,23 +45,28 @@ def plugin_settings() -> PluginSettings:
 def create_app() -> Litestar:
     configure_json_logging()
     clock_file = os.environ.get(CLOCK_FILE_VARIABLE)
+    plugins = plugin_settings()
+    # The configuration file and variables too, as in production (the engine's write budget,
+    # the webhook guard the admin API applies, providers' settings).
+    config = load_config(sections=declared_sections(plugins))
     engine = Engine.open(
-        os.environ[URL_VARIABLE], clock=FileClock(clock_file) if clock_file else None, plugins=plugin_settings()
+        os.environ[URL_VARIABLE], clock=FileClock(clock_file) if clock_file else None, plugins=plugins,
+        config=config.engine_config(),
     )
     try:
-        configure_identity_from_env(engine)
+        config.apply(engine)
         app = build_app(
             engine, mounts=parse_mounts(os.environ.get(MOUNTS_VARIABLE, "")) or None,
             access_log=os.environ.get(ACCESS_LOG_VARIABLE, "0") == "1",
+            metrics_token=config.server.metrics_token,
         )
     except BaseException:
         engine.close()
         raise
     if os.environ.get(WORKER_VARIABLE, "0") == "1":
-        networks = tuple(filter(None, os.environ.get(NETWORKS_VARIABLE, "").split(",")))
         stop = threading.Event()
         threads: list[threading.Thread] = []
-        settings = DeliverySettings(allowed_networks=networks)
+        settings = config.delivery_settings()
         app.on_startup.append(lambda: threads.append(start_worker_thread(engine, stop=stop, settings=settings)))
         app.on_shutdown.append(lambda: (stop.set(), [t.join(timeout=30) for t in threads]))
     app.on_shutdown.append(engine.close)

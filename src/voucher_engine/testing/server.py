@@ -27,6 +27,8 @@ STARTUP_DEADLINE_S = 60.0
 #: The ``X-Request-ID`` of the kit's readiness probes, to tell them apart in a server's logs.
 STARTUP_PROBE_ID = "ve-startup-probe"
 EXIT_DEADLINE_S = 20.0
+#: The event loop and HTTP parser of the servers the kit starts: those of ``voucher-engine serve``.
+SERVER_LOOP, SERVER_HTTP = "uvloop", "httptools"
 
 #: A mount: one prefix or several, per provider name.
 Mounts = Mapping[str, str | Sequence[str]]
@@ -191,6 +193,8 @@ def start_server(
     argv = [
         sys.executable, "-m", "uvicorn", "--factory", app, "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--log-level", log_level, "--no-access-log",
+        # As ``voucher-engine serve`` runs (tests/http/test_http_keepalive.py checks both).
+        "--loop", SERVER_LOOP, "--http", SERVER_HTTP,
     ]
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / f"server-{port}.log"

@@ -1,0 +1,67 @@
+"""Many rows in at the driver's speed: PostgreSQL's ``COPY``, SQLite's ``executemany``.
+
+For imports (a pool's codes): ``insert_all_or_none`` writes every row or, when a unique
+constraint refuses one of them, none (back to a savepoint) and says so, so that the caller can
+fall back to a statement that skips what exists. Nothing is read first: the unique index
+decides, once per row, as it would for any insert.
+
+Both go to the driver directly, past SQLAlchemy's execute path: per row that path costs more
+than the database's own insert. The driver's errors are translated here into SQLAlchemy's, so
+``Database.translated`` maps them as it maps every other statement's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, exc
+
+
+def insert_all_or_none(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bool:
+    """Insert ``rows`` (tuples in the order of ``columns``) into ``table``; False, with nothing
+    inserted and the transaction still usable, when a unique constraint refused a row."""
+    driver = conn.connection.driver_connection
+    dbapi_error: type[Exception] = conn.dialect.loaded_dbapi.Error
+    names = ", ".join(columns)
+    savepoint = conn.begin_nested()
+    try:
+        if conn.dialect.name == "postgresql":
+            sql = f"COPY {table.name} ({names}) FROM STDIN"
+            _copy(driver, sql, rows)
+        else:
+            sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' for _ in columns)})"
+            _executemany(driver, sql, rows)
+    except dbapi_error as error:
+        savepoint.rollback()
+        translated = exc.DBAPIError.instance(sql, None, error, dbapi_error)
+        if isinstance(translated, exc.IntegrityError) and _is_unique_violation(error):
+            return False
+        raise translated from error
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return True
+
+
+def _copy(driver: Any, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    # Rows stream into COPY as they come: the caller's batch is the only copy in memory.
+    with driver.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _executemany(driver: Any, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+def _is_unique_violation(error: Exception) -> bool:
+    code = getattr(error, "sqlstate", None)
+    if code is not None:
+        return bool(code == "23505")
+    return "UNIQUE constraint failed" in str(error)
