@@ -21,6 +21,13 @@ os.environ.setdefault("VOUCHER_ENGINE_ARGON2_MEMORY_COST_KIB", str(CHEAP_ARGON2.
 os.environ.setdefault("VOUCHER_ENGINE_ARGON2_PARALLELISM", str(CHEAP_ARGON2.parallelism))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Test files holding a ``slow`` test run first: under pytest-xdist (``make test``) a
+    file is one unit of work, and a long one handed out last would finish alone."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: the order within stays
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:  # noqa: ANN001
     return request.param

@@ -46,6 +46,7 @@ def example_runs(request, tmp_path_factory) -> dict:  # noqa: ANN001
         return json.loads(done.stdout)
 
 
+@pytest.mark.slow  # its fixture runs every example, in a fresh interpreter per backend
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
 def test_example_prints_what_it_says(example: Path, example_runs: dict) -> None:
     result = example_runs[str(example)]
