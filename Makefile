@@ -30,8 +30,13 @@ test: $(STAMP) lint
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 	$(BIN)/pytest benchmarks --benchmark-disable -q
 
+## Import contracts, the linter, the type checker (mypy --strict; its packages are in
+## pyproject.toml) and the documentation site, where a link to nothing fails the build.
 lint: $(STAMP)
 	$(BIN)/lint-imports
+	$(BIN)/ruff check src adapters plugins tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/mkdocs build --strict --quiet
 
 BENCH_RESULTS := benchmarks/results/raw.json
 
@@ -53,4 +58,4 @@ bench-baseline: $(STAMP)
 	$(BIN)/python benchmarks/report.py $(BENCH_RESULTS) --write-baseline
 
 clean:
-	rm -rf $(VENV) .pytest_cache .benchmarks demo-data
+	rm -rf $(VENV) .pytest_cache .benchmarks demo-data site

@@ -19,7 +19,6 @@ PostgreSQL with the driver's implicit ``BEGIN``, a 3 s ``lock_timeout``, and rea
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import os
@@ -33,7 +32,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
-from sqlalchemy import create_engine, exists, insert, select
+from sqlalchemy import create_engine, exists, select
 from sqlalchemy.engine import Dialect, make_url
 
 from voucher_engine.engine import base, campaigns, pools, spending
@@ -57,7 +56,7 @@ EVENT_COLUMNS = ["event_id", "tenant_id", "type", "subject_id", "payload", "crea
 DISPATCH_COLUMNS = ["outbox_id", "deliveries", "dispatched_at"]
 DELIVERY_COLUMNS = [
     "id", "tenant_id", "endpoint_id", "outbox_id", "event_id", "event_type", "payload", "status", "attempts",
-    "failures", "next_attempt_at", "created_at", "updated_at",
+    "failures", "next_attempt_at", "last_error", "created_at", "updated_at",
 ]
 
 
@@ -72,7 +71,7 @@ class Sql:
     const: dict[str, Any]  # values the statement carries itself (literals SQLAlchemy binds)
 
 
-def compile_sql(statement, dialect: Dialect, *, column_keys: list[str] | None = None) -> Sql:  # noqa: ANN001
+def compile_sql(statement, dialect: Dialect, *, column_keys: list[str] | None = None) -> Sql:
     compiled = statement.compile(dialect=dialect, column_keys=column_keys)
     # Expanding IN lists are rendered here, once, as SQLAlchemy renders them per execution.
     blanks = {b.key: None for b in compiled.binds.values() if b.required}
@@ -87,7 +86,7 @@ def many_rows(sql: Sql, rows: int) -> Sql:
     with RETURNING: the row group repeated, PostgreSQL names suffixed ``__0``, ``__1`` ..."""
     head, _, tail = sql.text.partition(" VALUES ")
     depth = end = 0
-    for end, char in enumerate(tail, start=1):  # the first row group's closing parenthesis
+    for end, char in enumerate(tail, start=1):  # noqa: B007 - read after the break: the first row group's closing parenthesis
         depth += {"(": 1, ")": -1}.get(char, 0)
         if depth == 0:
             break
@@ -102,16 +101,16 @@ class Statements:
     """The engine's statements, compiled for one dialect."""
 
     def __init__(self, dialect: Dialect) -> None:
-        def c(statement, columns: list[str] | None = None) -> Sql:  # noqa: ANN001
+        def c(statement, columns: list[str] | None = None) -> Sql:
             return compile_sql(statement, dialect, column_keys=columns)
 
         pg = dialect.name == "postgresql"
         self.dialect = dialect
         # PostgreSQL: SQLAlchemy fetches a single-row INSERT's generated key ("implicit returning").
-        event_insert = insert(outbox).returning(outbox.c.id) if pg else base._insert_event
-        self.insert_event = c(event_insert, EVENT_COLUMNS)
+        self.insert_event = c(base._insert_event, EVENT_COLUMNS)
         self.advance = c(pools._advance)
         self.record_issue = c(pools._record_issue)
+        self.advance_and_record = c(pools._advance_and_record)
         self.voucher_by_code = c(_LOOKUPS[("code", False)])
         self.lock_voucher_by_id = c(_LOOKUPS[("voucher_id", True)])
         self.debit = c(spending._debit)
@@ -122,6 +121,11 @@ class Statements:
         self.hold_by_id = c(select_hold("t", "h"))
         self.claim_capture = c(spending._claim_capture)
         self.settle_hold = c(spending._settle_hold)
+        # PostgreSQL: each movement with its ledger entry, a capture with its claim (engine/moves.py).
+        self.debit_with_entry = c(spending._WITH_ENTRY[spending._debit])
+        self.hold_funds_with_entry = c(spending._WITH_ENTRY[spending._hold_funds])
+        self.capture_and_settle = c(spending._capture_and_settle)
+        self.hold_with_voucher = c(spending._hold_with_voucher)
         # The relay (delivery/relay.py), for one tenant's events per batch.
         self.undispatched = c(
             select(outbox).where(~exists().where(outbox_dispatch.c.outbox_id == outbox.c.id))
@@ -206,13 +210,13 @@ class BareSqlite(BareDb):
             self.trace.append(sql)
         self.conn.execute(sql)
 
-    def run(self, sql: Sql, params: dict[str, Any]):  # noqa: ANN201
+    def run(self, sql: Sql, params: dict[str, Any]):
         if self.trace is not None:
             self.trace.append(sql.text)
         values = sql.const | params
         return self.conn.execute(sql.text, [values[n] for n in sql.names])
 
-    def run_rows(self, sql: Sql, rows: list[dict[str, Any]]):  # noqa: ANN201
+    def run_rows(self, sql: Sql, rows: list[dict[str, Any]]):
         """One multi-row statement (see ``many_rows``)."""
         if self.trace is not None:
             self.trace.append(sql.text)
@@ -243,23 +247,27 @@ class BarePg(BareDb):
         self.statements = statements
         self.conn = psycopg.connect(dsn, options=f"-c lock_timeout={lock_timeout_ms}")
 
-    def _begin_write(self) -> None:
-        pass  # psycopg opens the transaction with the first statement, as under SQLAlchemy
-
     def _begin_read(self) -> None:
-        self.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        # The snapshot's isolation travels in psycopg's own BEGIN, as the engine's does in its
+        # (storage/database.py); the next write transaction goes back to the defaults.
+        self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        self.conn.read_only = True
+
+    def _begin_write(self) -> None:
+        self.conn.isolation_level = None
+        self.conn.read_only = None
 
     def raw(self, sql: str) -> None:
         if self.trace is not None:
             self.trace.append(sql)
         self.conn.execute(sql)
 
-    def run(self, sql: Sql, params: dict[str, Any]):  # noqa: ANN201
+    def run(self, sql: Sql, params: dict[str, Any]):
         if self.trace is not None:
             self.trace.append(sql.text)
         return self.conn.execute(sql.text, sql.const | params)
 
-    def run_rows(self, sql: Sql, rows: list[dict[str, Any]]):  # noqa: ANN201
+    def run_rows(self, sql: Sql, rows: list[dict[str, Any]]):
         if self.trace is not None:
             self.trace.append(sql.text)
         return self.conn.execute(sql.text, {f"{k}__{i}": v for i, row in enumerate(rows) for k, v in row.items()})
@@ -324,19 +332,33 @@ def _entry(tenant: str, voucher_id: str, seq: int, kind: str, now: Any, **values
     }
 
 
+def _entry_params(tenant: str, kind: str, now: Any, **values: Any) -> dict[str, Any]:
+    """A ledger entry's parameters in a movement-with-entry statement (engine/moves.py)."""
+    return {
+        "e_tenant": tenant, "e_kind": kind, "e_available": values.get("available_delta", 0),
+        "e_held": values.get("held_delta", 0), "e_spent": values.get("spent", 0), "e_reference": None,
+        "e_hold": values.get("hold_id"), "e_store": None, "e_reverses": None, "e_effective": now,
+    }
+
+
 def _pop_in(db: BareDb, tenant: str, pool: str, campaign: str | None, attributes: dict[str, Any],
             now: Any) -> tuple[str, dict[str, Any]]:
     """The code, and the event row to write when the transaction's work is done (the engine
     flushes its events last)."""
     s = db.statements
-    row = db.run(s.advance, {"b_tenant": tenant, "b_pool": pool}).fetchone()
-    if row is None:
-        raise Refused(f"pool {pool!r} is empty")
-    cursor, size, _low = row
-    code = db.run(s.record_issue, {
-        "b_tenant": tenant, "b_pool": pool, "b_seq": cursor, "b_reference": None, "b_campaign": campaign,
-        "b_attributes": db.json(attributes), "b_now": now,
-    }).fetchone()[0]
+    params = {"b_tenant": tenant, "b_pool": pool, "b_reference": None, "b_campaign": campaign,
+              "b_attributes": db.json(attributes), "b_now": now}
+    if s.dialect.name == "postgresql":  # one statement, as the engine (engine/pools.py)
+        row = db.run(s.advance_and_record, params).fetchone()
+        if row is None:
+            raise Refused(f"pool {pool!r} is empty")
+        cursor, size, _low, code = row
+    else:
+        row = db.run(s.advance, {"b_tenant": tenant, "b_pool": pool}).fetchone()
+        if row is None:
+            raise Refused(f"pool {pool!r} is empty")
+        cursor, size, _low = row
+        code = db.run(s.record_issue, {**params, "b_seq": cursor}).fetchone()[0]
     return code, _event(db, tenant, "pool.code_issued", pool, {
         "seq": cursor, "reference": None, "campaign_id": campaign, "remaining": size - cursor,
     }, now)
@@ -358,11 +380,20 @@ def redeem(db: BareDb, tenant: str, code: str, units: int) -> int:
     with db.write():
         voucher = db.run(s.voucher_by_code, {"b_tenant": tenant, "b_key": code}).fetchone()
         voucher_id, currency = voucher[0], voucher[5]
-        row = db.run(s.debit, {"b_id": voucher_id, "b_units": units, "b_now": now, "b_lock": None}).fetchone()
-        if row is None:
-            raise Refused("not redeemable")
-        available, _held, seq, state = row
-        db.run(s.insert_entry, _entry(tenant, voucher_id, seq, "redeem", now, available_delta=-units, spent=units))
+        params = {"b_id": voucher_id, "b_units": units, "b_now": now, "b_lock": None}
+        if s.dialect.name == "postgresql":
+            row = db.run(s.debit_with_entry, {**params, **_entry_params(
+                tenant, "redeem", now, available_delta=-units, spent=units)}).fetchone()
+            if row is None:
+                raise Refused("not redeemable")
+            available, _held, seq, state, _entry_id = row
+        else:
+            row = db.run(s.debit, params).fetchone()
+            if row is None:
+                raise Refused("not redeemable")
+            available, _held, seq, state = row
+            db.run(s.insert_entry, _entry(tenant, voucher_id, seq, "redeem", now, available_delta=-units,
+                                          spent=units))
         db.run(s.insert_event, _event(db, tenant, "voucher.redeemed", voucher_id, {
             "code": code, "amount": units, "currency": currency, "available": available, "state": state,
             "seq": seq, "reference": None, "store": None, "effective_at": instant.isoformat(),
@@ -377,17 +408,26 @@ def hold(db: BareDb, tenant: str, code: str, units: int, ttl: timedelta = timede
     with db.write():
         voucher = db.run(s.voucher_by_code, {"b_tenant": tenant, "b_key": code}).fetchone()
         voucher_id, currency = voucher[0], voucher[5]
-        row = db.run(s.hold_funds, {"b_id": voucher_id, "b_units": units, "b_now": now, "b_lock": None}).fetchone()
-        if row is None:
-            raise Refused("not redeemable")
         hold_id = new_id("hld")
-        db.run(s.insert_hold, {
+        params = {"b_id": voucher_id, "b_units": units, "b_now": now, "b_lock": None}
+        hold_row = {
             "id": hold_id, "tenant_id": tenant, "voucher_id": voucher_id, "amount": units, "captured": 0,
             "state": "pending", "expires_at": db.time(expires), "reference": None, "created_at": now,
             "resolved_at": None,
-        })
-        db.run(s.insert_entry, _entry(tenant, voucher_id, row[2], "hold", now, available_delta=-units,
-                                      held_delta=units, hold_id=hold_id))
+        }
+        if s.dialect.name == "postgresql":
+            row = db.run(s.hold_funds_with_entry, {**params, **_entry_params(
+                tenant, "hold", now, available_delta=-units, held_delta=units, hold_id=hold_id)}).fetchone()
+            if row is None:
+                raise Refused("not redeemable")
+            db.run(s.insert_hold, hold_row)  # the engine sends it with the COMMIT
+        else:
+            row = db.run(s.hold_funds, params).fetchone()
+            if row is None:
+                raise Refused("not redeemable")
+            db.run(s.insert_hold, hold_row)
+            db.run(s.insert_entry, _entry(tenant, voucher_id, row[2], "hold", now, available_delta=-units,
+                                          held_delta=units, hold_id=hold_id))
         db.run(s.insert_event, _event(db, tenant, "hold.created", hold_id, {
             "voucher_id": voucher_id, "code": code, "amount": units, "currency": currency,
             "expires_at": expires.isoformat(), "reference": None, "released": [],
@@ -400,19 +440,26 @@ def capture(db: BareDb, tenant: str, hold_id: str) -> None:
     s = db.statements
     now = db.time(datetime.now(UTC))
     with db.write():
-        found = db.run(s.hold_by_id, {"tenant_id_1": tenant, "id_1": hold_id}).fetchone()
-        voucher_id, amount = found[2], found[3]
-        # The voucher row is locked before the hold is claimed (spending.py: voucher, then hold).
-        db.run(s.lock_voucher_by_id, {"b_tenant": tenant, "b_key": voucher_id}).fetchone()
-        claimed = db.run(s.claim_capture, {"b_id": hold_id, "b_tenant": tenant, "b_now": now,
-                                           "b_captured": amount}).fetchone()
-        if claimed is None:
-            raise Refused("hold not pending")
-        row = db.run(s.settle_hold, {"b_id": voucher_id, "b_amount": amount, "b_back": 0, "b_spent": amount,
-                                     "b_now": now}).fetchone()
-        available, _held, seq, state, code, currency = row
-        db.run(s.insert_entry, _entry(tenant, voucher_id, seq, "capture", now, held_delta=-amount, spent=amount,
-                                      hold_id=hold_id))
+        # The hold with its voucher, the voucher locked before the hold is claimed (spending.py).
+        found = db.run(s.hold_with_voucher, {"b_hold": hold_id, "b_tenant": tenant}).fetchone()
+        voucher_id, amount = found[0], found[-3]
+        settle = {"b_id": voucher_id, "b_amount": amount, "b_back": 0, "b_spent": amount, "b_now": now}
+        if s.dialect.name == "postgresql":
+            row = db.run(s.capture_and_settle, {
+                **settle, "b_hold": hold_id, "b_tenant": tenant, "b_captured": amount,
+                **_entry_params(tenant, "capture", now, held_delta=-amount, spent=amount, hold_id=hold_id),
+            }).fetchone()
+            if row is None:
+                raise Refused("hold not pending")
+            _available, _held, seq, state, code, currency, _entry_id = row
+        else:
+            claimed = db.run(s.claim_capture, {"b_id": hold_id, "b_tenant": tenant, "b_now": now,
+                                               "b_captured": amount}).fetchone()
+            if claimed is None:
+                raise Refused("hold not pending")
+            _available, _held, seq, state, code, currency = db.run(s.settle_hold, settle).fetchone()
+            db.run(s.insert_entry, _entry(tenant, voucher_id, seq, "capture", now, held_delta=-amount,
+                                          spent=amount, hold_id=hold_id))
         db.run(s.insert_event, _event(db, tenant, "hold.captured", hold_id, {
             "voucher_id": voucher_id, "code": code, "amount": amount, "captured": amount, "released": 0,
             "currency": currency, "state": state, "seq": seq, "reference": None,
@@ -445,7 +492,7 @@ def dispatch_outbox(db: BareDb, limit: int = 100) -> int:
             {
                 "id": new_id("dlv"), "tenant_id": r[2], "endpoint_id": e, "outbox_id": r[0], "event_id": r[1],
                 "event_type": r[3], "payload": None, "status": "pending", "attempts": 0, "failures": 0,
-                "next_attempt_at": now, "created_at": now, "updated_at": now,
+                "next_attempt_at": now, "last_error": None, "created_at": now, "updated_at": now,
             }
             for r in rows if r[0] in claimed
             for e in targets[r[0]]
@@ -482,13 +529,11 @@ def issue_for_trigger(db: BareDb, tenant: str, category: str, distributor: str,
             key=lambda r: (-r[8], r[5] is None, r[5] or instant, r[1]),
         )
         for campaign in candidates:
-            db.raw("SAVEPOINT sa_savepoint_1")
+            # No cap on the benchmark's campaigns, so no cap to give back (engine/campaigns.py).
             try:
                 code, event = _pop_in(db, tenant, campaign[3], campaign[1], attributes, now)
             except Refused:
-                db.raw("ROLLBACK TO SAVEPOINT sa_savepoint_1")
                 continue
-            db.raw("RELEASE SAVEPOINT sa_savepoint_1")
             db.run(s.insert_event, event)
             return campaign[1], code, campaign[5], instant
     raise Refused("no campaign has a voucher for this trigger")

@@ -15,10 +15,10 @@ from __future__ import annotations
 import os
 import threading
 
-import bare
 import msgspec
 from litestar import Litestar, Request, Response, get, post
 
+import bare
 
 URL_VARIABLE = "BENCH_BARE_URL"
 HELLO = b'{"hello":"world"}'

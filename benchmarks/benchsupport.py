@@ -49,11 +49,11 @@ FULL = Sizes(rounds=3, warmup_rounds=1, ops={"sqlite": 150, "postgresql": 400})
 SMOKE = Sizes(rounds=1, warmup_rounds=0, ops={"sqlite": 16, "postgresql": 16})
 
 
-def sizes(benchmark) -> Sizes:  # noqa: ANN001
+def sizes(benchmark) -> Sizes:
     return SMOKE if benchmark.disabled else FULL
 
 
-def record(benchmark, *, backend: str, impl: str, operation: str, workers: int, ops: int) -> None:  # noqa: ANN001
+def record(benchmark, *, backend: str, impl: str, operation: str, workers: int, ops: int) -> None:
     """What the report needs to turn this benchmark's timings into ops/s and ratios."""
     benchmark.extra_info.update(
         {"backend": backend, "impl": impl, "operation": operation, "workers": workers, "ops_per_round": ops}
@@ -63,7 +63,7 @@ def record(benchmark, *, backend: str, impl: str, operation: str, workers: int, 
 # --- databases ----------------------------------------------------------------------------------
 
 
-def _pg_admin():  # noqa: ANN202
+def _pg_admin():
     return create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
 
 
@@ -119,7 +119,7 @@ def pg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def database_of(engine: Engine):  # noqa: ANN201
+def database_of(engine: Engine):
     """The engine's database wrapper, for seeding and tracing behind its back. Benchmarks only:
     a host reads and writes through the engine's operations."""
     return engine._db

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+
 from bare import Statements, statements_for
 from benchsupport import BACKENDS, fresh_database, open_engine, seed_tenant
-
 from voucher_engine import Engine
 
 
@@ -22,7 +22,7 @@ class World:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def world(request, tmp_path_factory) -> Iterator[World]:  # noqa: ANN001
+def world(request, tmp_path_factory) -> Iterator[World]:
     backend = request.param
     for url in fresh_database(backend, tmp_path_factory.mktemp(backend)):
         engine = open_engine(url)

@@ -80,9 +80,10 @@ def bare_copy(url: str, tenant: str, pool: str, codes: Iterator[str]) -> int:
 
 
 def peak_rss_kb() -> int:
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
     raise RuntimeError("no VmHWM in /proc/self/status (not Linux?)")
 
 

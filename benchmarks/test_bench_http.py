@@ -19,11 +19,11 @@ from __future__ import annotations
 import json
 import time
 
-import bare
 import pytest
+
+import bare
 from benchsupport import TENANT, per_worker, record, run_workers, settle
 from http_load import Server, lua_script, run_wrk, wrk_available
-
 from voucher_engine.identity import Identity
 
 PROMO_PATH = "/api/v1/voucher/request"
@@ -40,7 +40,7 @@ def _body(distributor: str, category: str) -> bytes:
                        "trigger_category_id": category, "trigger_product_id": "PaysafeCard"}).encode()
 
 
-def _seed(engine, suffix: str, codes: int) -> tuple[str, bytes, str, str]:  # noqa: ANN001
+def _seed(engine, suffix: str, codes: int) -> tuple[str, bytes, str, str]:
     """A pool, a campaign issuing from it and a distributor: its token, a request body, the
     category and the distributor id."""
     pool, category, distributor = f"http-{suffix}", f"PAY-{suffix}", f"DIST-{suffix}"
@@ -52,7 +52,7 @@ def _seed(engine, suffix: str, codes: int) -> tuple[str, bytes, str, str]:  # no
     return token, _body(distributor, category), category, distributor
 
 
-def _driver_ops_per_s(world, token: str, category: str, distributor: str, ops: int) -> float:  # noqa: ANN001
+def _driver_ops_per_s(world, token: str, category: str, distributor: str, ops: int) -> float:
     connections = per_worker(CONNECTIONS, lambda: bare.connect(world.url, world.statements))
 
     def op(w: int, i: int) -> None:
@@ -68,7 +68,7 @@ def _driver_ops_per_s(world, token: str, category: str, distributor: str, ops: i
     return ops / elapsed
 
 
-def test_http_endpoints(benchmark, world, tmp_path) -> None:  # noqa: ANN001
+def test_http_endpoints(benchmark, world, tmp_path) -> None:
     engine = world.engine
     codes = 200 if benchmark.disabled else CODES
     engine_token, engine_body, _, _ = _seed(engine, "e", codes)
@@ -127,7 +127,7 @@ def _smoke(endpoints: dict) -> None:
     assert answers == {name: [200] * 3 for name in endpoints}
 
 
-def _load(endpoints: dict, tmp_path, results: dict) -> None:  # noqa: ANN001
+def _load(endpoints: dict, tmp_path, results: dict) -> None:
     results["max"], results["half"] = {}, {}
     for name, (server, path, body, token) in endpoints.items():
         script = lua_script(tmp_path / f"{name}.lua", body, _headers(token), None)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import itertools
 
-import bare
 import pytest
-from benchsupport import TENANT, per_worker, record, run_workers, seed_vouchers, sizes
 
+import bare
+from benchsupport import TENANT, per_worker, record, run_workers, seed_vouchers, sizes
 from voucher_engine.domain.money import Money
 
 IMPLS = ["engine", "bare"]
@@ -23,12 +23,12 @@ BALANCE = 10**12  # never runs out, whatever the rounds
 _prefixes = itertools.count()
 
 
-def _group(benchmark, world, operation: str, impl: str, workers: int, ops: int) -> None:  # noqa: ANN001
+def _group(benchmark, world, operation: str, impl: str, workers: int, ops: int) -> None:
     benchmark.group = f"{operation} {world.backend} x{workers}"
     record(benchmark, backend=world.backend, impl=impl, operation=operation, workers=workers, ops=ops)
 
 
-def _connections(world, impl: str, workers: int) -> list:  # noqa: ANN001
+def _connections(world, impl: str, workers: int) -> list:
     return per_worker(workers, lambda: bare.connect(world.url, world.statements)) if impl == "bare" else []
 
 
@@ -39,7 +39,7 @@ def _close(connections: list) -> None:
 
 @pytest.mark.parametrize("workers", WORKERS)
 @pytest.mark.parametrize("impl", IMPLS)
-def test_pop_code(benchmark, world, impl: str, workers: int) -> None:  # noqa: ANN001
+def test_pop_code(benchmark, world, impl: str, workers: int) -> None:
     """Hand out the next code of one pool that every worker pops from."""
     size = sizes(benchmark)
     ops = size.per_round(world.backend)
@@ -63,7 +63,7 @@ def test_pop_code(benchmark, world, impl: str, workers: int) -> None:  # noqa: A
 
 @pytest.mark.parametrize("workers", WORKERS)
 @pytest.mark.parametrize("impl", IMPLS)
-def test_redeem_partial(benchmark, world, impl: str, workers: int) -> None:  # noqa: ANN001
+def test_redeem_partial(benchmark, world, impl: str, workers: int) -> None:
     """Spend one cent of a monetary balance; each worker spends from its own voucher."""
     size = sizes(benchmark)
     ops = size.per_round(world.backend)
@@ -87,7 +87,7 @@ def test_redeem_partial(benchmark, world, impl: str, workers: int) -> None:  # n
 
 @pytest.mark.parametrize("workers", WORKERS)
 @pytest.mark.parametrize("impl", IMPLS)
-def test_hold_then_capture(benchmark, world, impl: str, workers: int) -> None:  # noqa: ANN001
+def test_hold_then_capture(benchmark, world, impl: str, workers: int) -> None:
     """Reserve five cents, then capture them: two transactions per operation."""
     size = sizes(benchmark)
     ops = size.per_round(world.backend) // 2
@@ -113,7 +113,7 @@ def test_hold_then_capture(benchmark, world, impl: str, workers: int) -> None:  
 
 @pytest.mark.parametrize("workers", WORKERS)
 @pytest.mark.parametrize("impl", IMPLS)
-def test_single_use_redeem(benchmark, world, impl: str, workers: int) -> None:  # noqa: ANN001
+def test_single_use_redeem(benchmark, world, impl: str, workers: int) -> None:
     """Redeem a single-use voucher: every operation a different voucher, fresh each round."""
     size = sizes(benchmark)
     ops = size.per_round(world.backend)

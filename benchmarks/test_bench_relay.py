@@ -10,11 +10,11 @@ benchmarks fill.
 
 from __future__ import annotations
 
-import bare
 import pytest
-from benchsupport import TENANT, database_of, per_worker, record, run_workers, seed_outbox, sizes
 from sqlalchemy import func, select
 
+import bare
+from benchsupport import TENANT, database_of, per_worker, record, run_workers, seed_outbox, sizes
 from voucher_engine.delivery import Webhooks
 from voucher_engine.delivery.relay import dispatch_outbox
 from voucher_engine.storage.delivery_tables import outbox_dispatch
@@ -23,21 +23,21 @@ EVENTS_PER_OP = 5  # a dispatch round moves five times the events of the other r
 
 
 @pytest.fixture(scope="module")
-def relay_world(world):  # noqa: ANN001, ANN201
+def relay_world(world):
     Webhooks(world.engine, resolve=lambda host, port: ["93.184.216.34"]).create_endpoint(
         TENANT, "https://receiver.example/hook"
     )
     return world
 
 
-def _dispatched(engine) -> int:  # noqa: ANN001
+def _dispatched(engine) -> int:
     with database_of(engine).read() as conn:
         return conn.execute(select(func.count()).select_from(outbox_dispatch)).scalar_one()
 
 
 @pytest.mark.parametrize("workers", [1, 8])
 @pytest.mark.parametrize("impl", ["engine", "bare"])
-def test_dispatch_outbox(benchmark, relay_world, impl: str, workers: int) -> None:  # noqa: ANN001
+def test_dispatch_outbox(benchmark, relay_world, impl: str, workers: int) -> None:
     world = relay_world
     size = sizes(benchmark)
     events = size.per_round(world.backend) * EVENTS_PER_OP

@@ -16,7 +16,7 @@ def _run() -> dict:
     return {"benchmarks": [
         _bench("pop_code", "postgresql", "engine", 1, 900), _bench("pop_code", "postgresql", "bare", 1, 1000),
         _bench("pop_code", "postgresql", "engine", 8, 700), _bench("pop_code", "postgresql", "bare", 8, 1000),
-        _bench("pool_pop", "postgresql", "engine", 1, 400), _bench("pool_pop", "postgresql", "engine", 16, 800),
+        _bench("pool_scaling", "postgresql", "engine", 1, 400), _bench("pool_scaling", "postgresql", "engine", 16, 800),
     ]}
 
 

@@ -29,24 +29,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-def backend(request) -> str:  # noqa: ANN001
+def backend(request) -> str:
     return request.param
 
 
 @pytest.fixture
-def database_url(request, backend: str, tmp_path) -> Iterator[str]:  # noqa: ANN001
+def database_url(request, backend: str, tmp_path) -> Iterator[str]:
     """A fresh database: empty, or already migrated when the test also uses ``engine`` (which
     opens on this same database), copied from a session template to save a migration."""
     yield from fresh_database_url(backend, tmp_path, migrated="engine" in request.fixturenames)
 
 
 @pytest.fixture
-def sqlite_url(tmp_path) -> Iterator[str]:  # noqa: ANN001
+def sqlite_url(tmp_path) -> Iterator[str]:
     yield from fresh_database_url("sqlite", tmp_path)
 
 
 @pytest.fixture
-def pg_url(tmp_path) -> Iterator[str]:  # noqa: ANN001
+def pg_url(tmp_path) -> Iterator[str]:
     yield from fresh_database_url("postgresql", tmp_path)
 
 

@@ -31,7 +31,7 @@ PG_URL = pg_url()
 IN_CI = in_ci()
 
 
-def open_engine(url: str, clock=None, seed: int | None = None, **config) -> Engine:  # noqa: ANN001
+def open_engine(url: str, clock=None, seed: int | None = None, **config) -> Engine:
     """An engine on ``url``, migrated; a seeded random source makes codes reproducible."""
     return Engine.open(
         url,
@@ -41,7 +41,7 @@ def open_engine(url: str, clock=None, seed: int | None = None, **config) -> Engi
     )
 
 
-def database_of(engine: Engine):  # noqa: ANN201
+def database_of(engine: Engine):
     """The engine's database wrapper (``engine._db``), for tests that look at or damage rows
     behind the engine's back. Tests only: a host reads and writes through the engine."""
     return engine._db

@@ -150,7 +150,11 @@ async def body_of(op: Operation, request: Request[Any, Any, Any]) -> Any:
     _check_media_type(encoding, content_type)
     raw = await request.body()  # bounded by the operation's max_body_bytes: 413 beyond it
     if encoding == "raw":
-        return raw
+        return await request.body()  # bounded by the operation's max_body_bytes: 413 beyond it
+    body = op.body
+    if body is None:
+        return None
+    raw = await request.body()
     if encoding == "json":
         if json_depth_exceeds(raw, MAX_JSON_DEPTH):
             raise malformed(f"the body is nested more than {MAX_JSON_DEPTH} levels deep")

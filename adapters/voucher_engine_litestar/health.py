@@ -15,7 +15,6 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from voucher_engine import Engine
 from voucher_engine.errors import VoucherEngineError
-
 from voucher_engine_litestar.log import logger
 
 

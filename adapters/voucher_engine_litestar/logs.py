@@ -49,6 +49,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
+class _JsonLinesHandler(logging.StreamHandler[TextIO]):
+    """The handler ``configure_json_logging`` installs, told apart from a host's own."""
+
+
 def configure_json_logging(
     level: int | str = logging.INFO, stream: TextIO | None = None, formatter: logging.Formatter | None = None
 ) -> logging.Handler:
@@ -59,12 +63,11 @@ def configure_json_logging(
     instead. Calling it again replaces the handler it installed instead of adding another.
     """
     logger = logging.getLogger(ADAPTER_LOGGER)
-    for handler in [h for h in logger.handlers if getattr(h, "_voucher_engine_json", False)]:
-        logger.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    for installed in [h for h in logger.handlers if isinstance(h, _JsonLinesHandler)]:
+        logger.removeHandler(installed)
+    handler = _JsonLinesHandler(stream or sys.stderr)
     handler.setFormatter(formatter or JsonFormatter())
     handler.addFilter(RequestIdLogFilter())
-    handler._voucher_engine_json = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.setLevel(level)
     # The lines are complete here; the root logger's handlers would print them a second time.

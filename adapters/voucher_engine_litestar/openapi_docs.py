@@ -11,6 +11,7 @@ from litestar.params import PathParameter
 
 from voucher_engine_litestar.openapi_model import provider_document
 
+
 @get("/providers/{name:str}/openapi.json", include_in_schema=False, sync_to_thread=False)
 def provider_openapi(request: Request[Any, Any, Any], name: Annotated[str, PathParameter()]) -> dict[str, Any]:
     mounts = [m for m in request.app.state.mounts if m.provider.name == name]

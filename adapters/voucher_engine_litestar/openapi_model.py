@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 import msgspec
+from litestar.openapi.spec import SecurityScheme
 
 from voucher_engine.providers import (
     DefaultError,
@@ -24,9 +25,6 @@ from voucher_engine.providers import (
     Upload,
     default_error_reply,
 )
-
-from litestar.openapi.spec import SecurityScheme
-
 from voucher_engine_litestar.routers import (
     NO_BODY,
     Mount,

@@ -21,7 +21,7 @@ from litestar import Litestar, Router
 from litestar.config.app import AppConfig
 from litestar.exceptions import ImproperlyConfiguredException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, Reference, SecurityScheme
 from litestar.plugins import InitPlugin
 from litestar.types import ExceptionHandlersMap
 
@@ -93,8 +93,8 @@ def check_collisions(plan: list[Mount]) -> None:
             owners[key] = name
 
 
-def security_schemes(plan: list[Mount]) -> dict[str, SecurityScheme]:
-    schemes: dict[str, SecurityScheme] = {}
+def security_schemes(plan: list[Mount]) -> dict[str, SecurityScheme | Reference]:
+    schemes: dict[str, SecurityScheme | Reference] = {}
     for mount in plan:
         schemes.update(provider_security_schemes(mount.provider))
     return schemes

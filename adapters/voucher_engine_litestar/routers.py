@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio.to_thread
 import msgspec
@@ -22,6 +22,7 @@ from litestar import Request, Response, Router
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
+from litestar.types import ExceptionHandlersMap
 
 from voucher_engine import errors
 from voucher_engine.identity.attempts import client_address
@@ -42,6 +43,9 @@ from voucher_engine_litestar.log import logger
 from voucher_engine_litestar.ratelimit import RateLimit, RateLimitGuard
 from voucher_engine_litestar.request_id import current_request_id
 
+if TYPE_CHECKING:
+    from litestar.response.redirect import RedirectStatusType
+
 
 @dataclass(frozen=True, slots=True)
 class Mount:
@@ -59,12 +63,14 @@ class Mount:
 NO_BODY = frozenset({204, 304})
 
 
-def reply_to_response(reply: Reply | Any, default_status: int) -> Response:
+def reply_to_response(reply: Reply | Any, default_status: int) -> Response[Any]:
     if not isinstance(reply, Reply):
         reply = Reply(body=reply)
     headers = dict(reply.headers)
     if reply.redirect is not None:
-        return Redirect(reply.redirect, status_code=reply.status or 302, headers=headers)
+        # The provider's redirect status, as it gave it (Litestar types it as one of the five).
+        status_code = cast("RedirectStatusType", reply.status or 302)
+        return Redirect(reply.redirect, status_code=status_code, headers=headers)
     status = reply.status or default_status
     if status in NO_BODY:
         return Response(None, status_code=status, headers=headers)
@@ -77,7 +83,7 @@ def renderer_of(provider: Provider, op: Operation | None) -> Callable[[Failure],
     return op.render_error if op is not None and op.render_error is not None else provider.render_error
 
 
-def render_failure(provider: Provider, failure: Failure, op: Operation | None = None) -> Response:
+def render_failure(provider: Provider, failure: Failure, op: Operation | None = None) -> Response[Any]:
     if failure.kind is FailureKind.INTERNAL:
         logger.error("internal failure in provider %s: %s", provider.name, failure.message)
     return reply_to_response(renderer_of(provider, op)(failure), 500)
@@ -97,7 +103,7 @@ def failure_of_http(error: HTTPException) -> Failure:
     return Failure(kind, str(error.detail), retry_after=int(retry) if retry and retry.isdigit() else None)
 
 
-def _has_body(request: Request) -> bool:
+def _has_body(request: Request[Any, Any, Any]) -> bool:
     length = request.headers.get("content-length")
     return bool(length and length.strip() != "0") or "transfer-encoding" in request.headers
 
@@ -105,7 +111,7 @@ def _has_body(request: Request) -> bool:
 def _make_endpoint(provider: Provider, op: Operation) -> Callable[..., Any]:
     takes_body = op.body is not None or "raw" in op.encodings
 
-    async def endpoint(request: Request) -> Response:
+    async def endpoint(request: Request[Any, Any, Any]) -> Response[Any]:
         decoded: list[Any] = []
 
         async def body() -> Any:
@@ -151,7 +157,7 @@ def _make_endpoint(provider: Provider, op: Operation) -> Callable[..., Any]:
     return endpoint
 
 
-def _exception_handlers(provider: Provider, op: Operation) -> dict:
+def _exception_handlers(provider: Provider, op: Operation) -> ExceptionHandlersMap:
     """For what fails before the endpoint runs (the rate-limit guards): the operation's shape."""
     return {
         HTTPException: lambda request, error: render_failure(provider, failure_of_http(error), op),
@@ -174,7 +180,7 @@ def security_requirements(provider: Provider, op: Operation) -> list[dict[str, l
         return None
     alternatives = []
     for scheme in op.schemes:
-        requirement = {} if scheme.kind == "body" else {security_scheme_name(provider, scheme): []}
+        requirement: dict[str, list[str]] = {} if scheme.kind == "body" else {security_scheme_name(provider, scheme): []}
         for header in scheme.required_headers:
             requirement[required_header_scheme_name(provider, header)] = []
         alternatives.append(requirement)

@@ -65,7 +65,7 @@ class ObservedRequests:
         if scope["type"] != ScopeType.HTTP or scope.get(_OBSERVED):
             await self.app(scope, receive, send)
             return
-        scope[_OBSERVED] = True  # type: ignore[literal-required]
+        scope[_OBSERVED] = True  # type: ignore[literal-required]  # our own marker, not an ASGI key
         telemetry = self._telemetry_of(scope["litestar_app"])
         request_id = choose_request_id(incoming_request_id(scope))
         started = time.perf_counter()

@@ -8,8 +8,7 @@ API only, as any third-party provider would be. See docs/admin-api.md.
 
 from __future__ import annotations
 
-from voucher_engine.plugin import hookimpl
-
+from voucher_engine.plugin import Register, hookimpl
 from voucher_engine_admin.access import ADMIN, ADMIN_SCOPES, READ
 from voucher_engine_admin.bootstrap import bootstrap
 from voucher_engine_admin.context import configure
@@ -19,5 +18,5 @@ __all__ = ["ADMIN", "ADMIN_SCOPES", "PROVIDER", "READ", "bootstrap", "configure"
 
 
 @hookimpl
-def voucher_engine_register_providers(register) -> None:  # noqa: ANN001
+def voucher_engine_register_providers(register: Register) -> None:
     register(PROVIDER)

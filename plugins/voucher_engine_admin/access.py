@@ -19,7 +19,6 @@ from functools import partial
 from voucher_engine import Engine
 from voucher_engine.identity import Principal
 from voucher_engine.plugin import AuthScheme, Credentials, errors
-
 from voucher_engine_admin.context import services
 
 ADMIN = "admin"

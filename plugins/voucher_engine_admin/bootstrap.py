@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from voucher_engine import Engine
-
 from voucher_engine_admin.access import ADMIN
 from voucher_engine_admin.context import services
 

@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 import msgspec
 
-from voucher_engine import Offer, Store
+from voucher_engine import Campaign, Offer, Store
 from voucher_engine.plugin import Call
-
 from voucher_engine_admin.wire import (
     MAX_LIST,
     Amount,
@@ -29,8 +28,8 @@ class CampaignIn(Wire):
     pool_id: Id | None = None
     starts_at: Instant | None = None
     ends_at: Instant | None = None
-    trigger_categories: Annotated[list[Label], msgspec.Meta(max_length=MAX_LIST)] = []
-    distributors: Annotated[list[Id], msgspec.Meta(max_length=MAX_LIST)] = []
+    trigger_categories: Annotated[list[Label], msgspec.Meta(max_length=MAX_LIST)] = []  # noqa: RUF012 - msgspec copies an empty default per instance
+    distributors: Annotated[list[Id], msgspec.Meta(max_length=MAX_LIST)] = []  # noqa: RUF012 - msgspec copies an empty default per instance
     priority: Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)] = 0
     cap: Annotated[int, msgspec.Meta(ge=0)] | None = None
     template: dict[str, Any] | None = None
@@ -47,7 +46,7 @@ class OfferIn(Wire):
     name: Name
     currency: Currency
     #: Fixed face values ("10.00") -- or a range: min_value, max_value and step.
-    denominations: Annotated[list[Amount], msgspec.Meta(max_length=MAX_LIST)] = []
+    denominations: Annotated[list[Amount], msgspec.Meta(max_length=MAX_LIST)] = []  # noqa: RUF012 - msgspec copies an empty default per instance
     min_value: Amount | None = None
     max_value: Amount | None = None
     step: Amount | None = None
@@ -56,7 +55,7 @@ class OfferIn(Wire):
     active: bool = True
 
 
-def _campaign(c) -> dict:  # noqa: ANN001
+def _campaign(c: Campaign) -> dict[str, Any]:
     return {
         "id": c.id, "name": c.name, "pool_id": c.pool_id,
         "starts_at": instant(c.window.start), "ends_at": instant(c.window.end),
@@ -65,11 +64,11 @@ def _campaign(c) -> dict:  # noqa: ANN001
     }
 
 
-def _store(s: Store) -> dict:
+def _store(s: Store) -> dict[str, Any]:
     return {"id": s.id, "name": s.name, "url": s.url, "active": s.active}
 
 
-def _offer(o: Offer) -> dict:
+def _offer(o: Offer) -> dict[str, Any]:
     return {
         "id": o.id, "store_id": o.store_id, "name": o.name, "currency": o.currency,
         "denominations": [shown(d, o.currency) for d in o.denominations],
@@ -79,7 +78,7 @@ def _offer(o: Offer) -> dict:
     }
 
 
-def put_campaign(call: Call) -> dict:
+def put_campaign(call: Call) -> dict[str, Any]:
     body: CampaignIn = call.body
     campaign = call.engine.put_campaign(
         call.principal.tenant_id, call.path["campaign_id"],
@@ -90,31 +89,34 @@ def put_campaign(call: Call) -> dict:
     return _campaign(campaign)
 
 
-def get_campaign(call: Call) -> dict:
+def get_campaign(call: Call) -> dict[str, Any]:
     return _campaign(call.engine.get_campaign(call.principal.tenant_id, call.path["campaign_id"]))
 
 
-def list_campaigns(call: Call) -> list[dict]:
+def list_campaigns(call: Call) -> list[dict[str, Any]]:
     return [_campaign(c) for c in call.engine.list_campaigns(call.principal.tenant_id)]
 
 
-def put_store(call: Call) -> dict:
+def put_store(call: Call) -> dict[str, Any]:
     body: StoreIn = call.body
     store = Store(call.path["store_id"], call.principal.tenant_id, body.name, body.url, body.active)
     return _store(call.engine.put_store(store))
 
 
-def get_store(call: Call) -> dict:
+def get_store(call: Call) -> dict[str, Any]:
     return _store(call.engine.get_store(call.principal.tenant_id, call.path["store_id"]))
 
 
-def list_stores(call: Call) -> list[dict]:
+def list_stores(call: Call) -> list[dict[str, Any]]:
     return [_store(s) for s in call.engine.list_stores(call.principal.tenant_id, active_only=False)]
 
 
-def put_offer(call: Call) -> dict:
+def put_offer(call: Call) -> dict[str, Any]:
     body: OfferIn = call.body
-    money = lambda amount: minor(amount, body.currency) if amount is not None else None  # noqa: E731
+
+    def money(amount: str | None) -> int | None:
+        return minor(amount, body.currency) if amount is not None else None
+
     offer = Offer(
         id=call.path["offer_id"], tenant_id=call.principal.tenant_id, store_id=body.store_id,
         name=body.name, currency=body.currency,
@@ -126,9 +128,9 @@ def put_offer(call: Call) -> dict:
     return _offer(call.engine.put_offer(offer))
 
 
-def get_offer(call: Call) -> dict:
+def get_offer(call: Call) -> dict[str, Any]:
     return _offer(call.engine.get_offer(call.principal.tenant_id, call.path["offer_id"]))
 
 
-def list_offers(call: Call) -> list[dict]:
+def list_offers(call: Call) -> list[dict[str, Any]]:
     return [_offer(o) for o in call.engine.list_offers(call.principal.tenant_id, active_only=False)]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from voucher_engine.identity import ClientInfo, DistributorInfo, StaffUser
 from voucher_engine.plugin import Call, Reply, errors
-
 from voucher_engine_admin.access import check_grantable
 from voucher_engine_admin.context import services
 from voucher_engine_admin.wire import MAX_LIST, Id, Label, Name, Wire, instant
@@ -40,7 +39,7 @@ class StaffIn(Wire):
     full_name: Annotated[str, msgspec.Meta(max_length=255)] = ""
     locale: Annotated[str, msgspec.Meta(min_length=2, max_length=16)] = "en"
     roles: Annotated[dict[Annotated[str, msgspec.Meta(min_length=1, max_length=128)], Label],
-                     msgspec.Meta(max_length=MAX_LIST)] = {}
+                     msgspec.Meta(max_length=MAX_LIST)] = {}  # noqa: RUF012 - msgspec copies an empty default per instance
 
 
 class RoleIn(Wire):
@@ -49,22 +48,22 @@ class RoleIn(Wire):
     role: Label | None
 
 
-def _client(info: ClientInfo) -> dict:
+def _client(info: ClientInfo) -> dict[str, Any]:
     return {"client_id": info.client_id, "name": info.name, "scopes": sorted(info.scopes),
             "active": info.active, "created_at": instant(info.created_at)}
 
 
-def _distributor(info: DistributorInfo) -> dict:
+def _distributor(info: DistributorInfo) -> dict[str, Any]:
     return {"id": info.distributor_id, "name": info.name,
             "token_rotated_at": instant(info.token_rotated_at), "created_at": instant(info.created_at)}
 
 
-def _staff(user: StaffUser) -> dict:
+def _staff(user: StaffUser) -> dict[str, Any]:
     return {"id": user.id, "email": user.email, "full_name": user.full_name, "locale": user.locale,
             "active": user.active, "roles": dict(sorted(user.roles.items()))}
 
 
-def tenant(call: Call) -> dict:
+def tenant(call: Call) -> dict[str, Any]:
     principal = call.principal
     return {"id": principal.tenant_id, "client_id": principal.client_id, "scopes": sorted(principal.scopes)}
 
@@ -86,20 +85,20 @@ def create_client(call: Call) -> Reply:
     return Reply(body={**_client(_find_client(call, new.client_id)), "client_secret": new.secret}, status=201)
 
 
-def list_clients(call: Call) -> list[dict]:
+def list_clients(call: Call) -> list[dict[str, Any]]:
     return [_client(c) for c in services(call.engine).identity.clients.list_clients(call.principal.tenant_id)]
 
 
-def get_client(call: Call) -> dict:
+def get_client(call: Call) -> dict[str, Any]:
     return _client(_find_client(call, call.path["client_id"]))
 
 
-def disable_client(call: Call) -> dict:
+def disable_client(call: Call) -> dict[str, Any]:
     services(call.engine).identity.clients.disable_client(call.principal.tenant_id, call.path["client_id"])
     return _client(_find_client(call, call.path["client_id"]))
 
 
-def rotate_client_secret(call: Call) -> dict:
+def rotate_client_secret(call: Call) -> dict[str, Any]:
     client_id = call.path["client_id"]
     secret = services(call.engine).identity.clients.rotate_client_secret(call.principal.tenant_id, client_id)
     return {**_client(_find_client(call, client_id)), "client_secret": secret}
@@ -123,16 +122,16 @@ def create_distributor(call: Call) -> Reply:
     return Reply(body={**_distributor(_find_distributor(call, body.id)), "token": token}, status=201)
 
 
-def list_distributors(call: Call) -> list[dict]:
+def list_distributors(call: Call) -> list[dict[str, Any]]:
     found = services(call.engine).identity.distributors.list_distributors(call.principal.tenant_id)
     return [_distributor(d) for d in found]
 
 
-def get_distributor(call: Call) -> dict:
+def get_distributor(call: Call) -> dict[str, Any]:
     return _distributor(_find_distributor(call, call.path["distributor_id"]))
 
 
-def rotate_distributor_token(call: Call) -> dict:
+def rotate_distributor_token(call: Call) -> dict[str, Any]:
     distributor_id = call.path["distributor_id"]
     token = services(call.engine).identity.distributors.rotate_distributor_token(
         call.principal.tenant_id, distributor_id
@@ -161,11 +160,11 @@ def create_staff_user(call: Call) -> Reply:
     return Reply(body=_staff(user), status=201)
 
 
-def get_staff_user(call: Call) -> dict:
+def get_staff_user(call: Call) -> dict[str, Any]:
     return _staff(services(call.engine).identity.staff.staff_user(call.principal.tenant_id, call.path["user_id"]))
 
 
-def set_staff_role(call: Call) -> dict:
+def set_staff_role(call: Call) -> dict[str, Any]:
     body: RoleIn = call.body
     staff = services(call.engine).identity.staff
     staff.set_staff_role(call.principal.tenant_id, call.path["user_id"], body.scope, body.role)

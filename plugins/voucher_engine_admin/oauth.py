@@ -17,7 +17,6 @@ from urllib.parse import parse_qsl
 import msgspec
 
 from voucher_engine.plugin import DEFAULT_STATUS, Call, Failure, FailureKind, Reply, errors, retry_headers
-
 from voucher_engine_admin.context import services
 
 FORM = "application/x-www-form-urlencoded"

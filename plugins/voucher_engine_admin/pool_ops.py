@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
 from voucher_engine import CodeFormat, PoolStatus
 from voucher_engine.plugin import Call, Reply, errors
-
 from voucher_engine_admin.errors import invalid, malformed
 from voucher_engine_admin.wire import Id, Name, Wire, instant
 
@@ -57,7 +56,7 @@ class ImportQuery(Wire):
 _json_codes = msgspec.json.Decoder(Annotated[list[Code], msgspec.Meta(max_length=MAX_CODES)])
 
 
-def _status(p: PoolStatus) -> dict:
+def _status(p: PoolStatus) -> dict[str, Any]:
     return {"id": p.pool_id, "name": p.name, "size": p.size, "issued": p.issued, "remaining": p.remaining,
             "low_stock_threshold": p.low_stock_threshold}
 
@@ -75,11 +74,11 @@ def create_pool(call: Call) -> Reply:
     return Reply(body=_status(call.engine.pool_status(tenant, body.id)), status=201)
 
 
-def pool_status(call: Call) -> dict:
+def pool_status(call: Call) -> dict[str, Any]:
     return _status(call.engine.pool_status(call.principal.tenant_id, call.path["pool_id"]))
 
 
-def list_pools(call: Call) -> list[dict]:
+def list_pools(call: Call) -> list[dict[str, Any]]:
     return [_status(p) for p in call.engine.list_pools(call.principal.tenant_id)]
 
 
@@ -110,7 +109,7 @@ def _csv_codes(raw: bytes, query: ImportQuery) -> list[str] | Reply:
     return codes
 
 
-def import_codes(call: Call) -> Reply | dict:
+def import_codes(call: Call) -> Reply | dict[str, Any]:
     tenant, pool_id = call.principal.tenant_id, call.path["pool_id"]
     media_type = call.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == "application/json":
@@ -133,7 +132,7 @@ def import_codes(call: Call) -> Reply | dict:
     return {"added": added.added, "skipped": added.skipped, "pool": _status(call.engine.pool_status(tenant, pool_id))}
 
 
-def generate_codes(call: Call) -> dict:
+def generate_codes(call: Call) -> dict[str, Any]:
     body: GenerateIn = call.body
     tenant, pool_id = call.principal.tenant_id, call.path["pool_id"]
     added = call.engine.generate_codes(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from voucher_engine.plugin import Operation, Provider
+from collections.abc import Callable
+from typing import Any
 
+from voucher_engine.plugin import Call, HttpMethod, Operation, Provider
 from voucher_engine_admin import (
     catalog_ops,
     identity_ops,
@@ -19,7 +21,9 @@ from voucher_engine_admin.errors import render_error
 from voucher_engine_admin.wire import ErrorOut
 
 
-def _op(area: str, name: str, method: str, path: str, handler, summary: str, **kwargs) -> Operation:  # noqa: ANN001, ANN003
+def _op(
+    area: str, name: str, method: HttpMethod, path: str, handler: Callable[[Call], Any], summary: str, **kwargs: Any
+) -> Operation:
     return Operation(name, method, path, handler, auth=bearer(area, write=method != "GET"), summary=summary, **kwargs)
 
 

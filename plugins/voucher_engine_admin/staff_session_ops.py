@@ -8,15 +8,14 @@ either side uses it). Partner APIs with their own login shape (e.g. VoucherCart'
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
 from voucher_engine import Engine
 from voucher_engine.identity import Identity, StaffPrincipal, StaffTokens
 from voucher_engine.plugin import AuthScheme, Call, Credentials, errors
-
-from voucher_engine_admin.wire import Id, Wire, instant
+from voucher_engine_admin.wire import Id, Wire
 
 Token = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
 
@@ -45,13 +44,13 @@ class StaffOut(Wire):
     tenant: str
     user_id: str
     scope: str
-    role: str
+    role: str | None  # None when the grant in the scope has permissions but no role
 
 
 def _tokens(tokens: StaffTokens) -> TokensOut:
     return TokensOut(
-        tokens.access_token, tokens.access_token_id, instant(tokens.expires_at), tokens.refresh_token,
-        instant(tokens.refresh_expires_at), tokens.user.id, tokens.user.email,
+        tokens.access_token, tokens.access_token_id, tokens.expires_at.isoformat(), tokens.refresh_token,
+        tokens.refresh_expires_at.isoformat(), tokens.user.id, tokens.user.email,
     )
 
 
@@ -85,9 +84,10 @@ def refresh(call: Call) -> TokensOut:
 
 def me(call: Call) -> StaffOut:
     who: StaffPrincipal = call.principal
+    assert who.scope is not None  # an access token is issued for one scope (only API keys lack one)
     return StaffOut(who.tenant_id, who.user_id, who.scope, who.role)
 
 
-def logout(call: Call) -> dict:
+def logout(call: Call) -> dict[str, Any]:
     call.engine.shared(Identity).staff.logout(call.headers["authorization"].partition(" ")[2].strip())
     return {}

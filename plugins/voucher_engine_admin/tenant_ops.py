@@ -7,10 +7,11 @@ include: an operator creates a client holding it with ``voucher-engine client cr
 
 from __future__ import annotations
 
+from typing import Any
+
 from voucher_engine import Engine
 from voucher_engine.identity import Identity, Principal
 from voucher_engine.plugin import AuthScheme, Call, Credentials, Reply, errors
-
 from voucher_engine_admin.access import TENANTS
 from voucher_engine_admin.wire import Id, Name, Wire
 
@@ -39,5 +40,5 @@ def create_tenant(call: Call) -> Reply:
     return Reply({"id": body.id, "name": body.name or body.id}, status=201)
 
 
-def list_tenants(call: Call) -> list[dict]:
+def list_tenants(call: Call) -> list[dict[str, Any]]:
     return [{"id": tenant_id} for tenant_id in call.engine.tenant_ids()]

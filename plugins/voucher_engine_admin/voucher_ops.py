@@ -10,8 +10,7 @@ import msgspec
 
 from voucher_engine import Money, Voucher, VoucherKind, VoucherSpec, WindowSpec
 from voucher_engine.plugin import Call, Reply, errors
-
-from voucher_engine_admin.wire import MAX_LIST, Amount, Currency, Id, Instant, Wire, instant, shown
+from voucher_engine_admin.wire import MAX_LIST, Amount, Currency, Id, Instant, Wire, instant
 
 
 class WindowIn(Wire):
@@ -29,12 +28,12 @@ class VoucherIn(Wire):
     #: Multi-use vouchers: how many uses.
     uses: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = None
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=255)] | None = None
-    validity: Annotated[list[WindowIn], msgspec.Meta(max_length=10)] = []
-    redeemable_at: Annotated[list[Id], msgspec.Meta(max_length=MAX_LIST)] = []
+    validity: Annotated[list[WindowIn], msgspec.Meta(max_length=10)] = []  # noqa: RUF012 - msgspec copies an empty default per instance
+    redeemable_at: Annotated[list[Id], msgspec.Meta(max_length=MAX_LIST)] = []  # noqa: RUF012 - msgspec copies an empty default per instance
     pin: Annotated[str, msgspec.Meta(min_length=1, max_length=255)] | None = None
     taxable: bool = False
     tax_rate: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,3}(\.[0-9]{1,4})?$")] | None = None
-    metadata: dict[str, Any] = {}
+    metadata: dict[str, Any] = {}  # noqa: RUF012 - msgspec copies an empty default per instance
     holder: Annotated[str, msgspec.Meta(min_length=1, max_length=255)] | None = None
     campaign_id: Id | None = None
     offer_id: Id | None = None
@@ -59,10 +58,13 @@ def _spec(body: VoucherIn) -> VoucherSpec:
 
 
 def _units(units: int, voucher: Voucher) -> str | int:
-    return shown(units, voucher.currency) if voucher.monetary else units
+    if voucher.monetary:
+        assert voucher.currency is not None  # a monetary voucher always has one
+        return Money(units, voucher.currency).format()
+    return units
 
 
-def _voucher(v: Voucher) -> dict:
+def _voucher(v: Voucher) -> dict[str, Any]:
     return {
         "id": v.id, "code": v.code, "kind": v.kind.value, "state": v.state.value, "currency": v.currency,
         "initial": _units(v.initial, v), "available": _units(v.available, v), "held": _units(v.held, v),
@@ -85,11 +87,11 @@ def issue_voucher(call: Call) -> Reply:
     return Reply(body=_voucher(voucher), status=201)
 
 
-def get_voucher(call: Call) -> dict:
+def get_voucher(call: Call) -> dict[str, Any]:
     return _voucher(call.engine.get_voucher(call.principal.tenant_id, code=call.path["code"]))
 
 
-def voucher_ledger(call: Call) -> list[dict]:
+def voucher_ledger(call: Call) -> list[dict[str, Any]]:
     tenant, code = call.principal.tenant_id, call.path["code"]
     voucher = call.engine.get_voucher(tenant, code=code)
     return [
@@ -100,7 +102,7 @@ def voucher_ledger(call: Call) -> list[dict]:
     ]
 
 
-def voucher_history(call: Call) -> list[dict]:
+def voucher_history(call: Call) -> list[dict[str, Any]]:
     tenant, code = call.principal.tenant_id, call.path["code"]
     voucher = call.engine.get_voucher(tenant, code=code)
     return [
@@ -110,7 +112,7 @@ def voucher_history(call: Call) -> list[dict]:
     ]
 
 
-def stats(call: Call) -> dict:
+def stats(call: Call) -> dict[str, Any]:
     counts = call.engine.stats(call.principal.tenant_id)
     for pool in counts["pools"]:
         pool.pop("tenant", None)

@@ -8,8 +8,9 @@ Its job handlers (expiring unconfirmed reservations on time) reach every worker 
 
 from __future__ import annotations
 
+from voucher_engine import Voucher
 from voucher_engine.delivery import EndpointSecret, JobHandler, Webhooks
-from voucher_engine.plugin import Attachment, RegisterSettings, SettingsSection, hookimpl
+from voucher_engine.plugin import Attachment, Register, RegisterJobHandler, RegisterSettings, SettingsSection, hookimpl
 from voucher_engine_jackpot import attachment
 from voucher_engine_jackpot.provider import PROVIDER
 from voucher_engine_jackpot.reservation import CONFIRM_RESERVATION, EXPIRE_RESERVATION
@@ -36,7 +37,7 @@ def register_notification_url(webhooks: Webhooks, tenant_id: str, url: str) -> E
 
 
 @hookimpl
-def voucher_engine_register_providers(register) -> None:  # noqa: ANN001
+def voucher_engine_register_providers(register: Register) -> None:
     register(PROVIDER)
 
 
@@ -47,13 +48,13 @@ def voucher_engine_register_settings(register: RegisterSettings) -> None:
 
 
 @hookimpl
-def voucher_engine_register_job_handlers(register) -> None:  # noqa: ANN001
+def voucher_engine_register_job_handlers(register: RegisterJobHandler) -> None:
     for kind, handler in JOB_HANDLERS.items():
         register(kind, handler)
 
 
 @hookimpl
-def voucher_engine_render_attachment(voucher, media_type: str) -> Attachment | None:  # noqa: ANN001
+def voucher_engine_render_attachment(voucher: Voucher, media_type: str) -> Attachment | None:
     return attachment.render(voucher, media_type)
 
 

@@ -12,7 +12,6 @@ import segno
 
 from voucher_engine import Money, Voucher
 from voucher_engine.plugin import Attachment, pdf
-
 from voucher_engine_jackpot.views import facts, iso
 
 MODULE = 4  # points per QR module

@@ -19,7 +19,6 @@ import jwt
 from voucher_engine import Engine, SpendingSession
 from voucher_engine.identity import Identity, IdentityConfig, PartnerToken
 from voucher_engine.plugin import AuthScheme, Credentials, errors
-
 from voucher_engine_jackpot.errors import SessionTimedOut, SessionUsed, TokenReplayed
 from voucher_engine_jackpot.settings import settings_of
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from voucher_engine import Money, Offer, Quote, Store
 from voucher_engine.plugin import Call, errors
-
 from voucher_engine_jackpot.auth import SessionCaller
 from voucher_engine_jackpot.settings import settings_of
 from voucher_engine_jackpot.wire import OfferDetailsOut, OfferOut, ProposalOut, StoreOut

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from voucher_engine.plugin import Operation, Provider
-
 from voucher_engine_jackpot import catalog, reservation, vouchers
 from voucher_engine_jackpot.auth import PARTNER_JWT, SESSION_TOKEN
 from voucher_engine_jackpot.errors import render_error
-from voucher_engine_jackpot.wire import ErrorOut
 from voucher_engine_jackpot.token import open_session
 from voucher_engine_jackpot.webhooks import shape
 from voucher_engine_jackpot.wire import (
     AmountQuery,
+    ErrorOut,
     OfferDetailsOut,
     ProposalOut,
     ReadyUrlOut,

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from voucher_engine import Money, State, Voucher
-
 from voucher_engine_jackpot.wire import VoucherOut
 
 #: Where the provider keeps its facts in a voucher's metadata.
@@ -24,7 +23,9 @@ def facts(voucher: Voucher) -> dict[str, Any] | None:
 
 
 def reserved_until(voucher: Voucher) -> datetime:
-    return datetime.strptime(facts(voucher)["reservedUntil"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    known = facts(voucher)
+    assert known is not None, "only a voucher Jackpot reserved has a deadline"
+    return datetime.strptime(known["reservedUntil"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def voucher_out(voucher: Voucher) -> VoucherOut:

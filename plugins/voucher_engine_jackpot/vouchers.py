@@ -20,9 +20,14 @@ from urllib.parse import urlencode
 from voucher_engine import Engine, State, Voucher, VoucherJob
 from voucher_engine.delivery import Job
 from voucher_engine.plugin import Call, Reply, errors
-
 from voucher_engine_jackpot.auth import PartnerCaller
-from voucher_engine_jackpot.errors import NoReadyUrl, ReservationExpired, UnknownVoucher, VoucherNotReady, VoucherNotReserved
+from voucher_engine_jackpot.errors import (
+    NoReadyUrl,
+    ReservationExpired,
+    UnknownVoucher,
+    VoucherNotReady,
+    VoucherNotReserved,
+)
 from voucher_engine_jackpot.views import facts, reserved_until, voucher_out
 from voucher_engine_jackpot.wire import ReadyUrlOut, VoucherOut
 
@@ -165,6 +170,8 @@ def ready_url(call: Call) -> ReadyUrlOut:
 def attachment(call: Call) -> Reply:
     voucher = _ready(call)
     rendered = call.engine.hooks.render_attachment(voucher, "application/pdf")
+    if rendered is None:  # this plugin registers the renderer: only a broken install gets here
+        raise RuntimeError("no plugin renders application/pdf")
     return Reply(content=rendered.content, media_type=rendered.media_type,
                  headers={"Content-Disposition": f'attachment; filename="{rendered.filename}"'})
 

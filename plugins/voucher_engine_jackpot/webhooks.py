@@ -12,7 +12,6 @@ import msgspec
 
 from voucher_engine import State
 from voucher_engine.plugin import WebhookMessage, errors
-
 from voucher_engine_jackpot.views import facts, voucher_out
 
 #: Core event -> the Jackpot step it announces.

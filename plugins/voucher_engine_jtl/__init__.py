@@ -9,7 +9,7 @@ See docs/providers/jtl.md.
 
 from __future__ import annotations
 
-from voucher_engine.plugin import RegisterSettings, SettingsSection, hookimpl
+from voucher_engine.plugin import Register, RegisterSettings, SettingsSection, hookimpl
 from voucher_engine_jtl.access import SCOPES
 from voucher_engine_jtl.provider import PROVIDER
 from voucher_engine_jtl.settings import JtlSettings, configure
@@ -18,7 +18,7 @@ __all__ = ["PROVIDER", "SCOPES", "JtlSettings", "configure"]
 
 
 @hookimpl
-def voucher_engine_register_providers(register) -> None:  # noqa: ANN001
+def voucher_engine_register_providers(register: Register) -> None:
     register(PROVIDER)
 
 

@@ -7,7 +7,7 @@ and ``"١٠.٥٣"`` are refused, never silently read as 10.53.
 
 Amounts become ``Money`` in the request's currency; a currency whose minor unit is not the
 cent takes only what it can hold exactly (``"10.00"`` JPY, not ``"10.50"``).
-"""
+"""  # noqa: RUF002 - the Arabic-Indic digits are the point of the example
 
 from __future__ import annotations
 

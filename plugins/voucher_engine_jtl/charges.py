@@ -11,7 +11,6 @@ from __future__ import annotations
 from voucher_engine import Entry, EntryKind
 from voucher_engine.identity import Principal
 from voucher_engine.plugin import Call, FieldError, errors
-
 from voucher_engine_jtl.amounts import shown
 from voucher_engine_jtl.errors import ChargeNotFound, RefundExceedsCharge
 from voucher_engine_jtl.validation import check_refund

@@ -4,7 +4,6 @@ the refusals this plugin raises itself, as classes beside the engine's."""
 from __future__ import annotations
 
 from voucher_engine.plugin import Failure, FailureKind, Reply, errors
-
 from voucher_engine_jtl.codes import answer
 
 

@@ -64,7 +64,7 @@ def render_error(failure: Failure) -> Reply:
 def parse_form(content_type: str, body: bytes) -> dict[str, str]:
     """The form's parameters; empty values count as absent (RFC 6749 3.1), unknown ones are
     ignored, a known one sent twice is refused (3.2)."""
-    media_type = content_type.split(";")[0].strip().lower()
+    media_type = content_type.split(";", maxsplit=1)[0].strip().lower()
     if media_type != FORM:
         raise OAuthError("invalid_request", f"the request body must be {FORM}")
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from voucher_engine.plugin import Operation, Provider, RateLimit
-
 from voucher_engine_jtl import charges, oauth, reservations
 from voucher_engine_jtl.access import READ, USE, bearer
 from voucher_engine_jtl.errors import render_error

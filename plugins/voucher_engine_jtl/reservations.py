@@ -6,7 +6,6 @@ from __future__ import annotations
 from voucher_engine import HoldState
 from voucher_engine.identity import Principal
 from voucher_engine.plugin import Call, Reply
-
 from voucher_engine_jtl.amounts import shown
 from voucher_engine_jtl.settings import settings_of
 from voucher_engine_jtl.validation import check_charge, check_reservation
@@ -43,6 +42,7 @@ def reserve(call: Call) -> ReservationOut:
     )
     voucher = call.engine.get_voucher(caller.tenant_id, voucher_id=held.voucher_id)
     created = held.created_at
+    assert created is not None  # a hold writes its ledger entry
     return reservation_out(hold_id=held.hold_id, voucher=voucher, client_id=caller.client_id, amount=held.amount,
                            valid_until=held.expires_at, created_at=created, updated_at=created)
 
@@ -71,6 +71,7 @@ def charge(call: Call) -> ChargeOut:
         idempotency_key=call.idempotency_key, scope=SCOPE_PREFIX + caller.client_id,
     )
     hold = call.engine.get_hold(caller.tenant_id, reservation_id)
+    assert captured.created_at is not None  # a capture writes its ledger entry
     created = rfc3339(captured.created_at)
     return ChargeOut(
         id=str(captured.entry_id), voucher_id=captured.voucher_id, client_id=hold.reference or caller.client_id,

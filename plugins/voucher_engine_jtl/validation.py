@@ -37,7 +37,7 @@ class Refund:
     currency: str
 
 
-def _amount(value: Any, problems: list[Problem], name: str = "amount") -> Decimal | None:  # noqa: ANN401
+def _amount(value: Any, problems: list[Problem], name: str = "amount") -> Decimal | None:
     if value is UNSET:
         problems.append(Problem(name, "required", f"{name} is required"))
         return None
@@ -52,7 +52,7 @@ def _amount(value: Any, problems: list[Problem], name: str = "amount") -> Decima
     return amount
 
 
-def _currency(value: Any, problems: list[Problem]) -> str | None:  # noqa: ANN401
+def _currency(value: Any, problems: list[Problem]) -> str | None:
     if value is UNSET:
         problems.append(Problem("currency", "required", "currency is required"))
     elif not isinstance(value, str):
@@ -66,7 +66,7 @@ def _currency(value: Any, problems: list[Problem]) -> str | None:  # noqa: ANN40
     return None
 
 
-def _text(value: Any, name: str, problems: list[Problem], *, required: bool) -> str | None:  # noqa: ANN401
+def _text(value: Any, name: str, problems: list[Problem], *, required: bool) -> str | None:
     if value is UNSET or (value is None and not required):
         if required:
             problems.append(Problem(name, "required", f"{name} is required"))
@@ -82,7 +82,7 @@ def _text(value: Any, name: str, problems: list[Problem], *, required: bool) -> 
     return None
 
 
-def check_reservation(body: Any) -> tuple[Reservation | None, list[Problem]]:  # noqa: ANN401
+def check_reservation(body: Any) -> tuple[Reservation | None, list[Problem]]:
     problems: list[Problem] = []
     amount = _amount(body.amount, problems)
     currency = _currency(body.currency, problems)
@@ -94,13 +94,13 @@ def check_reservation(body: Any) -> tuple[Reservation | None, list[Problem]]:  #
     return Reservation(amount, currency, code, pin), problems
 
 
-def check_charge(body: Any) -> tuple[str | None, list[Problem]]:  # noqa: ANN401
+def check_charge(body: Any) -> tuple[str | None, list[Problem]]:
     problems: list[Problem] = []
     order_number = _text(body.order_number, "order_number", problems, required=True)
     return order_number, problems
 
 
-def check_refund(body: Any) -> tuple[Refund | None, list[Problem]]:  # noqa: ANN401
+def check_refund(body: Any) -> tuple[Refund | None, list[Problem]]:
     problems: list[Problem] = []
     amount = _amount(body.amount, problems)
     currency = _currency(body.currency, problems)

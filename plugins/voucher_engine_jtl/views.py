@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, TypedDict, Unpack
 
 from voucher_engine import Money, Voucher
 from voucher_engine.plugin import FieldError, errors
-
 from voucher_engine_jtl.amounts import rate_shown, shown
 from voucher_engine_jtl.validation import Problem
 from voucher_engine_jtl.wire import ReservationOut, ReservationStatusOut, rfc3339
@@ -37,10 +37,20 @@ def tax_rate(voucher: Voucher) -> str | None:
     return rate_shown(voucher.tax_rate) if voucher.taxable else None
 
 
+class ReservationFacts(TypedDict):
+    hold_id: str
+    voucher: Voucher
+    client_id: str
+    amount: int
+    valid_until: datetime
+    created_at: datetime
+    updated_at: datetime
+
+
 def reservation_fields(
     *, hold_id: str, voucher: Voucher, client_id: str, amount: int, valid_until: datetime,
     created_at: datetime, updated_at: datetime,
-) -> dict:
+) -> dict[str, Any]:
     return {
         "id": hold_id,
         "voucher_id": voucher.id,
@@ -54,9 +64,9 @@ def reservation_fields(
     }
 
 
-def reservation_out(**fields: object) -> ReservationOut:
-    return ReservationOut(**reservation_fields(**fields))  # type: ignore[arg-type]
+def reservation_out(**fields: Unpack[ReservationFacts]) -> ReservationOut:
+    return ReservationOut(**reservation_fields(**fields))
 
 
-def reservation_status_out(status: str, **fields: object) -> ReservationStatusOut:
-    return ReservationStatusOut(**reservation_fields(**fields), status=status)  # type: ignore[arg-type]
+def reservation_status_out(status: str, **fields: Unpack[ReservationFacts]) -> ReservationStatusOut:
+    return ReservationStatusOut(**reservation_fields(**fields), status=status)

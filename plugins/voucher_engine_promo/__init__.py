@@ -7,13 +7,12 @@ Written only against voucher-engine's public API, like any third-party provider.
 
 from __future__ import annotations
 
-from voucher_engine.plugin import hookimpl
-
+from voucher_engine.plugin import Register, hookimpl
 from voucher_engine_promo.provider import PROVIDER, VOUCHER_PATH
 
 __all__ = ["PROVIDER", "VOUCHER_PATH"]
 
 
 @hookimpl
-def voucher_engine_register_providers(register) -> None:  # noqa: ANN001
+def voucher_engine_register_providers(register: Register) -> None:
     register(PROVIDER)

@@ -9,8 +9,12 @@ from voucher_engine.plugin import AuthScheme, Credentials
 
 def authenticate(engine: Engine, credentials: Credentials) -> DistributorIdentity:
     """The distributor holding this token, or ``Unauthorized``. The tenant comes from the
-    token, so a distributor can only ever reach its own tenant's campaigns."""
-    return engine.shared(Identity).authenticate_distributor(credentials.token or "")
+    token, so a distributor can only ever reach its own tenant's campaigns.
+
+    A token seen before is named from memory, with no round trip; the issuing transaction then
+    checks that it is still the distributor's (``token_digest``), so a rotated token is refused
+    at once, whichever process rotated it (see ``issuance.request_voucher``)."""
+    return engine.shared(Identity).distributors.claimed_distributor(credentials.token or "")
 
 
 DISTRIBUTOR_TOKEN = AuthScheme(

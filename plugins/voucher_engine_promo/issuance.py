@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from voucher_engine.identity import DistributorIdentity
+from voucher_engine.identity import DistributorIdentity, Identity
 from voucher_engine.plugin import Call, errors
-
 from voucher_engine_promo.wire import VoucherRequest, VoucherResponse
 
 #: Idempotency keys are scoped per distributor: two distributors' terminals may well pick the
@@ -36,14 +35,20 @@ def request_voucher(call: Call) -> VoucherResponse:
     if request.distributor_id != caller.distributor_id:
         # The partner's rule: a token used with another distributor's id is unauthorized.
         raise errors.Unauthorized("the token belongs to another distributor", reason="distributor_mismatch")
-    issued = call.engine.issue_for_trigger(
-        caller.tenant_id,
-        category=request.trigger_category_id,
-        distributor=caller.distributor_id,
-        attributes=issuance_attributes(request),
-        idempotency_key=call.idempotency_key,
-        scope=SCOPE_PREFIX + caller.distributor_id,
-    )
+    try:
+        issued = call.engine.issue_for_trigger(
+            caller.tenant_id,
+            category=request.trigger_category_id,
+            distributor=caller.distributor_id,
+            attributes=issuance_attributes(request),
+            idempotency_key=call.idempotency_key,
+            scope=SCOPE_PREFIX + caller.distributor_id,
+            token_digest=caller.token_digest,
+        )
+    except errors.Unauthorized:
+        if caller.token_digest is not None:  # rotated since it was remembered: ask next time
+            call.engine.shared(Identity).distributors.forget(caller.token_digest)
+        raise
     return VoucherResponse(
         campaign_id=issued.campaign_id,
         voucher_code=issued.code,

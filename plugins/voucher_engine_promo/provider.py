@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from voucher_engine.plugin import Operation, Provider
-
 from voucher_engine_promo.auth import DISTRIBUTOR_TOKEN
 from voucher_engine_promo.errors import render_error
-from voucher_engine_promo.wire import ErrorOut
 from voucher_engine_promo.issuance import request_voucher
-from voucher_engine_promo.wire import VoucherRequest, VoucherResponse
+from voucher_engine_promo.wire import ErrorOut, VoucherRequest, VoucherResponse
 
 VOUCHER_PATH = "/api/v1/voucher/request"
 

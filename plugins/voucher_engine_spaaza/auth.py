@@ -22,7 +22,6 @@ from typing import Literal
 from voucher_engine import Engine
 from voucher_engine.identity import Identity
 from voucher_engine.plugin import AuthScheme, Credentials, errors
-
 from voucher_engine_spaaza.errors import NoMyPriceApp, NoValidSession, PermissionDenied
 from voucher_engine_spaaza.settings import APP_SCOPE_PREFIX, PRIVILEGED_SCOPE, STAFF_SCOPE, WRITE_ROLES
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from voucher_engine import VoucherRef
 from voucher_engine.plugin import Call, errors
-
 from voucher_engine_spaaza.auth import SpaazaCaller
 from voucher_engine_spaaza.errors import InvalidParameter, TooManyVouchers, refusal
 from voucher_engine_spaaza.refs import chain_tenant, described, lock_period, locking_code, reference

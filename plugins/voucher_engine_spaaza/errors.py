@@ -12,7 +12,7 @@ a refusal is not a server fault, so it is a 403 here). See docs/providers/spaaza
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from voucher_engine.plugin import Failure, FailureKind, Reply, errors, retry_headers
 
@@ -181,7 +181,7 @@ def describe(failure: Failure, name: str) -> str:
     return CATALOGUE[name][2]
 
 
-def error_body(name: str, description: str) -> dict:
+def error_body(name: str, description: str) -> dict[str, Any]:
     number = CATALOGUE[name][0]
     return {
         "result": {"code": 2, "status": "error"},

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from voucher_engine import Engine, Voucher
 from voucher_engine.plugin import Call, errors
-
 from voucher_engine_spaaza.auth import SpaazaCaller
 from voucher_engine_spaaza.errors import refusal
 from voucher_engine_spaaza.refs import chain_tenant, described, find, lock_period, locking_code, reference

@@ -10,7 +10,6 @@ password or a user without the ``spaaza`` role.
 from __future__ import annotations
 
 from voucher_engine.plugin import Call, errors
-
 from voucher_engine_spaaza.auth import identity
 from voucher_engine_spaaza.errors import LoginFailed
 from voucher_engine_spaaza.settings import STAFF_SCOPE, settings_of

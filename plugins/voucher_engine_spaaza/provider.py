@@ -3,8 +3,7 @@ own paths, so a Spaaza client works unchanged against ``create_app(engine, mount
 
 from __future__ import annotations
 
-from voucher_engine.plugin import Operation, Provider, RateLimit
-
+from voucher_engine.plugin import BodyEncoding, Operation, Provider, RateLimit
 from voucher_engine_spaaza.auth import EITHER
 from voucher_engine_spaaza.claims import claim_vouchers
 from voucher_engine_spaaza.errors import render_error
@@ -22,11 +21,11 @@ from voucher_engine_spaaza.wire import (
     VoucherResponse,
 )
 
-FORMS = ("form", "multipart")
+FORMS: tuple[BodyEncoding, ...] = ("form", "multipart")
 #: Ten voucher references and a user: a few kilobytes at most.
 SMALL = 16 * 1024
 #: Every status an authenticated call may answer besides 200 (docs/providers/spaaza.md).
-ERRORS = {status: ErrorResponse for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)}
+ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 413, 422, 429, 503), ErrorResponse)
 UNLOCK = "Unlock a voucher (administrative: no locking code needed); its basket binding goes too"
 
 PROVIDER = Provider(

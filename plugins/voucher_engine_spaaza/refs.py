@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from voucher_engine import Engine, Voucher, VoucherRef
 from voucher_engine.plugin import errors
-
 from voucher_engine_spaaza.auth import SpaazaCaller
 from voucher_engine_spaaza.errors import InvalidLockPeriod, InvalidParameter, PermissionDenied, VoucherNotFound
 from voucher_engine_spaaza.settings import settings_of

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from voucher_engine import Engine, Member
 from voucher_engine.plugin import errors
-
 from voucher_engine_spaaza.errors import InvalidParameter, UserIdentifiersDisagree, UserNotFound
 from voucher_engine_spaaza.wire import UserRef
 

@@ -28,7 +28,6 @@ from typing import Any
 
 from voucher_engine import Engine, Member, Money, State, Voucher
 from voucher_engine.plugin import errors
-
 from voucher_engine_spaaza.currencies import currency_id, currency_symbol
 from voucher_engine_spaaza.settings import settings_of
 from voucher_engine_spaaza.users import CARD_KIND, member_id_of, member_of_holder, spaaza_user_id

@@ -25,14 +25,15 @@ Seconds = Annotated[int, msgspec.Meta(description="120 to 3600; 300 when not giv
 
 
 class Wire(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """The base of every request type: the provider's conventions in one place."""
+    """The base of every request type: the provider's conventions in one place. (Subclasses
+    inherit ``frozen``; they repeat it for type checkers, which do not.)"""
 
 
-class Entity(Wire):
+class Entity(Wire, frozen=True):
     chain_id: Id
 
 
-class UserRef(Wire):
+class UserRef(Wire, frozen=True):
     """At least one identifier; every one given must name the same user."""
 
     user_id: Id | None = None
@@ -43,7 +44,7 @@ class UserRef(Wire):
     referral_code: Text | None = None
 
 
-class VoucherRefIn(Wire):
+class VoucherRefIn(Wire, frozen=True):
     """At least one of the three; several given must name the same voucher."""
 
     voucher_key: Text | None = None
@@ -51,20 +52,20 @@ class VoucherRefIn(Wire):
     voucher_third_party_id: Text | None = None
 
 
-class Locking(Wire):
+class Locking(Wire, frozen=True):
     retailer_basket_code: Text | None = None
     voucher_locking_code: Text | None = None
     voucher_lock_period: Seconds | None = None
 
 
-class ClaimVouchersRequest(Wire):
+class ClaimVouchersRequest(Wire, frozen=True):
     entity: Entity
     user: UserRef
     vouchers: list[VoucherRefIn]
     locking: Locking | None = None
 
 
-class VoucherForm(Wire):
+class VoucherForm(Wire, frozen=True):
     """How lock-voucher and unlock-voucher name their voucher (form or multipart)."""
 
     voucher_key: Text | None = None
@@ -74,17 +75,17 @@ class VoucherForm(Wire):
     chain_id: Digits | None = None
 
 
-class LockForm(VoucherForm):
+class LockForm(VoucherForm, frozen=True):
     voucher_lock_period: Digits | None = None
     voucher_locking_code: Text | None = None
     retailer_basket_code: Text | None = None
 
 
-class UnlockForm(VoucherForm):
+class UnlockForm(VoucherForm, frozen=True):
     pass
 
 
-class LoginForm(Wire):
+class LoginForm(Wire, frozen=True):
     username: Text
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
     chain_id: Digits
@@ -97,33 +98,33 @@ class Out(msgspec.Struct, frozen=True, omit_defaults=False):
     pass
 
 
-class ResultOk(Out):
+class ResultOk(Out, frozen=True):
     code: int = 1
     status: str = "ok"
 
 
-class ResultError(Out):
+class ResultError(Out, frozen=True):
     code: int = 2
     status: str = "error"
 
 
-class ErrorDetail(Out):
+class ErrorDetail(Out, frozen=True):
     code: int
     name: str
     description: str
 
 
-class ErrorResponse(Out):
+class ErrorResponse(Out, frozen=True):
     result: ResultError
     error: ErrorDetail
 
 
-class CreatingUser(Out):
+class CreatingUser(Out, frozen=True):
     full_name: str | None
     user_id: int | None
 
 
-class EntityCard(Out):
+class EntityCard(Out, frozen=True):
     code: str
     type: str
 
@@ -131,7 +132,7 @@ class EntityCard(Out):
 Number = int | float  # whole amounts are integers (the seed's 20), others decimals (12.5)
 
 
-class VoucherOut(Out):
+class VoucherOut(Out, frozen=True):
     """One voucher as the seed shows it, key for key; ``voucher_locked_until`` is added."""
 
     campaign_id: int | None
@@ -176,37 +177,37 @@ class VoucherOut(Out):
     voucher_type: str
 
 
-class ClaimResults(Out):
+class ClaimResults(Out, frozen=True):
     vouchers: list[VoucherOut]
     result_type: str = "claim-vouchers"
 
 
-class ClaimResponse(Out):
+class ClaimResponse(Out, frozen=True):
     result: ResultOk
     results: ClaimResults
 
 
-class VoucherResults(VoucherOut):
+class VoucherResults(VoucherOut, frozen=True):
     result_type: str
 
 
-class LockResults(VoucherOut):
+class LockResults(VoucherOut, frozen=True):
     voucher_locking_code: str | None
     voucher_retailer_basket_code_exclusive: str | None
     result_type: str
 
 
-class VoucherResponse(Out):
+class VoucherResponse(Out, frozen=True):
     result: ResultOk
     results: VoucherResults
 
 
-class LockResponse(Out):
+class LockResponse(Out, frozen=True):
     result: ResultOk
     results: LockResults
 
 
-class SessionOut(Out):
+class SessionOut(Out, frozen=True):
     user_id: int
     username: str
     session_key: str
@@ -214,11 +215,11 @@ class SessionOut(Out):
     chain_id: int
 
 
-class LoginResults(Out):
+class LoginResults(Out, frozen=True):
     session: SessionOut
     result_type: str = "login"
 
 
-class LoginResponse(Out):
+class LoginResponse(Out, frozen=True):
     result: ResultOk
     results: LoginResults

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from voucher_engine import Engine
 from voucher_engine.identity import StaffPrincipal
 from voucher_engine.plugin import AuthScheme, Credentials, errors
-
 from voucher_engine_vouchercart import codes, directory
 from voucher_engine_vouchercart.errors import JWT_ERRORS
 from voucher_engine_vouchercart.permissions import MANAGE_USERS, domain_of_scope, scope_of

@@ -9,6 +9,7 @@ so those keep the seed's envelope with the nearest code and an honest status (42
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 #: code -> (HTTP status, message), exactly as the seed's table.
 ERRORS: dict[int, tuple[int, str]] = {
@@ -124,6 +125,6 @@ def field_errors(fields: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     return grouped
 
 
-def envelope(code: int, message: str, errors: Mapping[str, list[str]] | None = None) -> dict:
+def envelope(code: int, message: str, errors: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
     """The seed's error body: ``{"code", "errors", "message", "status": "failed"}``."""
     return {"code": code, "errors": dict(errors or {}), "message": message, "status": "failed"}

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from voucher_engine import Engine, Voucher
 from voucher_engine.plugin import errors
-
 from voucher_engine_vouchercart.permissions import domain_id_of
 from voucher_engine_vouchercart.wire import DomainOut
 

@@ -10,7 +10,6 @@ client.
 from __future__ import annotations
 
 from voucher_engine.plugin import Failure, FailureKind, FieldError, Reply, errors, retry_headers
-
 from voucher_engine_vouchercart import codes
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from voucher_engine.plugin import Register, hookimpl
-
 from voucher_engine_vouchercart.provider import PROVIDER
 
 

@@ -7,7 +7,6 @@ lives under /v1): ``create_app(engine, mounts={"vouchercart": "/"})``.
 from __future__ import annotations
 
 from voucher_engine.plugin import Operation, Provider, RateLimit
-
 from voucher_engine_vouchercart import redemption, session, users
 from voucher_engine_vouchercart.access import BASIC, BEARER
 from voucher_engine_vouchercart.errors import render_error

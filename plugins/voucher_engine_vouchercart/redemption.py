@@ -9,9 +9,10 @@ took the rest is explained from the voucher as it is afterwards.
 
 from __future__ import annotations
 
+from typing import Any
+
 from voucher_engine import Engine, Money, State, Voucher, VoucherKind
 from voucher_engine.plugin import Call, errors
-
 from voucher_engine_vouchercart.access import Caller
 from voucher_engine_vouchercart.dates import parse_redeem_date
 from voucher_engine_vouchercart.domains import Domain, get_domain, list_domains, redeemable_on
@@ -129,10 +130,10 @@ def redeem(call: Call) -> VoucherOut:
     refused = refusal(voucher, dated=at is not None)
     if refused is not None:
         raise refused
-    common = dict(
-        voucher_id=voucher.id, store=str(domain.id), at=at,
-        idempotency_key=call.idempotency_key, scope=SCOPE + caller.key,
-    )
+    common: dict[str, Any] = {
+        "voucher_id": voucher.id, "store": str(domain.id), "at": at,
+        "idempotency_key": call.idempotency_key, "scope": SCOPE + caller.key,
+    }
     try:
         if units is None:
             call.engine.redeem_all(caller.tenant_id, **common)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from voucher_engine import Engine
 from voucher_engine.plugin import Call, Credentials, errors
-
 from voucher_engine_vouchercart import directory
 from voucher_engine_vouchercart.access import as_jwt_error
 from voucher_engine_vouchercart.domains import Domain, get_domain

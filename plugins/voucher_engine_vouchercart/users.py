@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+
 from voucher_engine.identity import StaffGrant, StaffUser
 from voucher_engine.plugin import Call, FieldError, errors
-
 from voucher_engine_vouchercart import directory
 from voucher_engine_vouchercart.access import Caller
 from voucher_engine_vouchercart.dates import created_at
@@ -117,6 +117,7 @@ def user_out(user: StaffUser, domain_ids: Sequence[int]) -> UserOut:
     for domain_id in domain_ids:
         role_id, names = grants.get(domain_id, (NONE, frozenset()))
         permissions.append(PermissionOut(domain_id, role_id, custom_of(ROLE_NAMES.get(role_id), names)))
+    assert user.created_at is not None  # set on every user the directory returns
     return UserOut(
         id=user.public_id, full_name=user.full_name, email=user.email, phone=user.phone or "",
         created_at=created_at(user.created_at), permissions=permissions,

@@ -21,7 +21,6 @@ from typing import Any
 import msgspec
 
 from voucher_engine import Money, State, Voucher, VoucherKind
-
 from voucher_engine_vouchercart.dates import instant
 from voucher_engine_vouchercart.wire import ExpirationOut, RedeemLineOut, VoucherOut, order_out
 

@@ -5,6 +5,7 @@ The public API a host or a plugin imports is what this module exports.
 """
 
 from voucher_engine.clock import Clock, ManualClock, SystemClock, TimeOrderedIds
+from voucher_engine.domain.campaigns import Campaign
 from voucher_engine.domain.catalog import Offer, Quote, Store
 from voucher_engine.domain.codes import CodeFormat
 from voucher_engine.domain.holds import HoldState, LockPolicy
@@ -32,7 +33,7 @@ from voucher_engine.engine import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Action", "CampaignIssue", "Clock", "CodeFormat", "CodesAdded", "DatabaseSettings", "Engine",
+    "Action", "Campaign", "CampaignIssue", "Clock", "CodeFormat", "CodesAdded", "DatabaseSettings", "Engine",
     "EngineConfig", "Entry", "EntryKind", "HistoryLine", "HoldResult", "HoldState", "IssuedCode",
     "LockPolicy", "ManualClock", "Member", "Money", "Movement", "Offer", "PoolStatus", "Quote",
     "SpendingSession", "State", "Store", "SystemClock", "TimeOrderedIds", "Voucher", "VoucherJob",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 
 class Clock(Protocol):
@@ -40,10 +41,13 @@ class ManualClock:
             self._now = instant
 
 
+T = TypeVar("T")
+
+
 class RandomSource(Protocol):
     """What the engine draws from: codes, ids, salts. ``secrets.SystemRandom()`` by default."""
 
-    def choice(self, seq, /): ...  # noqa: ANN001
+    def choice(self, seq: Sequence[T], /) -> T: ...
     def random(self) -> float: ...
     def getrandbits(self, k: int, /) -> int: ...
     def randbytes(self, n: int, /) -> bytes: ...

@@ -90,9 +90,10 @@ class Hooks:
     def code_generator(
         self, code_format: CodeFormat, random: RandomSource, tenant_id: str, pool_id: str
     ) -> Callable[[], str]:
-        return self.pm.hook.voucher_engine_code_generator(
+        generate: Callable[[], str] = self.pm.hook.voucher_engine_code_generator(
             code_format=code_format, random=random, tenant_id=tenant_id, pool_id=pool_id
         )
+        return generate
 
     def veto(self, command: Command) -> None:
         if not self.pm.hook.voucher_engine_veto_command.get_hookimpls():
@@ -102,7 +103,8 @@ class Hooks:
             raise Vetoed(reasons[0], operation=command.operation)
 
     def fulfil(self, engine: Engine, tenant_id: str, voucher: Voucher) -> Fulfilment:
-        return self.pm.hook.voucher_engine_fulfil(engine=engine, tenant_id=tenant_id, voucher=voucher)
+        fulfilment: Fulfilment = self.pm.hook.voucher_engine_fulfil(engine=engine, tenant_id=tenant_id, voucher=voucher)
+        return fulfilment
 
     def job_handlers(self) -> dict[str, Callable[[Engine, Any], object]]:
         """Job kind -> handler, as plugins register them."""
@@ -117,7 +119,10 @@ class Hooks:
         return found
 
     def render_attachment(self, voucher: Voucher, media_type: str) -> Attachment | None:
-        return self.pm.hook.voucher_engine_render_attachment(voucher=voucher, media_type=media_type)
+        attachment: Attachment | None = self.pm.hook.voucher_engine_render_attachment(
+            voucher=voucher, media_type=media_type
+        )
+        return attachment
 
     def event_committed(self, event: StoredEvent) -> list[BaseException]:
         """Call every observer; return the exceptions they raised instead of stopping."""

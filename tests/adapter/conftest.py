@@ -17,7 +17,7 @@ from voucher_engine_litestar import create_app
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs/provider_example/giftcard.py"
 
 
-def load_giftcard():  # noqa: ANN201
+def load_giftcard():
     if "giftcard" not in sys.modules:
         spec = importlib.util.spec_from_file_location("giftcard", EXAMPLE)
         module = importlib.util.module_from_spec(spec)
@@ -27,7 +27,7 @@ def load_giftcard():  # noqa: ANN201
 
 
 @pytest.fixture
-def giftcard_engine(database_url, clock):  # noqa: ANN001, ANN201
+def giftcard_engine(database_url, clock):
     eng = Engine.open(
         database_url, clock=clock, random=random.Random(3), config=EngineConfig(auto_migrate=True),
         plugins=PluginSettings(load_entry_points=False, extra=(load_giftcard(),)),
@@ -41,7 +41,7 @@ def giftcard_engine(database_url, clock):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def client(giftcard_engine):  # noqa: ANN001, ANN201
+def client(giftcard_engine):
     app = create_app(giftcard_engine, mounts={"giftcard": ["/giftcard", "/partner/v2"]})
     with TestClient(app) as test_client:
         yield test_client

@@ -18,7 +18,7 @@ from typing import Annotated
 
 import msgspec
 
-from voucher_engine import Engine, EngineConfig, Money
+from voucher_engine import Engine, Money
 from voucher_engine.plugin import (
     DEFAULT_STATUS,
     AuthScheme,

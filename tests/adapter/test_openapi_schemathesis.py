@@ -22,13 +22,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from voucher_engine import Engine, EngineConfig, Store
-from voucher_engine.identity import Argon2Params, Identity, IdentityConfig, StaffGrant
-from voucher_engine_litestar import create_app
-
 import voucher_engine_admin
 import voucher_engine_jtl
 import voucher_engine_spaaza
+from voucher_engine import Engine, EngineConfig, Store
+from voucher_engine.identity import Argon2Params, Identity, IdentityConfig, StaffGrant
+from voucher_engine_litestar import create_app
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 2
@@ -36,7 +35,7 @@ CHEAP_ARGON2 = Argon2Params(time_cost=1, memory_cost_kib=64, parallelism=1)
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):  # noqa: ANN001, ANN201
+def app(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('schemathesis') / 'db.sqlite3'}"
     engine = Engine.open(url, config=EngineConfig(auto_migrate=True))  # every shipped provider
     engine.create_tenant("acme")
@@ -88,7 +87,7 @@ def spaaza_headers(engine: Engine) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "X-Spaaza-MyPrice-App-Hostname": "app.test"}
 
 
-def failures_of(app, provider: str, mode: GenerationMode) -> list[str]:  # noqa: ANN001
+def failures_of(app, provider: str, mode: GenerationMode) -> list[str]:
     schema = schemathesis.openapi.from_asgi(f"/providers/{provider}/openapi.json", app)
     headers = app.state.test_credentials[provider]
     found: list[str] = []
@@ -98,11 +97,11 @@ def failures_of(app, provider: str, mode: GenerationMode) -> list[str]:  # noqa:
         @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
                   suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy(generation_mode=mode))
-        def run(case) -> None:  # noqa: ANN001
+        def run(case) -> None:
             try:
                 case.call_and_validate(headers=headers, checks=CHECKS)
             except Exception as error:  # noqa: BLE001 - collected, reported together below
-                found.append(f"{operation.method.upper()} {operation.path}: {str(error)[:600]}")
+                found.append(f"{operation.method.upper()} {operation.path}: {str(error)[:600]}")  # noqa: B023 - run() below, in this iteration
 
         try:
             run()
@@ -114,6 +113,6 @@ def failures_of(app, provider: str, mode: GenerationMode) -> list[str]:  # noqa:
 
 @pytest.mark.parametrize("provider", ["admin", "promo", "jackpot", "jtl", "vouchercart", "spaaza"])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
-def test_the_provider_answers_as_its_openapi_says(app, provider, mode):  # noqa: ANN001
+def test_the_provider_answers_as_its_openapi_says(app, provider, mode):
     failures = failures_of(app, provider, mode)
     assert not failures, "\n\n".join(dict.fromkeys(failures))

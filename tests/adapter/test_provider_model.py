@@ -18,7 +18,6 @@ from voucher_engine.plugins import PluginSettings
 from voucher_engine.testing.webhooks import WebhookReceiver as Receiver
 from voucher_engine_litestar import create_app
 
-
 BEARER = {"Authorization": f"Bearer {model_provider.BEARER}"}
 LOOPBACK = DeliverySettings(allowed_networks=("127.0.0.1/32",), periodic_jobs={})
 
@@ -35,7 +34,7 @@ def open_engine(url: str, clock: ManualClock | None = None) -> Engine:
 
 
 @pytest.fixture
-def model_engine(sqlite_url):  # noqa: ANN001, ANN201
+def model_engine(sqlite_url):
     engine = open_engine(sqlite_url)
     engine.create_tenant("acme")
     yield engine
@@ -43,7 +42,7 @@ def model_engine(sqlite_url):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def client(model_engine):  # noqa: ANN001, ANN201
+def client(model_engine):
     with TestClient(create_app(model_engine, mounts=model_provider.MOUNTS)) as test_client:
         yield test_client
 

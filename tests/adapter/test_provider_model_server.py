@@ -4,17 +4,16 @@ a partner's client meets them: bytes on a socket, not an in-process ASGI call.""
 from __future__ import annotations
 
 import base64
-import json
 import time
 import uuid
 
 import model_provider
 import pytest
 from standardwebhooks import Webhook
+from test_provider_model import LOOPBACK, Receiver, open_engine
 
 from voucher_engine import Money, VoucherKind, VoucherSpec
 from voucher_engine.delivery import Webhooks
-from test_provider_model import LOOPBACK, Receiver, open_engine
 
 BEARER = {"Authorization": f"Bearer {model_provider.BEARER}"}
 JSON = {"Content-Type": "application/json"}
@@ -22,13 +21,13 @@ pytestmark = pytest.mark.parametrize("ve_backend", ["sqlite"])  # the adapter de
 
 
 @pytest.fixture
-def served(ve_server, ve_database_url):  # noqa: ANN001, ANN201
+def served(ve_server, ve_database_url):
     """alpha and beta under /v1, with the server's own webhook worker."""
     return ve_server(plugins=[model_provider], mounts=model_provider.MOUNTS, worker=True,
                      webhook_networks=("127.0.0.1/32",), clock=None)
 
 
-def test_every_capability_over_a_socket(served) -> None:  # noqa: ANN001
+def test_every_capability_over_a_socket(served) -> None:
     # per-field errors, in alpha's shape
     reply = served.request("POST", "/v1/orders", data=b'{"amount": "1.5", "reference": "r"}', headers={**BEARER, **JSON})
     assert (reply.status, reply.json()["errors"][0]["property"]) == (422, "amount")
@@ -61,13 +60,13 @@ def test_every_capability_over_a_socket(served) -> None:  # noqa: ANN001
     assert "/v1/token" in served.request("GET", "/providers/alpha/openapi.json").json()["paths"]
 
 
-def test_a_collision_stops_the_server_at_start_up(ve_server, ve_database_url) -> None:  # noqa: ANN001
+def test_a_collision_stops_the_server_at_start_up(ve_server, ve_database_url) -> None:
     with pytest.raises(AssertionError) as refused:
         ve_server(plugins=[model_provider], mounts={**model_provider.MOUNTS, "gamma": "/v1"}, clock=None)
     assert "POST /v1/token: operations alpha.token and gamma.token collide" in str(refused.value)
 
 
-def test_the_servers_worker_sends_a_provider_shaped_webhook(served, ve_database_url) -> None:  # noqa: ANN001
+def test_the_servers_worker_sends_a_provider_shaped_webhook(served, ve_database_url) -> None:
     engine = open_engine(ve_database_url)  # the host's side: registers the endpoint, issues a card
     try:
         with Receiver() as receiver:

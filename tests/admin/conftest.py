@@ -11,18 +11,18 @@ from voucher_engine_litestar import create_app
 
 
 @pytest.fixture
-def http(engine):  # noqa: ANN001, ANN201
+def http(engine):
     configure_cheaply(engine)
     with TestClient(create_app(engine)) as client:
         yield client
 
 
 @pytest.fixture
-def acme(http, engine) -> dict[str, str]:  # noqa: ANN001
+def acme(http, engine) -> dict[str, str]:
     """Headers with an ``admin`` token of tenant acme."""
     return admin_headers(http, engine, "acme")
 
 
 @pytest.fixture
-def globex(http, engine) -> dict[str, str]:  # noqa: ANN001
+def globex(http, engine) -> dict[str, str]:
     return admin_headers(http, engine, "globex")

@@ -102,7 +102,7 @@ CASES = [
 ]
 
 
-def _state(http, engine, acme) -> dict:  # noqa: ANN001
+def _state(http, engine, acme) -> dict:
     """Everything the cases could have written."""
     return {
         "lists": {p: http.get(p, headers=acme).json() for p in (

@@ -11,12 +11,12 @@ GRANT = {"grant_type": "client_credentials"}
 
 
 @pytest.fixture
-def reader(engine):  # noqa: ANN001, ANN201
+def reader(engine):
     """A client of acme allowed admin:read and admin:pools."""
     return voucher_engine_admin.bootstrap(engine, "acme", scopes=("admin:read", "admin:pools"))
 
 
-def _oauth_error(response, status: int, error: str) -> None:  # noqa: ANN001
+def _oauth_error(response, status: int, error: str) -> None:
     assert response.status_code == status, response.text
     body = response.json()
     assert body["error"] == error

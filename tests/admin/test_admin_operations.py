@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from admin_support import bearer, get_token
 
+import voucher_engine_admin
 from voucher_engine import Money
 from voucher_engine.errors import NotFound, Unauthorized
-
-import voucher_engine_admin
 from voucher_engine_admin.context import services
 
 HS256_SECRET = "s" * 32

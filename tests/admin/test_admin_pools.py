@@ -12,7 +12,7 @@ import pytest
 CSV = {"Content-Type": "text/csv"}
 
 
-def _export(http, headers, pool: str) -> list[dict]:  # noqa: ANN001
+def _export(http, headers, pool: str) -> list[dict]:
     response = http.get(f"/admin/pools/{pool}/export", headers=headers)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")

@@ -10,13 +10,13 @@ from admin_support import basic, bearer, configure_cheaply
 LOGIN = "/admin/staff-sessions"
 
 
-def _staff(engine) -> None:  # noqa: ANN001
+def _staff(engine) -> None:
     configure_cheaply(engine).staff.create_staff_user(
         "acme", "ann@example.test", "correct horse", full_name="Ann", roles={"shop-1": "manager"}
     )
 
 
-def _login(http, password: str = "correct horse", scope: str = "shop-1"):  # noqa: ANN001, ANN202
+def _login(http, password: str = "correct horse", scope: str = "shop-1"):
     return http.post(LOGIN, json={"tenant": "acme", "scope": scope}, headers=basic("ann@example.test", password))
 
 

@@ -4,13 +4,12 @@ admin token, nothing of globex's changes, and acme's lists do not show them."""
 from __future__ import annotations
 
 from voucher_engine import Money, VoucherKind, VoucherSpec
-
 from voucher_engine_admin.context import services
 
 
-def _globex_objects(http, engine, globex) -> dict[str, str]:  # noqa: ANN001
+def _globex_objects(http, engine, globex) -> dict[str, str]:
     """One object of every kind in tenant globex, made through the API; their ids."""
-    def ok(response):  # noqa: ANN001, ANN202
+    def ok(response):
         assert response.status_code in (200, 201), response.text
         return response.json()
 

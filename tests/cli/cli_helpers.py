@@ -21,7 +21,7 @@ def cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, 
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "voucher_engine.cli", *args],
-        capture_output=True, text=True, cwd=cwd, env=environment, timeout=timeout,
+        capture_output=True, text=True, cwd=cwd, env=environment, timeout=timeout, check=False,
     )
 
 

@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import cli, migrated, ok, open_engine
+
 from voucher_engine.cli import main
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cli_helpers import cli, ok
+
 from voucher_engine.storage import migrate
 
 

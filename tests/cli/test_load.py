@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import ROOT, cli, migrated, ok, open_engine, row_counts
+
 from voucher_engine import Money, VoucherKind
 from voucher_engine.cli import main
 

@@ -30,7 +30,7 @@ RACE_WINDOW_S = 0.05
 V = vouchers.c
 
 
-def _ledger_row(voucher_id: str, seq: int, kind: EntryKind, now, **deltas) -> dict:  # noqa: ANN001
+def _ledger_row(voucher_id: str, seq: int, kind: EntryKind, now, **deltas) -> dict:
     return {
         "tenant_id": TENANT, "voucher_id": voucher_id, "seq": seq, "kind": kind.value,
         "available_delta": deltas.get("available_delta", 0), "held_delta": deltas.get("held_delta", 0),
@@ -152,7 +152,7 @@ def open_deferred_engine(url: str) -> Engine:
     db = database_of(engine)
 
     @contextmanager
-    def deferred_write(**_options: object):  # noqa: ANN202 - max_wait_s: not what this variant is about
+    def deferred_write(**_options: object):  # max_wait_s: not what this variant is about
         # Database.write without the execution option that makes its BEGIN an IMMEDIATE one.
         with db.translated(), db.sa.connect() as conn, conn.begin():
             yield conn

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from voucher_engine import Engine, EngineConfig, Entry, Money, Movement, Voucher, replay
@@ -195,7 +196,7 @@ def drain_pool(
     )
 
 
-def _drain_in_child(url, pool_id, threads, pop, start, results) -> None:  # noqa: ANN001
+def _drain_in_child(url, pool_id, threads, pop, start, results) -> None:
     engine = open_child_engine(url)
     try:
         pop_one = _pop_functions()[pop]
@@ -272,7 +273,7 @@ def capture_expiry_race(
     amount: Money,
     *,
     rounds: int,
-    ttl,  # noqa: ANN001 - a timedelta
+    ttl: timedelta,
     capture: Capture = engine_capture,
 ) -> HoldRace:
     """Per round: hold ``amount``, then capture it (``capture_engine``, whose clock is before
@@ -351,8 +352,9 @@ def sqlite_writers(url: str, *, processes: int, iterations: int, engine: str = "
     return WritersReport(done, [c for r in reports for c in r["popped"]], [e for r in reports for e in r["errors"]])
 
 
-def _write_in_child(url, n, iterations, engine_kind, start, results) -> None:  # noqa: ANN001
+def _write_in_child(url, n, iterations, engine_kind, start, results) -> None:
     import broken
+
     from voucher_engine import VoucherKind, VoucherSpec
 
     done = dict.fromkeys(WRITES, 0)

@@ -18,9 +18,9 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from dbsupport import open_engine
 from harness import TENANT, race
 
+from dbsupport import open_engine
 from voucher_engine import Money, State, VoucherKind, VoucherRef, VoucherSpec
 from voucher_engine.domain.hashing import fingerprint
 from voucher_engine.errors import HeldByAnother, ThirdPartyIdInUse, VoucherLocked
@@ -31,7 +31,7 @@ ROUNDS = 3
 
 
 @pytest.fixture
-def strict(engine, database_url, clock):  # noqa: ANN001, ANN201
+def strict(engine, database_url, clock):
     """A second engine on the same (migrated) database that surfaces every conflict."""
     eng = open_engine(database_url, clock, conflict_retries=0)
     yield eng
@@ -54,7 +54,7 @@ def test_16_overlapping_claim_batches_never_share_a_voucher_nor_half_apply(stric
         ]
         holders = [f"r{round_}-holder-{i}" for i in range(WORKERS)]
 
-        def claim(i: int):  # noqa: ANN202
+        def claim(i: int):
             refs = [VoucherRef(code=codes[n]) for n in _batch(i)]
             if i % 2:
                 return strict.claim_vouchers(TENANT, holder=holders[i], vouchers=refs, lock=True,

@@ -18,7 +18,7 @@ ONE_EUR = Money.parse("1.00", "EUR")
 
 
 @pytest.fixture
-def two_clocks(database_url):  # noqa: ANN001, ANN201
+def two_clocks(database_url):
     """Two engines on one database: one lives before the holds expire, one after."""
     before = ManualClock()
     after = ManualClock(before.now() + TTL + timedelta(seconds=1))

@@ -23,7 +23,7 @@ def _voucher(engine: Engine, value: str = "100.00") -> str:
     return engine.issue(TENANT, VoucherSpec(VoucherKind.MONETARY, eur(value))).code
 
 
-def _assert_balanced(engine: Engine, code: str):  # noqa: ANN202
+def _assert_balanced(engine: Engine, code: str):
     stored = engine.get_voucher(TENANT, code=code)
     entries = engine.ledger(TENANT, code=code)
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1)) and stored.seq == len(entries)
@@ -32,7 +32,7 @@ def _assert_balanced(engine: Engine, code: str):  # noqa: ANN202
     return stored, entries
 
 
-def _pending_holds(engine: Engine, entries) -> list:  # noqa: ANN001
+def _pending_holds(engine: Engine, entries) -> list:
     hold_ids = {e.hold_id for e in entries if e.kind is EntryKind.HOLD}
     return [h for h in (engine.get_hold(TENANT, i) for i in hold_ids) if h.state is HoldState.PENDING]
 
@@ -128,7 +128,7 @@ def test_release_against_capture_has_exactly_one_winner_every_round(engine, roun
     for _ in range(rounds):
         hold = engine.hold(TENANT, code=code, amount=eur("5.00"))
         contenders = [lambda: engine.capture(TENANT, hold.hold_id), lambda: engine.release(TENANT, hold.hold_id)]
-        outcome = race(2, lambda i: contenders[i]())  # noqa: B023 - run within this iteration
+        outcome = race(2, lambda i: contenders[i]())
         assert len(outcome.results) == 1 and [type(e) for e in outcome.errors] == [HoldNotPending]
         winner: HoldResult = outcome.results[0]
         assert engine.get_hold(TENANT, hold.hold_id).state is winner.state

@@ -15,7 +15,7 @@ from voucher_engine.domain import events
 from voucher_engine.errors import PoolDepleted
 
 
-def _filled_pool(engine, pool_id: str, size: int) -> set[str]:  # noqa: ANN001
+def _filled_pool(engine, pool_id: str, size: int) -> set[str]:
     engine.create_pool(TENANT, pool_id, code_format=CodeFormat("DRN-XXXX-XXXX"))
     engine.generate_codes(TENANT, pool_id, size)
     codes = {c.code for c in engine.export_codes(TENANT, pool_id)}

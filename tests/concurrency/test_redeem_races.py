@@ -13,11 +13,11 @@ from voucher_engine.errors import IllegalTransition
 TEN_EUR = Money.parse("10.00", "EUR")
 
 
-def _single_use(engine):  # noqa: ANN001, ANN202
+def _single_use(engine):
     return engine.issue(TENANT, VoucherSpec(VoucherKind.SINGLE_USE))
 
 
-def _hundred_eur(engine):  # noqa: ANN001, ANN202
+def _hundred_eur(engine):
     return engine.issue(TENANT, VoucherSpec(VoucherKind.MONETARY, Money.parse("100.00", "EUR")))
 
 

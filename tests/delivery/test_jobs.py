@@ -50,7 +50,7 @@ def test_a_worker_claims_only_kinds_it_can_run(engine):
 
 
 def test_a_failing_job_is_retried_with_backoff_then_given_up(engine, clock):
-    def broken(eng, job):  # noqa: ANN001, ANN202
+    def broken(eng, job):
         raise RuntimeError(f"boom {job.attempts}")
 
     webhooks = Webhooks(engine, LOOPBACK)
@@ -102,7 +102,7 @@ def test_parallel_claimers_run_every_job_exactly_once(engine):
     ran: list[str] = []
     lock = threading.Lock()
 
-    def record(eng, job):  # noqa: ANN001, ANN202
+    def record(eng, job):
         with lock:
             ran.append(job.id)
 

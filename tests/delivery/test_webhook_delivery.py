@@ -19,7 +19,7 @@ from voucher_engine.plugins import PluginSettings
 from voucher_engine.testing import LOOPBACK
 
 
-def scenario(engine) -> None:  # noqa: ANN001
+def scenario(engine) -> None:
     voucher = engine.issue("acme", VoucherSpec(VoucherKind.MONETARY, Money.parse("50.00", "EUR")))
     engine.redeem("acme", code=voucher.code, amount=Money.parse("10.00", "EUR"))
     hold = engine.hold("acme", code=voucher.code, amount=Money.parse("5.00", "EUR"))
@@ -113,7 +113,7 @@ def test_the_worker_runs_in_a_thread_of_the_app_and_stops_on_request(engine, rec
     expected = len(engine.events("acme"))
     all_in = threading.Event()
 
-    def answer(_got) -> int:  # noqa: ANN001
+    def answer(_got) -> int:
         if len(receiver.received) >= expected:
             all_in.set()
         return 200
@@ -135,7 +135,7 @@ class _Observer:
         self.seen: list[str] = []
 
     @hookimpl
-    def voucher_engine_event_committed(self, event):  # noqa: ANN001, ANN201
+    def voucher_engine_event_committed(self, event):
         self.seen.append(event.event_id)
 
 

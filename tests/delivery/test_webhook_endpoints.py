@@ -7,7 +7,7 @@ import base64
 
 import pytest
 
-from voucher_engine.delivery import Webhooks, WebhookEndpointNotFound
+from voucher_engine.delivery import WebhookEndpointNotFound, Webhooks
 from voucher_engine.errors import TenantNotFound, ValidationError
 from voucher_engine.testing import LOOPBACK
 

@@ -11,7 +11,7 @@ from voucher_engine.delivery import DEFAULT_RETRY_SCHEDULE, DeliveryNotFound, Ev
 from voucher_engine.testing import LOOPBACK
 
 
-def one_event(engine) -> str:  # noqa: ANN001
+def one_event(engine) -> str:
     engine.issue("acme", VoucherSpec(VoucherKind.MONETARY, Money.parse("5.00", "EUR")))
     (event,) = engine.events("acme")
     return event.event_id

@@ -49,7 +49,7 @@ def stop_workers(processes: list[subprocess.Popen]) -> list[int]:
     return [process.wait(timeout=DEADLINE_S) for process in processes]
 
 
-def wait_until(condition, what: str) -> None:  # noqa: ANN001
+def wait_until(condition, what: str) -> None:
     """Poll a condition the test cannot be told about (another process's progress)."""
     deadline = time.monotonic() + DEADLINE_S
     while not condition():
@@ -58,7 +58,7 @@ def wait_until(condition, what: str) -> None:  # noqa: ANN001
         time.sleep(0.05)
 
 
-def make_events(engine, count: int) -> list[str]:  # noqa: ANN001
+def make_events(engine, count: int) -> list[str]:
     engine.create_pool("acme", "promo")
     engine.add_codes("acme", "promo", [f"PROMO-{n:04d}" for n in range(count)])
     for n in range(count):
@@ -78,7 +78,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(engine, database_url, receiv
     entered, release = threading.Event(), threading.Event()
     blocked: list[str] = []
 
-    def hold_the_first(got) -> None:  # noqa: ANN001
+    def hold_the_first(got) -> None:
         if not blocked:
             blocked.append(got.webhook_id)
             entered.set()
@@ -124,7 +124,7 @@ def test_two_workers_on_postgresql_never_deliver_one_event_twice_at_once(engine,
     event_ids = make_events(engine, 40)
     both_busy = threading.Event()
 
-    def overlap(got) -> None:  # noqa: ANN001
+    def overlap(got) -> None:
         # Keep the first request open until the other worker sends one too (proof that the two
         # really deliver at the same time), then keep each request open a little to widen the
         # window in which a double claim would show.

@@ -21,7 +21,7 @@ _QUOTE = re.compile(r"<!-- example: (?P<path>\S+) -->\n```python\n(?P<body>.*?)`
 
 def expected_output(example: Path) -> list[str]:
     text = example.read_text()
-    head, marker, tail = text.rpartition(OUTPUT_MARKER + "\n")
+    _head, marker, tail = text.rpartition(OUTPUT_MARKER + "\n")
     if not marker:
         raise AssertionError(f"{example.name} has no '{OUTPUT_MARKER}' block")
     lines = tail.splitlines()

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from dbsupport import BACKENDS, fresh_database_url
 from doc_pages import DOCS, EXAMPLES, ROOT, expected_output, quotes
 
+from dbsupport import BACKENDS, fresh_database_url
 
 EMBEDDING = DOCS / "embedding.md"
 README = ROOT / "README.md"
@@ -25,7 +25,7 @@ RUNNER = Path(__file__).with_name("run_examples.py")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def example_runs(request, tmp_path_factory) -> dict:  # noqa: ANN001
+def example_runs(request, tmp_path_factory) -> dict:
     """Run every example once per backend, each on a fresh database of that backend."""
     backend = request.param
     with contextlib.ExitStack() as stack:
@@ -40,7 +40,7 @@ def example_runs(request, tmp_path_factory) -> dict:  # noqa: ANN001
             jobs.append([str(example), stack.enter_context(fresh)])
         done = subprocess.run(
             [sys.executable, str(RUNNER)], input=json.dumps(jobs), capture_output=True, text=True,
-            cwd=tmp_path_factory.mktemp("cwd"), env={**os.environ, "PYTHONPATH": ""}, timeout=600,
+            cwd=tmp_path_factory.mktemp("cwd"), env={**os.environ, "PYTHONPATH": ""}, timeout=600, check=False,
         )
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)

@@ -21,17 +21,17 @@ SPENDABLE = {S.AVAILABLE, S.CLAIMED, S.READY, S.PARTIALLY_REDEEMED}
 
 #: (action, from) -> the states it may end in. Every pair not listed must be refused.
 ALLOWED: dict[tuple[Action, State], set[State]] = {
-    **{(A.CLAIM, S.AVAILABLE): {S.CLAIMED}},
-    **{(A.CONFIRM, S.RESERVED): {S.CONFIRMED}},
-    **{(A.FULFIL, S.CONFIRMED): {S.READY}},
+    (A.CLAIM, S.AVAILABLE): {S.CLAIMED},
+    (A.CONFIRM, S.RESERVED): {S.CONFIRMED},
+    (A.FULFIL, S.CONFIRMED): {S.READY},
     **{(A.REDEEM, s): {S.PARTIALLY_REDEEMED, S.REDEEMED} for s in SPENDABLE},
     # A redemption at a stated time inside the window of a voucher that expired since.
-    **{(A.REDEEM_LATE, S.EXPIRED): {S.PARTIALLY_REDEEMED, S.REDEEMED}},
+    (A.REDEEM_LATE, S.EXPIRED): {S.PARTIALLY_REDEEMED, S.REDEEMED},
     **{(A.REVERSE, s): {S.PARTIALLY_REDEEMED} for s in (S.PARTIALLY_REDEEMED, S.REDEEMED)},
     **{(A.CANCEL, s): {S.CANCELLED} for s in (S.AVAILABLE, S.CLAIMED, S.RESERVED, S.CONFIRMED)},
     **{(A.EXPIRE, s): {S.EXPIRED} for s in SPENDABLE | {S.RESERVED, S.CONFIRMED}},
-    **{(A.REQUEST_REFUND, S.READY): {S.REFUND_REQUESTED}},
-    **{(A.REFUND, S.REFUND_REQUESTED): {S.REFUNDED}},
+    (A.REQUEST_REFUND, S.READY): {S.REFUND_REQUESTED},
+    (A.REFUND, S.REFUND_REQUESTED): {S.REFUNDED},
 }
 
 
@@ -69,7 +69,7 @@ def test_issue_starts_from_nothing_only():
 
 def test_terminal_states_accept_no_action():
     # Not EXPIRED: a late redemption (at a stated time inside its window) may still use it.
-    assert TERMINAL == {S.CANCELLED, S.REFUNDED}
+    assert {S.CANCELLED, S.REFUNDED} == TERMINAL
     for state, action in product(TERMINAL, Action):
         with pytest.raises(IllegalTransition):
             require(state, action)

@@ -9,7 +9,7 @@ from voucher_engine import Voucher, replay
 
 
 @pytest.fixture
-def balanced(engine):  # noqa: ANN001, ANN201
+def balanced(engine):
     """Assert the ledger invariants of one voucher and return it as stored.
 
     Stored (available, held) equals the replay of the entries, and entries are numbered
@@ -30,7 +30,7 @@ def balanced(engine):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def snapshot(engine):  # noqa: ANN001, ANN201
+def snapshot(engine):
     """Everything a refused command must leave untouched: a voucher's row, ledger, and the
     tenant's outbox."""
 

@@ -19,7 +19,7 @@ def test_issue_for_trigger_follows_the_documented_order(engine, clock):
                         trigger_categories=["shoes"], distributors=["d2"])
     engine.put_campaign("acme", "no-pool", name="N", pool_id=None, priority=9, **common)
 
-    def trigger(**kwargs):  # noqa: ANN202
+    def trigger(**kwargs):
         issue = engine.issue_for_trigger("acme", category="shoes", distributor="d1", **kwargs)
         return issue.campaign_id, issue.code
 

@@ -25,11 +25,11 @@ def eur(text: str) -> Money:
     return Money.parse(text, "EUR")
 
 
-def _issue(engine, code: str, **spec) -> str:  # noqa: ANN001
+def _issue(engine, code: str, **spec) -> str:
     return engine.issue("acme", VoucherSpec(K.MONETARY, eur("20.00"), **spec), code=code).code
 
 
-def _claims(engine) -> list[str]:  # noqa: ANN001
+def _claims(engine) -> list[str]:
     return [e.payload["code"] for e in engine.events("acme", type="voucher.claimed")]
 
 

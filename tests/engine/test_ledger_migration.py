@@ -16,7 +16,7 @@ from voucher_engine.storage.tables import metadata
 WRITTEN = datetime(2031, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
-def _about_ledger(diff) -> bool:  # noqa: ANN001
+def _about_ledger(diff) -> bool:
     return "ledger_entries" in repr(diff)
 
 

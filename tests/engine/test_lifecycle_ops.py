@@ -12,7 +12,7 @@ def eur(text: str) -> Money:
     return Money.parse(text, "EUR")
 
 
-def transitions(engine, voucher_id):  # noqa: ANN001, ANN201
+def transitions(engine, voucher_id):
     return [(e.type, e.payload["from"], e.payload["state"]) for e in engine.events("acme")
             if e.subject_id == voucher_id and "from" in e.payload]
 

@@ -27,11 +27,11 @@ def eur(text: str) -> Money:
     return Money.parse(text, "EUR")
 
 
-def _hundred(engine, code: str = "M", **spec):  # noqa: ANN001, ANN003, ANN202
+def _hundred(engine, code: str = "M", **spec):
     return engine.issue("acme", VoucherSpec(K.MONETARY, eur("100.00"), **spec), code=code)
 
 
-def _pending(engine, code: str) -> list:  # noqa: ANN001
+def _pending(engine, code: str) -> list:
     return [e.hold_id for e in engine.ledger("acme", code=code) if e.kind is EntryKind.HOLD
             and engine.get_hold("acme", e.hold_id).state is HoldState.PENDING]
 

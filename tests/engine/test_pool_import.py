@@ -79,7 +79,7 @@ def test_concurrent_imports_into_one_pool_number_every_code_once(engine) -> None
         barrier.wait()
         try:
             results.append(engine.add_codes("acme", "race", codes, batch_size=200))
-        except BaseException as error:
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread, which asserts on it
             failures.append(error)
 
     threads = [threading.Thread(target=run, args=(codes,)) for codes in files]

@@ -24,7 +24,7 @@ def test_public_ids_are_stable_integers_that_find_their_voucher(engine):
     issued = [engine.issue("acme", VoucherSpec(K.SINGLE_USE)) for _ in range(3)]
     theirs = engine.issue("globex", VoucherSpec(K.SINGLE_USE))
     ids = [v.public_id for v in issued]
-    assert ids == sorted(ids) and len(set(ids + [theirs.public_id])) == 4 and min(ids) >= 1
+    assert ids == sorted(ids) and len({*ids, theirs.public_id}) == 4 and min(ids) >= 1
     for voucher in issued:
         found = engine.get_voucher("acme", public_id=voucher.public_id)
         assert found.id == voucher.id and found.public_id == voucher.public_id

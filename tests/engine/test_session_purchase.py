@@ -30,11 +30,11 @@ class RefuseIssues:
     session was spent, in the same transaction."""
 
     @hookimpl
-    def voucher_engine_veto_command(self, command):  # noqa: ANN001, ANN201
+    def voucher_engine_veto_command(self, command):
         return "no issuing today" if command.operation == "issue" else None
 
 
-def open_session(engine: Engine, clock, session_id: str = "s1"):  # noqa: ANN001, ANN201
+def open_session(engine: Engine, clock, session_id: str = "s1"):
     return engine.open_session("acme", session_id, owner="partner", reference="customer-7",
                                amount=Money(5_000, "EUR"), expires_at=clock.now() + timedelta(hours=1))
 

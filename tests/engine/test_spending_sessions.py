@@ -10,12 +10,18 @@ from datetime import timedelta
 import pytest
 
 from voucher_engine import Money
-from voucher_engine.errors import SessionAmountExceeded, SessionEnded, SessionExpired, SessionNotFound, VoucherEngineError
+from voucher_engine.errors import (
+    SessionAmountExceeded,
+    SessionEnded,
+    SessionExpired,
+    SessionNotFound,
+    VoucherEngineError,
+)
 
 THREADS = 16
 
 
-def run_together(count: int, action) -> list[object]:  # noqa: ANN001
+def run_together(count: int, action) -> list[object]:
     barrier = threading.Barrier(count)
     results: list[object] = [None] * count
 
@@ -34,7 +40,7 @@ def run_together(count: int, action) -> list[object]:  # noqa: ANN001
     return results
 
 
-def open_session(engine, clock, session_id: str, minor: int):  # noqa: ANN001, ANN201
+def open_session(engine, clock, session_id: str, minor: int):
     return engine.open_session("acme", session_id, owner="p", reference="c", amount=Money(minor, "EUR"),
                                expires_at=clock.now() + timedelta(hours=1))
 

@@ -29,7 +29,7 @@ def test_stats_count_per_tenant_and_overall(engine):
 def test_shared_services_are_one_per_engine_and_can_be_provided(engine):
     made = []
 
-    def counter(eng):  # noqa: ANN001, ANN202
+    def counter(eng):
         made.append(eng)
         return object()
 

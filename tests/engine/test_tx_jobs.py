@@ -11,14 +11,14 @@ from voucher_engine.errors import IllegalTransition, ValidationError
 from voucher_engine.storage.delivery_tables import jobs
 
 
-def queued(engine) -> list[tuple[str, str | None, str | None, dict]]:  # noqa: ANN001
+def queued(engine) -> list[tuple[str, str | None, str | None, dict]]:
     with database_of(engine).read() as conn:
         rows = conn.execute(select(jobs.c.kind, jobs.c.tenant_id, jobs.c.key, jobs.c.payload).order_by(jobs.c.kind))
         return [tuple(r) for r in rows]
 
 
 def test_a_job_commits_with_its_command_and_a_key_queues_it_once(engine, clock):
-    def body(tx):  # noqa: ANN001, ANN202
+    def body(tx):
         first = tx.enqueue_job("remind", {"n": 1}, key="remind:1")
         again = tx.enqueue_job("remind", {"n": 2}, key="remind:1")  # the first one stays
         plain = tx.enqueue_job("sweep")
@@ -30,7 +30,7 @@ def test_a_job_commits_with_its_command_and_a_key_queues_it_once(engine, clock):
 
 
 def test_a_command_that_fails_after_queueing_leaves_no_job(engine):
-    def body(tx):  # noqa: ANN001, ANN202
+    def body(tx):
         tx.enqueue_job("remind", key="remind:2")
         raise ValidationError("changed my mind")
 

@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 from voucher_engine import errors
 from voucher_engine_litestar.errors import exception_handlers, status_for
 
+
 def _client(error: Exception, *, debug: bool = False) -> TestClient:
     """A client of an app with the adapter's handlers and one route, ``/raise``, raising ``error``."""
 

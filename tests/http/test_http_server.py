@@ -62,7 +62,7 @@ def _seed(url: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def serve(ve_server):  # noqa: ANN001, ANN201
+def serve(ve_server):
     """``uvicorn --factory voucher_engine_litestar:create_app_from_env``, as ``voucher-engine
     serve`` runs it, logging at info (its shutdown line is checked)."""
     return lambda url: ve_server(url, app=PRODUCTION_APP, log_level="info", plugins=None, clock=None, worker=True)
@@ -97,13 +97,13 @@ def _check_server(server: Server, dialect: str, operator: dict[str, str]) -> Non
     assert "Application shutdown complete" in server.log()
 
 
-def test_a_uvicorn_process_serves_a_sqlite_file(tmp_path: Path, serve) -> None:  # noqa: ANN001
+def test_a_uvicorn_process_serves_a_sqlite_file(tmp_path: Path, serve) -> None:
     url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
     operator = _seed(url)
     _check_server(serve(url), "sqlite", operator)
 
 
 @pytest.mark.postgresql
-def test_a_uvicorn_process_serves_postgresql(pg_url: str, serve) -> None:  # noqa: ANN001
+def test_a_uvicorn_process_serves_postgresql(pg_url: str, serve) -> None:
     operator = _seed(pg_url)
     _check_server(serve(pg_url), "postgresql", operator)

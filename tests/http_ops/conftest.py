@@ -6,9 +6,9 @@ import random
 from collections.abc import Iterator
 
 import pytest
+from ops_support import load_giftcard
 
 from dbsupport import fresh_database_url
-from ops_support import load_giftcard
 from voucher_engine import Engine, EngineConfig, ManualClock, Money, VoucherKind, VoucherSpec
 from voucher_engine.plugins import PluginSettings
 
@@ -25,7 +25,7 @@ def _giftcard_engine(url: str, clock: ManualClock) -> Engine:
 
 
 @pytest.fixture
-def giftcard_engine(backend: str, tmp_path, clock: ManualClock) -> Iterator[Engine]:  # noqa: ANN001
+def giftcard_engine(backend: str, tmp_path, clock: ManualClock) -> Iterator[Engine]:
     """On SQLite and on PostgreSQL: for what the database's figures decide."""
     for url in fresh_database_url(backend, tmp_path, migrated=True):
         engine = _giftcard_engine(url, clock)
@@ -34,7 +34,7 @@ def giftcard_engine(backend: str, tmp_path, clock: ManualClock) -> Iterator[Engi
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path, clock: ManualClock) -> Iterator[Engine]:  # noqa: ANN001
+def sqlite_engine(tmp_path, clock: ManualClock) -> Iterator[Engine]:
     """One backend, for what never depends on the database (routing, counting, limiting)."""
     for url in fresh_database_url("sqlite", tmp_path, migrated=True):
         engine = _giftcard_engine(url, clock)

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from litestar import Request, post
 from litestar.testing import TestClient
-
 from ops_support import KEY
+
 from voucher_engine import Engine
 from voucher_engine_litestar import create_app
 from voucher_engine_litestar.plugin import DEFAULT_MAX_BODY_BYTES

@@ -8,8 +8,8 @@ import logging
 
 import pytest
 from litestar.testing import TestClient
-
 from ops_support import KEY
+
 from opsauth import bearer_headers
 from voucher_engine import Engine, EngineConfig
 from voucher_engine_litestar import create_app
@@ -86,7 +86,7 @@ def test_configured_json_logging_writes_parseable_lines(sqlite_engine: Engine) -
         except RuntimeError:
             adapter_logger.exception("outside any request")
     finally:
-        for h in [h for h in adapter_logger.handlers if getattr(h, "_voucher_engine_json", False)]:
+        for h in [h for h in adapter_logger.handlers if type(h) is type(handler)]:
             adapter_logger.removeHandler(h)
         adapter_logger.setLevel(saved[0])
         adapter_logger.propagate = saved[1]

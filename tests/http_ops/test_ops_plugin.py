@@ -7,8 +7,8 @@ from litestar import Litestar, MediaType, Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, ImproperlyConfiguredException, NotFoundException
 from litestar.testing import TestClient
-
 from ops_support import KEY, FakeMonotonic, by_label
+
 from opsauth import METRICS, METRICS_TOKEN, bearer_headers
 from voucher_engine import Engine
 from voucher_engine.errors import ValidationError
@@ -32,7 +32,7 @@ def host_not_found(_: Request, error: HTTPException) -> Response:
     return Response(f"host says: {error.detail}", status_code=error.status_code, media_type=MediaType.TEXT)
 
 
-def _host(engine: Engine, **plugin_options) -> Litestar:  # noqa: ANN003
+def _host(engine: Engine, **plugin_options) -> Litestar:
     return Litestar(
         [basket, missing],
         plugins=[VoucherEnginePlugin(engine, mounts={"giftcard": "/partners/gift"}, **plugin_options)],

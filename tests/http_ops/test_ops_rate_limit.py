@@ -17,7 +17,7 @@ def monotonic() -> FakeMonotonic:
     return FakeMonotonic()
 
 
-def _app(engine: Engine, monotonic: FakeMonotonic, *, per_second: float = 1, burst: int = 3, mounts=None):  # noqa: ANN001, ANN202
+def _app(engine: Engine, monotonic: FakeMonotonic, *, per_second: float = 1, burst: int = 3, mounts=None):
     return create_app(engine, mounts=mounts, rate_limit=RateLimit(per_second=per_second, burst=burst, clock=monotonic),
                       metrics_token=METRICS_TOKEN)
 

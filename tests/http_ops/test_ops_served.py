@@ -12,7 +12,7 @@ from opsauth import METRICS, METRICS_TOKEN
 from voucher_engine.testing import PRODUCTION_APP, STARTUP_PROBE_ID
 
 
-def test_a_served_app_writes_json_access_lines(sqlite_url: str, ve_server) -> None:  # noqa: ANN001
+def test_a_served_app_writes_json_access_lines(sqlite_url: str, ve_server) -> None:
     # The served app migrates the empty database itself.
     server = ve_server(sqlite_url, app=PRODUCTION_APP, plugins=None, clock=None, worker=True,
                        log_level="info", env={"VOUCHER_ENGINE_SERVER_METRICS_TOKEN": METRICS_TOKEN})

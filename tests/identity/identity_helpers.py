@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import jwt
-import pytest
 
 from voucher_engine.identity import Argon2Params, Identity, IdentityConfig
 
@@ -15,15 +14,8 @@ from voucher_engine.identity import Argon2Params, Identity, IdentityConfig
 CHEAP_ARGON2 = Argon2Params(time_cost=1, memory_cost_kib=64, parallelism=1)
 
 
-def make_identity(engine, **config: Any) -> Identity:  # noqa: ANN001
+def make_identity(engine, **config: Any) -> Identity:
     return Identity(engine, IdentityConfig(argon2=CHEAP_ARGON2, **config))
-
-
-@pytest.fixture
-def identity(engine) -> Identity:  # noqa: ANN001
-    """An ``Identity`` on the shared ``engine`` fixture (both backends). Test modules import
-    it by name: a conftest.py here would shadow the root one that others import from."""
-    return make_identity(engine)
 
 
 def b64(data: bytes | dict) -> str:
@@ -33,7 +25,7 @@ def b64(data: bytes | dict) -> str:
 
 
 def parts(token: str) -> tuple[dict, dict, str]:
-    header, payload, signature = token.split(".")
+    _header, _payload, signature = token.split(".")
     return jwt.get_unverified_header(token), jwt.decode(token, options={"verify_signature": False}), signature
 
 

@@ -9,7 +9,6 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from identity_helpers import identity  # noqa: F401 (fixture)
 from voucher_engine.errors import ApiKeyNotFound, Forbidden, PermissionDenied, Unauthorized, ValidationError
 from voucher_engine.identity import StaffGrant
 from voucher_engine.storage.identity_tables import staff_api_keys
@@ -18,13 +17,13 @@ REDEEM = frozenset({"redeem.voucher"})
 
 
 @pytest.fixture
-def ann(identity):  # noqa: ANN001, ANN201
+def ann(identity):
     return identity.staff.create_staff_user(
         "acme", "ann@example.com", "pw", grants={"d1": StaffGrant("custom", REDEEM), "d2": StaffGrant("admin")}
     )
 
 
-def test_a_key_acts_as_its_user_with_the_current_grants(identity, ann, engine) -> None:  # noqa: ANN001
+def test_a_key_acts_as_its_user_with_the_current_grants(identity, ann, engine) -> None:
     new = identity.api_keys.create_api_key("acme", ann.id, name="till 1")
     assert new.key.startswith("ak_") and new.name == "till 1" and new.scope is None
     who = identity.verify_api_key(new.key)
@@ -44,7 +43,7 @@ def test_a_key_acts_as_its_user_with_the_current_grants(identity, ann, engine) -
     assert stored.digest == hashlib.sha256(new.key.encode()).hexdigest() and new.key not in str(tuple(stored))
 
 
-def test_a_scoped_key_works_in_its_scope_only(identity, ann) -> None:  # noqa: ANN001
+def test_a_scoped_key_works_in_its_scope_only(identity, ann) -> None:
     key = identity.api_keys.create_api_key("acme", ann.id, scope="d1").key
     who = identity.verify_api_key(key)
     assert (who.scope, who.role, who.scopes) == ("d1", "custom", {"d1"})
@@ -53,7 +52,7 @@ def test_a_scoped_key_works_in_its_scope_only(identity, ann) -> None:  # noqa: A
         identity.verify_api_key(key, scope="d2")
 
 
-def test_revocation_and_the_users_life_end_a_key(identity, ann) -> None:  # noqa: ANN001
+def test_revocation_and_the_users_life_end_a_key(identity, ann) -> None:
     first = identity.api_keys.create_api_key("acme", ann.id)
     second = identity.api_keys.create_api_key("acme", ann.id)
     identity.api_keys.revoke_api_key("acme", first.key_id)
@@ -70,7 +69,7 @@ def test_revocation_and_the_users_life_end_a_key(identity, ann) -> None:  # noqa
     assert identity.verify_api_key(second.key).user_id == ann.id
 
 
-def test_tenants_are_kept_apart(identity, ann) -> None:  # noqa: ANN001
+def test_tenants_are_kept_apart(identity, ann) -> None:
     key = identity.api_keys.create_api_key("acme", ann.id)
     with pytest.raises(Unauthorized):
         identity.verify_api_key(key.key, tenant_id="globex")
@@ -80,7 +79,7 @@ def test_tenants_are_kept_apart(identity, ann) -> None:  # noqa: ANN001
     assert identity.verify_api_key(key.key, tenant_id="acme").tenant_id == "acme"
 
 
-def test_one_bearer_check_for_keys_and_staff_jwts(identity, ann) -> None:  # noqa: ANN001
+def test_one_bearer_check_for_keys_and_staff_jwts(identity, ann) -> None:
     key = identity.api_keys.create_api_key("acme", ann.id).key
     jwt = identity.login("acme", ann.email, "pw", "d1").access_token
     assert identity.verify_staff_bearer(key, scope="d1", permission="redeem.voucher").via == "api_key"

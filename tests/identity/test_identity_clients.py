@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from identity_helpers import identity  # noqa: F401 (fixture)
 from dbsupport import database_of
 from voucher_engine.errors import Forbidden, InvalidScope, NotFound, Unauthorized, ValidationError
 from voucher_engine.storage.identity_tables import api_clients
 
 
-def test_requested_scopes_subset_none_and_superset(identity) -> None:  # noqa: ANN001
+def test_requested_scopes_subset_none_and_superset(identity) -> None:
     client = identity.clients.create_client("acme", ["vouchers:read", "vouchers:write"])
     some = identity.client_credentials(client.client_id, client.secret, "vouchers:read")
     assert some.scope == "vouchers:read"
@@ -24,7 +23,7 @@ def test_requested_scopes_subset_none_and_superset(identity) -> None:  # noqa: A
     assert isinstance(refused.value, Forbidden)
 
 
-def test_a_missing_scope_is_forbidden_a_bad_token_unauthorized(identity) -> None:  # noqa: ANN001
+def test_a_missing_scope_is_forbidden_a_bad_token_unauthorized(identity) -> None:
     client = identity.clients.create_client("acme", ["vouchers:read", "vouchers:write"])
     token = identity.client_credentials(client.client_id, client.secret, "vouchers:read").access_token
     assert identity.verify_access(token, "vouchers:read").client_id == client.client_id
@@ -35,7 +34,7 @@ def test_a_missing_scope_is_forbidden_a_bad_token_unauthorized(identity) -> None
         identity.verify_access(token + "x", "vouchers:read")
 
 
-def test_bad_credentials_are_unauthorized(identity) -> None:  # noqa: ANN001
+def test_bad_credentials_are_unauthorized(identity) -> None:
     client = identity.clients.create_client("acme", ["a"])
     secret = client.secret
     wrong_secret = secret[:-1] + ("A" if secret[-1] != "A" else "B")
@@ -47,7 +46,7 @@ def test_bad_credentials_are_unauthorized(identity) -> None:  # noqa: ANN001
         identity.client_credentials(client.client_id, secret)
 
 
-def test_the_secret_is_stored_only_as_an_argon2_hash_and_rotates(identity, engine) -> None:  # noqa: ANN001
+def test_the_secret_is_stored_only_as_an_argon2_hash_and_rotates(identity, engine) -> None:
     client = identity.clients.create_client("acme", ["a"])
     with database_of(engine).read() as conn:
         stored = conn.execute(select(api_clients).where(api_clients.c.id == client.client_id)).one()
@@ -59,7 +58,7 @@ def test_the_secret_is_stored_only_as_an_argon2_hash_and_rotates(identity, engin
     assert identity.client_credentials(client.client_id, fresh).scope == "a"
 
 
-def test_one_tenants_client_cannot_reach_another_tenants_objects(identity) -> None:  # noqa: ANN001
+def test_one_tenants_client_cannot_reach_another_tenants_objects(identity) -> None:
     client = identity.clients.create_client("acme", ["a"])
     token = identity.client_credentials(client.client_id, client.secret).access_token
     assert identity.verify_access(token, tenant_id="acme").tenant_id == "acme"
@@ -72,7 +71,7 @@ def test_one_tenants_client_cannot_reach_another_tenants_objects(identity) -> No
     assert identity.client_credentials(client.client_id, client.secret).scope == "a"
 
 
-def test_invalid_scopes_are_refused_and_write_nothing(identity, engine) -> None:  # noqa: ANN001
+def test_invalid_scopes_are_refused_and_write_nothing(identity, engine) -> None:
     for scopes in [[], ["has space"], ['quote"'], ["back\\slash"], "   "]:
         with pytest.raises(ValidationError):
             identity.clients.create_client("acme", scopes)

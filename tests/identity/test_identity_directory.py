@@ -5,9 +5,9 @@ tenants, and tenants kept apart (another tenant's user is not found)."""
 from __future__ import annotations
 
 import pytest
+from identity_helpers import make_identity
 from sqlalchemy import func, select
 
-from identity_helpers import identity, make_identity  # noqa: F401 (fixture)
 from voucher_engine.errors import (
     Forbidden,
     PermissionDenied,
@@ -24,17 +24,17 @@ REDEEMER = StaffGrant("custom", frozenset({"redeem.voucher"}))
 
 
 @pytest.fixture
-def ann(identity):  # noqa: ANN001, ANN201
+def ann(identity):
     return identity.staff.create_staff_user(
         "acme", "ann@example.com", "pw-ann", full_name="Ann", phone="+1 123", roles={"domain:1": "admin"}
     )
 
 
-def _count(engine, table) -> int:  # noqa: ANN001
+def _count(engine, table) -> int:
     return engine._read(lambda c: c.execute(select(func.count()).select_from(table)).scalar_one())
 
 
-def test_public_ids_count_per_tenant_and_profiles_are_kept(identity, ann, clock) -> None:  # noqa: ANN001
+def test_public_ids_count_per_tenant_and_profiles_are_kept(identity, ann, clock) -> None:
     bob = identity.staff.create_staff_user("acme", "bob@example.com", "pw-bob", grants={"domain:2": REDEEMER})
     other = identity.staff.create_staff_user("globex", "cy@example.com", "pw-cy")
     assert (ann.public_id, bob.public_id, other.public_id) == (1, 2, 1)
@@ -46,7 +46,7 @@ def test_public_ids_count_per_tenant_and_profiles_are_kept(identity, ann, clock)
     assert [u.public_id for u in identity.staff.list_staff_users("acme")] == [1, 2]
 
 
-def test_an_email_is_taken_once_per_tenant(identity, ann, engine) -> None:  # noqa: ANN001
+def test_an_email_is_taken_once_per_tenant(identity, ann, engine) -> None:
     with pytest.raises(StaffEmailTaken):
         identity.staff.create_staff_user("acme", "Ann@Example.com", "other")
     bob = identity.staff.create_staff_user("acme", "bob@example.com", "pw-bob")
@@ -56,7 +56,7 @@ def test_an_email_is_taken_once_per_tenant(identity, ann, engine) -> None:  # no
     assert _count(engine, staff_users) == 2
 
 
-def test_update_changes_what_is_given_and_replaces_grants_in_one_go(identity, ann) -> None:  # noqa: ANN001
+def test_update_changes_what_is_given_and_replaces_grants_in_one_go(identity, ann) -> None:
     updated = identity.staff.update_staff_user(
         "acme", ann.id, full_name="Ann Changed", phone="+1 987", grants={"domain:1": REDEEMER, "domain:2": StaffGrant("admin")},
     )
@@ -71,7 +71,7 @@ def test_update_changes_what_is_given_and_replaces_grants_in_one_go(identity, an
     assert identity.staff.staff_user("acme", ann.id) == cleared  # refused updates wrote nothing
 
 
-def test_another_tenants_user_is_not_found_by_any_operation(identity, ann, engine) -> None:  # noqa: ANN001
+def test_another_tenants_user_is_not_found_by_any_operation(identity, ann, engine) -> None:
     operations = {
         "get": lambda: identity.staff.staff_user("globex", ann.id),
         "find by id": lambda: identity.staff.find_staff_user("globex", public_id=ann.public_id),
@@ -94,7 +94,7 @@ def test_another_tenants_user_is_not_found_by_any_operation(identity, ann, engin
     assert identity.login("acme", ann.email, "pw-ann", "domain:1").user.id == ann.id
 
 
-def test_permission_sets_are_enforced_per_scope(identity, ann) -> None:  # noqa: ANN001
+def test_permission_sets_are_enforced_per_scope(identity, ann) -> None:
     identity.staff.set_staff_permissions("acme", ann.id, "domain:1", "custom", frozenset({"redeem.voucher", "manage.orders"}))
     identity.staff.set_staff_permissions("acme", ann.id, "domain:2", None, frozenset({"manage.orders"}))
     tokens = identity.login("acme", ann.email, "pw-ann", "domain:1")
@@ -118,7 +118,7 @@ def test_permission_sets_are_enforced_per_scope(identity, ann) -> None:  # noqa:
     assert not identity.verify_staff(tokens.access_token).has_permission("domain:2", "manage.orders")
 
 
-def test_roles_imply_the_permissions_the_configuration_gives_them(engine) -> None:  # noqa: ANN001
+def test_roles_imply_the_permissions_the_configuration_gives_them(engine) -> None:
     identity = make_identity(engine, role_permissions={"owner": frozenset({"*"}), "clerk": frozenset({"redeem.voucher"})})
     user = identity.staff.create_staff_user("acme", "o@example.com", "pw", roles={"d1": "owner", "d2": "clerk"})
     who = identity.verify_staff(identity.login("acme", "o@example.com", "pw", "d1").access_token)
@@ -128,7 +128,7 @@ def test_roles_imply_the_permissions_the_configuration_gives_them(engine) -> Non
     assert identity.staff.staff_user("acme", user.id).grants["d2"] == StaffGrant("clerk", frozenset())
 
 
-def test_scopes_by_email_across_tenants(identity, ann) -> None:  # noqa: ANN001
+def test_scopes_by_email_across_tenants(identity, ann) -> None:
     identity.staff.create_staff_user("globex", "ANN@example.com", "pw", grants={"shop:9": REDEEMER, "shop:3": REDEEMER})
     inactive = identity.staff.create_staff_user("globex", "zed@example.com", "pw", roles={"shop:1": "admin"})
     identity.staff.deactivate_staff_user("globex", inactive.id)
@@ -140,7 +140,7 @@ def test_scopes_by_email_across_tenants(identity, ann) -> None:  # noqa: ANN001
     assert identity.staff.staff_scopes_by_email("not an email") == []
 
 
-def test_deactivate_and_reactivate(identity, ann) -> None:  # noqa: ANN001
+def test_deactivate_and_reactivate(identity, ann) -> None:
     tokens = identity.login("acme", ann.email, "pw-ann", "domain:1")
     identity.staff.deactivate_staff_user("acme", ann.id)
     assert not identity.staff.staff_user("acme", ann.id).active
@@ -155,7 +155,7 @@ def test_deactivate_and_reactivate(identity, ann) -> None:  # noqa: ANN001
     assert identity.verify_staff(identity.login("acme", ann.email, "pw-ann", "domain:1").access_token).user_id == ann.id
 
 
-def test_delete_removes_the_user_and_everything_of_theirs(identity, ann, engine) -> None:  # noqa: ANN001
+def test_delete_removes_the_user_and_everything_of_theirs(identity, ann, engine) -> None:
     bob = identity.staff.create_staff_user("acme", "bob@example.com", "pw-bob", roles={"domain:1": "admin"})
     tokens = identity.login("acme", ann.email, "pw-ann", "domain:1")
     identity.refresh(tokens.access_token, tokens.refresh_token)
@@ -173,7 +173,7 @@ def test_delete_removes_the_user_and_everything_of_theirs(identity, ann, engine)
     assert identity.staff.create_staff_user("acme", ann.email, "pw").public_id == 3  # ids are never reused
 
 
-def test_bad_input_is_refused_and_writes_nothing(identity, engine) -> None:  # noqa: ANN001
+def test_bad_input_is_refused_and_writes_nothing(identity, engine) -> None:
     attempts = [
         lambda: identity.staff.create_staff_user("acme", "no-at-sign", "pw"),
         lambda: identity.staff.create_staff_user("acme", "a@example.com", ""),

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from identity_helpers import b64, identity, make_identity, parts, sign  # noqa: F401 (fixture)
+from identity_helpers import b64, parts, sign
 
 from voucher_engine.errors import Unauthorized
 from voucher_engine.identity import Identity
@@ -25,7 +25,7 @@ from voucher_engine.identity.tokens import TokenKind
 
 
 @pytest.fixture
-def matrix(identity) -> tuple[Identity, dict, str, bytes]:  # noqa: ANN001
+def matrix(identity) -> tuple[Identity, dict, str, bytes]:
     client = identity.clients.create_client("acme", ["vouchers:read"])
     token = identity.client_credentials(client.client_id, client.secret).access_token
     _, claims, _ = parts(token)
@@ -61,6 +61,10 @@ def _tampered_signature(claims: dict, kid: str, key: bytes) -> str:
 
 Case = Callable[[dict, str, bytes], str]
 
+
+def _missing(claim: str) -> Case:
+    return lambda c, kid, k: sign(_without(c, claim), k, kid=kid)
+
 CASES: dict[str, Case] = {
     "alg none": _alg_none,
     "alg none without signature dot": lambda c, kid, k: f"{b64({'alg': 'none', 'kid': kid})}.{b64(c)}",
@@ -73,7 +77,7 @@ CASES: dict[str, Case] = {
     "unknown kid": lambda c, kid, k: sign(c, k, kid="key_does_not_exist"),
     "no kid": lambda c, kid, k: sign(c, k, kid=None),
     **{
-        f"missing {name}": (lambda name: lambda c, kid, k: sign(_without(c, name), k, kid=kid))(name)
+        f"missing {name}": _missing(name)
         for name in ("exp", "iat", "jti", "aud", "iss", "typ")
     },
     "expired": lambda c, kid, k: sign({**c, "iat": c["iat"] - 3600, "exp": c["iat"] - 31}, k, kid=kid),
@@ -90,7 +94,7 @@ CASES: dict[str, Case] = {
 }
 
 
-def test_the_untouched_token_verifies(matrix) -> None:  # noqa: ANN001
+def test_the_untouched_token_verifies(matrix) -> None:
     """The control: the same construction without the defect passes, so each case below
     fails for its defect and not for the way it was built."""
     identity, claims, kid, key = matrix
@@ -99,7 +103,7 @@ def test_the_untouched_token_verifies(matrix) -> None:  # noqa: ANN001
 
 
 @pytest.mark.filterwarnings("ignore::jwt.InsecureKeyLengthWarning")  # HS384/HS512 cases
-def test_every_defect_is_unauthorized(matrix) -> None:  # noqa: ANN001
+def test_every_defect_is_unauthorized(matrix) -> None:
     identity, claims, kid, key = matrix
     not_refused = {}
     for case, build in CASES.items():
@@ -115,7 +119,7 @@ def test_every_defect_is_unauthorized(matrix) -> None:  # noqa: ANN001
     assert len(CASES) == 27
 
 
-def test_pyjwt_itself_would_accept_the_expired_case_only_by_system_time(matrix) -> None:  # noqa: ANN001
+def test_pyjwt_itself_would_accept_the_expired_case_only_by_system_time(matrix) -> None:
     """The clock is ours: a token valid by the system clock but expired by the engine's
     (a ManualClock in 2030) is refused, so PyJWT's own time check is not what decides."""
     identity, claims, kid, key = matrix
@@ -161,6 +165,6 @@ def test_time_claims_that_are_no_instant_are_unauthorized_for_every_token_kind(i
                     not_refused[f"{kind} {claim}={literal}"] = "accepted"
                 except Unauthorized:
                     pass
-                except Exception as error:  # another error is what this test is about
+                except Exception as error:  # noqa: BLE001 - another error is what this test is about
                     not_refused[f"{kind} {claim}={literal}"] = repr(error)
     assert not_refused == {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from identity_helpers import identity, make_identity, parts  # noqa: F401 (fixture)
+from identity_helpers import make_identity, parts
 from sqlalchemy import func, select
 
 from dbsupport import database_of
@@ -16,19 +16,19 @@ from voucher_engine.identity.keyring import configured_kid
 from voucher_engine.storage.identity_tables import signing_keys
 
 
-def _token(identity) -> str:  # noqa: ANN001
+def _token(identity) -> str:
     client = identity.clients.create_client("acme", ["a"])
     return identity.client_credentials(client.client_id, client.secret).access_token
 
 
-def _second_process(engine: Engine, clock):  # noqa: ANN001, ANN202
+def _second_process(engine: Engine, clock):
     """Another engine on the same database, as another process would open it."""
     other = Engine.open(str(database_of(engine).url.render_as_string(hide_password=False)), clock=clock,
                         config=EngineConfig(auto_migrate=False))
     return other
 
 
-def test_one_generated_key_is_shared_and_rotation_is_seen_by_other_processes(engine, clock) -> None:  # noqa: ANN001
+def test_one_generated_key_is_shared_and_rotation_is_seen_by_other_processes(engine, clock) -> None:
     first = make_identity(engine)
     token = _token(first)
     other_engine = _second_process(engine, clock)
@@ -59,14 +59,14 @@ def test_one_generated_key_is_shared_and_rotation_is_seen_by_other_processes(eng
         other_engine.close()
 
 
-def test_the_signing_key_cannot_be_retired(identity) -> None:  # noqa: ANN001
+def test_the_signing_key_cannot_be_retired(identity) -> None:
     kid, _ = identity.keys.signing()
     with pytest.raises(ValidationError):
         identity.keys.retire(kid)
     assert identity.keys.signing()[0] == kid
 
 
-def test_configured_keys_sign_and_verify_and_nothing_is_stored(engine) -> None:  # noqa: ANN001
+def test_configured_keys_sign_and_verify_and_nothing_is_stored(engine) -> None:
     old, new = "o" * 32, "n" * 40
     before = make_identity(engine, signing_keys=(old,))
     old_token = _token(before)
@@ -83,12 +83,12 @@ def test_configured_keys_sign_and_verify_and_nothing_is_stored(engine) -> None: 
         after.keys.rotate()
 
 
-def test_a_short_configured_key_is_refused(engine) -> None:  # noqa: ANN001
+def test_a_short_configured_key_is_refused(engine) -> None:
     with pytest.raises(ValidationError):
         make_identity(engine, signing_keys=("too short",))
 
 
-def test_an_issued_token_expires_by_the_engine_clock(identity, clock) -> None:  # noqa: ANN001
+def test_an_issued_token_expires_by_the_engine_clock(identity, clock) -> None:
     token = _token(identity)
     ttl, leeway = identity.config.access_ttl, identity.config.leeway
     clock.advance(ttl + leeway - timedelta(seconds=1))

@@ -14,7 +14,7 @@ from voucher_engine.storage.database import Database
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 
 
-def _seed(conn) -> None:  # noqa: ANN001
+def _seed(conn) -> None:
     for tenant in ("acme", "globex"):
         conn.execute(text("INSERT INTO tenants (id, name, created_at) VALUES (:t, :t, :at)"), {"t": tenant, "at": T0})
     users = [("u2", "acme", 2), ("u1", "acme", 1), ("g1", "globex", 1)]  # (id, tenant, minute created)
@@ -29,7 +29,7 @@ def _seed(conn) -> None:  # noqa: ANN001
                       "VALUES ('f1', 'acme', 'u1', 'd1', :at)"), {"at": T0})
 
 
-def test_0007_numbers_existing_users_and_keeps_their_roles(database_url) -> None:  # noqa: ANN001
+def test_0007_numbers_existing_users_and_keeps_their_roles(database_url) -> None:
     db = Database(database_url)
     try:
         migrate.upgrade(db, "0004")

@@ -9,7 +9,6 @@ import jwt
 import pytest
 from sqlalchemy import func, select
 
-from identity_helpers import identity  # noqa: F401 (fixture)
 from voucher_engine.errors import OAuthError
 from voucher_engine.identity import OAuthToken
 from voucher_engine.storage.identity_tables import client_token_stats
@@ -18,15 +17,15 @@ GRANT = {"grant_type": "client_credentials"}
 
 
 @pytest.fixture
-def client(identity):  # noqa: ANN001, ANN201
+def client(identity):
     return identity.clients.create_client("acme", ["read", "use", "manage"])
 
 
-def _stats_rows(engine) -> int:  # noqa: ANN001
+def _stats_rows(engine) -> int:
     return engine._read(lambda c: c.execute(select(func.count()).select_from(client_token_stats)).scalar_one())
 
 
-def test_form_credentials_get_every_allowed_scope(identity, client) -> None:  # noqa: ANN001
+def test_form_credentials_get_every_allowed_scope(identity, client) -> None:
     issued = identity.oauth.token({**GRANT, "client_id": client.client_id, "client_secret": client.secret})
     assert isinstance(issued, OAuthToken)
     assert issued.response() == {
@@ -37,7 +36,7 @@ def test_form_credentials_get_every_allowed_scope(identity, client) -> None:  # 
     assert (issued.tenant_id, issued.client_id) == ("acme", client.client_id)
 
 
-def test_basic_credentials_and_a_narrower_scope(identity, client) -> None:  # noqa: ANN001
+def test_basic_credentials_and_a_narrower_scope(identity, client) -> None:
     issued = identity.oauth.token({**GRANT, "scope": "use read"}, (client.client_id, client.secret))
     assert issued.scope == "read use"
     assert identity.verify_access(issued.access_token).scopes == {"read", "use"}
@@ -46,7 +45,7 @@ def test_basic_credentials_and_a_narrower_scope(identity, client) -> None:  # no
     assert encoded.client_id == client.client_id
 
 
-def test_client_type_is_counted_per_client_type_and_day(identity, client, engine, clock) -> None:  # noqa: ANN001
+def test_client_type_is_counted_per_client_type_and_day(identity, client, engine, clock) -> None:
     basic = (client.client_id, client.secret)
     identity.oauth.token({**GRANT, "client_type": "pos"}, basic)
     identity.oauth.token({**GRANT, "client_type": "pos"}, basic)
@@ -67,7 +66,7 @@ def test_client_type_is_counted_per_client_type_and_day(identity, client, engine
     assert identity.oauth.client_token_stats("acme", until=date(2000, 1, 1)) == []
 
 
-def test_every_refusal_has_its_rfc_name_and_writes_nothing(identity, client, engine) -> None:  # noqa: ANN001
+def test_every_refusal_has_its_rfc_name_and_writes_nothing(identity, client, engine) -> None:
     form_auth = {"client_id": client.client_id, "client_secret": client.secret}
     basic = (client.client_id, client.secret)
     cases = {
@@ -96,14 +95,14 @@ def test_every_refusal_has_its_rfc_name_and_writes_nothing(identity, client, eng
     assert _stats_rows(engine) == 0
 
 
-def test_a_disabled_client_is_an_invalid_client(identity, client) -> None:  # noqa: ANN001
+def test_a_disabled_client_is_an_invalid_client(identity, client) -> None:
     identity.clients.disable_client("acme", client.client_id)
     with pytest.raises(OAuthError) as refused:
         identity.oauth.token(GRANT, (client.client_id, client.secret))
     assert refused.value.error == "invalid_client"
 
 
-def test_the_token_is_a_jwt_whose_lifetime_is_expires_in(identity, client) -> None:  # noqa: ANN001
+def test_the_token_is_a_jwt_whose_lifetime_is_expires_in(identity, client) -> None:
     issued = identity.oauth.token(GRANT, (client.client_id, client.secret))
     claims = jwt.decode(issued.access_token, options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == issued.expires_in == 900

@@ -11,7 +11,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from identity_helpers import b64, identity  # noqa: F401 (fixture)
+from identity_helpers import b64
 from sqlalchemy import func, select
 
 from dbsupport import database_of
@@ -21,12 +21,12 @@ from voucher_engine.storage.identity_tables import partner_jtis
 SECRET = "a partner secret of at least thirty-two bytes"
 
 
-def _claims(clock, jti: str = "j-1", **extra) -> dict:  # noqa: ANN001
+def _claims(clock, jti: str = "j-1", **extra) -> dict:
     now = int(clock.now().timestamp())
     return {"iat": now, "exp": now + 300, "jti": jti, "amount": 5000, **extra}
 
 
-def _pems(private) -> tuple[bytes, str]:  # noqa: ANN001
+def _pems(private) -> tuple[bytes, str]:
     private_pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -36,12 +36,12 @@ def _pems(private) -> tuple[bytes, str]:  # noqa: ANN001
     return private_pem, public_pem
 
 
-def _count(engine) -> int:  # noqa: ANN001
+def _count(engine) -> int:
     with database_of(engine).read() as conn:
         return conn.execute(select(func.count()).select_from(partner_jtis)).scalar_one()
 
 
-def test_parallel_use_of_one_jwt_has_exactly_one_winner(identity, engine, clock) -> None:  # noqa: ANN001
+def test_parallel_use_of_one_jwt_has_exactly_one_winner(identity, engine, clock) -> None:
     identity.partners.register_partner("acme", "jackpot", SECRET, algorithm="HS256")
     token = jwt.encode(_claims(clock), SECRET, algorithm="HS256")
     barrier = threading.Barrier(16)
@@ -68,7 +68,7 @@ def test_parallel_use_of_one_jwt_has_exactly_one_winner(identity, engine, clock)
 
 
 @pytest.mark.parametrize("algorithm", ["ES256", "EdDSA"])
-def test_public_key_partners_and_algorithm_confusion(identity, clock, algorithm: str) -> None:  # noqa: ANN001
+def test_public_key_partners_and_algorithm_confusion(identity, clock, algorithm: str) -> None:
     private = ec.generate_private_key(ec.SECP256R1()) if algorithm == "ES256" else ed25519.Ed25519PrivateKey.generate()
     private_pem, public_pem = _pems(private)
     with pytest.raises(ValidationError):
@@ -77,7 +77,7 @@ def test_public_key_partners_and_algorithm_confusion(identity, clock, algorithm:
     used = identity.use_partner_jwt("acme", jwt.encode(_claims(clock, iss="p"), private_pem, algorithm=algorithm))
     assert (used.partner_id, used.claims["amount"]) == ("p", 5000)
     # HS256 keyed with the public key (the classic confusion), and alg none: both refused.
-    forged = jwt.api_jws.PyJWS()._algorithms["HS256"]  # noqa: SLF001
+    forged = jwt.api_jws.PyJWS()._algorithms["HS256"]
     header = b64({"alg": "HS256", "typ": "JWT"})
     payload = b64(_claims(clock, "j-2"))
     signature = b64(forged.sign(f"{header}.{payload}".encode(), public_pem.encode()))
@@ -87,7 +87,7 @@ def test_public_key_partners_and_algorithm_confusion(identity, clock, algorithm:
             identity.use_partner_jwt("acme", token, partner_id="p")
 
 
-def test_required_claims_audience_lifetime_and_expiry(identity, clock) -> None:  # noqa: ANN001
+def test_required_claims_audience_lifetime_and_expiry(identity, clock) -> None:
     identity.partners.register_partner("acme", "p", SECRET, algorithm="HS256", audience="acme-api")
     good = _claims(clock, aud="acme-api")
     variants = {
@@ -108,7 +108,7 @@ def test_required_claims_audience_lifetime_and_expiry(identity, clock) -> None: 
     assert identity.use_partner_jwt("acme", jwt.encode(good, SECRET, algorithm="HS256"), partner_id="p").jti == "j-1"
 
 
-def test_partners_are_per_tenant_and_secrets_must_be_long(identity, clock) -> None:  # noqa: ANN001
+def test_partners_are_per_tenant_and_secrets_must_be_long(identity, clock) -> None:
     identity.partners.register_partner("acme", "p", SECRET, algorithm="HS256")
     token = jwt.encode(_claims(clock), SECRET, algorithm="HS256")
     with pytest.raises(Unauthorized):
@@ -122,7 +122,7 @@ def test_partners_are_per_tenant_and_secrets_must_be_long(identity, clock) -> No
     assert identity.use_partner_jwt("acme", token, partner_id="p").tenant_id == "acme"
 
 
-def test_used_jtis_are_pruned_only_after_expiry(identity, engine, clock) -> None:  # noqa: ANN001
+def test_used_jtis_are_pruned_only_after_expiry(identity, engine, clock) -> None:
     identity.partners.register_partner("acme", "p", SECRET, algorithm="HS256")
     identity.use_partner_jwt("acme", jwt.encode(_claims(clock, "short"), SECRET, algorithm="HS256"), partner_id="p")
     long_lived = {**_claims(clock, "long"), "exp": int(clock.now().timestamp()) + 7200}
@@ -133,7 +133,7 @@ def test_used_jtis_are_pruned_only_after_expiry(identity, engine, clock) -> None
     assert _count(engine) == 1
 
 
-def test_a_session_carries_the_partner_claims_and_is_its_own_kind(identity, clock) -> None:  # noqa: ANN001
+def test_a_session_carries_the_partner_claims_and_is_its_own_kind(identity, clock) -> None:
     identity.partners.register_partner("acme", "jackpot", SECRET, algorithm="HS256")
     partner_jwt = jwt.encode(_claims(clock, iss="jackpot"), SECRET, algorithm="HS256")
     opened = identity.open_session("acme", partner_jwt, carry=["amount"])
@@ -180,7 +180,7 @@ def test_time_claims_that_are_no_instant_are_refused(identity, clock, engine) ->
                 outcomes[f"{claim}={literal}"] = "accepted"
             except Unauthorized as error:
                 assert error.code == "unauthorized"
-            except Exception as error:  # any other error is the 500 this test is about
+            except Exception as error:  # noqa: BLE001 - any other error is the 500 this test is about
                 outcomes[f"{claim}={literal}"] = repr(error)
     assert outcomes == {}
     assert _count(engine) == 0  # no jti was used up by a refused token

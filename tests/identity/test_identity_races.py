@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from identity_helpers import identity  # noqa: F401 (fixture)
 from voucher_engine.errors import Unauthorized, VoucherEngineError
 from voucher_engine.storage.identity_tables import refresh_tokens, token_families
 
@@ -43,7 +42,7 @@ def _race(task: Callable[[int], object]) -> list[object]:
     return outcomes
 
 
-def test_one_refresh_token_presented_16_times_rotates_exactly_once(identity, engine) -> None:  # noqa: ANN001
+def test_one_refresh_token_presented_16_times_rotates_exactly_once(identity, engine) -> None:
     identity.staff.create_staff_user("acme", "ann@example.com", "pw", roles={"d1": "admin"})
     tokens = identity.login("acme", "ann@example.com", "pw", "d1")
     outcomes = _race(lambda _: identity.refresh(tokens.access_token, tokens.refresh_token))
@@ -64,14 +63,14 @@ def test_one_refresh_token_presented_16_times_rotates_exactly_once(identity, eng
         assert error.details["reason"] == "revoked"
 
 
-def test_16_parallel_creations_get_public_ids_1_to_16(identity) -> None:  # noqa: ANN001
+def test_16_parallel_creations_get_public_ids_1_to_16(identity) -> None:
     outcomes = _race(lambda i: identity.staff.create_staff_user("acme", f"user{i}@example.com", "pw"))
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert sorted(u.public_id for u in outcomes) == list(range(1, THREADS + 1))
     assert [u.public_id for u in identity.staff.list_staff_users("acme")] == list(range(1, THREADS + 1))
 
 
-def test_16_parallel_token_requests_are_all_counted(identity) -> None:  # noqa: ANN001
+def test_16_parallel_token_requests_are_all_counted(identity) -> None:
     client = identity.clients.create_client("acme", ["use"])
     basic = (client.client_id, client.secret)
     form = {"grant_type": "client_credentials", "client_type": "pos"}

@@ -15,14 +15,13 @@ from pathlib import Path
 import jwt
 import pytest
 
-from identity_helpers import identity  # noqa: F401 (fixture)
 from voucher_engine.errors import Unauthorized, ValidationError
 
 ONE_DAY = timedelta(days=1)
 
 
 @pytest.fixture
-def ann(identity):  # noqa: ANN001, ANN201
+def ann(identity):
     return identity.staff.create_staff_user("acme", "ann@example.com", "pw", roles={"d1": "admin"})
 
 
@@ -31,7 +30,7 @@ def _lifetime(token: str) -> int:
     return claims["exp"] - claims["iat"]
 
 
-def test_access_ttl_is_chosen_per_login_and_kept_by_refresh(identity, ann, clock) -> None:  # noqa: ANN001
+def test_access_ttl_is_chosen_per_login_and_kept_by_refresh(identity, ann, clock) -> None:
     day = identity.login("acme", ann.email, "pw", "d1", access_ttl=ONE_DAY)
     assert _lifetime(day.access_token) == 86400
     assert day.expires_at == clock.now() + ONE_DAY
@@ -48,7 +47,7 @@ def test_access_ttl_is_chosen_per_login_and_kept_by_refresh(identity, ann, clock
     assert expired.value.details["reason"] == "expired"
 
 
-def test_access_ttl_out_of_range_is_refused(identity, ann) -> None:  # noqa: ANN001
+def test_access_ttl_out_of_range_is_refused(identity, ann) -> None:
     for ttl in (timedelta(0), timedelta(seconds=-5), timedelta(days=7, seconds=1)):
         with pytest.raises(ValidationError):
             identity.login("acme", ann.email, "pw", "d1", access_ttl=ttl)
@@ -73,7 +72,7 @@ OTHER_PROCESS = textwrap.dedent("""
 """)
 
 
-def test_a_reuse_in_another_process_kills_the_access_token_here_at_once(identity, ann, database_url, clock) -> None:  # noqa: ANN001
+def test_a_reuse_in_another_process_kills_the_access_token_here_at_once(identity, ann, database_url, clock) -> None:
     tokens = identity.login("acme", ann.email, "pw", "d1", access_ttl=ONE_DAY)
     assert identity.verify_staff(tokens.access_token).family_id == tokens.family_id  # warm every cache here
     job = {"url": database_url, "now": clock.now().isoformat(), "access": tokens.access_token,

@@ -10,7 +10,6 @@ import argon2
 import pytest
 from sqlalchemy import select
 
-from identity_helpers import identity  # noqa: F401 (fixture)
 from dbsupport import database_of
 from voucher_engine.errors import Forbidden, Unauthorized, ValidationError
 from voucher_engine.storage.identity_tables import refresh_tokens, staff_users, token_families
@@ -19,13 +18,13 @@ ROLES = {"domain:8": "admin", "domain:9": "clerk"}
 
 
 @pytest.fixture
-def staff(identity):  # noqa: ANN001, ANN201
+def staff(identity):
     return identity.staff.create_staff_user(
         "acme", "Demo@Example.com ", "sEcret9", full_name="Demo", locale="de", roles=ROLES
     )
 
 
-def test_login_issues_a_pair_bound_to_the_scope(identity, staff) -> None:  # noqa: ANN001
+def test_login_issues_a_pair_bound_to_the_scope(identity, staff) -> None:
     tokens = identity.login("acme", "demo@example.com", "sEcret9", "domain:8")
     assert tokens.refresh_token.startswith("RT")
     assert (tokens.user.email, tokens.user.full_name, tokens.user.locale) == ("demo@example.com", "Demo", "de")
@@ -38,11 +37,11 @@ def test_login_issues_a_pair_bound_to_the_scope(identity, staff) -> None:  # noq
         identity.verify_staff(clerk.access_token, scope="domain:8")
 
 
-def test_every_failed_login_is_the_same_and_spends_an_argon2_verify(identity, staff, monkeypatch) -> None:  # noqa: ANN001
+def test_every_failed_login_is_the_same_and_spends_an_argon2_verify(identity, staff, monkeypatch) -> None:
     calls = []
     real_verify = argon2.PasswordHasher.verify
 
-    def counting(self, hash, password):  # noqa: ANN001, ANN202, A002
+    def counting(self, hash, password):
         calls.append(hash)
         return real_verify(self, hash, password)
 
@@ -61,7 +60,7 @@ def test_every_failed_login_is_the_same_and_spends_an_argon2_verify(identity, st
     assert all(h.startswith("$argon2id$") for h in calls)
 
 
-def test_refresh_rotates_both_and_reuse_revokes_the_family(identity, staff) -> None:  # noqa: ANN001
+def test_refresh_rotates_both_and_reuse_revokes_the_family(identity, staff) -> None:
     first = identity.login("acme", "demo@example.com", "sEcret9", "domain:8")
     second = identity.refresh(first.access_token, first.refresh_token)
     assert second.family_id == first.family_id
@@ -83,7 +82,7 @@ def test_refresh_rotates_both_and_reuse_revokes_the_family(identity, staff) -> N
     assert identity.verify_staff(other.access_token).family_id == other.family_id
 
 
-def test_refresh_accepts_an_expired_access_token_but_not_an_expired_refresh_token(identity, staff, clock) -> None:  # noqa: ANN001
+def test_refresh_accepts_an_expired_access_token_but_not_an_expired_refresh_token(identity, staff, clock) -> None:
     tokens = identity.login("acme", "demo@example.com", "sEcret9", "domain:8")
     clock.advance(identity.config.staff_access_ttl + identity.config.leeway)
     with pytest.raises(Unauthorized):
@@ -96,7 +95,7 @@ def test_refresh_accepts_an_expired_access_token_but_not_an_expired_refresh_toke
     assert expired.value.details["reason"] == "expired"
 
 
-def test_a_refresh_token_only_works_with_its_own_familys_access_token(identity, staff) -> None:  # noqa: ANN001
+def test_a_refresh_token_only_works_with_its_own_familys_access_token(identity, staff) -> None:
     one = identity.login("acme", "demo@example.com", "sEcret9", "domain:8")
     two = identity.login("acme", "demo@example.com", "sEcret9", "domain:8")
     with pytest.raises(Unauthorized) as mixed:
@@ -109,7 +108,7 @@ def test_a_refresh_token_only_works_with_its_own_familys_access_token(identity, 
     assert identity.refresh(two.access_token, two.refresh_token).family_id == two.family_id
 
 
-def test_parallel_refresh_with_one_token_rotates_once_then_revokes(identity, staff, engine) -> None:  # noqa: ANN001
+def test_parallel_refresh_with_one_token_rotates_once_then_revokes(identity, staff, engine) -> None:
     tokens = identity.login("acme", "demo@example.com", "sEcret9", "domain:8")
     barrier = threading.Barrier(8)
     outcomes: list[str] = []
@@ -137,7 +136,7 @@ def test_parallel_refresh_with_one_token_rotates_once_then_revokes(identity, sta
     assert family.revoked_reason == "reuse"
 
 
-def test_secrets_are_not_stored_in_clear(identity, staff, engine) -> None:  # noqa: ANN001
+def test_secrets_are_not_stored_in_clear(identity, staff, engine) -> None:
     tokens = identity.login("acme", "demo@example.com", "sEcret9", "domain:8")
     with database_of(engine).read() as conn:
         user = conn.execute(select(staff_users)).one()
@@ -147,7 +146,7 @@ def test_secrets_are_not_stored_in_clear(identity, staff, engine) -> None:  # no
     assert tokens.refresh_token not in str(tuple(stored))
 
 
-def test_tenants_are_kept_apart(identity, staff) -> None:  # noqa: ANN001
+def test_tenants_are_kept_apart(identity, staff) -> None:
     identity.staff.create_staff_user("globex", "demo@example.com", "globex-pass", roles={"domain:8": "admin"})
     assert identity.login("globex", "demo@example.com", "globex-pass", "domain:8").user.tenant_id == "globex"
     with pytest.raises(Unauthorized):
@@ -159,7 +158,7 @@ def test_tenants_are_kept_apart(identity, staff) -> None:  # noqa: ANN001
         identity.verify_staff(acme.access_token, tenant_id="globex")
 
 
-def test_role_removal_and_password_change_take_effect_at_once(identity, staff) -> None:  # noqa: ANN001
+def test_role_removal_and_password_change_take_effect_at_once(identity, staff) -> None:
     tokens = identity.login("acme", "demo@example.com", "sEcret9", "domain:8")
     identity.staff.set_staff_role("acme", staff.id, "domain:8", None)
     with pytest.raises(Forbidden):
@@ -174,7 +173,7 @@ def test_role_removal_and_password_change_take_effect_at_once(identity, staff) -
     assert identity.login("acme", "demo@example.com", "new password", "domain:8").user.id == staff.id
 
 
-def test_bad_input_is_refused_and_writes_nothing(identity, staff, engine) -> None:  # noqa: ANN001
+def test_bad_input_is_refused_and_writes_nothing(identity, staff, engine) -> None:
     for email, password in [("no-at-sign", "pw"), ("x@y.z", ""), ("x@y.z", "p" * 1025)]:
         with pytest.raises(ValidationError):
             identity.staff.create_staff_user("acme", email, password)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 
 import pytest
+from identity_helpers import make_identity
 from sqlalchemy import func, select
 
-from identity_helpers import make_identity
 from voucher_engine import Engine, EngineConfig
 from voucher_engine.errors import Vetoed
 from voucher_engine.hookspecs import hookimpl
@@ -21,13 +21,13 @@ class Watch:
         self.seen: list[tuple[str, str, dict]] = []
 
     @hookimpl
-    def voucher_engine_veto_command(self, command):  # noqa: ANN001, ANN201
+    def voucher_engine_veto_command(self, command):
         self.seen.append((command.tenant_id, command.operation, command.request))
         return "staff changes are frozen" if command.operation == "identity.delete_staff_user" else None
 
 
 @pytest.fixture
-def watched(database_url, clock):  # noqa: ANN001, ANN201
+def watched(database_url, clock):
     watch = Watch()
     engine = Engine.open(database_url, clock=clock, random=random.Random(3), config=EngineConfig(auto_migrate=True),
                          plugins=PluginSettings(load_entry_points=False, extra=(watch,)))
@@ -36,7 +36,7 @@ def watched(database_url, clock):  # noqa: ANN001, ANN201
     engine.close()
 
 
-def test_identity_writes_are_engine_commands_seen_by_the_veto_hook(watched) -> None:  # noqa: ANN001
+def test_identity_writes_are_engine_commands_seen_by_the_veto_hook(watched) -> None:
     identity, engine, watch = watched
     user = identity.staff.create_staff_user("acme", "ann@example.com", "s3cret-pw", roles={"d1": "admin"})
     tokens = identity.login("acme", "ann@example.com", "s3cret-pw", "d1")

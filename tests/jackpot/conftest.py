@@ -6,18 +6,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dbsupport import fresh_database_url
 from jackpot_support import open_jackpot_engine, set_up_tenant
 from litestar.testing import TestClient
 
 import voucher_engine_jackpot
+from dbsupport import fresh_database_url
 from voucher_engine import Engine, ManualClock
 from voucher_engine.testing import WebhookReceiver
 from voucher_engine_litestar import create_app
 
 
 @pytest.fixture
-def jackpot_clock(ve_clock) -> ManualClock:  # noqa: ANN001
+def jackpot_clock(ve_clock) -> ManualClock:
     """The test kit's clock: near the real time (standardwebhooks refuses a webhook-timestamp
     five minutes off its own clock), and followed by the servers the kit starts."""
     return ve_clock
@@ -51,11 +51,11 @@ def receiver(ve_webhook_receiver: WebhookReceiver) -> WebhookReceiver:
 
 
 @pytest.fixture
-def start_server(ve_server, jackpot_clock):  # noqa: ANN001, ANN201
+def start_server(ve_server, jackpot_clock):
     """A real server process (the test kit's) serving the provider at "/" (as Jackpot's own
     host), on the test's clock, without the in-process worker (the test drives delivery)."""
 
-    def start(url: str):  # noqa: ANN202
+    def start(url: str):
         return ve_server(url, plugins=[voucher_engine_jackpot], mounts={"jackpot": "/"}, clock=jackpot_clock)
 
     return start

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from dbsupport import CHEAP_IDENTITY, database_of
 import voucher_engine_jackpot
+from dbsupport import CHEAP_IDENTITY, database_of
 from voucher_engine import Engine, EngineConfig, ManualClock, Offer, Store
 from voucher_engine.clock import Clock
 from voucher_engine.delivery import DeliverySettings

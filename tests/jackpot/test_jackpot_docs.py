@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 from voucher_engine_jackpot import EVENT_TYPES, PROVIDER
-from voucher_engine_jackpot.webhooks import STEPS
 from voucher_engine_jackpot import errors as jackpot_errors
 from voucher_engine_jackpot.errors import BY_CODE
+from voucher_engine_jackpot.webhooks import STEPS
 
 PAGE = (Path(__file__).resolve().parents[2] / "docs/providers/jackpot.md").read_text()
 

@@ -16,18 +16,18 @@ from voucher_engine.storage.identity_tables import partner_jtis
 RESERVE = "/v2/stores/amazon/offers/amz-fixed/reserve-voucher-by-price"
 
 
-def used_jtis(engine) -> int:  # noqa: ANN001
+def used_jtis(engine) -> int:
     with database_of(engine).read() as conn:
         return conn.execute(select(func.count()).select_from(partner_jtis)).scalar_one()
 
 
-def error(response) -> tuple[int, str]:  # noqa: ANN001
+def error(response) -> tuple[int, str]:
     body = response.json()
     assert set(body) == {"code", "message"} and body["message"], body
     return response.status_code, body["code"]
 
 
-def open_session(client, now, amount: str = "50.00") -> str:  # noqa: ANN001
+def open_session(client, now, amount: str = "50.00") -> str:
     answer = client.post("/v2/token", json={"token": session_jwt(now, amount)})
     assert answer.status_code == 201, answer.text
     return answer.json()["sessionToken"]
@@ -171,7 +171,7 @@ def test_a_sold_out_offer_cannot_be_reserved(client, jackpot_engine, jackpot_clo
 
 
 @pytest.fixture
-def reserved(client, jackpot_clock) -> str:  # noqa: ANN001
+def reserved(client, jackpot_clock) -> str:
     token = open_session(client, jackpot_clock.now())
     answer = client.post(RESERVE, json={"price": "23.75"}, headers=bearer(token))
     assert answer.status_code == 201
@@ -179,7 +179,7 @@ def reserved(client, jackpot_clock) -> str:  # noqa: ANN001
 
 
 def test_utility_routes_from_the_wrong_state(client, jackpot_engine, jackpot_clock, reserved):
-    def call(method: str, route: str):  # noqa: ANN202
+    def call(method: str, route: str):
         return client.request(method, f"/v2/vouchers/{reserved}{route}", headers=bearer(sign(jackpot_clock.now())))
 
     before = written(jackpot_engine)

@@ -17,7 +17,7 @@ TTL = timedelta(minutes=2)
 
 
 @pytest.fixture
-def reservation(client, jackpot_engine, jackpot_clock) -> str:  # noqa: ANN001
+def reservation(client, jackpot_engine, jackpot_clock) -> str:
     configure(jackpot_engine, JackpotSettings(reservation_ttl=TTL))
     token = client.post("/v2/token", json={"token": session_jwt(jackpot_clock.now())}).json()["sessionToken"]
     answer = client.post("/v2/stores/zalando/offers/zal-fixed/reserve-voucher-by-value", json={"value": "40.00"},

@@ -7,12 +7,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from voucher_engine.storage import session_tables, migrate
+from voucher_engine.storage import migrate, session_tables
 from voucher_engine.storage.database import Database
 from voucher_engine.storage.tables import metadata
 
 
-def _about_sessions(diff) -> bool:  # noqa: ANN001
+def _about_sessions(diff) -> bool:
     return "spending_sessions" in repr(diff)
 
 

@@ -76,7 +76,7 @@ def token_of(engine: Engine, client: Client, scope: str | None = None) -> str:
 def issue(
     engine: Engine, code: str, value: str = "50.00", currency: str = "EUR", *, tenant: str = TENANT,
     pin: str | None = None, taxable: bool = False, tax_rate: str | None = None,
-):  # noqa: ANN201
+):
     return engine.issue(tenant, VoucherSpec(
         kind=VoucherKind.MONETARY, value=Money.parse(value, currency), pin=pin, taxable=taxable,
         tax_rate=Decimal(tax_rate) if tax_rate is not None else None,

@@ -29,7 +29,7 @@ from jtl_support import (
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-def refused(response, status: int, code: str, prop: str | None = None) -> dict:  # noqa: ANN001
+def refused(response, status: int, code: str, prop: str | None = None) -> dict:
     """The response is JTL's error envelope with this status and code (and, for a 422, an
     ``errors`` entry for ``prop``)."""
     body = response.json()
@@ -78,7 +78,7 @@ def test_a_taxable_voucher_states_its_rate(client, jtl_engine, shop):
 # --- tokens -----------------------------------------------------------------------------------
 
 
-def _token_ok(response) -> str:  # noqa: ANN001
+def _token_ok(response) -> str:
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["token_type"], type(body["expires_in"]), type(body["scope"])) == ("Bearer", int, str)
@@ -247,7 +247,7 @@ def test_reserve_charge_refund_twice_and_over_the_rest(client, jtl_engine, shop)
     assert client.get(f"{RESERVATIONS}/{reserved['id']}", headers=headers).json()["status"] == "charged"
     assert jtl_engine.get_voucher(TENANT, code="test").available == 3000
 
-    def refund(amount: str, currency: str = "EUR"):  # noqa: ANN202
+    def refund(amount: str, currency: str = "EUR"):
         return client.post(f"/v1/charges/{charge['id']}/refund",
                            content=f'{{"amount": "{amount}", "currency": "{currency}"}}'.encode(), headers=headers)
 

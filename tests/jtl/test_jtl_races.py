@@ -25,7 +25,6 @@ from jtl_support import (
     reservation,
     token_of,
 )
-
 from sqlalchemy import Connection, NullPool, create_engine, make_url, text
 
 from voucher_engine import HoldState, ManualClock
@@ -117,7 +116,7 @@ def test_a_reservation_expiring_while_it_is_charged_has_one_winner(
     def charge(hold_id: str) -> tuple[int, dict | None]:
         return final(server, "POST", f"{RESERVATIONS}/{hold_id}/charge", b'{"order_number": "R-1"}', headers)
 
-    def expire(hold_id: str):  # noqa: ANN202
+    def expire(hold_id: str):
         return sweeper.expire_hold(TENANT, hold_id)
 
     try:

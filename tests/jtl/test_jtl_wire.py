@@ -16,7 +16,7 @@ from voucher_engine_jtl.validation import Problem, check_charge, check_refund, c
 from voucher_engine_jtl.wire import ChargeIn, RefundIn, ReservationIn, ReservationOut, rfc3339
 
 
-def decoded(raw: bytes, kind: type = ReservationIn):  # noqa: ANN201
+def decoded(raw: bytes, kind: type = ReservationIn):
     return msgspec.json.decode(raw, type=kind)
 
 

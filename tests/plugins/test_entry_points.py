@@ -34,7 +34,7 @@ PROBE = textwrap.dedent(
 )
 
 
-def _install_fake_distribution(root) -> None:  # noqa: ANN001
+def _install_fake_distribution(root) -> None:
     (root / "sample_ve_plugin.py").write_text(PLUGIN)
     dist = root / "sample_ve_plugin-0.1.dist-info"
     dist.mkdir()
@@ -42,7 +42,7 @@ def _install_fake_distribution(root) -> None:  # noqa: ANN001
     (dist / "entry_points.txt").write_text("[voucher_engine]\nsample = sample_ve_plugin\n")
 
 
-def _providers(root, url: str, blocked: list[str]) -> list[str]:  # noqa: ANN001
+def _providers(root, url: str, blocked: list[str]) -> list[str]:
     env = {**os.environ, "PYTHONPATH": str(root)}
     out = subprocess.run(
         [sys.executable, "-c", PROBE, url, json.dumps(blocked)],

@@ -14,7 +14,7 @@ from voucher_engine.plugins import PluginSettings
 from voucher_engine.providers import Attachment, Fulfilment, Operation, Provider, Reply
 
 
-def open_with(url, *plugins, clock=None) -> Engine:  # noqa: ANN001
+def open_with(url, *plugins, clock=None) -> Engine:
     eng = Engine.open(
         url, clock=clock, random=random.Random(7), config=EngineConfig(auto_migrate=True),
         plugins=PluginSettings(load_entry_points=False, extra=plugins),
@@ -30,7 +30,7 @@ class NoRedeemOnSundays:
         self.seen: list[str] = []
 
     @hookimpl
-    def voucher_engine_veto_command(self, command):  # noqa: ANN001, ANN201
+    def voucher_engine_veto_command(self, command):
         self.seen.append(command.operation)
         return "redemptions are paused" if command.operation == "redeem" else None
 
@@ -56,7 +56,7 @@ class SequentialCodes:
         self.calls: list[tuple[str, str]] = []
 
     @hookimpl
-    def voucher_engine_code_generator(self, code_format, tenant_id, pool_id):  # noqa: ANN001, ANN201
+    def voucher_engine_code_generator(self, code_format, tenant_id, pool_id):
         self.calls.append((tenant_id, pool_id))
         counter = iter(range(1, 10**6))
         return lambda: f"SEQ-{next(counter):06d}"
@@ -84,7 +84,7 @@ def test_builtin_code_generator_follows_the_pattern(database_url):
 
 class GiftShopProvider:
     @hookimpl
-    def voucher_engine_register_providers(self, register):  # noqa: ANN001, ANN201
+    def voucher_engine_register_providers(self, register):
         register(Provider("giftshop", "Gift shop", (Operation("ping", "GET", "/ping", lambda call: Reply({})),)))
 
 
@@ -104,11 +104,11 @@ def test_register_providers_collects_every_plugin_and_refuses_duplicates(databas
 
 class FixedUrlFulfilment:
     @hookimpl
-    def voucher_engine_fulfil(self, voucher):  # noqa: ANN001, ANN201
+    def voucher_engine_fulfil(self, voucher):
         return Fulfilment(code=f"FIX-{voucher.id[-6:]}", attributes={"url": f"https://x.test/{voucher.id}"})
 
 
-def _reserved_voucher(eng: Engine):  # noqa: ANN202
+def _reserved_voucher(eng: Engine):
     eng.put_store(Store("s1", "acme", "Store one"))
     eng.create_pool("acme", "offer-pool", code_format=CodeFormat("GIFT-######"))
     eng.generate_codes("acme", "offer-pool", 5)
@@ -156,7 +156,7 @@ class PlainTextSlip:
     """Renders text/plain itself and leaves PDFs to the built-in."""
 
     @hookimpl
-    def voucher_engine_render_attachment(self, voucher, media_type):  # noqa: ANN001, ANN201
+    def voucher_engine_render_attachment(self, voucher, media_type):
         if media_type != "text/plain":
             return None
         return Attachment(f"{voucher.code}\n".encode(), "text/plain", "slip.txt")
@@ -175,13 +175,13 @@ class Recorder:
         self.types: list[str] = []
 
     @hookimpl
-    def voucher_engine_event_committed(self, event):  # noqa: ANN001, ANN201
+    def voucher_engine_event_committed(self, event):
         self.types.append(event.type)
 
 
 class Broken:
     @hookimpl
-    def voucher_engine_event_committed(self, event):  # noqa: ANN001, ANN201
+    def voucher_engine_event_committed(self, event):
         raise RuntimeError("observer down")
 
 
@@ -198,7 +198,7 @@ def test_event_committed_reaches_every_observer_even_when_one_fails(database_url
 
 class Misspelt:
     @hookimpl
-    def voucher_engine_veto_comand(self, command):  # noqa: ANN001, ANN201
+    def voucher_engine_veto_comand(self, command):
         return None
 
 
@@ -209,7 +209,7 @@ def test_a_misspelt_hook_fails_at_start_up(sqlite_url):
 
 class StampJobs:
     @hookimpl
-    def voucher_engine_register_job_handlers(self, register):  # noqa: ANN001, ANN201
+    def voucher_engine_register_job_handlers(self, register):
         register("stamp", lambda engine, job: engine.issue(
             job.tenant_id, VoucherSpec(VoucherKind.SINGLE_USE), code=job.payload["code"]))
 

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dbsupport import fresh_database_url
 from litestar.testing import TestClient
 from promo_support import SEED_NOW, add_campaign, new_distributor, open_promo_engine
 
 import voucher_engine_promo
+from dbsupport import fresh_database_url
 from voucher_engine import Engine, ManualClock
 from voucher_engine_litestar import create_app
 
@@ -49,11 +49,11 @@ def client(promo_engine: Engine) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def start_server(ve_server):  # noqa: ANN001, ANN201
+def start_server(ve_server):
     """A real server process (the test kit's) serving the provider at "/", as a deployment
     serving a partner's POS clients runs it, on the real clock."""
 
-    def start(url: str, *, workers: int = 1):  # noqa: ANN202
+    def start(url: str, *, workers: int = 1):
         return ve_server(url, plugins=[voucher_engine_promo], mounts={"promo": "/"}, clock=None, workers=workers)
 
     return start

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from dbsupport import CHEAP_IDENTITY, database_of
 import voucher_engine_promo
+from dbsupport import CHEAP_IDENTITY, database_of
 from voucher_engine import Engine, EngineConfig, ManualClock
 from voucher_engine.identity import Identity
 from voucher_engine.plugins import PluginSettings

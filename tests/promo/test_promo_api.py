@@ -67,7 +67,7 @@ def test_400_invalid_request_writes_nothing(client, token, promo_engine):
     assert written(promo_engine) == before
 
 
-def _unauthorized_cases(engine, token):  # noqa: ANN001, ANN202
+def _unauthorized_cases(engine, token):
     other = new_distributor(engine, "acme", "DIST-002")
     old = new_distributor(engine, "acme", "DIST-003")
     Identity(engine).distributors.rotate_distributor_token("acme", "DIST-003")

@@ -26,7 +26,7 @@ def receiver() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
     got: list[tuple[dict[str, str], bytes]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server naming
+        def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("content-length", 0)))
             got.append(({k.lower(): v for k, v in self.headers.items()}, raw))
             self.send_response(204)

@@ -145,7 +145,7 @@ class EngineVersusModel(RuleBasedStateMachine):
 
     # --- helpers ---
 
-    def expect(self, refusal: type | None, call):  # noqa: ANN001, ANN201
+    def expect(self, refusal: type | None, call):
         """Run ``call``; it must succeed (one event) or fail with exactly ``refusal``."""
         if refusal is None:
             result = call()
@@ -158,7 +158,7 @@ class EngineVersusModel(RuleBasedStateMachine):
             return None
         raise AssertionError(f"expected {refusal.__name__}, but the engine accepted")
 
-    def pick(self, voucher: str, retarget: bool, usable) -> str:  # noqa: ANN001
+    def pick(self, voucher: str, retarget: bool, usable) -> str:
         if retarget:
             return next((v for v, m in self.model.items() if usable(m)), voucher)
         return voucher
@@ -167,7 +167,7 @@ class EngineVersusModel(RuleBasedStateMachine):
         return Money(units, "EUR") if self.model[voucher_id].monetary else units
 
     @staticmethod
-    def draw_units(data, m: ModelVoucher) -> int:  # noqa: ANN001
+    def draw_units(data, m: ModelVoucher) -> int:
         # Up to two past the balance, so over-spends are as common as exact spends.
         return data.draw(st.integers(1, m.available + 2), label="units")
 
@@ -181,7 +181,7 @@ class EngineVersusModel(RuleBasedStateMachine):
         start=st.sampled_from(["available", "available", "reserved"]),
         data=st.data(),
     )
-    def issue(self, kind: str, start: str, data) -> str:  # noqa: ANN001
+    def issue(self, kind: str, start: str, data) -> str:
         if kind == "monetary":
             units = data.draw(st.integers(1, 100), label="cents")
             spec = VoucherSpec(VoucherKind.MONETARY, Money(units, "EUR"))
@@ -197,7 +197,7 @@ class EngineVersusModel(RuleBasedStateMachine):
 
     @rule(voucher=vouchers, retarget=st.booleans(),
           code=st.sampled_from([None, "basket-1", "basket-2"]), data=st.data())
-    def redeem(self, voucher: str, retarget: bool, code: str | None, data) -> None:  # noqa: ANN001
+    def redeem(self, voucher: str, retarget: bool, code: str | None, data) -> None:
         voucher = self.pick(voucher, retarget, lambda m: m.state in SPENDABLE)
         m = self.model[voucher]
         units = self.draw_units(data, m)
@@ -212,7 +212,7 @@ class EngineVersusModel(RuleBasedStateMachine):
         assert (moved.available, moved.seq) == (m.available, len(m.entries))
 
     @rule(voucher=vouchers, retarget=st.booleans(), data=st.data())
-    def reverse(self, voucher: str, retarget: bool, data) -> None:  # noqa: ANN001
+    def reverse(self, voucher: str, retarget: bool, data) -> None:
         voucher = self.pick(voucher, retarget, lambda m: m.state in REVERSIBLE)
         m = self.model[voucher]
         # Any existing seq and one past the end: most are not redemptions at all.
@@ -241,7 +241,7 @@ class EngineVersusModel(RuleBasedStateMachine):
 
     @rule(target=holds, voucher=vouchers, retarget=st.booleans(), ttl=st.integers(1, 600),
           code=st.sampled_from([None, "basket-1"]), data=st.data())
-    def hold(self, voucher: str, retarget: bool, ttl: int, code: str | None, data):  # noqa: ANN001, ANN201
+    def hold(self, voucher: str, retarget: bool, ttl: int, code: str | None, data):
         voucher = self.pick(voucher, retarget, lambda m: m.state in SPENDABLE and m.available)
         m = self.model[voucher]
         units = self.draw_units(data, m)
@@ -267,7 +267,7 @@ class EngineVersusModel(RuleBasedStateMachine):
         return hold
 
     @rule(hold=holds, retarget=st.booleans(), data=st.data())
-    def capture(self, hold: str, retarget: bool, data) -> None:  # noqa: ANN001
+    def capture(self, hold: str, retarget: bool, data) -> None:
         hold = self.pick_hold(hold, retarget)
         h = self.model_holds[hold]
         m = self.model[h.voucher_id]

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dbsupport import fresh_database_url
 from litestar.testing import TestClient
 from spaaza_support import (
     OTHER_TENANT,
@@ -20,6 +19,7 @@ from spaaza_support import (
     set_up_chain,
 )
 
+from dbsupport import fresh_database_url
 from voucher_engine import Engine, ManualClock, Voucher
 from voucher_engine_litestar import create_app
 

@@ -173,7 +173,7 @@ def snapshot(engine: Engine, tenant: str, vouchers: list[Voucher]) -> list[tuple
     return now
 
 
-def assert_error(answer, status: int, name: str) -> dict:  # noqa: ANN001
+def assert_error(answer, status: int, name: str) -> dict:
     """Spaaza's error envelope with this name (and its stable number) and status."""
     from voucher_engine_spaaza.errors import CATALOGUE
 

@@ -31,7 +31,7 @@ from spaaza_support import (
 from voucher_engine import State
 
 HEX64 = re.compile(r"[0-9a-f]{64}\Z")
-def post(client, body, headers, raw: bool = False):  # noqa: ANN001, ANN201
+def post(client, body, headers, raw: bool = False):
     if raw:
         return client.post("/claim-vouchers", content=body, headers={**headers, "Content-Type": "application/json"})
     return client.post("/claim-vouchers", json=body, headers=headers)

@@ -27,7 +27,7 @@ BASKET = "20240462148435877"  # the seed's retailer_basket_code
 ONE_EURO = Money(100, "EUR")
 
 
-def redeem(engine, voucher, locking_code=None):  # noqa: ANN001, ANN201
+def redeem(engine, voucher, locking_code=None):
     return engine.redeem(TENANT, voucher_id=voucher.id, amount=ONE_EURO, locking_code=locking_code)
 
 

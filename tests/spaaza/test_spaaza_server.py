@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlencode
 
-import voucher_engine_spaaza
 from spaaza_support import (
     CHAIN,
     SEED_BODY,
@@ -25,6 +24,7 @@ from spaaza_support import (
     set_up_chain,
 )
 
+import voucher_engine_spaaza
 from voucher_engine import State
 from voucher_engine.identity import Identity
 

@@ -18,7 +18,7 @@ from voucher_engine.testing import LOOPBACK, SignatureError, require_postgresql,
 SECRET = "partner-secret-of-shop-42-0123456789abcdef"
 
 
-def _deliver(engine) -> None:  # noqa: ANN001
+def _deliver(engine) -> None:
     worker = Worker(engine, LOOPBACK)
     try:
         while not worker.run_once().idle:
@@ -79,7 +79,7 @@ def test_signed_partner_jwts_are_accepted_once_and_expire_on_the_test_clock(ve_e
 def test_unreachable_postgresql_skips_loudly_locally_and_fails_under_ci(monkeypatch):
     monkeypatch.setenv("VOUCHER_ENGINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:9/none")
     monkeypatch.setenv("CI", "")
-    with pytest.raises(pytest.skip.Exception, match="!!! PostgreSQL at .* unreachable, its tests are SKIPPED"):
+    with pytest.raises(pytest.skip.Exception, match=r"!!! PostgreSQL at .* unreachable, its tests are SKIPPED"):
         require_postgresql()
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="unreachable under CI=true"):

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dbsupport import fresh_database_url
 from litestar.testing import TestClient
 from vouchercart_support import (
     ADMIN_EMAIL,
@@ -18,6 +17,7 @@ from vouchercart_support import (
     open_vouchercart_engine,
 )
 
+from dbsupport import fresh_database_url
 from voucher_engine import Engine, ManualClock
 from voucher_engine_litestar import create_app
 

@@ -8,7 +8,7 @@ from vouchercart_support import ADMIN_EMAIL, CODE, FORM, JSON, basic, bearer, is
 BAD_REDEEM_FORMS = {
     "code missing": ("domain=1", 1018, "code"),
     "domain missing": (f"code={CODE}", 1018, "domain"),
-    "empty code": (f"code=&domain=1", 1018, "code"),
+    "empty code": ("code=&domain=1", 1018, "code"),
     "domain not an integer": (f"code={CODE}&domain=one", 1000, "domain"),
     "negative domain": (f"code={CODE}&domain=-1", 1000, "domain"),
     "reductor zero": (f"code={CODE}&domain=1&reductor=0", 1000, "reductor"),

@@ -9,10 +9,21 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from dbsupport import fresh_database_url
-from vouchercart_support import ADMIN_EMAIL, ADMIN_PASSWORD, FORM, add_domains, add_staff, administrator, basic, issue, monetary, open_vouchercart_engine
+from vouchercart_support import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    FORM,
+    add_domains,
+    add_staff,
+    administrator,
+    basic,
+    issue,
+    monetary,
+    open_vouchercart_engine,
+)
 
 import voucher_engine_vouchercart.hooks
+from dbsupport import fresh_database_url
 from voucher_engine import VoucherKind
 
 pytestmark = pytest.mark.postgresql
@@ -21,12 +32,12 @@ CLIENTS = 32
 
 
 @pytest.fixture
-def migrated_pg_url(tmp_path):  # noqa: ANN001, ANN201
+def migrated_pg_url(tmp_path):
     yield from fresh_database_url("postgresql", tmp_path, migrated=True)
 
 
 @pytest.fixture
-def served(migrated_pg_url, ve_server):  # noqa: ANN001, ANN201
+def served(migrated_pg_url, ve_server):
     """Domains, an administrator, and the server (system clock) on a fresh PostgreSQL database."""
     pg_url = migrated_pg_url
     engine = open_vouchercart_engine(pg_url)

@@ -12,10 +12,10 @@ from vouchercart_support import (
     ADMIN_PASSWORD,
     ALL,
     CODE,
-    TENANT,
     FORM,
     JSON,
     NOW,
+    TENANT,
     WINDOW_FROM,
     WINDOW_TO,
     add_staff,
@@ -32,11 +32,11 @@ from vouchercart_support import (
 from voucher_engine import VoucherKind
 
 
-def redeem(client, token: str, data: str):  # noqa: ANN001, ANN201
+def redeem(client, token: str, data: str):
     return client.post("/v1/redeem", content=data.encode(), headers={**bearer(token), **FORM})
 
 
-def error(response, status: int, code: int) -> dict:  # noqa: ANN001
+def error(response, status: int, code: int) -> dict:
     assert response.status_code == status, response.text
     body = response.json()
     assert (body["code"], body["status"]) == (code, "failed"), body

@@ -5,6 +5,8 @@ fields and JSON types checked."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import jwt
 from vouchercart_support import (
     ADMIN_EMAIL,
@@ -20,7 +22,6 @@ from vouchercart_support import (
 )
 
 from voucher_engine import VoucherKind
-from datetime import UTC, datetime
 
 JWT_SAMPLE_KEYS = {"accessToken": str, "identifiedBy": str, "refreshToken": str, "status": str}
 

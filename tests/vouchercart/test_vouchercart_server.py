@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 
 import jwt
 import pytest
-import voucher_engine_vouchercart.hooks
-from dbsupport import fresh_database_url
 from test_vouchercart_seed import JWT_SAMPLE_KEYS, UPDATE, USER_FIELDS, VOUCHER_FIELDS, types_of
 from vouchercart_support import (
     ADMIN_EMAIL,
@@ -29,6 +27,8 @@ from vouchercart_support import (
     open_vouchercart_engine,
 )
 
+import voucher_engine_vouchercart.hooks
+from dbsupport import fresh_database_url
 from voucher_engine import VoucherKind
 
 
@@ -41,12 +41,12 @@ def curl(*args: str) -> tuple[int, object]:
 
 
 @pytest.fixture
-def sqlite_file_url(tmp_path):  # noqa: ANN001, ANN201
+def sqlite_file_url(tmp_path):
     yield from fresh_database_url("sqlite", tmp_path, migrated=True)
 
 
 @pytest.fixture
-def server(sqlite_file_url, ve_clock, ve_server):  # noqa: ANN001, ANN201
+def server(sqlite_file_url, ve_clock, ve_server):
     """The provider at "/" in a real server process on a SQLite file, on the test's clock."""
     assert shutil.which("curl") is not None, "curl is needed to replay the seed's requests"
     ve_clock.set(NOW)

@@ -10,26 +10,26 @@ from types import SimpleNamespace
 
 import msgspec
 import pytest
+from vouchercart_support import NOW, ORDER, SEED_CREATE, WINDOW_FROM, WINDOW_TO
 
 from voucher_engine import State, Voucher, VoucherKind, Window
 from voucher_engine_vouchercart import codes, dates, permissions
-from voucher_engine_vouchercart.views import remaining_string, voucher_out
+from voucher_engine_vouchercart.views import voucher_out
 from voucher_engine_vouchercart.wire import (
     AuthorizeOut,
     DomainOut,
     DomainsOut,
     ErrorOut,
     Permission,
+    PermissionOut,
     ProfileOut,
     RedeemForm,
     RefreshForm,
     RefreshOut,
     UserCreate,
     UserOut,
-    PermissionOut,
     order_out,
 )
-from vouchercart_support import NOW, ORDER, SEED_CREATE, WINDOW_FROM, WINDOW_TO
 
 # --- requests -------------------------------------------------------------------------------
 
@@ -178,7 +178,7 @@ def test_the_seed_date_formats():
 
 
 @pytest.mark.parametrize("text", ["2015-12-05T13:37", "2015-12-05 13:37:00", "2015-13-05 13:37", "2015-02-30 10:00",
-                                  "2015-12-05 24:00", "05/12/2015 13:37", "", "2015-12-05", "２０１５-12-05 13:37"])
+                                  "2015-12-05 24:00", "05/12/2015 13:37", "", "2015-12-05", "２０１５-12-05 13:37"])  # noqa: RUF001 - full-width digits must be refused
 def test_redeem_dates_other_than_the_seed_format_are_refused(text):
     assert dates.parse_redeem_date(text) is None
 

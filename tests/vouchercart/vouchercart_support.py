@@ -86,7 +86,7 @@ def add_domains(engine: Engine, tenant: str = TENANT, domains: dict | None = Non
 def add_staff(
     engine: Engine, email: str, password: str, grants: dict[int, tuple[str, frozenset[str]]],
     *, tenant: str = TENANT, full_name: str = "VoucherCart2 Demo", phone: str | None = None,
-):  # noqa: ANN201
+):
     """A staff user with (role, permissions) per domain, as the tenant's operator creates one."""
     return identity(engine).staff.create_staff_user(
         tenant, email, password, full_name=full_name, phone=phone, locale="en",
@@ -98,14 +98,14 @@ ALL = frozenset({"redeem.voucher", "manage.orders", "manage.users"})
 
 
 def administrator() -> dict[int, tuple[str, frozenset[str]]]:
-    return {d: ("administrator", ALL) for d in DOMAINS}
+    return dict.fromkeys(DOMAINS, ("administrator", ALL))
 
 
 def issue(
-    engine: Engine, code: str = CODE, *, kind: VoucherKind = VoucherKind.SINGLE_USE, value=None,  # noqa: ANN001
+    engine: Engine, code: str = CODE, *, kind: VoucherKind = VoucherKind.SINGLE_USE, value=None,
     currency: str | None = "GBP", domains: tuple[int, ...] = (1,), order: dict | None = ORDER,
     start: datetime = WINDOW_FROM, end: datetime = WINDOW_TO, tenant: str = TENANT,
-):  # noqa: ANN201
+):
     spec = VoucherSpec(
         kind=kind, value=value, currency=currency if kind is not VoucherKind.MONETARY else None,
         validity=(WindowSpec(start=start, end=end),), redeemable_at=tuple(str(d) for d in domains),
@@ -114,7 +114,7 @@ def issue(
     return engine.issue(tenant, spec, code=code)
 
 
-def monetary(engine: Engine, code: str, minor: int, **kwargs):  # noqa: ANN003, ANN201
+def monetary(engine: Engine, code: str, minor: int, **kwargs):
     return issue(engine, code, kind=VoucherKind.MONETARY, value=Money(minor, "USD"), **kwargs)
 
 
@@ -131,7 +131,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json", "Accepts": "application/json"}
 
 
-def login(client, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD,  # noqa: ANN001
+def login(client, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD,
           subdomain: str = "my-sales-page") -> dict:
     """``curl -X POST .../v1/authorize -u email:password --data "subdomain=..."``."""
     response = client.post("/v1/authorize", content=f"subdomain={subdomain}".encode(),

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import make_url
 
 from voucher_engine.config.model import (
-    AuthLimitSettings,
     Argon2Settings,
+    AuthLimitSettings,
     GeneralSettings,
     RateLimitSettings,
     ServerSettings,

@@ -40,7 +40,7 @@ log = logging.getLogger("voucher_engine.delivery")
 
 D = webhook_deliveries.c
 E = webhook_endpoints.c
-O = outbox.c
+O = outbox.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 
 GONE = 410
 

@@ -13,7 +13,7 @@ from voucher_engine.delivery.errors import WebhookEndpointNotFound
 from voucher_engine.delivery.models import EndpointSecret, WebhookEndpoint
 from voucher_engine.delivery.settings import DeliverySettings
 from voucher_engine.delivery.signing import checked_secret, new_secret
-from voucher_engine.delivery.urls import Resolver, check_url, system_resolver
+from voucher_engine.delivery.urls import Resolver, check_url
 from voucher_engine.engine import Engine
 from voucher_engine.engine.base import Tx
 from voucher_engine.errors import ValidationError

@@ -19,10 +19,10 @@ from sqlalchemy import or_, select, update
 
 from voucher_engine.delivery.backoff import retry_delay
 from voucher_engine.delivery.errors import JobNotFound
+from voucher_engine.delivery.fulfilment import FULFIL_VOUCHER, fulfil_voucher
 from voucher_engine.delivery.models import Job
 from voucher_engine.delivery.settings import DeliverySettings
 from voucher_engine.delivery.sql import clip, insert_or_skip
-from voucher_engine.delivery.fulfilment import FULFIL_VOUCHER, fulfil_voucher
 from voucher_engine.engine import Engine
 from voucher_engine.engine.base import Tx
 from voucher_engine.storage.delivery_tables import jobs
@@ -153,7 +153,7 @@ def run_job(engine: Engine, settings: DeliverySettings, claimed: ClaimedJob, han
     error: str | None = None
     try:
         handler(engine, claimed.job)
-    except Exception as failure:  # noqa: BLE001 - a failing job is recorded, never kills the worker
+    except Exception as failure:  # a failing job is recorded, never kills the worker
         log.exception("job %s (%s) failed", claimed.job.id, claimed.job.kind)
         error = clip(f"{type(failure).__name__}: {failure}")
     now = engine.clock.now()
@@ -175,4 +175,4 @@ def run_job(engine: Engine, settings: DeliverySettings, claimed: ClaimedJob, han
     if not changed:
         log.warning("job %s: lease lost before the outcome was recorded", job.id)
         return "lease_lost"
-    return values["status"]
+    return str(values["status"])

@@ -19,7 +19,7 @@ from voucher_engine.storage.tables import outbox
 D = webhook_deliveries.c
 A = webhook_attempts.c
 E = webhook_endpoints.c
-O = outbox.c
+O = outbox.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 
 
 def delivery_from_row(row: Any) -> Delivery:

@@ -25,7 +25,7 @@ from voucher_engine.engine.base import Tx
 from voucher_engine.storage.delivery_tables import outbox_dispatch, webhook_deliveries, webhook_endpoints
 from voucher_engine.storage.tables import outbox
 
-O = outbox.c
+O = outbox.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 E = webhook_endpoints.c
 log = logging.getLogger("voucher_engine.delivery")
 

@@ -39,7 +39,7 @@ def system_resolver(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise UnsafeWebhookUrl(f"the host {host!r} does not resolve: {error}") from error
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def parse_url(url: str) -> tuple[str, str, int, str]:

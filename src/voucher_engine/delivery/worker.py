@@ -140,7 +140,7 @@ def run_worker(
         while not stop.is_set():
             try:
                 idle = worker.run_once().idle
-            except Exception:  # noqa: BLE001 - one bad round must not end the worker
+            except Exception:  # one bad round must not end the worker
                 log.exception("worker round failed")
                 idle = True
             if idle:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from voucher_engine.domain.validity import Window
 
@@ -21,7 +22,7 @@ class Campaign:
     priority: int = 0
     cap: int | None = None
     issued: int = 0
-    template: dict | None = None
+    template: dict[str, Any] | None = None
 
     def is_active(self, at: datetime) -> bool:
         return self.window.contains(at)
@@ -35,7 +36,7 @@ class Campaign:
         )
 
 
-def match_order(campaign: Campaign) -> tuple:
+def match_order(campaign: Campaign) -> tuple[int, bool, datetime, str]:
     """The documented rule: higher priority first, then the one ending soonest, then by id.
 
     Ending soonest first spends codes that would otherwise expire unused; the id makes the

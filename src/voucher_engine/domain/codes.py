@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from voucher_engine.errors import InvalidCodeFormat
@@ -49,7 +49,9 @@ class CodeFormat:
 
     @classmethod
     def of(cls, *, length: int, prefix: str = "", suffix: str = "", charset: str = UNAMBIGUOUS) -> CodeFormat:
-        escape = lambda s: re.sub(r"([#X\\])", r"\\\1", s)  # noqa: E731
+        def escape(s: str) -> str:
+            return re.sub(r"([#X\\])", r"\\\1", s)
+
         return cls(escape(prefix) + "X" * length + escape(suffix), charset)
 
     def _slots(self) -> list[str | tuple[str]]:

@@ -14,7 +14,9 @@ _N, _R, _P = 2**14, 8, 1
 
 def hash_secret(secret: str, salt: bytes) -> str:
     digest = hashlib.scrypt(secret.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+    def b64(b: bytes) -> str:
+        return base64.b64encode(b).decode()
+
     return f"scrypt${_N}${_R}${_P}${b64(salt)}${b64(digest)}"
 
 

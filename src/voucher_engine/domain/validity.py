@@ -58,7 +58,9 @@ class Window:
 
     @classmethod
     def from_json(cls, data: dict[str, str | None]) -> Window:
-        parse = lambda v: datetime.fromisoformat(v) if v else None  # noqa: E731
+        def parse(v: str | None) -> datetime | None:
+            return datetime.fromisoformat(v) if v else None
+
         return cls(parse(data.get("from")), parse(data.get("to")))
 
 

@@ -1,9 +1,6 @@
 """The engine facade and what its operations return."""
 
 from voucher_engine.engine.base import EngineConfig
-from voucher_engine.engine.voucher_jobs import VoucherJob
-from voucher_engine.engine.status import EngineFigures, PoolLevel, SchemaStatus
-from voucher_engine.storage.database import DatabaseSettings
 from voucher_engine.engine.engine import DEFAULT_URL, Engine
 from voucher_engine.engine.results import (
     CampaignIssue,
@@ -16,6 +13,9 @@ from voucher_engine.engine.results import (
     PoolStatus,
     StoredEvent,
 )
+from voucher_engine.engine.status import EngineFigures, PoolLevel, SchemaStatus
+from voucher_engine.engine.voucher_jobs import VoucherJob
+from voucher_engine.storage.database import DatabaseSettings
 
 __all__ = [
     "DEFAULT_URL", "CampaignIssue", "CodesAdded", "DatabaseSettings", "Engine", "EngineConfig",

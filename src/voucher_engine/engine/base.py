@@ -52,7 +52,10 @@ from voucher_engine.storage.tables import idempotency_keys, outbox, tenants
 R = TypeVar("R")
 S = TypeVar("S")
 
-_insert_event = insert(outbox)
+# ``inline``: no RETURNING of the generated id, which nobody reads; the events are written
+# with the COMMIT in one pipeline, where a result to read would cost a round trip of its own.
+_insert_event = insert(outbox).inline()
+_insert_idempotency = insert(idempotency_keys)
 
 #: Attempts of a background job before it is given up, unless its enqueuer says otherwise.
 DEFAULT_JOB_ATTEMPTS = 5
@@ -81,7 +84,7 @@ class Tx:
     """One write transaction: its connection, its instant, the events it will publish and the
     jobs it queues. ``tenant_id`` is empty in housekeeping transactions (no tenant's command)."""
 
-    __slots__ = ("conn", "now", "tenant_id", "_events", "_ids")
+    __slots__ = ("_deferred", "_events", "_ids", "conn", "now", "tenant_id")
 
     def __init__(self, conn: Connection, now: datetime, tenant_id: str, ids: IdSource) -> None:
         self.conn = conn
@@ -89,6 +92,7 @@ class Tx:
         self.tenant_id = tenant_id
         self._ids = ids
         self._events: list[dict[str, Any]] = []
+        self._deferred: list[tuple[Any, Any]] = []
 
     @property
     def dialect(self) -> str:
@@ -113,6 +117,19 @@ class Tx:
             self.conn.execute(_insert_event, self._events)
             self._events.clear()
 
+    def defer(self, statement: Any, params: Any) -> None:
+        """Write this with the COMMIT (one round trip on PostgreSQL): for a row nothing in this
+        transaction reads back, and no constraint checked before the COMMIT depends on."""
+        self._deferred.append((statement, params))
+
+    def final_writes(self) -> list[tuple[Any, Any]]:
+        """The deferred rows and the events not written yet, as writes for
+        ``Database.commit_with`` (sent with the COMMIT in one round trip on PostgreSQL)."""
+        writes = self._deferred + ([(_insert_event, list(self._events))] if self._events else [])
+        self._deferred = []
+        self._events.clear()
+        return writes
+
     def enqueue_job(
         self,
         kind: str,
@@ -133,15 +150,16 @@ class Tx:
             raise ValidationError("a job key is 1 to 255 characters")
         if max_attempts < 1:
             raise ValidationError("a job has at least one attempt")
+        job_id = self._ids.new("job")
         row = {
-            "id": self._ids.new("job"), "kind": kind, "tenant_id": self.tenant_id or None,
+            "id": job_id, "kind": kind, "tenant_id": self.tenant_id or None,
             "payload": dict(payload or {}), "key": key, "status": "pending", "run_at": run_at or self.now,
             "attempts": 0, "max_attempts": max_attempts, "created_at": self.now, "updated_at": self.now,
         }
         if key is None:
             self.conn.execute(insert(jobs), row)
-            return row["id"]
-        queued = self.conn.execute(
+            return job_id
+        queued: str | None = self.conn.execute(
             insert_or_skip(self.dialect, jobs, ["key"]).returning(jobs.c.id), row
         ).scalar()
         if queued is None:
@@ -187,7 +205,8 @@ class EngineBase:
         with self._shared_lock:
             if factory not in self._shared:
                 self._shared[factory] = factory(self)
-            return self._shared[factory]
+            service: S = self._shared[factory]
+            return service
 
     def provide(self, factory: Callable[[Any], S], instance: S) -> None:
         """Let ``shared(factory)`` answer ``instance`` (a host configuring a service)."""
@@ -206,41 +225,45 @@ class EngineBase:
         request: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         scope: str = "",
+        precondition: Callable[[Tx], None] | None = None,
     ) -> R:
         """Run ``body`` in one write transaction, retried on conflicts, idempotent by key.
 
         Called from inside another command's body, it runs in that command's transaction
-        (under a savepoint, so a failure the caller catches undoes only this part)."""
+        (under a savepoint, so a failure the caller catches undoes only this part).
+        ``precondition`` runs first in the transaction, before a saved response is looked up
+        (a check that must hold for a replay too, such as a caller's credential)."""
         if idempotency_key is not None and not (0 < len(idempotency_key) <= 255):
             raise ValidationError("an idempotency key is 1 to 255 characters")
         self.hooks.veto(Command(tenant_id, operation, request or {}, scope))
         digest = request_hash(operation, request or {}) if idempotency_key else ""
 
-        def run(tx: Tx) -> R:
+        def run(tx: Tx) -> tuple[R, list[tuple[Any, Any]]]:
+            """The result, and the writes left for the commit: the events and the idempotency
+            row, sent with COMMIT in one round trip (nothing reads them back)."""
+            if precondition is not None:
+                precondition(tx)
             if idempotency_key is not None:
                 saved = self._saved_response(tx, scope, idempotency_key, operation, digest)
                 if saved is not None:
-                    return codec.load(saved, result_type)
+                    return codec.load(saved, result_type), []
             token = _running.set((self, tx))
             try:
                 result = body(tx)
             finally:
                 _running.reset(token)
-            tx.flush()
+            writes = tx.final_writes()
             if idempotency_key is not None:
-                tx.conn.execute(
-                    insert(idempotency_keys),
-                    {
-                        "tenant_id": tenant_id,
-                        "scope": scope,
-                        "key": idempotency_key,
-                        "operation": operation,
-                        "request_hash": digest,
-                        "response": codec.dump(result),
-                        "created_at": tx.now,
-                    },
-                )
-            return result
+                writes.append((_insert_idempotency, {
+                    "tenant_id": tenant_id,
+                    "scope": scope,
+                    "key": idempotency_key,
+                    "operation": operation,
+                    "request_hash": digest,
+                    "response": codec.dump(result),
+                    "created_at": tx.now,
+                }))
+            return result, writes
 
         joined = _running.get()
         if joined is not None and joined[0] is self:
@@ -248,8 +271,17 @@ class EngineBase:
             # Translated here too: the caller may catch AlreadyExists and try again (a drawn
             # code that collided), and only the savepoint is rolled back.
             with self._db.translated(), outer.conn.begin_nested():
-                return run(Tx(outer.conn, outer.now, tenant_id, self.ids))
-        return self._with_retries(lambda conn: run(Tx(conn, self.clock.now(), tenant_id, self.ids)))
+                result, writes = run(Tx(outer.conn, outer.now, tenant_id, self.ids))
+                for statement, params in writes:
+                    outer.conn.execute(statement, params)
+                return result
+
+        def attempt(conn: Connection) -> R:
+            result, writes = run(Tx(conn, self.clock.now(), tenant_id, self.ids))
+            self._db.commit_with(conn, writes)
+            return result
+
+        return self._with_retries(attempt)
 
     def _housekeeping(self, body: Callable[[Tx], R]) -> R:
         """Run the engine's own bookkeeping (leases of deliveries and jobs, the relay's fan-out,
@@ -308,9 +340,24 @@ class EngineBase:
         return row.response
 
     def _read(self, fn: Callable[[Connection], R]) -> R:
-        """Run ``fn`` in one read transaction (one consistent snapshot)."""
-        with self._db.read() as conn:
-            return fn(conn)
+        """Run ``fn`` in one read transaction (one consistent snapshot); once more on a
+        ``Conflict`` (a pooled connection found dead: there is no pre-ping)."""
+        try:
+            with self._db.read() as conn:
+                return fn(conn)
+        except Conflict:
+            with self._db.read() as conn:
+                return fn(conn)
+
+    def _read_one(self, fn: Callable[[Connection], R]) -> R:
+        """Run ``fn``, which sends exactly one read statement, with no transaction around it
+        where that saves round trips (``Database.read_one``); once more on a ``Conflict``."""
+        try:
+            with self._db.read_one() as conn:
+                return fn(conn)
+        except Conflict:
+            with self._db.read_one() as conn:
+                return fn(conn)
 
     @property
     def dialect(self) -> str:

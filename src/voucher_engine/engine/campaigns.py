@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Row, and_, bindparam, exists, literal, or_, select, update
 
 from voucher_engine.domain.campaigns import Campaign, matching
 from voucher_engine.domain.validity import Window
@@ -18,11 +18,13 @@ from voucher_engine.errors import (
     NoCampaignAvailable,
     PoolDepleted,
     PoolNotFound,
+    Unauthorized,
     ValidationError,
 )
+from voucher_engine.storage.identity_tables import distributors
 from voucher_engine.storage.tables import campaigns, pool_issues, pools
 
-K, I = campaigns.c, pool_issues.c
+K, I = campaigns.c, pool_issues.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 
 _count_capped = (
     update(campaigns)
@@ -35,8 +37,30 @@ _count_capped = (
     .returning(K.issued)
 )
 
+_uncount = (
+    update(campaigns)
+    .where(K.tenant_id == bindparam("b_tenant"), K.id == bindparam("b_id"))
+    .values(issued=K.issued - 1)
+)
 
-def _campaign(row) -> Campaign:  # noqa: ANN001
+
+# A distributor's token, checked in the issuing transaction itself (identity/distributors.py,
+# ``claimed_distributor``): is this digest still the distributor's?
+_token_current = exists().where(
+    distributors.c.tenant_id == bindparam("b_tenant"),
+    distributors.c.id == bindparam("b_distributor"),
+    distributors.c.token_digest == bindparam("b_digest"),
+)
+_check_token = select(_token_current.label("token_ok"))
+# The tenant's campaigns and that check in one statement (one round trip): a one-row source
+# outer-joined to the campaigns, so a tenant without campaigns still answers the check.
+_one = select(literal(1).label("one")).subquery("one")
+_campaigns_and_token = select(_token_current.label("token_ok"), *campaigns.c).select_from(
+    _one.outerjoin(campaigns, and_(K.tenant_id == bindparam("b_tenant")))
+)
+
+
+def _campaign(row: Row[*tuple[Any, ...]]) -> Campaign:
     return Campaign(
         id=row.id, tenant_id=row.tenant_id, name=row.name, pool_id=row.pool_id,
         window=Window(row.starts_at, row.ends_at),
@@ -114,16 +138,34 @@ class CampaignOperations(PoolOperations, EngineBase):
         attributes: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         scope: str = "",
+        token_digest: str | None = None,
     ) -> CampaignIssue:
         """Pop a code from the first matching campaign that still has one.
 
         Campaigns are tried in the documented order (``domain.campaigns.match_order``); one
         that is depleted or capped passes the trigger on to the next.
+
+        ``token_digest``: the caller was authenticated from memory
+        (``Distributors.claimed_distributor``); this transaction checks that the digest is
+        still ``distributor``'s token, and answers ``Unauthorized`` if it is not (rotated).
         """
         attributes = {"category": category, "distributor": distributor, **(attributes or {})}
+        token = {"b_tenant": tenant_id, "b_distributor": distributor, "b_digest": token_digest}
+
+        def token_still_current(tx: Tx) -> None:
+            if not tx.conn.execute(_check_token, token).scalar_one():
+                raise Unauthorized("invalid token", reason="unknown")
+
+        def read_campaigns(tx: Tx) -> list[Any]:
+            if token_digest is None or idempotency_key is not None:  # checked before, if at all
+                return list(tx.conn.execute(select(campaigns).where(K.tenant_id == tenant_id)).all())
+            found = tx.conn.execute(_campaigns_and_token, token).all()
+            if not found[0].token_ok:
+                raise Unauthorized("invalid token", reason="unknown")
+            return [r for r in found if r.id is not None]
 
         def body(tx: Tx) -> CampaignIssue:
-            rows = tx.conn.execute(select(campaigns).where(K.tenant_id == tenant_id)).all()
+            rows = read_campaigns(tx)
             if reference is not None:
                 # A reference already served keeps its code, and counts against no cap again,
                 # even if its campaign has since been capped, depleted or ended.
@@ -139,18 +181,18 @@ class CampaignOperations(PoolOperations, EngineBase):
             for campaign in matching(map(_campaign, rows), category=category, distributor=distributor, at=tx.now):
                 if campaign.pool_id is None:
                     continue
-                # A savepoint per candidate: a capped or depleted campaign leaves no trace.
-                nested = tx.conn.begin_nested()
+                # A capped or depleted campaign leaves no trace, without a savepoint (two round
+                # trips on every issue): a pop that finds the pool empty has written nothing,
+                # and a cap counted for it is given back while this transaction holds its row.
+                key = {"b_tenant": tenant_id, "b_id": campaign.id}
+                if campaign.cap is not None and tx.conn.execute(_count_capped, key).first() is None:
+                    continue
                 try:
-                    if campaign.cap is not None and tx.conn.execute(
-                        _count_capped, {"b_tenant": tenant_id, "b_id": campaign.id}
-                    ).first() is None:
-                        raise PoolDepleted("the campaign reached its cap")
                     issued = self._pop_in(tx, campaign.pool_id, reference, campaign.id, attributes)
                 except PoolDepleted:
-                    nested.rollback()
+                    if campaign.cap is not None:
+                        tx.conn.execute(_uncount, key)
                     continue
-                nested.commit()
                 return CampaignIssue(campaign.id, issued.code, campaign.window.end, issued.issued_at,
                                      campaign.pool_id, issued.seq)
             raise NoCampaignAvailable("no campaign has a voucher for this trigger")
@@ -160,4 +202,6 @@ class CampaignOperations(PoolOperations, EngineBase):
             request={"category": category, "distributor": distributor, "reference": reference,
                      "attributes": attributes},
             idempotency_key=idempotency_key, scope=scope,
+            # With a key the check must come before a saved response is answered.
+            precondition=token_still_current if token_digest is not None and idempotency_key is not None else None,
         )

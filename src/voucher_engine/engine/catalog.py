@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any
+
+from sqlalchemy import Row, select, update
 
 from voucher_engine.domain.catalog import Offer, Store
 from voucher_engine.domain.money import exponent_of
@@ -12,14 +14,14 @@ from voucher_engine.engine.references import require_pool
 from voucher_engine.errors import OfferNotFound, StoreNotFound
 from voucher_engine.storage.tables import offers, stores
 
-S, O = stores.c, offers.c
+S, O = stores.c, offers.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 
 
-def _store(row) -> Store:  # noqa: ANN001
+def _store(row: Row[*tuple[Any, ...]]) -> Store:
     return Store(row.id, row.tenant_id, row.name, row.url, row.active)
 
 
-def _offer(row) -> Offer:  # noqa: ANN001
+def _offer(row: Row[*tuple[Any, ...]]) -> Offer:
     return Offer(
         id=row.id, tenant_id=row.tenant_id, store_id=row.store_id, name=row.name, currency=row.currency,
         denominations=tuple(row.denominations), min_value=row.min_value, max_value=row.max_value,

@@ -81,7 +81,7 @@ class ChargeOperations(EngineBase):
                 target_id, target_seq = entry.voucher_id, entry.seq
             voucher = load_voucher(tx.conn, tenant_id, code=code if target_id is None else None,
                                    voucher_id=target_id, for_update=True)
-            if code is not None and voucher.code != code or voucher_id is not None and voucher.id != voucher_id:
+            if (code is not None and voucher.code != code) or (voucher_id is not None and voucher.id != voucher_id):
                 raise EntryNotFound(f"no ledger entry {entry_id} on this voucher")
             target = lifecycle.transition(voucher.state, Action.REVERSE, State.PARTIALLY_REDEEMED)
             charge = tx.conn.execute(_entry_by_seq, {"b_voucher": voucher.id, "b_seq": target_seq}).first()

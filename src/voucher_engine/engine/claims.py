@@ -58,7 +58,7 @@ def _check_holder(holder: str) -> str:
 
 def _blame(error: VoucherEngineError, ref: VoucherRef, index: int) -> VoucherEngineError:
     """Say which voucher of a batch the error is about (``error.ref``, ``details``)."""
-    error.ref = ref  # type: ignore[attr-defined]
+    error.ref = ref  # type: ignore[attr-defined]  # only a batch's errors carry the voucher they are about
     error.details.update(ref=ref, index=index)
     return error
 
@@ -162,7 +162,7 @@ class ClaimOperations(LockOperations):
             "lock": lock, "period": period.total_seconds() if period else None, "lock_code": lock_hash,
         }
         return self._command(
-            tenant_id, "claim_vouchers", body, list[Voucher],  # type: ignore[arg-type]
+            tenant_id, "claim_vouchers", body, list[Voucher],
             request=request, idempotency_key=idempotency_key, scope=scope,
         )
 

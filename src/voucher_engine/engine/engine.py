@@ -4,8 +4,9 @@ operations (each one transaction), close it."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Select, Table, func, select
 
 from voucher_engine.clock import Clock, IdSource, RandomSource, SystemClock, TimeOrderedIds, system_random
 from voucher_engine.engine.base import EngineConfig
@@ -84,13 +85,13 @@ class Engine(
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def stats(self, tenant_id: str | None = None) -> dict:
+    def stats(self, tenant_id: str | None = None) -> dict[str, Any]:
         """Counts an operator wants at a glance: vouchers by state, pools, holds, outbox."""
 
-        def scoped(query, table):  # noqa: ANN001, ANN202
+        def scoped(query: Select[*tuple[Any, ...]], table: Table) -> Select[*tuple[Any, ...]]:
             return query.where(table.c.tenant_id == tenant_id) if tenant_id is not None else query
 
-        def read(conn) -> dict:  # noqa: ANN001
+        def read(conn: Connection) -> dict[str, Any]:
             by_state = conn.execute(scoped(
                 select(vouchers.c.state, func.count()).group_by(vouchers.c.state), vouchers
             )).all()
@@ -102,7 +103,7 @@ class Engine(
                 pools,
             )).all()
             return {
-                "vouchers": {state: n for state, n in sorted(by_state)},
+                "vouchers": dict(sorted(by_state)),
                 "holds_pending": pending,
                 "pools": [
                     {"tenant": t, "pool": p, "size": size, "issued": cursor, "remaining": size - cursor}
@@ -116,6 +117,6 @@ class Engine(
 
     def issuance_stats(
         self, tenant_id: str | None = None, *, since: datetime | None = None, until: datetime | None = None
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Codes campaigns handed out, counted by campaign, category, product and distributor."""
         return issuance_stats(self, tenant_id, since=since, until=until)

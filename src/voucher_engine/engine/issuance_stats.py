@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from voucher_engine.errors import ValidationError
 from voucher_engine.storage.tables import pool_issues
@@ -21,7 +21,7 @@ from voucher_engine.storage.tables import pool_issues
 if TYPE_CHECKING:
     from voucher_engine.engine.engine import Engine
 
-I = pool_issues.c  # noqa: E741
+I = pool_issues.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 
 #: dimension -> the expression it groups by (attribute keys as the engine and providers write them)
 DIMENSIONS = {
@@ -48,7 +48,7 @@ def issuance_stats(
     for instant in (since, until):
         if instant is not None and instant.tzinfo is None:
             raise ValidationError("since and until need a time zone")
-    conditions = [I.campaign_id.is_not(None)]
+    conditions: list[ColumnElement[bool]] = [I.campaign_id.is_not(None)]
     if tenant_id is not None:
         conditions.append(I.tenant_id == tenant_id)
     if since is not None:
@@ -62,9 +62,11 @@ def issuance_stats(
         }
         for name, expression in DIMENSIONS.items():
             key = expression.label("key")
-            rows = conn.execute(
-                select(I.tenant_id, key, func.count().label("issued")).where(*conditions).group_by(I.tenant_id, key)
-            ).all()
-            rows.sort(key=lambda r: (r.tenant_id, -r.issued, r.key is None, r.key or ""))
+            rows = sorted(
+                conn.execute(
+                    select(I.tenant_id, key, func.count().label("issued")).where(*conditions).group_by(I.tenant_id, key)
+                ).all(),
+                key=lambda r: (r.tenant_id, -r.issued, r.key is None, r.key or ""),
+            )
             result[f"by_{name}"] = [{"tenant": r.tenant_id, name: r.key, "issued": r.issued} for r in rows]
     return result

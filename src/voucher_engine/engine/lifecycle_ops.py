@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from voucher_engine.domain import events, lifecycle
 from voucher_engine.domain.codes import CodeFormat, normalise_code
@@ -25,8 +26,8 @@ from voucher_engine.engine import codec
 from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.engine.references import require_voucher_references
 from voucher_engine.engine.results import HistoryLine
-from voucher_engine.engine.voucher_jobs import VoucherJob, queue_voucher_jobs
 from voucher_engine.engine.rows import entry_from_row, load_voucher, select_ledger, voucher_from_row
+from voucher_engine.engine.voucher_jobs import VoucherJob, queue_voucher_jobs
 from voucher_engine.errors import AlreadyExists, IllegalTransition, ThirdPartyIdInUse
 from voucher_engine.storage.tables import ledger_entries, vouchers
 
@@ -61,7 +62,10 @@ def append_entry(tx: Tx, voucher: Voucher | str, seq: int, kind: EntryKind, **va
             **values,
         },
     )
-    return result.inserted_primary_key[0]
+    key = result.inserted_primary_key
+    assert key is not None  # a single-row INSERT always reports its key
+    entry_id: int = key[0]
+    return entry_id
 
 
 class LifecycleOperations(EngineBase):
@@ -91,7 +95,7 @@ class LifecycleOperations(EngineBase):
             require_voucher_references(tx.conn, tenant_id, campaign_id=campaign_id, offer_id=offer_id,
                                        store_ids=spec.redeemable_at)
             windows = resolve_all(spec.validity, tx.now)
-            row = {
+            row: dict[str, Any] = {
                 "id": self.ids.new("vch"),
                 "tenant_id": tenant_id,
                 "code": given or draw(),
@@ -128,7 +132,7 @@ class LifecycleOperations(EngineBase):
                      "units": spec.units, "currency": spec.currency, "campaign_id": campaign_id},
                 )
             )
-            return voucher_from_row(_Row(row))
+            return voucher_from_row(SimpleNamespace(**row))
 
         spec_json = {**codec.dump(spec), "pin": spec.pin is not None}
         if spec.third_party_id is None:  # keeps the hash of requests saved before it existed
@@ -168,7 +172,7 @@ class LifecycleOperations(EngineBase):
     def ledger(self, tenant_id: str, *, code: str | None = None, voucher_id: str | None = None) -> list[Entry]:
         """Every ledger entry of one voucher, in order."""
 
-        def read(conn) -> list[Entry]:  # noqa: ANN001
+        def read(conn: Connection) -> list[Entry]:
             voucher = load_voucher(conn, tenant_id, code=code, voucher_id=voucher_id)
             return [entry_from_row(r) for r in conn.execute(select_ledger(voucher.id))]
 
@@ -309,12 +313,11 @@ class LifecycleOperations(EngineBase):
                 raise IllegalTransition(
                     f"cannot {action.value} a voucher with pending holds", action=action.value
                 )
-            if close_with is not None:
-                if voucher.available:
-                    changes.update(available=0, seq=voucher.seq + 1)
-                    spent = voucher.available if close_with is EntryKind.REFUND else 0
-                    append_entry(tx, voucher, voucher.seq + 1, close_with,
-                                 available_delta=-voucher.available, spent=spent)
+            if close_with is not None and voucher.available:
+                changes.update(available=0, seq=voucher.seq + 1)
+                spent = voucher.available if close_with is EntryKind.REFUND else 0
+                append_entry(tx, voucher, voucher.seq + 1, close_with,
+                             available_delta=-voucher.available, spent=spent)
             tx.conn.execute(update(vouchers).where(vouchers.c.id == voucher.id).values(**changes))
             tx.emit(Event(event_type, voucher.id, {"code": changes.get("code", voucher.code),
                                                    "state": target.value, "from": voucher.state.value}))
@@ -332,9 +335,4 @@ class LifecycleOperations(EngineBase):
             request=request, idempotency_key=idempotency_key, scope=scope,
         )
 
-
-class _Row(dict):
-    """A dict that reads like a SQLAlchemy row, for building a Voucher from what we inserted."""
-
-    __getattr__ = dict.__getitem__
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, or_, update
 
@@ -16,8 +17,8 @@ from voucher_engine.domain.vouchers import Voucher
 from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.engine.rows import load_voucher
 from voucher_engine.errors import NotLocked, VoucherLocked
-from voucher_engine.storage.types import in_states
 from voucher_engine.storage.tables import vouchers
+from voucher_engine.storage.types import in_states
 
 V = vouchers.c
 _LOCKABLE = sorted(lifecycle.sources(Action.REDEEM) | {State.AVAILABLE})
@@ -125,7 +126,7 @@ class LockOperations(EngineBase):
             tx.emit(Event(events.VOUCHER_UNLOCKED, voucher.id, {"code": voucher.code, "forced": force}))
             return dataclasses.replace(voucher, locked_until=None, lock_code_hash=None, updated_at=tx.now)
 
-        request = {"code": code, "voucher_id": voucher_id, "lock": lock_hash}
+        request: dict[str, Any] = {"code": code, "voucher_id": voucher_id, "lock": lock_hash}
         if force:  # keeps the hash of requests saved before ``force`` existed
             request["force"] = True
         return self._command(

@@ -21,7 +21,7 @@ from voucher_engine.errors import AlreadyExists, IdentifiersDisagree, MemberNotF
 from voucher_engine.storage.member_tables import member_identifiers, members
 
 M = members.c
-I = member_identifiers.c  # noqa: E741
+I = member_identifiers.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 _NOTHING: Mapping[str, str] = MappingProxyType({})
 #: How often a put that lost a race for an identifier is run again (each rerun sees the winner).
 _PUT_ATTEMPTS = 3

@@ -10,10 +10,11 @@ empty exactly when ``cursor = size``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 
 from voucher_engine.domain import events
 from voucher_engine.domain.codes import CodeFormat, normalise_code
@@ -21,12 +22,12 @@ from voucher_engine.domain.events import Event
 from voucher_engine.engine import codec
 from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.engine.results import CodesAdded, ExportedCode, IssuedCode, PoolStatus
-from voucher_engine.errors import AlreadyExists, PoolDepleted, PoolNotFound, ValidationError
+from voucher_engine.errors import AlreadyExists, PoolDepleted, PoolNotFound, StorageError, ValidationError
 from voucher_engine.storage.bulk import insert_all_or_none
 from voucher_engine.storage.statements import insert_or_skip
 from voucher_engine.storage.tables import pool_codes, pool_issues, pools
 
-P, C, I = pools.c, pool_codes.c, pool_issues.c
+P, C, I = pools.c, pool_codes.c, pool_issues.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 
 Progress = Callable[[int], None]  # called with the number of codes just handled
 
@@ -52,6 +53,28 @@ _record_issue = (
     )
     .returning(I.code)
 )
+# PostgreSQL: both steps of a pop in one statement (one round trip, and the pool row's lock
+# is held from here to COMMIT only: the next statements are the events, sent with COMMIT).
+# The outer join makes a numbered code that is missing (never expected) show up as a NULL code
+# instead of passing for an empty pool with the cursor moved on.
+_advanced = _advance.cte("advanced")
+_recorded = (
+    insert(pool_issues)
+    .from_select(
+        ["tenant_id", "pool_id", "seq", "code", "reference", "campaign_id", "attributes", "issued_at"],
+        select(
+            C.tenant_id, C.pool_id, C.seq, C.code,
+            bindparam("b_reference"), bindparam("b_campaign"), bindparam("b_attributes", type_=I.attributes.type),
+            bindparam("b_now", type_=I.issued_at.type),
+        ).join(_advanced, C.seq == _advanced.c.cursor)
+        .where(C.tenant_id == bindparam("b_tenant"), C.pool_id == bindparam("b_pool")),
+    )
+    .returning(I.seq, I.code)
+    .cte("recorded")
+)
+_advance_and_record = select(
+    _advanced.c.cursor, _advanced.c.size, _advanced.c.low_stock_threshold, _recorded.c.code
+).select_from(_advanced.outerjoin(_recorded, _recorded.c.seq == _advanced.c.cursor))
 _issued_by_reference = select(pool_issues).where(
     I.tenant_id == bindparam("b_tenant"), I.pool_id == bindparam("b_pool"), I.reference == bindparam("b_reference")
 )
@@ -220,7 +243,7 @@ class PoolOperations(EngineBase):
         return self._command(tenant_id, "add_codes", body, tuple, request={"pool": pool_id, "count": len(batch)})
 
     @staticmethod
-    def _insert_fresh(conn, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:  # noqa: ANN001
+    def _insert_fresh(conn: Connection, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:
         existing: set[str] = set()
         for chunk in _chunks(unique, 900):  # SQLite allows 999 bound parameters per statement
             existing.update(conn.execute(
@@ -235,7 +258,7 @@ class PoolOperations(EngineBase):
         return fresh
 
     @staticmethod
-    def _insert_fresh_pg(conn, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:  # noqa: ANN001
+    def _insert_fresh_pg(conn: Connection, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:
         params = {"b_tenant": tenant_id, "b_pool": pool_id, "b_size": size, "b_codes": unique}
         savepoint = conn.begin_nested()
         if conn.execute(_insert_fresh_pg, params).rowcount == len(unique):
@@ -291,14 +314,20 @@ class PoolOperations(EngineBase):
                 status = self._status_in(tx, pool_id)
                 return IssuedCode(tx.tenant_id, pool_id, seen.seq, seen.code, seen.reference,
                                   seen.campaign_id, seen.issued_at, status.remaining)
-        row = tx.conn.execute(_advance, params).first()
+        issue = {"b_reference": reference, "b_campaign": campaign_id, "b_attributes": attributes, "b_now": tx.now}
+        if tx.dialect == "postgresql":
+            row = tx.conn.execute(_advance_and_record, {**params, **issue}).first()
+        else:
+            row = tx.conn.execute(_advance, params).first()
         if row is None:
             self._status_in(tx, pool_id)  # raises PoolNotFound for a pool that is not there
             raise PoolDepleted(f"pool {pool_id!r} has no codes left", pool_id=pool_id)
-        code = tx.conn.execute(_record_issue, {
-            **params, "b_seq": row.cursor, "b_reference": reference, "b_campaign": campaign_id,
-            "b_attributes": attributes, "b_now": tx.now,
-        }).scalar_one()
+        if tx.dialect == "postgresql":
+            code = row.code
+            if code is None:
+                raise StorageError(f"pool {pool_id!r} has no code numbered {row.cursor}")
+        else:
+            code = tx.conn.execute(_record_issue, {**params, **issue, "b_seq": row.cursor}).scalar_one()
         remaining = row.size - row.cursor
         tx.emit(Event(events.POOL_CODE_ISSUED, pool_id, {
             "seq": row.cursor, "reference": reference, "campaign_id": campaign_id, "remaining": remaining,
@@ -326,7 +355,7 @@ class PoolOperations(EngineBase):
         # Two range reads per page instead of a join: with stale statistics (a pool just filled
         # or drained, not yet auto-analysed) PostgreSQL planned the join as a nested loop that
         # re-scanned the pool's issues for every code, minutes for a 10,000-code pool.
-        def read_page(conn, after: int) -> list[ExportedCode]:  # noqa: ANN001
+        def read_page(conn: Connection, after: int) -> list[ExportedCode]:
             codes = conn.execute(
                 select(C.seq, C.code).where(C.tenant_id == tenant_id, C.pool_id == pool_id, C.seq > after)
                 .order_by(C.seq).limit(batch_size)
@@ -345,7 +374,7 @@ class PoolOperations(EngineBase):
             ]
 
         after = 0
-        while page := self._read(lambda c: read_page(c, after)):
+        while page := self._read(partial(read_page, after=after)):
             yield from page
             after = page[-1].seq
 

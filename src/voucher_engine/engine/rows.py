@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, select
+from sqlalchemy import Connection, Row, Select, bindparam, select
 
 from voucher_engine.domain.holds import Hold, HoldState
 from voucher_engine.domain.ledger import Entry, EntryKind
@@ -17,7 +19,8 @@ from voucher_engine.storage.tables import holds, ledger_entries, vouchers
 V = vouchers.c
 
 
-def voucher_from_row(row: Row) -> Voucher:
+def voucher_from_row(row: Row[*tuple[Any, ...]] | SimpleNamespace) -> Voucher:
+    """``row`` is a ``vouchers`` row, or the values just inserted as one (a namespace)."""
     return Voucher(
         id=row.id,
         tenant_id=row.tenant_id,
@@ -47,7 +50,7 @@ def voucher_from_row(row: Row) -> Voucher:
     )
 
 
-def entry_from_row(row: Row) -> Entry:
+def entry_from_row(row: Row[*tuple[Any, ...]]) -> Entry:
     return Entry(
         voucher_id=row.voucher_id,
         seq=row.seq,
@@ -65,7 +68,7 @@ def entry_from_row(row: Row) -> Entry:
     )
 
 
-def hold_from_row(row: Row) -> Hold:
+def hold_from_row(row: Row[*tuple[Any, ...]]) -> Hold:
     return Hold(
         id=row.id,
         tenant_id=row.tenant_id,
@@ -116,7 +119,7 @@ def load_voucher(
     return voucher_from_row(row)
 
 
-def select_ledger(voucher_id: str):  # noqa: ANN201
+def select_ledger(voucher_id: str) -> Select[*tuple[Any, ...]]:
     return (
         select(ledger_entries)
         .where(ledger_entries.c.voucher_id == voucher_id)
@@ -124,5 +127,5 @@ def select_ledger(voucher_id: str):  # noqa: ANN201
     )
 
 
-def select_hold(tenant_id: str, hold_id: str):  # noqa: ANN201
+def select_hold(tenant_id: str, hold_id: str) -> Select[*tuple[Any, ...]]:
     return select(holds).where(holds.c.tenant_id == tenant_id, holds.c.id == hold_id)

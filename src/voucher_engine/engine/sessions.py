@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -33,6 +33,9 @@ from voucher_engine.errors import (
     ValidationError,
 )
 from voucher_engine.storage.session_tables import spending_sessions
+
+if TYPE_CHECKING:
+    from voucher_engine.engine.engine import Engine
 
 S = spending_sessions.c
 
@@ -117,8 +120,9 @@ class SessionOperations(EngineBase):
         def body(tx: Tx) -> Voucher:
             self._spend_session_in(tx, session_id, price, subject=None, end=end_session)
             # The same transaction (issue joins it): a failure from here on undoes the spend.
-            voucher = self.issue(tenant_id, spec, state=state, holder=holder, offer_id=offer_id,  # type: ignore[attr-defined]
-                                 campaign_id=campaign_id)
+            engine = cast("Engine", self)  # this mixin is only ever part of the Engine, which issues
+            voucher = engine.issue(tenant_id, spec, state=state, holder=holder, offer_id=offer_id,
+                                   campaign_id=campaign_id)
             tx.conn.execute(
                 update(spending_sessions).where(S.tenant_id == tenant_id, S.id == session_id)
                 .values(subject=voucher.id)
@@ -160,8 +164,9 @@ class SessionOperations(EngineBase):
 
         def body(tx: Tx) -> Voucher:
             # Both join this transaction (savepoints), each with its own veto and events.
-            change = self.expire if expire else self.cancel  # type: ignore[attr-defined]
-            voucher: Voucher = change(tenant_id, voucher_id=voucher_id)
+            engine = cast("Engine", self)  # this mixin is only ever part of the Engine
+            change = engine.expire if expire else engine.cancel
+            voucher = change(tenant_id, voucher_id=voucher_id)
             self.release_session(tenant_id, session_id, subject=subject or voucher_id)
             return voucher
 

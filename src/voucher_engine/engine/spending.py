@@ -13,23 +13,42 @@ first too, instead of deadlocking against it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, NoReturn, cast
 
-from sqlalchemy import Row, and_, bindparam, case, desc, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Row,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    case,
+    desc,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from voucher_engine.domain import events, lifecycle, validity
 from voucher_engine.domain.events import Event
 from voucher_engine.domain.hashing import fingerprint, verify_secret
-from voucher_engine.domain.holds import HoldState, capture_split, hold_ttl
+from voucher_engine.domain.holds import Hold, HoldState, capture_split, hold_ttl
 from voucher_engine.domain.ledger import EntryKind
 from voucher_engine.domain.lifecycle import Action, State
 from voucher_engine.domain.money import Money
 from voucher_engine.domain.vouchers import RedeemRequest, Voucher
 from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.engine.lifecycle_ops import append_entry
+from voucher_engine.engine.moves import entry_params, with_entry
 from voucher_engine.engine.results import HoldResult, Movement
-from voucher_engine.engine.rows import hold_from_row, load_voucher, select_hold
+from voucher_engine.engine.rows import hold_from_row, load_voucher, select_hold, voucher_from_row
 from voucher_engine.errors import (
     Conflict,
     HoldExpired,
@@ -56,11 +75,11 @@ _USED_UP = lifecycle.redemption_target(0, 0).value
 _LEFT_OVER = lifecycle.redemption_target(1, 0).value
 
 
-def _after_spending(available, held):  # noqa: ANN001, ANN202
+def _after_spending(available: ColumnElement[int], held: ColumnElement[int]) -> ColumnElement[str]:
     return case((and_(available == 0, held == 0), _USED_UP), else_=_LEFT_OVER)
 
 
-def _debit_where(enough):  # noqa: ANN001, ANN202
+def _debit_where(enough: ColumnElement[bool]) -> ReturningUpdate[*tuple[Any, ...]]:
     return (
         update(vouchers)
         .where(V.id == bindparam("b_id"), enough, in_states(V.state, _SPENDABLE), _lock_open)
@@ -124,18 +143,22 @@ _last_forfeit = (
 
 # Resolving a hold: the holds row is claimed first, conditionally on its state (and, for a
 # capture, on its expiry), so capture, release and expiry each win at most once.
-_claim_capture = (
-    update(holds)
-    .where(
-        H.id == bindparam("b_id"),
-        H.tenant_id == bindparam("b_tenant"),
-        H.state == HoldState.PENDING.value,
-        H.expires_at > bindparam("b_now"),
-        H.amount >= bindparam("b_captured"),
+def _claim_capture_of(hold_param: str) -> Update:
+    return (
+        update(holds)
+        .where(
+            H.id == bindparam(hold_param),
+            H.tenant_id == bindparam("b_tenant"),
+            H.state == HoldState.PENDING.value,
+            H.expires_at > bindparam("b_now"),
+            H.amount >= bindparam("b_captured"),
+        )
+        .values(state=HoldState.CAPTURED.value, captured=bindparam("b_captured"), resolved_at=bindparam("b_now"))
+        .returning(H.voucher_id, H.amount)
     )
-    .values(state=HoldState.CAPTURED.value, captured=bindparam("b_captured"), resolved_at=bindparam("b_now"))
-    .returning(H.voucher_id, H.amount)
-)
+
+
+_claim_capture = _claim_capture_of("b_id")
 _claim_release = (
     update(holds)
     .where(H.id == bindparam("b_id"), H.tenant_id == bindparam("b_tenant"), H.state == HoldState.PENDING.value)
@@ -178,7 +201,30 @@ _settle_hold = (
     .returning(V.available, V.held, V.seq, V.state, V.code, V.currency)
 )
 _insert_hold = insert(holds)
+# PostgreSQL: each movement with its ledger entry in one statement (engine/moves.py).
+_WITH_ENTRY: dict[Update, Select[Any]] = {statement: with_entry(statement) for statement in (_debit, _debit_all, _hold_funds, _settle_hold)}
+# PostgreSQL: a capture's claim of the hold, the voucher's settlement and its ledger entry in
+# one statement. The settlement runs only if the claim matched (``EXISTS`` on its CTE): a hold
+# that is no longer pending, or expired, moves no money and writes no entry.
+_claimed = _claim_capture_of("b_hold").cte("claimed")
+_capture_and_settle = with_entry(_settle_hold.where(exists(select(_claimed.c.voucher_id))))
 _lock_voucher = select(V.id).where(V.id == bindparam("b_id")).with_for_update()
+
+
+@dataclass(frozen=True, slots=True)
+class _HeldAmount:
+    voucher_id: str
+    amount: int
+    expires_at: datetime
+
+
+_hold_with_voucher = (
+    select(vouchers, H.amount.label("hold_amount"), H.state.label("hold_state"),
+           H.expires_at.label("hold_expires_at"))
+    .join(holds, H.voucher_id == V.id)
+    .where(H.id == bindparam("b_hold"), H.tenant_id == bindparam("b_tenant"), V.tenant_id == bindparam("b_tenant"))
+    .with_for_update(of=vouchers)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +234,10 @@ class _Taken:
 
     voucher: Voucher
     units: int
-    row: Row
+    row: Row[*tuple[Any, ...]]
     reinstated: int = 0
+    #: The ledger entry's id when the movement's statement wrote it (PostgreSQL), else None.
+    entry_id: int | None = None
 
 
 class SpendingOperations(EngineBase):
@@ -250,14 +298,16 @@ class SpendingOperations(EngineBase):
         store = request.store
 
         def body(tx: Tx) -> Movement:
-            taken = self._take_redemption(tx, code, voucher_id, request, pin_ok, at, everything)
+            taken = self._take_redemption(tx, code, voucher_id, request, pin_ok, at, everything, reference)
             voucher, units, row = taken.voucher, taken.units, taken.row
             effective = at if at is not None else tx.now
             if taken.reinstated:
                 append_entry(tx, voucher, row.seq - 1, EntryKind.REINSTATE, available_delta=taken.reinstated,
                              effective_at=effective)
-            entry_id = append_entry(tx, voucher, row.seq, EntryKind.REDEEM, available_delta=-units,
-                                    spent=units, reference=reference, store=store, effective_at=effective)
+            entry_id = taken.entry_id
+            if entry_id is None:
+                entry_id = append_entry(tx, voucher, row.seq, EntryKind.REDEEM, available_delta=-units,
+                                        spent=units, reference=reference, store=store, effective_at=effective)
             tx.emit(Event(events.VOUCHER_REDEEMED, voucher.id, {
                 "code": voucher.code, "amount": units, "currency": voucher.currency,
                 "available": row.available, "state": row.state, "seq": row.seq,
@@ -308,16 +358,26 @@ class SpendingOperations(EngineBase):
                 # (and releases) the hold this one is about to create.
                 voucher = load_voucher(tx.conn, tenant_id, code=code, voucher_id=voucher_id, for_update=True)
                 released = self._release_all_pending(tx, voucher.id)
-            voucher, units, row = self._take(tx, _hold_funds, code, voucher_id, request, pin_ok)
             hold_id = self.ids.new("hld")
+            voucher, units, row = self._take(
+                tx, _hold_funds, code, voucher_id, request, pin_ok,
+                entry=lambda n: entry_params(tenant_id, EntryKind.HOLD, tx.now, available_delta=-n, held_delta=n,
+                                             hold_id=hold_id, reference=reference, store=store),
+            )
             expires = tx.now + ttl
-            tx.conn.execute(_insert_hold, {
+            hold_row = {
                 "id": hold_id, "tenant_id": tenant_id, "voucher_id": voucher.id, "amount": units,
                 "captured": 0, "state": HoldState.PENDING.value, "expires_at": expires,
                 "reference": reference, "created_at": tx.now, "resolved_at": None,
-            })
-            entry_id = append_entry(tx, voucher, row.seq, EntryKind.HOLD, available_delta=-units,
-                                    held_delta=units, hold_id=hold_id, reference=reference, store=store)
+            }
+            if tx.dialect == "postgresql":
+                # Nothing in this transaction reads the hold back: it travels with the COMMIT.
+                tx.defer(_insert_hold, hold_row)
+                entry_id = row.entry_id
+            else:
+                tx.conn.execute(_insert_hold, hold_row)
+                entry_id = append_entry(tx, voucher, row.seq, EntryKind.HOLD, available_delta=-units,
+                                        held_delta=units, hold_id=hold_id, reference=reference, store=store)
             tx.emit(Event(events.HOLD_CREATED, hold_id, {
                 "voucher_id": voucher.id, "code": voucher.code, "amount": units,
                 "currency": voucher.currency, "expires_at": expires.isoformat(), "reference": reference,
@@ -351,9 +411,28 @@ class SpendingOperations(EngineBase):
         """
 
         def body(tx: Tx) -> HoldResult:
-            hold = self._pending_hold(tx, hold_id)
-            voucher = load_voucher(tx.conn, tenant_id, voucher_id=hold.voucher_id, for_update=True)
+            # The hold and its voucher, the voucher locked (voucher before hold, as everywhere),
+            # in one statement.
+            found = tx.conn.execute(_hold_with_voucher, {"b_hold": hold_id, "b_tenant": tenant_id}).first()
+            if found is None:
+                raise HoldNotFound("no such hold")
+            if found.hold_state != HoldState.PENDING.value:
+                raise HoldNotPending(f"the hold is already {found.hold_state}", state=found.hold_state)
+            voucher = voucher_from_row(found)
+            hold = _HeldAmount(voucher.id, found.hold_amount, found.hold_expires_at)
             captured, released = capture_split(hold.amount, None if amount is None else voucher.units_of(amount))
+            if tx.dialect == "postgresql":
+                row = tx.conn.execute(_capture_and_settle, {
+                    "b_hold": hold_id, "b_tenant": tenant_id, "b_now": tx.now, "b_captured": captured,
+                    "b_id": hold.voucher_id, "b_amount": hold.amount, "b_back": released, "b_spent": captured,
+                    **entry_params(tenant_id, EntryKind.CAPTURE, tx.now, available_delta=released,
+                                   held_delta=-hold.amount, spent=captured, hold_id=hold_id, reference=reference),
+                }).first()
+                if row is None:
+                    self._explain_hold(tx, hold_id)
+                    raise AssertionError("unreachable: _explain_hold raises")
+                return self._settled(tx, row, row.entry_id, hold_id, hold.voucher_id, hold.amount, captured,
+                                     HoldState.CAPTURED, events.HOLD_CAPTURED, hold.expires_at, reference)
             claimed = tx.conn.execute(_claim_capture, {
                 "b_id": hold_id, "b_tenant": tenant_id, "b_now": tx.now, "b_captured": captured,
             }).first()
@@ -416,9 +495,11 @@ class SpendingOperations(EngineBase):
             return self._settle(tx, hold_id, claimed.voucher_id, claimed.amount, 0,
                                 EntryKind.EXPIRE_HOLD, HoldState.EXPIRED, events.HOLD_EXPIRED, hold.expires_at)
 
-        return self._command(tenant_id, "expire_hold", body, HoldResult | None)
+        # A union is a type form msgspec converts, but not a ``type`` to mypy.
+        result_type = cast("type[HoldResult | None]", HoldResult | None)
+        return self._command(tenant_id, "expire_hold", body, result_type)
 
-    def get_hold(self, tenant_id: str, hold_id: str):  # noqa: ANN201
+    def get_hold(self, tenant_id: str, hold_id: str) -> Hold:
         row = self._read(lambda c: c.execute(select_hold(tenant_id, hold_id)).first())
         if row is None:
             raise HoldNotFound("no such hold")
@@ -431,25 +512,43 @@ class SpendingOperations(EngineBase):
         run while SQLite's write lock is held. The PIN hash never changes, so this is safe."""
         if pin is None:
             return False
-        voucher = self.get_voucher(tenant_id, code=code, voucher_id=voucher_id)
+        voucher = self._read(lambda c: load_voucher(c, tenant_id, code=code, voucher_id=voucher_id))
         return voucher.pin_hash is not None and verify_secret(pin, voucher.pin_hash)
 
     @classmethod
-    def _take(cls, tx: Tx, statement, code: str | None, voucher_id: str | None,  # noqa: ANN001
-              request: RedeemRequest, pin_ok: bool) -> tuple[Voucher, int, Row]:
+    def _take(cls, tx: Tx, statement: Update, code: str | None, voucher_id: str | None,
+              request: RedeemRequest, pin_ok: bool, *,
+              entry: Callable[[int], dict[str, Any]]) -> tuple[Voucher, int, Row[Any]]:
         """Check the voucher's rules, then move its units with ``statement`` (``_debit`` or
-        ``_hold_funds``): the conditional UPDATE has the last word on balance, state and lock."""
+        ``_hold_funds``): the conditional UPDATE has the last word on balance, state and lock.
+        On PostgreSQL the same statement writes the ledger entry ``entry(units)`` describes,
+        and the row carries its ``entry_id``."""
         voucher = load_voucher(tx.conn, tx.tenant_id, code=code, voucher_id=voucher_id)
         units = voucher.check_redeemable(request, tx.now, pin_ok=pin_ok)
-        row = tx.conn.execute(statement, cls._spend_params(tx, voucher.id, units, request)).first()
+        params = cls._spend_params(tx, voucher.id, units, request)
+        sql: Executable = statement
+        if tx.dialect == "postgresql":
+            sql, params = _WITH_ENTRY[statement], {**params, **entry(units)}
+        row = tx.conn.execute(sql, params).first()
         if row is None:
             cls._explain_refusal(tx, voucher.id, units, request.locking_code)
         return voucher, units, row
 
     @classmethod
     def _take_redemption(cls, tx: Tx, code: str | None, voucher_id: str | None, request: RedeemRequest,
-                         pin_ok: bool, at: datetime | None, everything: bool) -> _Taken:
-        """The spending step of ``redeem`` and ``redeem_all``, at ``at`` when it is stated."""
+                         pin_ok: bool, at: datetime | None, everything: bool, reference: str | None) -> _Taken:
+        """The spending step of ``redeem`` and ``redeem_all``, at ``at`` when it is stated. On
+        PostgreSQL an on-time redemption writes its ledger entry in the same statement."""
+
+        def spend(statement: Update, units: int) -> Row[Any] | None:
+            params = cls._spend_params(tx, voucher.id, units, request)
+            sql: Executable = statement
+            if tx.dialect == "postgresql":
+                sql = _WITH_ENTRY[statement]
+                params |= entry_params(tx.tenant_id, EntryKind.REDEEM, tx.now, available_delta=-units, spent=units,
+                                       reference=reference, store=request.store, effective_at=at)
+            return tx.conn.execute(sql, params).first()
+
         voucher = load_voucher(tx.conn, tx.tenant_id, code=code, voucher_id=voucher_id)
         if at is not None:
             validity.stated_time(voucher.windows, at, tx.now)
@@ -457,19 +556,19 @@ class SpendingOperations(EngineBase):
                 return cls._take_late(tx, voucher, request, pin_ok, at, everything)
         if not everything:
             units = voucher.check_redeemable(request, tx.now, pin_ok=pin_ok, valid_at=at)
-            row = tx.conn.execute(_debit, cls._spend_params(tx, voucher.id, units, request)).first()
+            row = spend(_debit, units)
             if row is None:
                 cls._explain_refusal(tx, voucher.id, units, request.locking_code)
-            return _Taken(voucher, units, row)
+            return _Taken(voucher, units, row, entry_id=getattr(row, "entry_id", None))
         _require_something_left(voucher)
         lifecycle.require(voucher.state, Action.REDEEM)  # before the domain sees an amount of 0
         units = voucher.available
         voucher.check_redeemable(_asking(request, voucher, units), tx.now, pin_ok=pin_ok, valid_at=at)
-        row = tx.conn.execute(_debit_all, cls._spend_params(tx, voucher.id, units, request)).first()
+        row = spend(_debit_all, units)
         if row is None:
             _require_something_left(load_voucher(tx.conn, tx.tenant_id, voucher_id=voucher.id))
             cls._explain_refusal(tx, voucher.id, units, request.locking_code, everything=True)
-        return _Taken(voucher, units, row)
+        return _Taken(voucher, units, row, entry_id=getattr(row, "entry_id", None))
 
     @classmethod
     def _take_late(cls, tx: Tx, voucher: Voucher, request: RedeemRequest, pin_ok: bool, at: datetime,
@@ -505,12 +604,15 @@ class SpendingOperations(EngineBase):
         return _Taken(voucher, units, row, reinstated)
 
     @staticmethod
-    def _spend_params(tx: Tx, voucher_id: str, units: int, request: RedeemRequest) -> dict:
+    def _spend_params(tx: Tx, voucher_id: str, units: int, request: RedeemRequest) -> dict[str, Any]:
         lock = fingerprint(request.locking_code) if request.locking_code is not None else None
         return {"b_id": voucher_id, "b_units": units, "b_now": tx.now, "b_lock": lock}
 
     @staticmethod
-    def _spend_request(code, voucher_id, amount, store, reference, pin, locking_code) -> dict:  # noqa: ANN001
+    def _spend_request(
+        code: str | None, voucher_id: str | None, amount: Money | int | None, store: str | None,
+        reference: str | None, pin: str | None, locking_code: str | None,
+    ) -> dict[str, Any]:
         return {
             "code": code, "voucher_id": voucher_id, "amount": _amount_key(amount), "store": store,
             "reference": reference, "pin": pin is not None,
@@ -520,7 +622,7 @@ class SpendingOperations(EngineBase):
     @staticmethod
     def _explain_refusal(
         tx: Tx, voucher_id: str, units: int, locking_code: str | None, *, everything: bool = False
-    ) -> None:
+    ) -> NoReturn:
         """The conditional UPDATE matched nothing: say why, from the row as it is now."""
         current = load_voucher(tx.conn, tx.tenant_id, voucher_id=voucher_id)
         if current.state not in lifecycle.sources(Action.REDEEM):
@@ -536,7 +638,7 @@ class SpendingOperations(EngineBase):
             f"{units} requested, {current.available} available", available=current.available
         )
 
-    def _pending_hold(self, tx: Tx, hold_id: str):  # noqa: ANN202
+    def _pending_hold(self, tx: Tx, hold_id: str) -> Hold:
         row = tx.conn.execute(select_hold(tx.tenant_id, hold_id)).first()
         if row is None:
             raise HoldNotFound("no such hold")
@@ -566,7 +668,7 @@ class SpendingOperations(EngineBase):
         return tuple(sorted(r.id for r in released))
 
     @staticmethod
-    def _explain_hold(tx: Tx, hold_id: str) -> None:
+    def _explain_hold(tx: Tx, hold_id: str) -> NoReturn:
         row = tx.conn.execute(select_hold(tx.tenant_id, hold_id)).first()
         if row is None:
             raise HoldNotFound("no such hold")
@@ -577,14 +679,30 @@ class SpendingOperations(EngineBase):
         raise IllegalTransition("the hold cannot be resolved this way")
 
     def _settle(self, tx: Tx, hold_id: str, voucher_id: str, amount: int, captured: int,
-                kind: EntryKind, state: HoldState, event_type: str, expires_at,  # noqa: ANN001
+                kind: EntryKind, state: HoldState, event_type: str, expires_at: datetime,
                 *, reference: str | None = None) -> HoldResult:
         back = amount - captured
-        row = tx.conn.execute(_settle_hold, {
-            "b_id": voucher_id, "b_amount": amount, "b_back": back, "b_spent": captured, "b_now": tx.now,
-        }).one()
-        entry_id = append_entry(tx, voucher_id, row.seq, kind, available_delta=back, held_delta=-amount,
-                                spent=captured, hold_id=hold_id, reference=reference)
+        params = {"b_id": voucher_id, "b_amount": amount, "b_back": back, "b_spent": captured, "b_now": tx.now}
+        if tx.dialect == "postgresql":  # the entry in the same statement (engine/moves.py)
+            row = tx.conn.execute(_WITH_ENTRY[_settle_hold], {**params, **entry_params(
+                tx.tenant_id, kind, tx.now, available_delta=back, held_delta=-amount, spent=captured,
+                hold_id=hold_id, reference=reference,
+            )}).one()
+            entry_id = row.entry_id
+        else:
+            row = tx.conn.execute(_settle_hold, params).one()
+            entry_id = append_entry(tx, voucher_id, row.seq, kind, available_delta=back, held_delta=-amount,
+                                    spent=captured, hold_id=hold_id, reference=reference)
+        return self._settled(tx, row, entry_id, hold_id, voucher_id, amount, captured, state, event_type,
+                             expires_at, reference)
+
+    @staticmethod
+    def _settled(
+        tx: Tx, row: Row[Any], entry_id: int, hold_id: str, voucher_id: str, amount: int, captured: int,
+        state: HoldState, event_type: str, expires_at: datetime, reference: str | None,
+    ) -> HoldResult:
+        """The event and the result of a settled hold, from the voucher's row after it."""
+        back = amount - captured
         tx.emit(Event(event_type, hold_id, {
             "voucher_id": voucher_id, "code": row.code, "amount": amount, "captured": captured,
             "released": back, "currency": row.currency, "state": row.state, "seq": row.seq,
@@ -605,7 +723,10 @@ def _require_something_left(voucher: Voucher) -> None:
 
 def _asking(request: RedeemRequest, voucher: Voucher, units: int) -> RedeemRequest:
     """``request`` asking for exactly ``units`` of ``voucher`` (for the domain's checks)."""
-    amount: Money | int = Money(units, voucher.currency) if voucher.monetary else units  # type: ignore[arg-type]
+    amount: Money | int = units
+    if voucher.monetary:
+        assert voucher.currency is not None  # a monetary voucher always has one
+        amount = Money(units, voucher.currency)
     return RedeemRequest(amount, request.pin, request.store, request.locking_code)
 
 

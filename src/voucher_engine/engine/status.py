@@ -5,8 +5,9 @@ never touches the tables or the connection itself."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import exists, func, select, text
+from sqlalchemy import Connection, Select, exists, func, select, text
 
 from voucher_engine.domain.ledger import EntryKind
 from voucher_engine.engine.base import EngineBase
@@ -75,10 +76,10 @@ class StatusQueries(EngineBase):
     def figures(self) -> EngineFigures:
         """Vouchers by state, redemptions, pool levels, outbox and delivery backlog."""
 
-        def per_tenant(conn, query) -> dict[str, int]:  # noqa: ANN001
-            return {tenant: n for tenant, n in conn.execute(query).all()}
+        def per_tenant(conn: Connection, query: Select[*tuple[Any, ...]]) -> dict[str, int]:
+            return dict(conn.execute(query).all())
 
-        def read(conn) -> EngineFigures:  # noqa: ANN001
+        def read(conn: Connection) -> EngineFigures:
             return EngineFigures(
                 tenant_ids=tuple(conn.execute(select(tenants.c.id).order_by(tenants.c.id)).scalars()),
                 vouchers_by_state={

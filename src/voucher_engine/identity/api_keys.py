@@ -15,16 +15,16 @@ index; it is shown once, at creation.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
 from voucher_engine.clock import IdSource, RandomSource
 from voucher_engine.errors import ApiKeyNotFound, Forbidden, Unauthorized, ValidationError
 from voucher_engine.identity.attempts import FailedAttempts
 from voucher_engine.identity.config import IdentityConfig
 from voucher_engine.identity.opaque import digest, new_token
-from voucher_engine.identity.results import ApiKeyInfo, NewApiKey, StaffPrincipal
+from voucher_engine.identity.results import ApiKeyInfo, NewApiKey, StaffGrant, StaffPrincipal
 from voucher_engine.identity.staff_directory import StaffDirectory, load_grants
 from voucher_engine.identity.store import Store
 from voucher_engine.storage.identity_tables import staff_api_keys, staff_users
@@ -58,7 +58,7 @@ class ApiKeys:
         key = new_token(self._random, API_KEY_PREFIX)
 
         def create(tx: Tx) -> NewApiKey:
-            StaffDirectory._require_user(tx.conn, tenant_id, user_id)  # noqa: SLF001
+            StaffDirectory._require_user(tx.conn, tenant_id, user_id)
             tx.conn.execute(
                 insert(staff_api_keys),
                 {"id": key_id, "tenant_id": tenant_id, "user_id": user_id, "name": name or key_id,
@@ -126,7 +126,7 @@ class ApiKeys:
         if not isinstance(key, str) or not key.startswith(API_KEY_PREFIX):
             raise Unauthorized("invalid token", reason="malformed")
 
-        def read(conn: Connection):  # noqa: ANN202
+        def read(conn: Connection) -> tuple[Row[*tuple[Any, ...]], dict[str, StaffGrant]] | None:
             row = conn.execute(
                 select(staff_api_keys.c.id, staff_api_keys.c.tenant_id, staff_api_keys.c.user_id,
                        staff_api_keys.c.scope, staff_api_keys.c.revoked_at, staff_users.c.active,

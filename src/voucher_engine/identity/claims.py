@@ -7,14 +7,17 @@ checks are switched off in PyJWT (``REQUIRED`` still makes the claims mandatory)
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 
 from voucher_engine.errors import Unauthorized
 
+if TYPE_CHECKING:
+    from jwt.types import Options  # PyJWT >= 2.10; a type only
+
 #: What PyJWT checks for us (signature, presence of claims, aud, iss); time is ours.
-PYJWT_OPTIONS_NO_TIME: dict[str, Any] = {
+PYJWT_OPTIONS_NO_TIME: Options = {
     "verify_signature": True,
     "verify_exp": False,
     "verify_iat": False,

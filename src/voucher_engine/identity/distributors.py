@@ -2,10 +2,17 @@
 
 A token is 256 random bits, stored as its SHA-256 digest (see ``opaque``). Rotation replaces
 the digest in one UPDATE, so the old token stops working the moment the new one exists.
+
+``claimed_distributor`` serves a hot path (promo issuance) without a round trip of its own: it
+remembers which tenant and distributor a digest belonged to, and the command it authorises
+checks that the digest is still the distributor's inside its own transaction, in the same
+statement as its first read. A rotation in any process therefore stops the old token at the
+next request, with no cache to invalidate: the cache says only whom to ask, never whether.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select, update
@@ -22,6 +29,8 @@ if TYPE_CHECKING:
     from voucher_engine.engine.base import Tx
 
 _PREFIX = "dt_"
+#: Digests remembered by ``claimed_distributor``: a bound on memory, not on correctness.
+_REMEMBERED = 10_000
 
 
 def checked_distributor_token(token: str) -> str:
@@ -33,6 +42,8 @@ class Distributors:
         self._attempts = attempts
         self._store = store
         self._random = random
+        self._known: dict[str, tuple[str, str]] = {}  # digest -> (tenant, distributor)
+        self._known_lock = threading.Lock()
 
     def create_distributor(
         self, tenant_id: str, distributor_id: str, name: str = "", *, token: str | None = None
@@ -94,7 +105,7 @@ class Distributors:
     def _authenticate(self, token: str, tenant_id: str | None) -> DistributorIdentity:
         if not isinstance(token, str) or not token.startswith(_PREFIX):
             raise Unauthorized("invalid token", reason="malformed")
-        row = self._store.read(lambda conn: conn.execute(
+        row = self._store.read_one(lambda conn: conn.execute(
             select(distributors.c.tenant_id, distributors.c.id).where(
                 distributors.c.token_digest == digest(token)
             )
@@ -102,3 +113,26 @@ class Distributors:
         if row is None or (tenant_id is not None and row.tenant_id != tenant_id):
             raise Unauthorized("invalid token", reason="unknown")
         return DistributorIdentity(row.tenant_id, row.id)
+
+    def claimed_distributor(self, token: str) -> DistributorIdentity:
+        """Whom this token names, for a command that verifies it itself: from memory when the
+        digest was seen before (no round trip), else ``authenticate_distributor``. The result
+        carries ``token_digest``; it is not proof until the command's transaction has found
+        that digest current (see the module docstring)."""
+        if not isinstance(token, str) or not token.startswith(_PREFIX):
+            raise Unauthorized("invalid token", reason="malformed")
+        token_digest = digest(token)
+        known = self._known.get(token_digest)
+        if known is None:
+            found = self.authenticate_distributor(token)
+            known = (found.tenant_id, found.distributor_id)
+            with self._known_lock:
+                if len(self._known) >= _REMEMBERED:
+                    self._known.pop(next(iter(self._known)))
+                self._known[token_digest] = known
+        return DistributorIdentity(known[0], known[1], token_digest)
+
+    def forget(self, token_digest: str) -> None:
+        """Drop a remembered digest (a command found it no longer current)."""
+        with self._known_lock:
+            self._known.pop(token_digest, None)

@@ -33,6 +33,8 @@ from voucher_engine.screening import screen_text
 from voucher_engine.storage.identity_tables import PARTNER_ALGORITHMS, partner_jtis, partners
 
 if TYPE_CHECKING:
+    from jwt.types import Options
+
     from voucher_engine.engine.base import Tx
 
 PARTNER_REQUIRED_CLAIMS = ("exp", "iat", "jti")
@@ -168,8 +170,8 @@ class Partners:
         return issuer
 
     @staticmethod
-    def _decode(token: str, partner: Any) -> dict[str, Any]:  # noqa: ANN401
-        options: dict[str, Any] = {**PYJWT_OPTIONS_NO_TIME, "require": list(PARTNER_REQUIRED_CLAIMS)}
+    def _decode(token: str, partner: Any) -> dict[str, Any]:
+        options: Options = {**PYJWT_OPTIONS_NO_TIME, "require": list(PARTNER_REQUIRED_CLAIMS)}
         if partner.audience is None:
             options["verify_aud"] = False
         try:

@@ -85,6 +85,10 @@ class ClientTokenCount:
 class DistributorIdentity:
     tenant_id: str
     distributor_id: str
+    #: Set by ``Distributors.claimed_distributor`` only: the identity was remembered, not read
+    #: now, and holds only if the command's own transaction finds this digest still current
+    #: (``Engine.issue_for_trigger(token_digest=...)``).
+    token_digest: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,10 @@ not at token expiry.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Row, select, update
 
 from voucher_engine.clock import IdSource
 from voucher_engine.errors import Forbidden, Unauthorized, ValidationError
@@ -22,7 +22,7 @@ from voucher_engine.identity.attempts import STAFF, FailedAttempts
 from voucher_engine.identity.config import IdentityConfig
 from voucher_engine.identity.families import Families
 from voucher_engine.identity.hashing import SecretHasher
-from voucher_engine.identity.results import StaffPrincipal, StaffTokens
+from voucher_engine.identity.results import StaffGrant, StaffPrincipal, StaffTokens
 from voucher_engine.identity.staff_directory import StaffDirectory, load_grants, normalise_email
 from voucher_engine.identity.store import Store
 from voucher_engine.identity.tokens import TokenKind, TokenService
@@ -152,7 +152,7 @@ class StaffUsers(StaffDirectory):
         if scope is not None and claims["scp"] != scope:
             raise Unauthorized("invalid token", reason="scope")
 
-        def read(conn: Connection):  # noqa: ANN202
+        def read(conn: Connection) -> tuple[Row[*tuple[Any, ...]], dict[str, StaffGrant]] | None:
             row = conn.execute(
                 select(token_families.c.revoked_at, staff_users.c.active, staff_users.c.public_id)
                 .join(staff_users, staff_users.c.id == token_families.c.user_id)
@@ -184,7 +184,7 @@ class StaffUsers(StaffDirectory):
 
     # --- internals ----------------------------------------------------------------------------
 
-    def _staff_claims(self, token: str, *, allow_expired: bool = False) -> dict:
+    def _staff_claims(self, token: str, *, allow_expired: bool = False) -> dict[str, Any]:
         claims = self._tokens.verify(token, TokenKind.STAFF, allow_expired=allow_expired)
         if not all(isinstance(claims.get(name), str) for name in ("tid", "sub", "scp", "fam")):
             raise Unauthorized("invalid token", reason="claims")
@@ -192,7 +192,7 @@ class StaffUsers(StaffDirectory):
 
     def _tokens_for(
         self, tenant_id: str, user_id: str, scope: str, role: str | None,
-        family_id: str, refresh: str, refresh_expires,  # noqa: ANN001
+        family_id: str, refresh: str, refresh_expires: datetime,
         access_ttl: timedelta | None,
     ) -> StaffTokens:
         claims = {"sub": user_id, "tid": tenant_id, "scp": scope, "fam": family_id}

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from voucher_engine.clock import IdSource
 from voucher_engine.errors import StaffEmailTaken, StaffUserNotFound, ValidationError
@@ -71,7 +71,7 @@ def _check_profile(full_name: str | None, locale: str | None, phone: str | None)
         raise ValidationError("a phone number is at most 64 characters")
 
 
-def _grant_rows(user_id: str, grants: Mapping[str, StaffGrant]) -> list[dict]:
+def _grant_rows(user_id: str, grants: Mapping[str, StaffGrant]) -> list[dict[str, Any]]:
     return [
         {"user_id": user_id, "scope": scope, "role": g.role, "permissions": sorted(g.permissions)}
         for scope, g in grants.items()
@@ -101,7 +101,7 @@ def load_grants(
     return found
 
 
-def _user(row, grants: Mapping[str, StaffGrant]) -> StaffUser:  # noqa: ANN001
+def _user(row: Row[*tuple[Any, ...]], grants: Mapping[str, StaffGrant]) -> StaffUser:
     roles = {scope: g.role for scope, g in grants.items() if g.role is not None}
     return StaffUser(
         row.id, row.tenant_id, row.email, row.full_name, row.locale, row.active, roles,

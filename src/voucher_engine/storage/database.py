@@ -9,21 +9,30 @@ a deployment may choose it knowingly.
 
 PostgreSQL (psycopg 3): READ COMMITTED with every money movement a conditional UPDATE, a short
 ``lock_timeout`` so a stuck row lock surfaces as a retryable ``Conflict`` instead of a hung
-request.
+request. Round trips are what a transaction costs there (docs/architecture.md, "Round trips"):
+no pre-ping, ``BEGIN`` travels in one pipeline with the transaction's first statement, and
+``commit_with`` sends a command's last writes with its ``COMMIT``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, create_engine, event, exc
+from sqlalchemy import Connection, Executable, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 from voucher_engine.errors import AlreadyExists, Conflict, InvalidData, StorageError
 
 _WRITE = "voucher_engine_write"
+_READ_ONLY = "voucher_engine_read_only"
+#: Key in a PostgreSQL connection's ``info``: the BEGIN not sent yet (it goes with the first
+#: statement of the transaction, in one pipeline).
+_PENDING_BEGIN = "voucher_engine_pending_begin"
+_BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +70,13 @@ class Database:
                 echo=settings.echo,
                 pool_size=settings.pool_size,
                 max_overflow=settings.max_overflow,
-                pool_pre_ping=True,
+                # No pre-ping: it is a round trip before every transaction. A connection found
+                # dead at the first statement is safe to retry (nothing was sent but BEGIN);
+                # ``write`` turns that into a retryable ``Conflict`` (see ``_is_lost``).
+                pool_pre_ping=False,
                 connect_args={"options": f"-c lock_timeout={settings.pg_lock_timeout_ms}"},
             )
+            self._configure_postgresql()
         else:
             raise StorageError(f"unsupported database {self.dialect!r}: use sqlite or postgresql")
 
@@ -73,7 +86,7 @@ class Database:
             raise StorageError("sqlite_synchronous is FULL, EXTRA or NORMAL")
 
         @event.listens_for(self.sa, "connect")
-        def _connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+        def _connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
             # Take transaction control from the sqlite3 module so that we issue BEGIN ourselves.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
@@ -88,28 +101,131 @@ class Database:
             write = conn.get_execution_options().get(_WRITE, False)
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
+    def _configure_postgresql(self) -> None:
+        """Transactions that cost no round trip of their own.
+
+        psycopg sends ``BEGIN`` and waits for its answer before the first statement. Instead,
+        the connection runs in psycopg's autocommit mode and the engine opens transactions
+        itself: the ``begin`` event only notes the BEGIN, and the first statement sends it in
+        one pipeline with itself (one round trip for both). ``COMMIT`` and ``ROLLBACK`` still
+        go through psycopg, which sends them whenever the server reports an open transaction.
+        """
+
+        @event.listens_for(self.sa, "checkout")
+        def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+            # On every checkout: SQLAlchemy restores the default isolation level when a
+            # connection that asked for another one (AUTOCOMMIT for VACUUM) is returned, and
+            # that switches psycopg's autocommit off. No round trip: psycopg only notes it.
+            dbapi_connection.autocommit = True
+
+        @event.listens_for(self.sa, "begin")
+        def _begin(conn: Connection) -> None:
+            if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return  # the caller asked for no transaction at all
+            read_only = conn.get_execution_options().get(_READ_ONLY, False)
+            conn.info[_PENDING_BEGIN] = _BEGIN_READ if read_only else "BEGIN"
+
+        def _settled(conn: Connection) -> None:
+            if not conn.invalidated:  # a lost connection's info goes with it
+                conn.info.pop(_PENDING_BEGIN, None)
+
+        event.listen(self.sa, "commit", _settled)
+        event.listen(self.sa, "rollback", _settled)
+
+        def _with_begin(cursor: Any, context: Any, send: Callable[[], object]) -> bool:
+            try:
+                begin = context.root_connection.info.pop(_PENDING_BEGIN, None)
+            except (AttributeError, NotImplementedError):  # the dialect's first-connect probe
+                return False
+            if begin is None:
+                return False
+            with cursor.connection.pipeline():
+                cursor.execute(begin)
+                send()
+            return True
+
+        @event.listens_for(self.sa, "do_execute", retval=True)
+        def _execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
+            return _with_begin(cursor, context, lambda: cursor.execute(statement, parameters)) or None
+
+        @event.listens_for(self.sa, "do_execute_no_params", retval=True)
+        def _execute_no_params(cursor: Any, statement: str, context: Any) -> bool | None:
+            return _with_begin(cursor, context, lambda: cursor.execute(statement)) or None
+
+        @event.listens_for(self.sa, "do_executemany", retval=True)
+        def _executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
+            return _with_begin(cursor, context, lambda: cursor.executemany(statement, parameters)) or None
+
     @contextmanager
     def write(self, *, max_wait_s: float | None = None) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back on any error.
 
         ``max_wait_s`` caps how long it waits for a lock (SQLite: the busy timeout of its
         ``BEGIN IMMEDIATE``; PostgreSQL: ``lock_timeout``) below the configured timeout, so
-        a caller retrying conflicts can keep its total wait within a budget."""
-        with self.translated(), self.sa.connect() as conn:
-            conn = conn.execution_options(**{_WRITE: True})
+        a caller retrying conflicts can keep its total wait within a budget.
+
+        A connection lost before COMMIT was sent leaves nothing behind (the server rolls an
+        unfinished transaction back), so it is a retryable ``Conflict``. One lost during COMMIT
+        is not: the outcome is unknown, and it surfaces as a ``StorageError``; the caller's
+        retry with the same idempotency key then returns the committed result or runs once.
+        """
+        with self.translated(), self.sa.connect() as pooled:
+            conn = pooled.execution_options(**{_WRITE: True})
             if self.dialect == "sqlite":
                 # Set on every write (the pooled connection keeps it), before BEGIN IMMEDIATE waits.
                 busy_ms = self._wait_ms(self.settings.sqlite_busy_timeout_s * 1000, max_wait_s)
                 raw = conn.connection.dbapi_connection
                 if raw is not None:  # None only for a closed connection, which fails below
                     raw.execute(f"PRAGMA busy_timeout={busy_ms}")
-            with conn.begin():
+            transaction = conn.begin()
+            try:
                 if self.dialect == "postgresql" and max_wait_s is not None \
                         and max_wait_s * 1000 < self.settings.pg_lock_timeout_ms:
-                    # Only when lower than the session's: no extra round trip in the usual case.
+                    # Only when lower than the session's: no extra round trip in the usual case
+                    # (and then it travels with BEGIN in one pipeline).
                     lock_ms = self._wait_ms(self.settings.pg_lock_timeout_ms, max_wait_s)
                     conn.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_ms}")
                 yield conn
+            except exc.DBAPIError as error:
+                transaction.rollback()
+                if _is_lost(error):
+                    raise Conflict("the database connection was lost; try again", cause=str(error.orig)) from error
+                raise
+            except BaseException:
+                transaction.rollback()
+                raise
+            if transaction.is_active:
+                self._commit(conn)
+
+    def _commit(self, conn: Connection, writes: Sequence[tuple[Executable, Any]] = ()) -> None:
+        try:
+            if self.dialect == "postgresql" and writes and conn.in_transaction():
+                dbapi = conn.connection.driver_connection
+                # The last writes and COMMIT in one pipeline: one round trip. An error in any of
+                # them aborts the transaction, and COMMIT then rolls it back.
+                with dbapi.pipeline():  # type: ignore[union-attr]
+                    for statement, params in writes:
+                        conn.execute(statement, params)
+                    # COMMIT as a statement of the pipeline: psycopg's commit() would wait for
+                    # its own Sync and the pipeline's end for another.
+                    conn.exec_driver_sql("COMMIT")
+                conn.commit()  # the server is idle now: only SQLAlchemy's bookkeeping
+            else:
+                for statement, params in writes:
+                    conn.execute(statement, params)
+                conn.commit()
+        except exc.DBAPIError as error:
+            if _is_lost(error):
+                raise StorageError(
+                    "the database connection was lost while committing: the outcome is unknown; "
+                    "retry with the same idempotency key"
+                ) from error
+            raise
+
+    def commit_with(self, conn: Connection, writes: Sequence[tuple[Executable, Any]]) -> None:
+        """Run ``writes`` (statements with no result anyone reads) and commit, in one round
+        trip on PostgreSQL. ``write`` then has nothing left to commit."""
+        self._commit(conn, writes)
 
     @staticmethod
     def _wait_ms(configured_ms: float, max_wait_s: float | None) -> int:
@@ -120,10 +236,25 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read transaction (one consistent snapshot on both databases)."""
-        with self.translated(), self.sa.connect() as conn, conn.begin():
-            if self.dialect == "postgresql":
-                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        # On PostgreSQL the snapshot's isolation travels in the BEGIN (see _configure_postgresql).
+        # A read is always safe to run again: a lost connection is a retryable Conflict.
+        with (
+            self.translated(), self.sa.connect() as conn, _lost_is_retryable(),
+            conn.execution_options(**{_READ_ONLY: True}).begin(),
+        ):
             yield conn
+
+    @contextmanager
+    def read_one(self) -> Iterator[Connection]:
+        """A connection for exactly one read statement, which is consistent on its own: on
+        PostgreSQL it runs outside a transaction (one round trip, where ``read`` costs two);
+        on SQLite it is ``read``."""
+        if self.dialect != "postgresql":
+            with self.read() as conn:
+                yield conn
+            return
+        with self.translated(), self.sa.connect() as conn, _lost_is_retryable():
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
     @contextmanager
     def translated(self) -> Iterator[None]:
@@ -164,10 +295,25 @@ _PG_CONFLICTS = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, 
 
 
 def _is_unique_violation(error: exc.IntegrityError) -> bool:
-    code = getattr(error.orig, "sqlstate", None)
+    code: str | None = getattr(error.orig, "sqlstate", None)
     if code is not None:
         return code == "23505"
     return "UNIQUE constraint failed" in str(error.orig) or "PRIMARY KEY" in str(error.orig)
+
+
+@contextmanager
+def _lost_is_retryable() -> Iterator[None]:
+    try:
+        yield
+    except exc.DBAPIError as error:
+        if _is_lost(error):
+            raise Conflict("the database connection was lost; try again", cause=str(error.orig)) from error
+        raise
+
+
+def _is_lost(error: exc.DBAPIError) -> bool:
+    """The connection died (SQLAlchemy invalidated it), as opposed to a refused statement."""
+    return bool(error.connection_invalidated)
 
 
 def _is_conflict(error: exc.DBAPIError) -> bool:

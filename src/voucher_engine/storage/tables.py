@@ -4,6 +4,8 @@ constraints here, so a bug in the engine fails loudly instead of corrupting mone
 
 from __future__ import annotations
 
+from enum import Enum
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -37,7 +39,7 @@ metadata = MetaData(
 )
 
 
-def _one_of(column: str, values) -> str:  # noqa: ANN001
+def _one_of(column: str, values: type[Enum]) -> str:
     return f"{column} IN ({', '.join(repr(str(v.value)) for v in values)})"
 
 

@@ -23,8 +23,8 @@ from voucher_engine.testing.databases import (
     require_postgresql,
 )
 from voucher_engine.testing.fixtures import (
-    pytest_configure,
-    pytest_sessionfinish,
+    pytest_configure,  # noqa: F401 - pytest finds the kit's hooks on this module (pytest11 entry point)
+    pytest_sessionfinish,  # noqa: F401 - as above
     ve_backend,
     ve_client,
     ve_clock,
@@ -49,9 +49,35 @@ from voucher_engine.testing.server import (
 from voucher_engine.testing.webhooks import LOOPBACK, Received, SignatureError, WebhookReceiver, verify
 
 __all__ = [
-    "BACKENDS", "KIT_APP", "LOOPBACK", "PRODUCTION_APP", "STARTUP_PROBE_ID", "FileClock", "PartnerSigner", "Received", "Response",
-    "Server", "SharedClock", "SignatureError", "WebhookReceiver", "free_port", "fresh_database",
-    "fresh_database_url", "near_now", "pg_url", "require_postgresql", "send", "start_server", "verify",
-    "ve_backend", "ve_client", "ve_clock", "ve_database_url", "ve_engine", "ve_partner_signer", "ve_plugins", "ve_server",
+    "BACKENDS",
+    "KIT_APP",
+    "LOOPBACK",
+    "PRODUCTION_APP",
+    "STARTUP_PROBE_ID",
+    "FileClock",
+    "PartnerSigner",
+    "Received",
+    "Response",
+    "Server",
+    "SharedClock",
+    "SignatureError",
+    "WebhookReceiver",
+    "free_port",
+    "fresh_database",
+    "fresh_database_url",
+    "near_now",
+    "pg_url",
+    "require_postgresql",
+    "send",
+    "start_server",
+    "ve_backend",
+    "ve_client",
+    "ve_clock",
+    "ve_database_url",
+    "ve_engine",
+    "ve_partner_signer",
+    "ve_plugins",
+    "ve_server",
     "ve_webhook_receiver",
+    "verify",
 ]

@@ -112,7 +112,9 @@ def fresh_database_url(backend: str, tmp_path: Path, *, migrated: bool = False) 
     if backend == "sqlite":
         path = tmp_path / "engine.sqlite3"
         if migrated:
-            shutil.copyfile(make_url(_template("sqlite", tmp_path.parent)).database, path)
+            template = make_url(_template("sqlite", tmp_path.parent)).database
+            assert template is not None  # a SQLite template is always a file
+            shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
     if backend != "postgresql":

@@ -40,7 +40,8 @@ def ve_clock(tmp_path: Path) -> SharedClock:
 def ve_backend(request: pytest.FixtureRequest) -> str:
     """"sqlite" then "postgresql"; ``@pytest.mark.parametrize("ve_backend", ["sqlite"])``
     narrows a test to one."""
-    return request.param
+    backend: str = request.param
+    return backend
 
 
 @pytest.fixture
@@ -117,7 +118,7 @@ def ve_client(ve_engine: Any) -> Iterator[Callable[..., Any]]:
 
     clients: list[Any] = []
 
-    def make(mounts: Any = None) -> Any:  # noqa: ANN401
+    def make(mounts: Any = None) -> Any:
         clients.append(open_client(ve_engine, mounts))
         return clients[-1]
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from voucher_engine_litestar import create_app
 
 
-def open_client(engine: Any, mounts: Any = None) -> TestClient:  # noqa: ANN401
+def open_client(engine: Any, mounts: Any = None) -> TestClient[Litestar]:
     """A started client of ``create_app(engine, mounts=mounts)``; close it with ``__exit__``."""
     client = TestClient(create_app(engine, mounts=mounts))
     client.__enter__()

@@ -46,7 +46,7 @@ class PartnerSigner:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode()
 
-    def claims(self, *, at: datetime | None = None, lifetime: timedelta | None = None, **claims: object) -> dict:
+    def claims(self, *, at: datetime | None = None, lifetime: timedelta | None = None, **claims: object) -> dict[str, object]:
         now = at or self.clock.now()
         payload: dict[str, object] = {
             "iss": self.partner, "iat": int(now.timestamp()),

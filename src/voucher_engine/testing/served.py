@@ -68,6 +68,12 @@ def create_app() -> Litestar:
         threads: list[threading.Thread] = []
         settings = config.delivery_settings()
         app.on_startup.append(lambda: threads.append(start_worker_thread(engine, stop=stop, settings=settings)))
-        app.on_shutdown.append(lambda: (stop.set(), [t.join(timeout=30) for t in threads]))
+
+        def stop_workers() -> None:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=30)
+
+        app.on_shutdown.append(stop_workers)
     app.on_shutdown.append(engine.close)
     return app

@@ -39,7 +39,7 @@ class Received:
     def webhook_id(self) -> str:
         return self.headers["webhook-id"]
 
-    def json(self) -> Any:  # noqa: ANN401
+    def json(self) -> Any:
         return json.loads(self.body)
 
 
@@ -63,7 +63,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
                 got = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
                 receiver._enter(got)
@@ -130,7 +130,7 @@ class WebhookReceiver:
         return [verify(secret, got, clock=self.clock) for got in received]
 
 
-def verify(secret: str, got: Received, *, clock: Clock | None = None) -> Any:  # noqa: ANN401
+def verify(secret: str, got: Received, *, clock: Clock | None = None) -> Any:
     """Verify one webhook with ``standardwebhooks``: its signature over id, timestamp and
     body, and its timestamp within five minutes of ``clock`` (the wall clock if None)."""
     from standardwebhooks import Webhook, WebhookVerificationError  # the voucher-engine[testing] extra

@@ -1,0 +1,134 @@
+"""Round trips to PostgreSQL per hot-path operation, counted on the wire (``roundtrips``).
+
+Each operation runs once to warm the connection pool (a new connection's handshake is not the
+operation's cost), then once counted. A count above the limit fails here, in the test suite,
+not only in a benchmark. The limit is issue 14's: 3 round trips each for pop, redeem, hold
+and capture (docs/architecture.md, "Round trips", says where each one goes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from dbsupport import fresh_database_url, open_engine
+from roundtrips import RoundTripCounter
+from voucher_engine import Engine
+from voucher_engine.domain.money import Money
+from voucher_engine.domain.vouchers import VoucherKind, VoucherSpec
+
+T = "acme"
+LIMIT = 3
+#: With an idempotency key a command costs two more (its advisory lock and its lookup).
+KEY_COST = 2
+
+
+@pytest.fixture
+def counter(tmp_path: Path) -> Iterator[RoundTripCounter]:
+    for url in fresh_database_url("postgresql", tmp_path, migrated=True):
+        relay = RoundTripCounter(url)
+        try:
+            yield relay
+        finally:
+            relay.close()
+
+
+@pytest.fixture
+def engine(counter: RoundTripCounter) -> Iterator[Engine]:
+    engine = open_engine(counter.url)
+    engine.create_tenant(T)
+    yield engine
+    engine.close()
+
+
+def pg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _counted(counter: RoundTripCounter, operation: Callable[[], object]) -> int:
+    with counter.counting() as trips:
+        operation()
+    return trips[0]
+
+
+def test_the_counter_sees_every_round_trip(counter: RoundTripCounter) -> None:
+    """The yardstick itself, on psycopg alone: a transaction of one statement is BEGIN, the
+    statement and COMMIT (psycopg waits for each); a pipeline of all three is one."""
+    with psycopg.connect(pg_dsn(counter.url)) as conn:
+        conn.execute("SELECT 1").fetchone()
+        conn.rollback()
+        with counter.counting() as separate:
+            conn.execute("SELECT 1").fetchone()
+            conn.commit()
+        with counter.counting() as two_statements:
+            conn.execute("SELECT 1").fetchone()
+            conn.execute("SELECT 2").fetchone()
+            conn.commit()
+        conn.autocommit = True
+        with counter.counting() as pipelined:
+            with conn.pipeline():
+                conn.execute("BEGIN")
+                cursor = conn.execute("SELECT 3")
+                conn.execute("COMMIT")
+            assert cursor.fetchone() == (3,)
+    assert (separate[0], two_statements[0], pipelined[0]) == (3, 4, 1)
+
+
+def test_pop_code(counter: RoundTripCounter, engine: Engine) -> None:
+    engine.create_pool(T, "p")
+    engine.add_codes(T, "p", [f"C{i:04d}" for i in range(10)])
+    engine.pop_code(T, "p")
+    assert _counted(counter, lambda: engine.pop_code(T, "p")) <= LIMIT
+    assert _counted(counter, lambda: engine.pop_code(T, "p", idempotency_key="k")) <= LIMIT + KEY_COST
+
+
+def _voucher(engine: Engine, code: str) -> str:
+    return engine.issue(T, VoucherSpec(VoucherKind.MONETARY, Money(10_000, "EUR")), code=code).code
+
+
+def test_redeem(counter: RoundTripCounter, engine: Engine) -> None:
+    code = _voucher(engine, "RDM-1")
+    engine.redeem(T, code=code, amount=Money(1, "EUR"))
+    assert _counted(counter, lambda: engine.redeem(T, code=code, amount=Money(1, "EUR"))) <= LIMIT
+
+
+def test_hold_and_capture(counter: RoundTripCounter, engine: Engine) -> None:
+    code = _voucher(engine, "HLD-1")
+    engine.capture(T, engine.hold(T, code=code, amount=Money(1, "EUR")).hold_id)
+    held: list[str] = []
+    hold = _counted(counter, lambda: held.append(engine.hold(T, code=code, amount=Money(5, "EUR")).hold_id))
+    capture = _counted(counter, lambda: engine.capture(T, held[0]))
+    assert hold <= LIMIT and capture <= LIMIT
+
+
+# --- no pre-ping: a connection that died in the pool ---------------------------------------------
+
+
+def _kill_engine_connections(url: str) -> int:
+    """Terminate every server process on the engine's database but this one (as a restart or
+    an idle-connection reaper would); how many."""
+    with psycopg.connect(pg_dsn(url), autocommit=True) as admin:
+        return len(admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall())
+
+
+def test_a_connection_that_died_in_the_pool_is_replaced_without_a_ping(counter: RoundTripCounter,
+                                                                      engine: Engine) -> None:
+    """Without a pre-ping, a pooled connection the server closed fails at the transaction's
+    first statement, before anything could commit: the command runs again on a new connection
+    and takes effect exactly once. Reads run again too."""
+    engine.create_pool(T, "p")
+    engine.add_codes(T, "p", [f"C{i:04d}" for i in range(5)])
+    assert _kill_engine_connections(counter.url) >= 1
+    issued = engine.pop_code(T, "p")
+    assert issued.code == "C0000"
+    assert engine.pool_status(T, "p").issued == 1
+    assert _kill_engine_connections(counter.url) >= 1
+    assert engine.pool_status(T, "p").remaining == 4  # a read transaction
+    assert [e.type for e in engine.events(T) if e.subject_id == "p"].count("pool.code_issued") == 1
