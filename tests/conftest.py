@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from dbsupport import BACKENDS, CHEAP_ARGON2, fresh_database_url, open_engine
+from roundtrips import RoundTripCounter
 from voucher_engine import Engine, ManualClock
 
 # Every server process the tests start (the kit's and ``voucher-engine serve``) reads its
@@ -62,3 +64,15 @@ def engine(database_url: str, clock: ManualClock) -> Iterator[Engine]:
     eng.create_tenant("globex", "Globex Corp")
     yield eng
     eng.close()
+
+
+@pytest.fixture
+def round_trips(tmp_path: Path) -> Iterator[RoundTripCounter]:
+    """A fresh, migrated PostgreSQL database behind a relay that counts round trips on the wire:
+    open the engine on ``round_trips.url``, count with ``with round_trips.counting() as n:``."""
+    for url in fresh_database_url("postgresql", tmp_path, migrated=True):
+        relay = RoundTripCounter(url)
+        try:
+            yield relay
+        finally:
+            relay.close()

@@ -1,4 +1,4 @@
-"""Structured logs: a JSON formatter (standard library only) and the access log.
+"""Structured logs: a JSON formatter (msgspec) and the access log.
 
 Every line carries the request id of the request it was written in. The access log writes
 the route template (``/giftcard/cards/{code:str}``), never the raw path or query: paths hold
@@ -7,31 +7,65 @@ voucher codes, which are bearer secrets and do not belong in logs.
 
 from __future__ import annotations
 
-import json
 import logging
+import math
 import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
+
+import msgspec
 
 from voucher_engine_litestar.request_id import RequestIdLogFilter, current_request_id
 
 ADAPTER_LOGGER = "voucher_engine_litestar"
 #: One line per request, at INFO; a child of the adapter's logger, so one handler gets both.
+#: Its records carry ``request_id`` from where they are made (``telemetry``), so this logger
+#: needs no filter of its own: the one on the handler is the only one a line passes.
 access_logger = logging.getLogger(f"{ADAPTER_LOGGER}.access")
-# A logger's filters only see records logged on that very logger, not its children's.
-access_logger.addFilter(RequestIdLogFilter())
 
 # Attributes every LogRecord has; anything else on a record was passed as ``extra``.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+# ``extra`` values msgspec encodes natively (str, numbers, lists, dicts, datetimes, UUIDs,
+# enums, dataclasses) are encoded as msgspec does; anything else as its ``str()``.
+_encode = msgspec.json.Encoder(enc_hook=str).encode
+
+
+class _UtcSeconds:
+    """ISO 8601 UTC times to the millisecond, the calendar part built once per second (every
+    line of that second shares it): ``datetime.isoformat(timespec="milliseconds")``'s text."""
+
+    def __init__(self) -> None:
+        # (second, its text), replaced as one object so another thread never sees a mix.
+        self._cached: tuple[int, str] = (0, "1970-01-01T00:00:00")
+
+    def __call__(self, timestamp: float) -> str:
+        # Rounded to the microsecond as ``datetime.fromtimestamp`` does (the fraction alone,
+        # half to even), then cut to the millisecond.
+        fraction, whole = math.modf(timestamp)
+        micros, second = round(fraction * 1e6), int(whole)
+        if micros >= 1_000_000:
+            micros, second = micros - 1_000_000, second + 1
+        elif micros < 0:
+            micros, second = micros + 1_000_000, second - 1
+        cached_second, text = self._cached
+        if second != cached_second:
+            text = datetime.fromtimestamp(second, UTC).isoformat()[:19]
+            self._cached = (second, text)
+        return f"{text}.{micros // 1000:03d}+00:00"
 
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per record: time, level, logger, message, request_id, the record's
     ``extra`` fields, and the formatted exception if there is one."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._time = _UtcSeconds()
+
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": self._time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -46,7 +80,7 @@ class JsonFormatter(logging.Formatter):
             line["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
             line["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(line, default=str, ensure_ascii=False)
+        return _encode(line).decode()
 
 
 class _JsonLinesHandler(logging.StreamHandler[TextIO]):

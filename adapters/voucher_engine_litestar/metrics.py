@@ -43,7 +43,12 @@ UNMATCHED_ROUTE = "unmatched"
 
 
 class HttpMetrics:
-    """Requests and latencies of one app, in that app's registry."""
+    """Requests and latencies of one app, in that app's registry.
+
+    A labelled metric looks its child up under a lock on every ``labels()`` call; the pair of
+    children of a (method, route, status) is looked up once and kept here instead. Series are
+    never removed from these metrics, so a kept child stays the registry's.
+    """
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.requests = Counter(
@@ -54,10 +59,19 @@ class HttpMetrics:
             f"{PREFIX}_http_request_duration_seconds", "Time to answer an HTTP request, by route template",
             ["method", "route"], registry=registry,
         )
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            # Two threads may both get here for a new key: labels() hands both the same children.
+            children = self._children[key] = (
+                self.requests.labels(method, route, str(status)), self.latency.labels(method, route),
+            )
+        requests, latency = children
+        requests.inc()
+        latency.observe(seconds)
 
 
 class EngineCollector(Collector):

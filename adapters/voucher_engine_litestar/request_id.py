@@ -47,7 +47,9 @@ def incoming_request_id(scope: Scope) -> str | None:
 
 def with_request_id(headers: Iterable[tuple[bytes, bytes]], request_id: str) -> list[tuple[bytes, bytes]]:
     """Response headers carrying ``request_id`` as the one ``X-Request-ID``."""
-    return [*(h for h in headers if h[0].lower() != _HEADER_BYTES), (_HEADER_BYTES, request_id.encode("latin-1"))]
+    kept = [h for h in headers if h[0].lower() != _HEADER_BYTES]
+    kept.append((_HEADER_BYTES, request_id.encode("latin-1")))
+    return kept
 
 
 def enter_request(request_id: str) -> Token[str | None]:

@@ -9,6 +9,7 @@ counted once and has one id.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -84,25 +85,36 @@ class ObservedRequests:
             await self.app(scope, receive, send_observed)
         finally:
             if telemetry is not None:
-                _record(telemetry, scope, status, time.perf_counter() - started)
+                _record(telemetry, scope, status, time.perf_counter() - started, request_id)
             leave_request(token)
 
 
-def _record(telemetry: Telemetry, scope: HTTPScope, status: int, seconds: float) -> None:
-    """The metric and the access log line of one answered request (in its request's context,
-    so the line carries the request id)."""
+def _record(telemetry: Telemetry, scope: HTTPScope, status: int, seconds: float, request_id: str) -> None:
+    """The metric and the access log line of one answered request."""
     # Litestar writes the matched route's template into the scope while routing.
     route: str = scope.get("path_template") or UNMATCHED_ROUTE
     method = scope["method"]
     if telemetry.http_metrics is not None:
         telemetry.http_metrics.observe(method, route, status, seconds)
-    if telemetry.access_log:
+    if telemetry.access_log and access_logger.isEnabledFor(logging.INFO):
         client = scope.get("client")
-        access_logger.info(
-            "%s %s %d", method, route, status,
-            extra={
-                "method": method, "route": route, "status": status,
-                "duration_ms": round(seconds * 1000, 3),
-                "client": client[0] if client else None,
-            },
-        )
+        _log_access(method, route, status, seconds=seconds, client=client[0] if client else None, request_id=request_id)
+
+
+def _log_access(method: str, route: str, status: int, *, seconds: float, client: str | None, request_id: str) -> None:
+    """``access_logger.info("%s %s %d", method, route, status, extra={...})``, made and handed
+    to the logger's handlers directly: the record is the same, the stack walk is saved, and
+    it carries its request id already, so no filter has to look it up."""
+    pathname, lineno, func = _ACCESS_LINE
+    record = logging.getLogRecordFactory()(
+        access_logger.name, logging.INFO, pathname, lineno, "%s %s %d", (method, route, status), None, func,
+    )
+    fields = record.__dict__
+    fields["method"], fields["route"], fields["status"] = method, route, status
+    fields["duration_ms"], fields["client"], fields["request_id"] = round(seconds * 1000, 3), client, request_id
+    access_logger.handle(record)
+
+
+# Where each access record says it was made (``Logger.info`` would walk the stack to find a
+# place on every request; this one is found once).
+_ACCESS_LINE = (__file__, _log_access.__code__.co_firstlineno, _log_access.__name__)

@@ -54,15 +54,21 @@ def _undo(engine: Engine, voucher: Voucher, *, expire: bool) -> Voucher:
                                 subject=known.get("spend") or voucher.id, expire=expire)
 
 
-def expire_reservation_job(engine: Engine, job: Job) -> str:
+def _reserved_voucher(engine: Engine, job: Job) -> Voucher | str:
+    """The job's voucher while it is still reserved, else the job's outcome, said."""
     if job.tenant_id is None:
-        raise errors.ValidationError("a reservation expiry names its tenant")
+        raise errors.ValidationError(f"a {job.kind} job names its tenant")
     try:
         voucher = engine.get_voucher(job.tenant_id, voucher_id=job.payload["voucher_id"])
     except errors.VoucherNotFound:
         return "no such voucher"
-    if voucher.state is not State.RESERVED:
-        return f"already {voucher.state.value}"
+    return voucher if voucher.state is State.RESERVED else f"already {voucher.state.value}"
+
+
+def expire_reservation_job(engine: Engine, job: Job) -> str:
+    voucher = _reserved_voucher(engine, job)
+    if isinstance(voucher, str):
+        return voucher
     if engine.clock.now() < reserved_until(voucher):
         raise errors.ValidationError("run before the reservation's deadline; retried later")
     return "expired" if expire_reservation(engine, voucher) else "no longer reserved"
@@ -70,14 +76,9 @@ def expire_reservation_job(engine: Engine, job: Job) -> str:
 
 def confirm_reservation_job(engine: Engine, job: Job) -> str:
     """The partner's confirmation, made by a worker (``JackpotSettings.auto_confirm``)."""
-    if job.tenant_id is None:
-        raise errors.ValidationError("a reservation confirmation names its tenant")
-    try:
-        voucher = engine.get_voucher(job.tenant_id, voucher_id=job.payload["voucher_id"])
-    except errors.VoucherNotFound:
-        return "no such voucher"
-    if voucher.state is not State.RESERVED:
-        return f"already {voucher.state.value}"
+    voucher = _reserved_voucher(engine, job)
+    if isinstance(voucher, str):
+        return voucher
     if engine.clock.now() >= reserved_until(voucher):
         return "expired" if expire_reservation(engine, voucher) else "no longer reserved"
     try:

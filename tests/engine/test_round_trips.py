@@ -9,13 +9,12 @@ and capture (docs/architecture.md, "Round trips", says where each one goes).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from dbsupport import fresh_database_url, open_engine
+from dbsupport import open_engine
 from roundtrips import RoundTripCounter
 from voucher_engine import Engine
 from voucher_engine.domain.money import Money
@@ -28,18 +27,8 @@ KEY_COST = 2
 
 
 @pytest.fixture
-def counter(tmp_path: Path) -> Iterator[RoundTripCounter]:
-    for url in fresh_database_url("postgresql", tmp_path, migrated=True):
-        relay = RoundTripCounter(url)
-        try:
-            yield relay
-        finally:
-            relay.close()
-
-
-@pytest.fixture
-def engine(counter: RoundTripCounter) -> Iterator[Engine]:
-    engine = open_engine(counter.url)
+def engine(round_trips: RoundTripCounter) -> Iterator[Engine]:
+    engine = open_engine(round_trips.url)
     engine.create_tenant(T)
     yield engine
     engine.close()
@@ -49,27 +38,27 @@ def pg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _counted(counter: RoundTripCounter, operation: Callable[[], object]) -> int:
-    with counter.counting() as trips:
+def _counted(round_trips: RoundTripCounter, operation: Callable[[], object]) -> int:
+    with round_trips.counting() as trips:
         operation()
     return trips[0]
 
 
-def test_the_counter_sees_every_round_trip(counter: RoundTripCounter) -> None:
+def test_the_counter_sees_every_round_trip(round_trips: RoundTripCounter) -> None:
     """The yardstick itself, on psycopg alone: a transaction of one statement is BEGIN, the
     statement and COMMIT (psycopg waits for each); a pipeline of all three is one."""
-    with psycopg.connect(pg_dsn(counter.url)) as conn:
+    with psycopg.connect(pg_dsn(round_trips.url)) as conn:
         conn.execute("SELECT 1").fetchone()
         conn.rollback()
-        with counter.counting() as separate:
+        with round_trips.counting() as separate:
             conn.execute("SELECT 1").fetchone()
             conn.commit()
-        with counter.counting() as two_statements:
+        with round_trips.counting() as two_statements:
             conn.execute("SELECT 1").fetchone()
             conn.execute("SELECT 2").fetchone()
             conn.commit()
         conn.autocommit = True
-        with counter.counting() as pipelined:
+        with round_trips.counting() as pipelined:
             with conn.pipeline():
                 conn.execute("BEGIN")
                 cursor = conn.execute("SELECT 3")
@@ -78,30 +67,30 @@ def test_the_counter_sees_every_round_trip(counter: RoundTripCounter) -> None:
     assert (separate[0], two_statements[0], pipelined[0]) == (3, 4, 1)
 
 
-def test_pop_code(counter: RoundTripCounter, engine: Engine) -> None:
+def test_pop_code(round_trips: RoundTripCounter, engine: Engine) -> None:
     engine.create_pool(T, "p")
     engine.add_codes(T, "p", [f"C{i:04d}" for i in range(10)])
     engine.pop_code(T, "p")
-    assert _counted(counter, lambda: engine.pop_code(T, "p")) <= LIMIT
-    assert _counted(counter, lambda: engine.pop_code(T, "p", idempotency_key="k")) <= LIMIT + KEY_COST
+    assert _counted(round_trips, lambda: engine.pop_code(T, "p")) <= LIMIT
+    assert _counted(round_trips, lambda: engine.pop_code(T, "p", idempotency_key="k")) <= LIMIT + KEY_COST
 
 
 def _voucher(engine: Engine, code: str) -> str:
     return engine.issue(T, VoucherSpec(VoucherKind.MONETARY, Money(10_000, "EUR")), code=code).code
 
 
-def test_redeem(counter: RoundTripCounter, engine: Engine) -> None:
+def test_redeem(round_trips: RoundTripCounter, engine: Engine) -> None:
     code = _voucher(engine, "RDM-1")
     engine.redeem(T, code=code, amount=Money(1, "EUR"))
-    assert _counted(counter, lambda: engine.redeem(T, code=code, amount=Money(1, "EUR"))) <= LIMIT
+    assert _counted(round_trips, lambda: engine.redeem(T, code=code, amount=Money(1, "EUR"))) <= LIMIT
 
 
-def test_hold_and_capture(counter: RoundTripCounter, engine: Engine) -> None:
+def test_hold_and_capture(round_trips: RoundTripCounter, engine: Engine) -> None:
     code = _voucher(engine, "HLD-1")
     engine.capture(T, engine.hold(T, code=code, amount=Money(1, "EUR")).hold_id)
     held: list[str] = []
-    hold = _counted(counter, lambda: held.append(engine.hold(T, code=code, amount=Money(5, "EUR")).hold_id))
-    capture = _counted(counter, lambda: engine.capture(T, held[0]))
+    hold = _counted(round_trips, lambda: held.append(engine.hold(T, code=code, amount=Money(5, "EUR")).hold_id))
+    capture = _counted(round_trips, lambda: engine.capture(T, held[0]))
     assert hold <= LIMIT and capture <= LIMIT
 
 
@@ -118,17 +107,17 @@ def _kill_engine_connections(url: str) -> int:
         ).fetchall())
 
 
-def test_a_connection_that_died_in_the_pool_is_replaced_without_a_ping(counter: RoundTripCounter,
+def test_a_connection_that_died_in_the_pool_is_replaced_without_a_ping(round_trips: RoundTripCounter,
                                                                       engine: Engine) -> None:
     """Without a pre-ping, a pooled connection the server closed fails at the transaction's
     first statement, before anything could commit: the command runs again on a new connection
     and takes effect exactly once. Reads run again too."""
     engine.create_pool(T, "p")
     engine.add_codes(T, "p", [f"C{i:04d}" for i in range(5)])
-    assert _kill_engine_connections(counter.url) >= 1
+    assert _kill_engine_connections(round_trips.url) >= 1
     issued = engine.pop_code(T, "p")
     assert issued.code == "C0000"
     assert engine.pool_status(T, "p").issued == 1
-    assert _kill_engine_connections(counter.url) >= 1
+    assert _kill_engine_connections(round_trips.url) >= 1
     assert engine.pool_status(T, "p").remaining == 4  # a read transaction
     assert [e.type for e in engine.events(T) if e.subject_id == "p"].count("pool.code_issued") == 1

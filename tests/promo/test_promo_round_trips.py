@@ -5,14 +5,12 @@ tests/engine/test_round_trips.py). Issue 14's limit is 3."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from promo_support import PATH, SEED_NOW, add_campaign, bearer, body, new_distributor, open_promo_engine
 
-from dbsupport import fresh_database_url
 from roundtrips import RoundTripCounter
 from voucher_engine import ManualClock
 from voucher_engine_litestar import create_app
@@ -28,18 +26,8 @@ REACHED = {"issue": 3, "issue_with_key": 6}
 
 
 @pytest.fixture
-def counter(tmp_path: Path) -> Iterator[RoundTripCounter]:
-    for url in fresh_database_url("postgresql", tmp_path, migrated=True):
-        relay = RoundTripCounter(url)
-        try:
-            yield relay
-        finally:
-            relay.close()
-
-
-@pytest.fixture
-def promo(counter: RoundTripCounter) -> Iterator[tuple[TestClient[Litestar], str]]:
-    engine = open_promo_engine(counter.url, ManualClock(SEED_NOW))
+def promo(round_trips: RoundTripCounter) -> Iterator[tuple[TestClient[Litestar], str]]:
+    engine = open_promo_engine(round_trips.url, ManualClock(SEED_NOW))
     engine.create_tenant(T)
     add_campaign(engine, T, "CAMP-1", [f"BET-{i:04d}" for i in range(10)])
     token = new_distributor(engine, T, "DIST-001")
@@ -48,19 +36,19 @@ def promo(counter: RoundTripCounter) -> Iterator[tuple[TestClient[Litestar], str
     engine.close()
 
 
-def test_promo_issuance_over_http(counter: RoundTripCounter, promo: tuple[TestClient[Litestar], str]) -> None:
+def test_promo_issuance_over_http(round_trips: RoundTripCounter, promo: tuple[TestClient[Litestar], str]) -> None:
     client, token = promo
     assert client.post(PATH, content=body(), headers=bearer(token)).status_code == 200
-    with counter.counting() as trips:
+    with round_trips.counting() as trips:
         response = client.post(PATH, content=body(), headers=bearer(token))
     assert response.status_code == 200
     assert trips[0] <= max(LIMIT, REACHED["issue"])
 
 
-def test_promo_issuance_with_an_idempotency_key(counter: RoundTripCounter, promo: tuple[TestClient[Litestar], str]) -> None:
+def test_promo_issuance_with_an_idempotency_key(round_trips: RoundTripCounter, promo: tuple[TestClient[Litestar], str]) -> None:
     client, token = promo
     assert client.post(PATH, content=body(), headers={**bearer(token), "Idempotency-Key": "k0"}).status_code == 200
-    with counter.counting() as trips:
+    with round_trips.counting() as trips:
         response = client.post(PATH, content=body(), headers={**bearer(token), "Idempotency-Key": "k1"})
     assert response.status_code == 200
     assert trips[0] <= max(LIMIT, REACHED["issue_with_key"])

@@ -41,15 +41,20 @@ _advance = (
     .values(cursor=P.cursor + 1)
     .returning(P.cursor, P.size, P.low_stock_threshold)
 )
+_ISSUE_COLUMNS = ["tenant_id", "pool_id", "seq", "code", "reference", "campaign_id", "attributes", "issued_at"]
+# The issue row of a numbered code: the code's own columns and the pop's parameters.
+_issue_of_code = select(
+    C.tenant_id, C.pool_id, C.seq, C.code,
+    bindparam("b_reference"), bindparam("b_campaign"), bindparam("b_attributes", type_=I.attributes.type),
+    bindparam("b_now", type_=I.issued_at.type),
+)
 _record_issue = (
     insert(pool_issues)
     .from_select(
-        ["tenant_id", "pool_id", "seq", "code", "reference", "campaign_id", "attributes", "issued_at"],
-        select(
-            C.tenant_id, C.pool_id, C.seq, C.code,
-            bindparam("b_reference"), bindparam("b_campaign"), bindparam("b_attributes", type_=I.attributes.type),
-            bindparam("b_now", type_=I.issued_at.type),
-        ).where(C.tenant_id == bindparam("b_tenant"), C.pool_id == bindparam("b_pool"), C.seq == bindparam("b_seq")),
+        _ISSUE_COLUMNS,
+        _issue_of_code.where(
+            C.tenant_id == bindparam("b_tenant"), C.pool_id == bindparam("b_pool"), C.seq == bindparam("b_seq")
+        ),
     )
     .returning(I.code)
 )
@@ -61,12 +66,8 @@ _advanced = _advance.cte("advanced")
 _recorded = (
     insert(pool_issues)
     .from_select(
-        ["tenant_id", "pool_id", "seq", "code", "reference", "campaign_id", "attributes", "issued_at"],
-        select(
-            C.tenant_id, C.pool_id, C.seq, C.code,
-            bindparam("b_reference"), bindparam("b_campaign"), bindparam("b_attributes", type_=I.attributes.type),
-            bindparam("b_now", type_=I.issued_at.type),
-        ).join(_advanced, C.seq == _advanced.c.cursor)
+        _ISSUE_COLUMNS,
+        _issue_of_code.join(_advanced, C.seq == _advanced.c.cursor)
         .where(C.tenant_id == bindparam("b_tenant"), C.pool_id == bindparam("b_pool")),
     )
     .returning(I.seq, I.code)
