@@ -21,8 +21,13 @@ demo: $(STAMP)
 
 ## The whole suite, SQLite and PostgreSQL (PostgreSQL must be reachable when CI=true); then
 ## every benchmark once, untimed and small, so none rots (docs/benchmarks.md).
+## The suite runs on TEST_WORKERS processes (pytest-xdist): most tests wait on a database or a
+## server process as much as they compute, so more workers than cores still pays. A test file
+## stays on one worker (--dist loadfile), so a module's shared server process starts once.
+TEST_WORKERS ?= 4
+
 test: $(STAMP) lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 	$(BIN)/pytest benchmarks --benchmark-disable -q
 
 ## Import contracts, the linter, the type checker (mypy --strict; its packages are in

@@ -5,14 +5,29 @@ session's template databases at the end)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from dbsupport import BACKENDS, fresh_database_url, open_engine
+from dbsupport import BACKENDS, CHEAP_ARGON2, fresh_database_url, open_engine
 from roundtrips import RoundTripCounter
 from voucher_engine import Engine, ManualClock
+
+# Every server process the tests start (the kit's and ``voucher-engine serve``) reads its
+# configuration from this environment, so it hashes at the cheapest cost too (``[argon2]``,
+# docs/configuration.md): the tests check behaviour, not cost.
+os.environ.setdefault("VOUCHER_ENGINE_ARGON2_TIME_COST", str(CHEAP_ARGON2.time_cost))
+os.environ.setdefault("VOUCHER_ENGINE_ARGON2_MEMORY_COST_KIB", str(CHEAP_ARGON2.memory_cost_kib))
+os.environ.setdefault("VOUCHER_ENGINE_ARGON2_PARALLELISM", str(CHEAP_ARGON2.parallelism))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Test files holding a ``slow`` test run first: under pytest-xdist (``make test``) a
+    file is one unit of work, and a long one handed out last would finish alone."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: the order within stays
 
 
 @pytest.fixture(params=BACKENDS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 
 from voucher_engine import Engine, EngineConfig
+from voucher_engine.identity import Argon2Params, IdentityConfig
 from voucher_engine.testing.databases import BACKENDS as _BACKENDS
 from voucher_engine.testing.databases import (  # noqa: F401 - re-exported for the test modules
     drop_templates,
@@ -17,6 +18,13 @@ from voucher_engine.testing.databases import (  # noqa: F401 - re-exported for t
     in_ci,
     pg_url,
 )
+
+#: The cheapest argon2id argon2-cffi accepts: the tests check behaviour, not cost. The root
+#: conftest.py gives every server process the tests start the same, through ``[argon2]``.
+CHEAP_ARGON2 = Argon2Params(time_cost=1, memory_cost_kib=64, parallelism=1)
+#: For an in-process ``Identity(engine, CHEAP_IDENTITY)`` (even one that hashes nothing makes
+#: a decoy hash when built).
+CHEAP_IDENTITY = IdentityConfig(argon2=CHEAP_ARGON2)
 
 BACKENDS = list(_BACKENDS)
 PG_URL = pg_url()

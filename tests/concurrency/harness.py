@@ -26,7 +26,7 @@ from voucher_engine.storage.database import DatabaseSettings
 TENANT = "acme"
 #: Generous: a contender stuck this long means a deadlock, which must fail, not hang, the run.
 BARRIER_TIMEOUT_S = 120.0
-#: How long a worker process may take for all its work: the PostgreSQL drain serialises 10,000
+#: How long a worker process may take for all its work: the PostgreSQL drain serialises 2,000
 #: pops on one row lock, each held for a few round trips, minutes on a loaded CI machine.
 CHILD_TIMEOUT_S = 900.0
 #: The total lock wait of one write in a worker process (``EngineConfig.max_write_wait_s``).

@@ -18,22 +18,10 @@ import pytest
 from doc_pages import DOCS, EXAMPLES, ROOT, expected_output, quotes
 
 from dbsupport import BACKENDS, fresh_database_url
-from voucher_engine.storage import migrate
-from voucher_engine.storage.database import Database
 
 EMBEDDING = DOCS / "embedding.md"
 README = ROOT / "README.md"
 RUNNER = Path(__file__).with_name("run_examples.py")
-
-
-def _prepare(backend: str, url: str) -> str:
-    if backend == "postgresql":
-        # An operator migrates PostgreSQL once (``voucher-engine db upgrade``); the engine does
-        # not on open. The embedded SQLite file migrates itself, so it is left untouched.
-        database = Database(url)
-        migrate.upgrade(database)
-        database.dispose()
-    return url
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -43,8 +31,13 @@ def example_runs(request, tmp_path_factory) -> dict:
     with contextlib.ExitStack() as stack:
         jobs = []
         for example in EXAMPLES:
-            fresh = contextlib.contextmanager(fresh_database_url)(backend, tmp_path_factory.mktemp(example.stem))
-            jobs.append([str(example), _prepare(backend, stack.enter_context(fresh))])
+            # An operator migrates PostgreSQL once (``voucher-engine db upgrade``); the engine
+            # does not on open, so its database is a copy of the session's migrated template.
+            # The embedded SQLite file migrates itself, so it starts empty.
+            fresh = contextlib.contextmanager(fresh_database_url)(
+                backend, tmp_path_factory.mktemp(example.stem), migrated=backend == "postgresql"
+            )
+            jobs.append([str(example), stack.enter_context(fresh)])
         done = subprocess.run(
             [sys.executable, str(RUNNER)], input=json.dumps(jobs), capture_output=True, text=True,
             cwd=tmp_path_factory.mktemp("cwd"), env={**os.environ, "PYTHONPATH": ""}, timeout=600, check=False,
@@ -53,6 +46,7 @@ def example_runs(request, tmp_path_factory) -> dict:
         return json.loads(done.stdout)
 
 
+@pytest.mark.slow  # its fixture runs every example, in a fresh interpreter per backend
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
 def test_example_prints_what_it_says(example: Path, example_runs: dict) -> None:
     result = example_runs[str(example)]

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 import voucher_engine_jackpot
-from dbsupport import database_of
+from dbsupport import CHEAP_IDENTITY, database_of
 from voucher_engine import Engine, EngineConfig, ManualClock, Offer, Store
 from voucher_engine.clock import Clock
 from voucher_engine.delivery import DeliverySettings
@@ -47,7 +47,7 @@ def set_up_tenant(engine: Engine, tenant: str = "acme") -> None:
     each offer with its own pool of codes.
     """
     engine.create_tenant(tenant)
-    identity = Identity(engine)
+    identity = Identity(engine, CHEAP_IDENTITY)
     identity.partners.register_partner(tenant, PARTNER, SECRET, algorithm="HS256")
     identity.partners.register_partner(tenant, OTHER_PARTNER, OTHER_SECRET, algorithm="HS256")
     engine.put_store(Store("amazon", tenant, "Amazon", url="https://shop.example/amazon"))

@@ -14,6 +14,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -438,6 +439,7 @@ RUN_SETTINGS = {
 }
 
 
+@pytest.mark.slow
 def test_engine_agrees_with_the_model(backend: str, database_url: str) -> None:
     clock = ManualClock()
     engine = open_engine(database_url, clock)

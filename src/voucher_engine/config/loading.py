@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import make_url
 
 from voucher_engine.config.model import (
+    Argon2Settings,
     AuthLimitSettings,
     GeneralSettings,
     RateLimitSettings,
@@ -39,7 +40,7 @@ ENV_PREFIX = "VOUCHER_ENGINE_"
 #: The core's tables ("" is the top level); providers' tables are ``providers.<name>``.
 CORE_TABLES: dict[str, type] = {
     "": GeneralSettings, "server": ServerSettings, "webhooks": WebhookSettings, "rate_limit": RateLimitSettings,
-    "auth_limits": AuthLimitSettings,
+    "auth_limits": AuthLimitSettings, "argon2": Argon2Settings,
 }
 #: Variables read before the configuration file existed; the new name wins when both are set.
 LEGACY_ENV = {
@@ -90,6 +91,7 @@ class Config:
     sections: Mapping[str, SettingsSection]
     origin: Mapping[str, str] = field(default_factory=dict)
     source: str = "defaults"
+    argon2: Argon2Settings = field(default_factory=Argon2Settings)
 
     def engine_config(self) -> EngineConfig:
         """The engine's settings from here (the rest keep the engine's defaults)."""
@@ -110,11 +112,13 @@ class Config:
     def apply(self, engine: Engine) -> None:
         """Give ``engine`` what it needs from here before it serves: the webhook guard used by
         the admin API (so ``[webhooks] networks`` reaches it), the identity services with the
-        failed-authentication limits of ``[auth_limits]``, and each provider section set in
+        failed-authentication limits of ``[auth_limits]`` and the hashing cost of ``[argon2]``, and each provider section set in
         the file or the environment (a section left alone keeps what a host configured)."""
         engine.provide(Webhooks, Webhooks(engine, self.delivery_settings()))
-        if self._set_anywhere("auth_limits"):
-            engine.provide(Identity, Identity(engine, IdentityConfig(attempt_limits=self.auth_limits.limits())))
+        if self._set_anywhere("auth_limits") or self._set_anywhere("argon2"):
+            engine.provide(Identity, Identity(engine, IdentityConfig(
+                attempt_limits=self.auth_limits.limits(), argon2=self.argon2.params(),
+            )))
         for name, section in self.sections.items():
             if self._set_anywhere(f"providers.{name}"):
                 section.apply(engine, self.providers[name])
@@ -152,6 +156,7 @@ class Config:
         yield "webhooks", self.webhooks
         yield "rate_limit", self.rate_limit
         yield "auth_limits", self.auth_limits
+        yield "argon2", self.argon2
         for name in sorted(self.providers):
             yield f"providers.{name}", self.providers[name]
 
@@ -196,7 +201,7 @@ def load_config(
         raise ConfigError(source, problems)
     return Config(
         general=built[""], server=built["server"], webhooks=built["webhooks"], rate_limit=built["rate_limit"],
-        auth_limits=built["auth_limits"],
+        auth_limits=built["auth_limits"], argon2=built["argon2"],
         providers={n: built[f"providers.{n}"] for n in declared}, sections=declared, origin=origin,
         source=str(path) if path else "defaults",
     )

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Literal
 
 from voucher_engine.engine import DEFAULT_URL
-from voucher_engine.identity.config import AttemptLimits
+from voucher_engine.identity.config import Argon2Params, AttemptLimits
 
 _MOUNT = re.compile(r"[a-z][a-z0-9_]*=/\S*")
 
@@ -132,3 +132,29 @@ class AuthLimitSettings:
 
     def limits(self) -> AttemptLimits | None:
         return AttemptLimits(self.per_address, self.per_identity, self.window) if self.enabled else None
+
+
+_ARGON2 = Argon2Params()
+
+
+@dataclass(frozen=True, slots=True)
+class Argon2Settings:
+    """``[argon2]``: the argon2id cost of the password and client-secret hashes the identity
+    services make (RFC 9106's second recommendation by default). Leave it in production; a
+    test suite lowers it, since it checks behaviour, not cost. A stored hash carries its own
+    parameters, so hashes made at any cost verify everywhere."""
+
+    time_cost: int = _ARGON2.time_cost
+    memory_cost_kib: int = _ARGON2.memory_cost_kib
+    parallelism: int = _ARGON2.parallelism
+
+    def __post_init__(self) -> None:
+        for key in ("time_cost", "parallelism"):
+            if getattr(self, key) < 1:
+                raise ValueError(f"{key}: at least 1")
+        # argon2 itself refuses less than 8 KiB per lane.
+        if self.memory_cost_kib < 8 * self.parallelism:
+            raise ValueError("memory_cost_kib: at least 8 x parallelism")
+
+    def params(self) -> Argon2Params:
+        return Argon2Params(self.time_cost, self.memory_cost_kib, self.parallelism)

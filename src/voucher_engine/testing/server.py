@@ -194,7 +194,7 @@ def start_server(
     argv = [
         sys.executable, "-m", "uvicorn", "--factory", app, "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--log-level", log_level, "--no-access-log",
-        # As ``voucher-engine serve`` runs (tests/http/test_http_keepalive.py checks both).
+        # As ``voucher-engine serve`` runs (tests/litestar_adapter/test_http_keepalive.py checks both).
         "--loop", SERVER_LOOP, "--http", SERVER_HTTP,
     ]
     workdir.mkdir(parents=True, exist_ok=True)

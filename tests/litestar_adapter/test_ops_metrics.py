@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from litestar.testing import TestClient
-from ops_support import KEY, by_label, samples
+from litestar_support import KEY, by_label, samples
 
 from dbsupport import database_of
 from opsauth import METRICS, METRICS_TOKEN, bearer_headers
@@ -126,8 +126,8 @@ def _seed(engine: Engine) -> None:
     engine.add_codes("globex", "winter", ["W-1", "W-2"])
 
 
-def test_engine_figures_after_known_operations(giftcard_engine: Engine) -> None:
-    engine = giftcard_engine  # acme already holds CARD-1, 50.00 EUR, untouched
+def test_engine_figures_after_known_operations(one_card_engine: Engine) -> None:
+    engine = one_card_engine  # acme already holds CARD-1, 50.00 EUR, untouched
     _seed(engine)
     with TestClient(create_app(engine, metrics_token=METRICS_TOKEN)) as client:
         before = client.get("/metrics", headers=METRICS).text
@@ -173,11 +173,11 @@ def test_engine_figures_after_known_operations(giftcard_engine: Engine) -> None:
     }
 
 
-def test_figures_written_by_another_engine_are_seen_at_the_next_scrape(giftcard_engine: Engine) -> None:
+def test_figures_written_by_another_engine_are_seen_at_the_next_scrape(one_card_engine: Engine) -> None:
     """Another process's work (here: a second engine on the same database) shows up, since
     the figures are read from the database, not counted in memory."""
-    url = database_of(giftcard_engine).sa.url.render_as_string(hide_password=False)
-    with TestClient(create_app(giftcard_engine, metrics_token=METRICS_TOKEN)) as client:
+    url = database_of(one_card_engine).sa.url.render_as_string(hide_password=False)
+    with TestClient(create_app(one_card_engine, metrics_token=METRICS_TOKEN)) as client:
         assert by_label(client.get("/metrics", headers=METRICS).text, "voucher_engine_vouchers_issued_total", "tenant")["acme"] == 1.0
         with Engine.open(url, config=EngineConfig(auto_migrate=False)) as elsewhere:
             elsewhere.issue("acme", VoucherSpec(VoucherKind.MONETARY, Money.parse("9.00", "EUR")), code="ELSEWHERE")

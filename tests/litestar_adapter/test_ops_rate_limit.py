@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from litestar.testing import TestClient
-from ops_support import KEY, FakeMonotonic, by_label
+from litestar_support import KEY, FakeMonotonic, by_label
 
 from opsauth import METRICS, METRICS_TOKEN, bearer_headers
 from voucher_engine import Engine

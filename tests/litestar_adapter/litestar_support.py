@@ -1,4 +1,4 @@
-"""Helpers of the operational tests: the example provider, a fake monotonic clock, and a
+"""Helpers of the Litestar adapter's tests: the example provider, a fake monotonic clock, and a
 reader of the Prometheus text format (prometheus_client's own parser)."""
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from litestar import Request, post
 from litestar.testing import TestClient
-from ops_support import KEY
+from litestar_support import KEY
 
 from voucher_engine import Engine
 from voucher_engine_litestar import create_app

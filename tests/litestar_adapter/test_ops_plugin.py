@@ -7,7 +7,7 @@ from litestar import Litestar, MediaType, Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, ImproperlyConfiguredException, NotFoundException
 from litestar.testing import TestClient
-from ops_support import KEY, FakeMonotonic, by_label
+from litestar_support import KEY, FakeMonotonic, by_label
 
 from opsauth import METRICS, METRICS_TOKEN, bearer_headers
 from voucher_engine import Engine
@@ -41,12 +41,12 @@ def _host(engine: Engine, **plugin_options) -> Litestar:
     )
 
 
-def test_the_host_serves_its_routes_and_the_engines_side_by_side(giftcard_engine: Engine, backend: str) -> None:
-    with TestClient(_host(giftcard_engine)) as client:
+def test_the_host_serves_its_routes_and_the_engines_side_by_side(one_card_engine: Engine, backend: str) -> None:
+    with TestClient(_host(one_card_engine)) as client:
         own = client.get("/shop/basket")
         card = client.get("/partners/gift/cards/CARD-1", headers=KEY)
         ready = client.get("/ready")
-        stats = client.get("/stats", headers=bearer_headers(giftcard_engine, "acme"))
+        stats = client.get("/stats", headers=bearer_headers(one_card_engine, "acme"))
     assert (own.status_code, own.json()) == (200, {"items": ["socks"]})
     assert card.json() == {"code": "CARD-1", "balance": "50.00", "currency": "EUR", "state": "available"}
     assert ready.json() == {"status": "ready", "database": backend, "schema": migrate.head_revision()}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from ops_support import by_label
+from litestar_support import by_label
 
 from opsauth import METRICS, METRICS_TOKEN
 from voucher_engine.testing import PRODUCTION_APP, STARTUP_PROBE_ID

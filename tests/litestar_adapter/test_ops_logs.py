@@ -8,7 +8,7 @@ import logging
 
 import pytest
 from litestar.testing import TestClient
-from ops_support import KEY
+from litestar_support import KEY
 
 from opsauth import bearer_headers
 from voucher_engine import Engine, EngineConfig

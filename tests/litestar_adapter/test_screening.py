@@ -1,5 +1,5 @@
 """``voucher_engine.screening``: what no column can hold, found with its path, and JSON depth
-measured before decoding. Through HTTP: tests/http/test_bad_input_corpus.py."""
+measured before decoding. Through HTTP: tests/litestar_adapter/test_bad_input_corpus.py."""
 
 from __future__ import annotations
 
