@@ -45,18 +45,49 @@ from voucher_engine.storage.statements import insert_or_skip
 from voucher_engine.storage.tables import outbox
 
 ENTRY_COLUMNS = [
-    "tenant_id", "voucher_id", "seq", "kind", "available_delta", "held_delta", "spent", "reference",
-    "hold_id", "store", "reverses_seq", "created_at", "effective_at",
+    "tenant_id",
+    "voucher_id",
+    "seq",
+    "kind",
+    "available_delta",
+    "held_delta",
+    "spent",
+    "reference",
+    "hold_id",
+    "store",
+    "reverses_seq",
+    "created_at",
+    "effective_at",
 ]
 HOLD_COLUMNS = [
-    "id", "tenant_id", "voucher_id", "amount", "captured", "state", "expires_at", "reference", "created_at",
+    "id",
+    "tenant_id",
+    "voucher_id",
+    "amount",
+    "captured",
+    "state",
+    "expires_at",
+    "reference",
+    "created_at",
     "resolved_at",
 ]
 EVENT_COLUMNS = ["event_id", "tenant_id", "type", "subject_id", "payload", "created_at"]
 DISPATCH_COLUMNS = ["outbox_id", "deliveries", "dispatched_at"]
 DELIVERY_COLUMNS = [
-    "id", "tenant_id", "endpoint_id", "outbox_id", "event_id", "event_type", "payload", "status", "attempts",
-    "failures", "next_attempt_at", "last_error", "created_at", "updated_at",
+    "id",
+    "tenant_id",
+    "endpoint_id",
+    "outbox_id",
+    "event_id",
+    "event_type",
+    "payload",
+    "status",
+    "attempts",
+    "failures",
+    "next_attempt_at",
+    "last_error",
+    "created_at",
+    "updated_at",
 ]
 
 
@@ -116,8 +147,7 @@ class Statements:
         self.debit = c(spending._debit)
         self.hold_funds = c(spending._hold_funds)
         self.insert_hold = c(spending._insert_hold, HOLD_COLUMNS)
-        self.insert_entry = c(_insert_entry.returning(_insert_entry.table.c.id) if pg else _insert_entry,
-                              ENTRY_COLUMNS)
+        self.insert_entry = c(_insert_entry.returning(_insert_entry.table.c.id) if pg else _insert_entry, ENTRY_COLUMNS)
         self.hold_by_id = c(select_hold("t", "h"))
         self.claim_capture = c(spending._claim_capture)
         self.settle_hold = c(spending._settle_hold)
@@ -128,18 +158,24 @@ class Statements:
         self.hold_with_voucher = c(spending._hold_with_voucher)
         # The relay (delivery/relay.py), for one tenant's events per batch.
         self.undispatched = c(
-            select(outbox).where(~exists().where(outbox_dispatch.c.outbox_id == outbox.c.id))
-            .order_by(outbox.c.id).limit(100).with_for_update(skip_locked=True, of=outbox)
+            select(outbox)
+            .where(~exists().where(outbox_dispatch.c.outbox_id == outbox.c.id))
+            .order_by(outbox.c.id)
+            .limit(100)
+            .with_for_update(skip_locked=True, of=outbox)
         )
-        self.endpoints_of_one = c(select(webhook_endpoints).where(
-            webhook_endpoints.c.tenant_id.in_({"t"}), webhook_endpoints.c.enabled.is_(True)
-        ))
+        self.endpoints_of_one = c(
+            select(webhook_endpoints).where(
+                webhook_endpoints.c.tenant_id.in_({"t"}), webhook_endpoints.c.enabled.is_(True)
+            )
+        )
         self.claim_dispatch = c(
             insert_or_skip(dialect.name, outbox_dispatch, ["outbox_id"]).returning(outbox_dispatch.c.outbox_id),
             DISPATCH_COLUMNS,
         )
-        self.insert_deliveries = c(insert_or_skip(dialect.name, webhook_deliveries, ["endpoint_id", "outbox_id"]),
-                                   DELIVERY_COLUMNS)
+        self.insert_deliveries = c(
+            insert_or_skip(dialect.name, webhook_deliveries, ["endpoint_id", "outbox_id"]), DELIVERY_COLUMNS
+        )
         # Promo issuance (identity/distributors.py, engine/campaigns.py).
         self.distributor_by_digest = c(
             select(distributors.c.tenant_id, distributors.c.id).where(distributors.c.token_digest == "d")
@@ -191,12 +227,17 @@ class BareDb:
 
 
 class BareSqlite(BareDb):
-    def __init__(self, path: str, statements: Statements, *, synchronous: str = "FULL",
-                 busy_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, path: str, statements: Statements, *, synchronous: str = "FULL", busy_timeout_s: float = 30.0
+    ) -> None:
         self.statements = statements
         self.conn = sqlite3.connect(path, timeout=busy_timeout_s, check_same_thread=False, isolation_level=None)
-        for pragma in ("journal_mode=WAL", f"synchronous={synchronous}", "foreign_keys=ON",
-                       f"busy_timeout={int(busy_timeout_s * 1000)}"):
+        for pragma in (
+            "journal_mode=WAL",
+            f"synchronous={synchronous}",
+            "foreign_keys=ON",
+            f"busy_timeout={int(busy_timeout_s * 1000)}",
+        ):
             self.conn.execute(f"PRAGMA {pragma}")
 
     def _begin_write(self) -> None:
@@ -318,36 +359,63 @@ def connect(url: str, statements: Statements) -> BareDb:
 
 def _event(db: BareDb, tenant: str, type_: str, subject: str, data: dict[str, Any], now: Any) -> dict[str, Any]:
     return {
-        "event_id": new_id("evt"), "tenant_id": tenant, "type": type_, "subject_id": subject,
-        "payload": db.json({"type": type_, "subject_id": subject, **data}), "created_at": now,
+        "event_id": new_id("evt"),
+        "tenant_id": tenant,
+        "type": type_,
+        "subject_id": subject,
+        "payload": db.json({"type": type_, "subject_id": subject, **data}),
+        "created_at": now,
     }
 
 
 def _entry(tenant: str, voucher_id: str, seq: int, kind: str, now: Any, **values: Any) -> dict[str, Any]:
     return {
-        "tenant_id": tenant, "voucher_id": voucher_id, "seq": seq, "kind": kind,
-        "available_delta": values.get("available_delta", 0), "held_delta": values.get("held_delta", 0),
-        "spent": values.get("spent", 0), "reference": None, "hold_id": values.get("hold_id"), "store": None,
-        "reverses_seq": None, "created_at": now, "effective_at": now,
+        "tenant_id": tenant,
+        "voucher_id": voucher_id,
+        "seq": seq,
+        "kind": kind,
+        "available_delta": values.get("available_delta", 0),
+        "held_delta": values.get("held_delta", 0),
+        "spent": values.get("spent", 0),
+        "reference": None,
+        "hold_id": values.get("hold_id"),
+        "store": None,
+        "reverses_seq": None,
+        "created_at": now,
+        "effective_at": now,
     }
 
 
 def _entry_params(tenant: str, kind: str, now: Any, **values: Any) -> dict[str, Any]:
     """A ledger entry's parameters in a movement-with-entry statement (engine/moves.py)."""
     return {
-        "e_tenant": tenant, "e_kind": kind, "e_available": values.get("available_delta", 0),
-        "e_held": values.get("held_delta", 0), "e_spent": values.get("spent", 0), "e_reference": None,
-        "e_hold": values.get("hold_id"), "e_store": None, "e_reverses": None, "e_effective": now,
+        "e_tenant": tenant,
+        "e_kind": kind,
+        "e_available": values.get("available_delta", 0),
+        "e_held": values.get("held_delta", 0),
+        "e_spent": values.get("spent", 0),
+        "e_reference": None,
+        "e_hold": values.get("hold_id"),
+        "e_store": None,
+        "e_reverses": None,
+        "e_effective": now,
     }
 
 
-def _pop_in(db: BareDb, tenant: str, pool: str, campaign: str | None, attributes: dict[str, Any],
-            now: Any) -> tuple[str, dict[str, Any]]:
+def _pop_in(
+    db: BareDb, tenant: str, pool: str, campaign: str | None, attributes: dict[str, Any], now: Any
+) -> tuple[str, dict[str, Any]]:
     """The code, and the event row to write when the transaction's work is done (the engine
     flushes its events last)."""
     s = db.statements
-    params = {"b_tenant": tenant, "b_pool": pool, "b_reference": None, "b_campaign": campaign,
-              "b_attributes": db.json(attributes), "b_now": now}
+    params = {
+        "b_tenant": tenant,
+        "b_pool": pool,
+        "b_reference": None,
+        "b_campaign": campaign,
+        "b_attributes": db.json(attributes),
+        "b_now": now,
+    }
     if s.dialect.name == "postgresql":  # one statement, as the engine (engine/pools.py)
         row = db.run(s.advance_and_record, params).fetchone()
         if row is None:
@@ -359,9 +427,19 @@ def _pop_in(db: BareDb, tenant: str, pool: str, campaign: str | None, attributes
             raise Refused(f"pool {pool!r} is empty")
         cursor, size, _low = row
         code = db.run(s.record_issue, {**params, "b_seq": cursor}).fetchone()[0]
-    return code, _event(db, tenant, "pool.code_issued", pool, {
-        "seq": cursor, "reference": None, "campaign_id": campaign, "remaining": size - cursor,
-    }, now)
+    return code, _event(
+        db,
+        tenant,
+        "pool.code_issued",
+        pool,
+        {
+            "seq": cursor,
+            "reference": None,
+            "campaign_id": campaign,
+            "remaining": size - cursor,
+        },
+        now,
+    )
 
 
 def pop_code(db: BareDb, tenant: str, pool: str) -> str:
@@ -382,8 +460,10 @@ def redeem(db: BareDb, tenant: str, code: str, units: int) -> int:
         voucher_id, currency = voucher[0], voucher[5]
         params = {"b_id": voucher_id, "b_units": units, "b_now": now, "b_lock": None}
         if s.dialect.name == "postgresql":
-            row = db.run(s.debit_with_entry, {**params, **_entry_params(
-                tenant, "redeem", now, available_delta=-units, spent=units)}).fetchone()
+            row = db.run(
+                s.debit_with_entry,
+                {**params, **_entry_params(tenant, "redeem", now, available_delta=-units, spent=units)},
+            ).fetchone()
             if row is None:
                 raise Refused("not redeemable")
             available, _held, seq, state, _entry_id = row
@@ -392,12 +472,28 @@ def redeem(db: BareDb, tenant: str, code: str, units: int) -> int:
             if row is None:
                 raise Refused("not redeemable")
             available, _held, seq, state = row
-            db.run(s.insert_entry, _entry(tenant, voucher_id, seq, "redeem", now, available_delta=-units,
-                                          spent=units))
-        db.run(s.insert_event, _event(db, tenant, "voucher.redeemed", voucher_id, {
-            "code": code, "amount": units, "currency": currency, "available": available, "state": state,
-            "seq": seq, "reference": None, "store": None, "effective_at": instant.isoformat(),
-        }, now))
+            db.run(s.insert_entry, _entry(tenant, voucher_id, seq, "redeem", now, available_delta=-units, spent=units))
+        db.run(
+            s.insert_event,
+            _event(
+                db,
+                tenant,
+                "voucher.redeemed",
+                voucher_id,
+                {
+                    "code": code,
+                    "amount": units,
+                    "currency": currency,
+                    "available": available,
+                    "state": state,
+                    "seq": seq,
+                    "reference": None,
+                    "store": None,
+                    "effective_at": instant.isoformat(),
+                },
+                now,
+            ),
+        )
         return available
 
 
@@ -411,13 +507,25 @@ def hold(db: BareDb, tenant: str, code: str, units: int, ttl: timedelta = timede
         hold_id = new_id("hld")
         params = {"b_id": voucher_id, "b_units": units, "b_now": now, "b_lock": None}
         hold_row = {
-            "id": hold_id, "tenant_id": tenant, "voucher_id": voucher_id, "amount": units, "captured": 0,
-            "state": "pending", "expires_at": db.time(expires), "reference": None, "created_at": now,
+            "id": hold_id,
+            "tenant_id": tenant,
+            "voucher_id": voucher_id,
+            "amount": units,
+            "captured": 0,
+            "state": "pending",
+            "expires_at": db.time(expires),
+            "reference": None,
+            "created_at": now,
             "resolved_at": None,
         }
         if s.dialect.name == "postgresql":
-            row = db.run(s.hold_funds_with_entry, {**params, **_entry_params(
-                tenant, "hold", now, available_delta=-units, held_delta=units, hold_id=hold_id)}).fetchone()
+            row = db.run(
+                s.hold_funds_with_entry,
+                {
+                    **params,
+                    **_entry_params(tenant, "hold", now, available_delta=-units, held_delta=units, hold_id=hold_id),
+                },
+            ).fetchone()
             if row is None:
                 raise Refused("not redeemable")
             db.run(s.insert_hold, hold_row)  # the engine sends it with the COMMIT
@@ -426,12 +534,31 @@ def hold(db: BareDb, tenant: str, code: str, units: int, ttl: timedelta = timede
             if row is None:
                 raise Refused("not redeemable")
             db.run(s.insert_hold, hold_row)
-            db.run(s.insert_entry, _entry(tenant, voucher_id, row[2], "hold", now, available_delta=-units,
-                                          held_delta=units, hold_id=hold_id))
-        db.run(s.insert_event, _event(db, tenant, "hold.created", hold_id, {
-            "voucher_id": voucher_id, "code": code, "amount": units, "currency": currency,
-            "expires_at": expires.isoformat(), "reference": None, "released": [],
-        }, now))
+            db.run(
+                s.insert_entry,
+                _entry(
+                    tenant, voucher_id, row[2], "hold", now, available_delta=-units, held_delta=units, hold_id=hold_id
+                ),
+            )
+        db.run(
+            s.insert_event,
+            _event(
+                db,
+                tenant,
+                "hold.created",
+                hold_id,
+                {
+                    "voucher_id": voucher_id,
+                    "code": code,
+                    "amount": units,
+                    "currency": currency,
+                    "expires_at": expires.isoformat(),
+                    "reference": None,
+                    "released": [],
+                },
+                now,
+            ),
+        )
         return hold_id
 
 
@@ -445,25 +572,51 @@ def capture(db: BareDb, tenant: str, hold_id: str) -> None:
         voucher_id, amount = found[0], found[-3]
         settle = {"b_id": voucher_id, "b_amount": amount, "b_back": 0, "b_spent": amount, "b_now": now}
         if s.dialect.name == "postgresql":
-            row = db.run(s.capture_and_settle, {
-                **settle, "b_hold": hold_id, "b_tenant": tenant, "b_captured": amount,
-                **_entry_params(tenant, "capture", now, held_delta=-amount, spent=amount, hold_id=hold_id),
-            }).fetchone()
+            row = db.run(
+                s.capture_and_settle,
+                {
+                    **settle,
+                    "b_hold": hold_id,
+                    "b_tenant": tenant,
+                    "b_captured": amount,
+                    **_entry_params(tenant, "capture", now, held_delta=-amount, spent=amount, hold_id=hold_id),
+                },
+            ).fetchone()
             if row is None:
                 raise Refused("hold not pending")
             _available, _held, seq, state, code, currency, _entry_id = row
         else:
-            claimed = db.run(s.claim_capture, {"b_id": hold_id, "b_tenant": tenant, "b_now": now,
-                                               "b_captured": amount}).fetchone()
+            claimed = db.run(
+                s.claim_capture, {"b_id": hold_id, "b_tenant": tenant, "b_now": now, "b_captured": amount}
+            ).fetchone()
             if claimed is None:
                 raise Refused("hold not pending")
             _available, _held, seq, state, code, currency = db.run(s.settle_hold, settle).fetchone()
-            db.run(s.insert_entry, _entry(tenant, voucher_id, seq, "capture", now, held_delta=-amount,
-                                          spent=amount, hold_id=hold_id))
-        db.run(s.insert_event, _event(db, tenant, "hold.captured", hold_id, {
-            "voucher_id": voucher_id, "code": code, "amount": amount, "captured": amount, "released": 0,
-            "currency": currency, "state": state, "seq": seq, "reference": None,
-        }, now))
+            db.run(
+                s.insert_entry,
+                _entry(tenant, voucher_id, seq, "capture", now, held_delta=-amount, spent=amount, hold_id=hold_id),
+            )
+        db.run(
+            s.insert_event,
+            _event(
+                db,
+                tenant,
+                "hold.captured",
+                hold_id,
+                {
+                    "voucher_id": voucher_id,
+                    "code": code,
+                    "amount": amount,
+                    "captured": amount,
+                    "released": 0,
+                    "currency": currency,
+                    "state": state,
+                    "seq": seq,
+                    "reference": None,
+                },
+                now,
+            ),
+        )
 
 
 def dispatch_outbox(db: BareDb, limit: int = 100) -> int:
@@ -485,16 +638,32 @@ def dispatch_outbox(db: BareDb, limit: int = 100) -> int:
             # A provider's endpoint gets its events shaped in Python (delivery/shaping.py).
             raise AssertionError("the bare relay is written for endpoints in the core's shape")
         targets = {r[0]: [e for e, types, _ in endpoints if not types or r[3] in types] for r in rows}
-        claimed = {c[0] for c in db.run_rows(s.claim_dispatch_rows(len(rows)), [
-            {"outbox_id": r[0], "deliveries": len(targets[r[0]]), "dispatched_at": now} for r in rows
-        ]).fetchall()}
+        claimed = {
+            c[0]
+            for c in db.run_rows(
+                s.claim_dispatch_rows(len(rows)),
+                [{"outbox_id": r[0], "deliveries": len(targets[r[0]]), "dispatched_at": now} for r in rows],
+            ).fetchall()
+        }
         deliveries = [
             {
-                "id": new_id("dlv"), "tenant_id": r[2], "endpoint_id": e, "outbox_id": r[0], "event_id": r[1],
-                "event_type": r[3], "payload": None, "status": "pending", "attempts": 0, "failures": 0,
-                "next_attempt_at": now, "last_error": None, "created_at": now, "updated_at": now,
+                "id": new_id("dlv"),
+                "tenant_id": r[2],
+                "endpoint_id": e,
+                "outbox_id": r[0],
+                "event_id": r[1],
+                "event_type": r[3],
+                "payload": None,
+                "status": "pending",
+                "attempts": 0,
+                "failures": 0,
+                "next_attempt_at": now,
+                "last_error": None,
+                "created_at": now,
+                "updated_at": now,
             }
-            for r in rows if r[0] in claimed
+            for r in rows
+            if r[0] in claimed
             for e in targets[r[0]]
         ]
         if deliveries:
@@ -513,8 +682,9 @@ def authenticate_distributor(db: BareDb, token: str) -> tuple[str, str]:
     return row[0], row[1]
 
 
-def issue_for_trigger(db: BareDb, tenant: str, category: str, distributor: str,
-                      attributes: dict[str, Any]) -> tuple[str, str, datetime | None, datetime]:
+def issue_for_trigger(
+    db: BareDb, tenant: str, category: str, distributor: str, attributes: dict[str, Any]
+) -> tuple[str, str, datetime | None, datetime]:
     """The first matching campaign's next code: (campaign, code, ends_at, issued_at)."""
     s = db.statements
     instant = datetime.now(UTC)
@@ -524,8 +694,11 @@ def issue_for_trigger(db: BareDb, tenant: str, category: str, distributor: str,
         rows = db.run(s.campaigns_of, {"tenant_id_1": tenant}).fetchall()
         # Same order as domain.campaigns.match_order: priority first, then earliest end, then id.
         candidates = sorted(
-            (r for r in rows if category in db.load_json(r[6]) and distributor in db.load_json(r[7])
-             and r[3] is not None),
+            (
+                r
+                for r in rows
+                if category in db.load_json(r[6]) and distributor in db.load_json(r[7]) and r[3] is not None
+            ),
             key=lambda r: (-r[8], r[5] is None, r[5] or instant, r[1]),
         )
         for campaign in candidates:
@@ -537,4 +710,3 @@ def issue_for_trigger(db: BareDb, tenant: str, category: str, distributor: str,
             db.run(s.insert_event, event)
             return campaign[1], code, campaign[5], instant
     raise Refused("no campaign has a voucher for this trigger")
-

@@ -66,10 +66,13 @@ def create_bare_app() -> Litestar:
             )
         except bare.Refused as refused:
             return Response({"message": str(refused)}, status_code=409)
-        return Response({
-            "campaign_id": campaign, "voucher_code": code,
-            "expiry_date": "" if ends_at is None else str(ends_at),
-            "issued_at": issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        })
+        return Response(
+            {
+                "campaign_id": campaign,
+                "voucher_code": code,
+                "expiry_date": "" if ends_at is None else str(ends_at),
+                "issued_at": issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+        )
 
     return Litestar(route_handlers=[hello, hello_get, request_voucher], logging_config=None)

@@ -133,8 +133,9 @@ def seed_tenant(engine: Engine) -> None:
         conn.execute(insert(tenants), {"id": TENANT, "name": TENANT, "created_at": datetime.now(UTC)})
 
 
-def seed_vouchers(engine: Engine, prefix: str, count: int, *, kind: str, initial: int,
-                  currency: str | None = None) -> list[str]:
+def seed_vouchers(
+    engine: Engine, prefix: str, count: int, *, kind: str, initial: int, currency: str | None = None
+) -> list[str]:
     """``count`` available vouchers in one transaction (issuing them one by one would cost a
     commit each); returns their codes. The row is what ``Engine.issue`` writes, minus the
     opening ledger entry, which no spending path reads; ``public_id`` comes from the column's
@@ -143,12 +144,31 @@ def seed_vouchers(engine: Engine, prefix: str, count: int, *, kind: str, initial
     codes = [f"{prefix}-{i:07d}" for i in range(count)]
     rows = [
         {
-            "id": f"vch_{prefix}_{i:07d}", "tenant_id": TENANT, "code": code, "kind": kind,
-            "state": "available", "currency": currency, "initial": initial, "available": initial,
-            "held": 0, "seq": 1, "windows": [{"from": None, "to": None}], "expires_at": None, "redeemable_at": [],
-            "taxable": False, "tax_rate": None, "attributes": {}, "holder": None, "campaign_id": None,
-            "offer_id": None, "pin_hash": None, "locked_until": None, "lock_code_hash": None,
-            "created_at": now, "updated_at": now, "third_party_id": None,
+            "id": f"vch_{prefix}_{i:07d}",
+            "tenant_id": TENANT,
+            "code": code,
+            "kind": kind,
+            "state": "available",
+            "currency": currency,
+            "initial": initial,
+            "available": initial,
+            "held": 0,
+            "seq": 1,
+            "windows": [{"from": None, "to": None}],
+            "expires_at": None,
+            "redeemable_at": [],
+            "taxable": False,
+            "tax_rate": None,
+            "attributes": {},
+            "holder": None,
+            "campaign_id": None,
+            "offer_id": None,
+            "pin_hash": None,
+            "locked_until": None,
+            "lock_code_hash": None,
+            "created_at": now,
+            "updated_at": now,
+            "third_party_id": None,
         }
         for i, code in enumerate(codes)
     ]
@@ -163,8 +183,11 @@ def seed_outbox(engine: Engine, count: int) -> None:
     now = datetime.now(UTC)
     rows = [
         {
-            "event_id": f"evt_seed_{secrets.token_hex(10)}", "tenant_id": TENANT, "type": "voucher.redeemed",
-            "subject_id": f"vch_{i}", "payload": {"type": "voucher.redeemed", "amount": 1, "seq": i},
+            "event_id": f"evt_seed_{secrets.token_hex(10)}",
+            "tenant_id": TENANT,
+            "type": "voucher.redeemed",
+            "subject_id": f"vch_{i}",
+            "payload": {"type": "voucher.redeemed", "amount": 1, "seq": i},
             "created_at": now,
         }
         for i in range(count)

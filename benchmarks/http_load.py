@@ -42,10 +42,31 @@ class Server:
         self._log = log_path.open("wb")
         self.log_path = log_path
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", factory, "--app-dir", str(BENCH_DIR),
-             "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
-             "--no-access-log", "--log-level", "warning", "--loop", "uvloop", "--http", "httptools"],
-            env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=self._log,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                factory,
+                "--app-dir",
+                str(BENCH_DIR),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                "1",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+            ],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
         )
 
     def wait_until_serving(self, path: str) -> None:
@@ -105,7 +126,9 @@ def wrk_available() -> bool:
 
 def lua_script(path: Path, body: bytes | None, headers: dict[str, str], delay_ms: float | None) -> Path:
     """A wrk script: POST ``body``, or GET when there is none."""
-    lines = ['wrk.method = "GET"'] if body is None else ['wrk.method = "POST"', f"wrk.body = {_lua_string(body.decode())}"]
+    lines = (
+        ['wrk.method = "GET"'] if body is None else ['wrk.method = "POST"', f"wrk.body = {_lua_string(body.decode())}"]
+    )
     lines += [f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items()]
     if delay_ms is not None:
         lines.append(f"function delay() return {max(int(delay_ms), 0)} end")
@@ -119,9 +142,11 @@ def _lua_string(value: str) -> str:
 
 def run_wrk(url: str, script: Path, *, connections: int, duration_s: int) -> Load:
     out = subprocess.run(
-        ["wrk", "--latency", "-t1", f"-c{connections}", f"-d{duration_s}s", "--timeout", "10s", "-s", str(script),
-         url],
-        capture_output=True, text=True, check=True, timeout=duration_s + 60,
+        ["wrk", "--latency", "-t1", f"-c{connections}", f"-d{duration_s}s", "--timeout", "10s", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=duration_s + 60,
     ).stdout
     return parse_wrk(out)
 

@@ -112,8 +112,15 @@ def rate(summary: dict, key: RateKey) -> float | None:
     return summary["rates"].get(_rate_name(key))
 
 
-def rate_ratio(name: str, numerator: RateKey, denominator: RateKey, *, at_least: float | None = None,
-               at_most: float | None = None, obstacle: str = "") -> Target:
+def rate_ratio(
+    name: str,
+    numerator: RateKey,
+    denominator: RateKey,
+    *,
+    at_least: float | None = None,
+    at_most: float | None = None,
+    obstacle: str = "",
+) -> Target:
     """A target that is the ratio of two measured rates of one run (ops/s over ops/s)."""
 
     def figure(summary: dict) -> float | None:
@@ -150,8 +157,14 @@ def overhead(operation: str, backend: str) -> Target:
     def detail(summary: dict) -> str:
         return "x1 / x8: " + " / ".join(f"{r:.2f}" for r in ratios(summary))
 
-    return Target(f"engine/bare {operation} >= {OVERHEAD_TARGET[backend]} on {backend} (1 and 8 workers)",
-                  lowest, at_least=OVERHEAD_TARGET[backend], obstacle=OBSTACLES["overhead"], detail=detail, guard=mean)
+    return Target(
+        f"engine/bare {operation} >= {OVERHEAD_TARGET[backend]} on {backend} (1 and 8 workers)",
+        lowest,
+        at_least=OVERHEAD_TARGET[backend],
+        obstacle=OBSTACLES["overhead"],
+        detail=detail,
+        guard=mean,
+    )
 
 
 def http_figure(backend: str, field: str) -> Callable[[dict], float | None]:
@@ -177,30 +190,74 @@ def _of_bare_copy(ratio: float | None) -> str:
 #: Every target the report shows and `make bench` guards, one line each. A new benchmark joins
 #: with one line here, e.g. a ratio of two rates its ``benchsupport.record(...)`` calls store.
 TARGETS: list[Target] = [
-    *(overhead(op, backend) for op in ("pop_code", "issue_for_trigger", "redeem_partial", "single_use_redeem",
-                                       "hold_capture") for backend in BACKENDS),
-    *(Target(f"promo endpoint >= {HTTP_TARGET} x 1/(1/hello + 1/driver) on {backend}",
-             http_figure(backend, "engine_over_composed"), at_least=HTTP_TARGET, obstacle=OBSTACLES["http"])
-      for backend in BACKENDS),
-    *(Target(f"GET /health >= {HEALTH_TARGET} x bare Litestar GET hello (same uvicorn settings; {backend} run)",
-             http_figure(backend, "health_over_hello"), at_least=HEALTH_TARGET, obstacle=OBSTACLES["health"])
-      for backend in BACKENDS),
-    *(Target(f"promo endpoint p99 <= {TAIL_TARGET:g} x p50 at half load on {backend}",
-             http_figure(backend, "engine_p99_over_p50_half"), at_most=TAIL_TARGET, obstacle=OBSTACLES["tail"],
-             unit="{:.1f}") for backend in BACKENDS),
-    Target("1M codes import >= 100k codes/s on PostgreSQL", scale_figure("postgresql", "import", "codes_per_s"),
-           at_least=IMPORT_TARGET, obstacle=OBSTACLES["import"], unit="{:,.0f} codes/s",
-           # Absolute rates drift between runs; the guard holds the import against the bare COPY.
-           guard=scale_figure("postgresql", "import", "over_bare_copy"),
-           detail=lambda s: _of_bare_copy(scale_figure("postgresql", "import", "over_bare_copy")(s))),
-    *(Target(f"peak RSS flat, {backend} {mode} (1M <= {FLAT_RSS} x 100k)", scale_figure(backend, mode, "rss_growth"),
-             at_most=FLAT_RSS) for backend in BACKENDS for mode in ("import", "generate")),
-    rate_ratio("pool pops at 16 workers >= 1.5 x at 1 worker (PostgreSQL)",
-               ("pool_scaling", "postgresql", "engine", 16), ("pool_scaling", "postgresql", "engine", 1),
-               at_least=1.5, obstacle=OBSTACLES["scaling"]),
-    *(rate_ratio(f"redeem on a voucher with 100,000 prior entries within 10% of a fresh one ({backend})",
-                 ("redeem_history", backend, "history", 1), ("redeem_history", backend, "fresh", 1),
-                 at_least=0.9) for backend in BACKENDS),
+    *(
+        overhead(op, backend)
+        for op in ("pop_code", "issue_for_trigger", "redeem_partial", "single_use_redeem", "hold_capture")
+        for backend in BACKENDS
+    ),
+    *(
+        Target(
+            f"promo endpoint >= {HTTP_TARGET} x 1/(1/hello + 1/driver) on {backend}",
+            http_figure(backend, "engine_over_composed"),
+            at_least=HTTP_TARGET,
+            obstacle=OBSTACLES["http"],
+        )
+        for backend in BACKENDS
+    ),
+    *(
+        Target(
+            f"GET /health >= {HEALTH_TARGET} x bare Litestar GET hello (same uvicorn settings; {backend} run)",
+            http_figure(backend, "health_over_hello"),
+            at_least=HEALTH_TARGET,
+            obstacle=OBSTACLES["health"],
+        )
+        for backend in BACKENDS
+    ),
+    *(
+        Target(
+            f"promo endpoint p99 <= {TAIL_TARGET:g} x p50 at half load on {backend}",
+            http_figure(backend, "engine_p99_over_p50_half"),
+            at_most=TAIL_TARGET,
+            obstacle=OBSTACLES["tail"],
+            unit="{:.1f}",
+        )
+        for backend in BACKENDS
+    ),
+    Target(
+        "1M codes import >= 100k codes/s on PostgreSQL",
+        scale_figure("postgresql", "import", "codes_per_s"),
+        at_least=IMPORT_TARGET,
+        obstacle=OBSTACLES["import"],
+        unit="{:,.0f} codes/s",
+        # Absolute rates drift between runs; the guard holds the import against the bare COPY.
+        guard=scale_figure("postgresql", "import", "over_bare_copy"),
+        detail=lambda s: _of_bare_copy(scale_figure("postgresql", "import", "over_bare_copy")(s)),
+    ),
+    *(
+        Target(
+            f"peak RSS flat, {backend} {mode} (1M <= {FLAT_RSS} x 100k)",
+            scale_figure(backend, mode, "rss_growth"),
+            at_most=FLAT_RSS,
+        )
+        for backend in BACKENDS
+        for mode in ("import", "generate")
+    ),
+    rate_ratio(
+        "pool pops at 16 workers >= 1.5 x at 1 worker (PostgreSQL)",
+        ("pool_scaling", "postgresql", "engine", 16),
+        ("pool_scaling", "postgresql", "engine", 1),
+        at_least=1.5,
+        obstacle=OBSTACLES["scaling"],
+    ),
+    *(
+        rate_ratio(
+            f"redeem on a voucher with 100,000 prior entries within 10% of a fresh one ({backend})",
+            ("redeem_history", backend, "history", 1),
+            ("redeem_history", backend, "fresh", 1),
+            at_least=0.9,
+        )
+        for backend in BACKENDS
+    ),
 ]
 
 
@@ -226,7 +283,8 @@ def extra(run: dict, operation: str) -> dict[str, dict]:
     """backend -> extra_info of the benchmarks of one kind (HTTP, scale)."""
     return {
         f"{b['extra_info']['backend']}:{b['extra_info']['operation']}": b["extra_info"]
-        for b in run["benchmarks"] if b["extra_info"].get("operation", "").startswith(operation)
+        for b in run["benchmarks"]
+        if b["extra_info"].get("operation", "").startswith(operation)
     }
 
 
@@ -237,17 +295,29 @@ def _rate_name(key: RateKey) -> str:
 
 def summarise(run: dict) -> dict:
     ops = rates(run)
-    summary: dict = {"rates": {_rate_name(k): v for k, v in sorted(ops.items())},
-                     "overhead": [], "scaling": [], "http": [], "scale": []}
+    summary: dict = {
+        "rates": {_rate_name(k): v for k, v in sorted(ops.items())},
+        "overhead": [],
+        "scaling": [],
+        "http": [],
+        "scale": [],
+    }
     for op in OPERATIONS:
         for backend in BACKENDS:
             for workers in (1, 8):
                 engine, bare = ops.get((op, backend, "engine", workers)), ops.get((op, backend, "bare", workers))
                 if engine and bare:
-                    summary["overhead"].append({
-                        "operation": op, "backend": backend, "workers": workers, "engine_ops_per_s": engine,
-                        "bare_ops_per_s": bare, "ratio": engine / bare, "target": OVERHEAD_TARGET[backend],
-                    })
+                    summary["overhead"].append(
+                        {
+                            "operation": op,
+                            "backend": backend,
+                            "workers": workers,
+                            "engine_ops_per_s": engine,
+                            "bare_ops_per_s": bare,
+                            "ratio": engine / bare,
+                            "target": OVERHEAD_TARGET[backend],
+                        }
+                    )
     for impl in ("engine", "bare"):
         one, many = ops.get(("pool_scaling", "postgresql", impl, 1)), ops.get(("pool_scaling", "postgresql", impl, 16))
         if one and many:
@@ -261,22 +331,34 @@ def summarise(run: dict) -> dict:
         composed = 1 / (1 / hello + 1 / driver)
         engine_rps, bare_rps = peak["engine"]["requests_per_s"], peak["bare"]["requests_per_s"]
         entry = {
-            "backend": info["backend"], "max": peak, "half": half, "driver_ops_per_s": driver,
-            "composed_rps": composed, "engine_over_composed": engine_rps / composed,
-            "engine_over_bare": engine_rps / bare_rps, "bare_over_composed": bare_rps / composed,
+            "backend": info["backend"],
+            "max": peak,
+            "half": half,
+            "driver_ops_per_s": driver,
+            "composed_rps": composed,
+            "engine_over_composed": engine_rps / composed,
+            "engine_over_bare": engine_rps / bare_rps,
+            "bare_over_composed": bare_rps / composed,
             "engine_p99_over_p50_half": half["engine"]["p99_ms"] / half["engine"]["p50_ms"],
         }
         if "health" in peak and "hello_get" in peak:
             entry["health_over_hello"] = peak["health"]["requests_per_s"] / peak["hello_get"]["requests_per_s"]
         summary["http"].append(entry)
-    scale = {(i["backend"], i["operation"].removeprefix("scale_")): i.get("runs") or []
-             for i in extra(run, "scale").values()}
+    scale = {
+        (i["backend"], i["operation"].removeprefix("scale_")): i.get("runs") or [] for i in extra(run, "scale").values()
+    }
     for (backend, mode), runs in sorted(scale.items()):
         if len(runs) < 2:
             continue
         small, large = runs[0], runs[-1]
-        entry = {"backend": backend, "mode": mode, "runs": runs, "rss_growth": large["peak_rss_mb"] / small["peak_rss_mb"],
-                 "codes_per_s": large["codes_per_s"], "rate_growth": large["codes_per_s"] / small["codes_per_s"]}
+        entry = {
+            "backend": backend,
+            "mode": mode,
+            "runs": runs,
+            "rss_growth": large["peak_rss_mb"] / small["peak_rss_mb"],
+            "codes_per_s": large["codes_per_s"],
+            "rate_growth": large["codes_per_s"] / small["codes_per_s"],
+        }
         copy = scale.get((backend, "copy")) or []
         if mode == "import" and copy and copy[-1]["codes"] == large["codes"]:
             entry["over_bare_copy"] = large["codes_per_s"] / copy[-1]["codes_per_s"]
@@ -324,12 +406,20 @@ def environment(run: dict) -> dict:
             versions[name] = "not installed"
     wrk = shutil.which("wrk")
     if wrk:
-        banner = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False).stdout.splitlines() or ["wrk"]
+        banner = subprocess.run(
+            [wrk, "--version"], capture_output=True, text=True, check=False
+        ).stdout.splitlines() or ["wrk"]
         versions["wrk"] = banner[0].split(" Copyright")[0]
     return {
-        "cpu": cpu, "cores": os.cpu_count(), "python": sys.version.split()[0], "sqlite": sqlite3.sqlite_version,
-        "postgresql": _postgres_version(), "libraries": versions, "os": platform.platform(),
-        "run_at": run.get("datetime"), "commit": (run.get("commit_info") or {}).get("id"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": _postgres_version(),
+        "libraries": versions,
+        "os": platform.platform(),
+        "run_at": run.get("datetime"),
+        "commit": (run.get("commit_info") or {}).get("id"),
         "dirty": (run.get("commit_info") or {}).get("dirty"),
     }
 
@@ -357,61 +447,102 @@ def _yes(flag: bool | None) -> str:
 
 
 def markdown(summary: dict, env: dict, verdict: list[str] | None) -> str:
-    lines = ["# Benchmark report", "",
-             "Written by `make bench` (benchmarks/report.py) from benchmarks/results/raw.json; every figure "
-             "below is a ratio of rates measured in the same run. How to read it: docs/benchmarks.md.", "",
-             "## Environment", ""]
+    lines = [
+        "# Benchmark report",
+        "",
+        "Written by `make bench` (benchmarks/report.py) from benchmarks/results/raw.json; every figure "
+        "below is a ratio of rates measured in the same run. How to read it: docs/benchmarks.md.",
+        "",
+        "## Environment",
+        "",
+    ]
     libraries = ", ".join(f"{k} {v}" for k, v in env["libraries"].items())
-    lines += [f"- CPU: {env['cpu']}, {env['cores']} cores ({env['os']})",
-              f"- Python {env['python']}, SQLite {env['sqlite']}, PostgreSQL {env['postgresql']}",
-              f"- {libraries}",
-              f"- run at {env['run_at']}, commit {env['commit']}{' (uncommitted changes)' if env['dirty'] else ''}", ""]
+    lines += [
+        f"- CPU: {env['cpu']}, {env['cores']} cores ({env['os']})",
+        f"- Python {env['python']}, SQLite {env['sqlite']}, PostgreSQL {env['postgresql']}",
+        f"- {libraries}",
+        f"- run at {env['run_at']}, commit {env['commit']}{' (uncommitted changes)' if env['dirty'] else ''}",
+        "",
+    ]
 
     lines += ["## Targets", "", "| target | holds | where it stands |", "|---|---|---|"]
     for row in summary["targets"]:
         lines.append(f"| {row['target']} | {_yes(row['holds'])} | {row['detail']} |")
     lines.append("")
-    lines += ["## Engine over bare driver (same SQL, same transactions)", "",
-              "| operation | backend | workers | engine ops/s | bare ops/s | ratio | target |",
-              "|---|---|---:|---:|---:|---:|---:|"]
+    lines += [
+        "## Engine over bare driver (same SQL, same transactions)",
+        "",
+        "| operation | backend | workers | engine ops/s | bare ops/s | ratio | target |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
     for r in summary["overhead"]:
-        lines.append(f"| {r['operation']} | {r['backend']} | {r['workers']} | {r['engine_ops_per_s']:.0f} | "
-                     f"{r['bare_ops_per_s']:.0f} | {r['ratio']:.2f} | {r['target']} |")
-    lines += ["", "## Pool scaling (PostgreSQL, one pool)", "",
-              "| implementation | pops/s at 1 worker | pops/s at 16 workers | 16/1 |", "|---|---:|---:|---:|"]
+        lines.append(
+            f"| {r['operation']} | {r['backend']} | {r['workers']} | {r['engine_ops_per_s']:.0f} | "
+            f"{r['bare_ops_per_s']:.0f} | {r['ratio']:.2f} | {r['target']} |"
+        )
+    lines += [
+        "",
+        "## Pool scaling (PostgreSQL, one pool)",
+        "",
+        "| implementation | pops/s at 1 worker | pops/s at 16 workers | 16/1 |",
+        "|---|---:|---:|---:|",
+    ]
     for r in summary["scaling"]:
         lines.append(f"| {r['impl']} | {r['ops_per_s_1']:.0f} | {r['ops_per_s_16']:.0f} | {r['ratio']:.2f} |")
-    lines += ["", "## HTTP (uvicorn, 1 process; wrk, 8 connections)", "",
-              "| backend | endpoint | max req/s | p50 ms | p99 ms | half-load req/s | p50 ms | p99 ms |",
-              "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "## HTTP (uvicorn, 1 process; wrk, 8 connections)",
+        "",
+        "| backend | endpoint | max req/s | p50 ms | p99 ms | half-load req/s | p50 ms | p99 ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in summary["http"]:
-        for name, label in (("engine", "promo issuance (engine)"), ("bare", "same SQL, bare driver"),
-                            ("hello", "hello (POST)"), ("health", "GET /health (engine app)"),
-                            ("hello_get", "hello (GET)")):
+        for name, label in (
+            ("engine", "promo issuance (engine)"),
+            ("bare", "same SQL, bare driver"),
+            ("hello", "hello (POST)"),
+            ("health", "GET /health (engine app)"),
+            ("hello_get", "hello (GET)"),
+        ):
             if name not in r["max"]:
                 continue
             peak, half = r["max"][name], r["half"][name]
-            lines.append(f"| {r['backend']} | {label} | {peak['requests_per_s']:.0f} | {peak['p50_ms']:.1f} | "
-                         f"{peak['p99_ms']:.1f} | {half['requests_per_s']:.0f} | {half['p50_ms']:.1f} | "
-                         f"{half['p99_ms']:.1f} |")
+            lines.append(
+                f"| {r['backend']} | {label} | {peak['requests_per_s']:.0f} | {peak['p50_ms']:.1f} | "
+                f"{peak['p99_ms']:.1f} | {half['requests_per_s']:.0f} | {half['p50_ms']:.1f} | "
+                f"{half['p99_ms']:.1f} |"
+            )
     for r in summary["http"]:
-        lines.append(f"\n{r['backend']}: bare issuance in-process {r['driver_ops_per_s']:.0f} ops/s; hello and "
-                     f"driver composed serially allow {r['composed_rps']:.0f} req/s; engine endpoint / composed "
-                     f"= {r['engine_over_composed']:.2f}, engine / bare endpoint = {r['engine_over_bare']:.2f}, "
-                     f"engine p99/p50 at half load = {r['engine_p99_over_p50_half']:.1f}"
-                     + (f"; /health / GET hello = {r['health_over_hello']:.2f}." if "health_over_hello" in r else "."))
-    lines += ["", "## Memory and scale (each run its own process; `copy` is the bare COPY of the same rows)", "",
-              "| backend | how | codes | codes/s | peak RSS MB |", "|---|---|---:|---:|---:|"]
+        lines.append(
+            f"\n{r['backend']}: bare issuance in-process {r['driver_ops_per_s']:.0f} ops/s; hello and "
+            f"driver composed serially allow {r['composed_rps']:.0f} req/s; engine endpoint / composed "
+            f"= {r['engine_over_composed']:.2f}, engine / bare endpoint = {r['engine_over_bare']:.2f}, "
+            f"engine p99/p50 at half load = {r['engine_p99_over_p50_half']:.1f}"
+            + (f"; /health / GET hello = {r['health_over_hello']:.2f}." if "health_over_hello" in r else ".")
+        )
+    lines += [
+        "",
+        "## Memory and scale (each run its own process; `copy` is the bare COPY of the same rows)",
+        "",
+        "| backend | how | codes | codes/s | peak RSS MB |",
+        "|---|---|---:|---:|---:|",
+    ]
     for r in summary["scale"]:
         for one in r["runs"]:
-            lines.append(f"| {r['backend']} | {r['mode']} | {one['codes']:,} | {one['codes_per_s']:,.0f} | "
-                         f"{one['peak_rss_mb']:.0f} |")
+            lines.append(
+                f"| {r['backend']} | {r['mode']} | {one['codes']:,} | {one['codes_per_s']:,.0f} | "
+                f"{one['peak_rss_mb']:.0f} |"
+            )
     if verdict is not None:
         lines += ["", "## Against the baseline (benchmarks/baseline.json)", ""]
-        lines += [f"- {v}" for v in verdict] if verdict else [
-            "- every guarded figure within 30% of its baseline (a figure without a baseline is listed "
-            "by `--check` and guarded once `make bench-baseline` stored it)"
-        ]
+        lines += (
+            [f"- {v}" for v in verdict]
+            if verdict
+            else [
+                "- every guarded figure within 30% of its baseline (a figure without a baseline is listed "
+                "by `--check` and guarded once `make bench-baseline` stored it)"
+            ]
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -455,9 +586,9 @@ def main(argv: list[str] | None = None) -> int:
     SUMMARY.write_text(json.dumps({"environment": env, **summary, "baseline_failures": verdict}, indent=2) + "\n")
     REPORT.write_text(markdown(summary, env, verdict))
     if args.write_baseline:
-        BASELINE.write_text(json.dumps(
-            {"environment": env, "guarded": summary["guarded"], "rates": summary["rates"]}, indent=2
-        ) + "\n")
+        BASELINE.write_text(
+            json.dumps({"environment": env, "guarded": summary["guarded"], "rates": summary["rates"]}, indent=2) + "\n"
+        )
     print(f"wrote {REPORT.relative_to(HERE.parent)} and {SUMMARY.relative_to(HERE.parent)}")
     for line in verdict or []:
         print(f"REGRESSION {line}", file=sys.stderr)

@@ -55,8 +55,17 @@ def main(url: str, tenant: str, pool: str, mode: str, count: int) -> None:
         size = engine.pool_status(tenant, pool).size
     finally:
         engine.close()
-    print(json.dumps({"added": added.added, "skipped": added.skipped, "size": size, "seconds": seconds,
-                      "peak_rss_kb": peak_rss_kb()}))
+    print(
+        json.dumps(
+            {
+                "added": added.added,
+                "skipped": added.skipped,
+                "size": size,
+                "seconds": seconds,
+                "peak_rss_kb": peak_rss_kb(),
+            }
+        )
+    )
 
 
 def bare_copy(url: str, tenant: str, pool: str, codes: Iterator[str]) -> int:
@@ -68,8 +77,9 @@ def bare_copy(url: str, tenant: str, pool: str, codes: Iterator[str]) -> int:
     done = 0
     with psycopg.connect(pg_dsn(url)) as conn:
         while batch := list(islice(codes, IMPORT_BATCH)):
-            rows = sorted(((tenant, pool, done + i, code) for i, code in enumerate(batch, start=1)),
-                          key=lambda row: row[3])
+            rows = sorted(
+                ((tenant, pool, done + i, code) for i, code in enumerate(batch, start=1)), key=lambda row: row[3]
+            )
             with conn.transaction(), conn.cursor() as cursor:
                 with cursor.copy("COPY pool_codes (tenant_id, pool_id, seq, code) FROM STDIN") as copy:
                     for row in rows:

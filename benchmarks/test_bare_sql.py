@@ -115,14 +115,21 @@ def test_promo_issuance_sends_the_engine_statements(world) -> None:
     for suffix in ("e", "b"):
         engine.create_pool(TENANT, f"promo-{suffix}")
         engine.add_codes(TENANT, f"promo-{suffix}", [f"P{suffix}{i}" for i in range(3)])
-        engine.put_campaign(TENANT, f"CAMP-{suffix}", name="c", pool_id=f"promo-{suffix}",
-                            trigger_categories=[f"CAT-{suffix}"], distributors=["DIST-1"])
+        engine.put_campaign(
+            TENANT,
+            f"CAMP-{suffix}",
+            name="c",
+            pool_id=f"promo-{suffix}",
+            trigger_categories=[f"CAT-{suffix}"],
+            distributors=["DIST-1"],
+        )
     token = Identity(engine).distributors.create_distributor(TENANT, "DIST-1")
     db = bare.connect(world.url, world.statements)
     with engine_statements(engine) as sent:
         who = Identity(engine).authenticate_distributor(token)
-        issued = engine.issue_for_trigger(who.tenant_id, category="CAT-e", distributor=who.distributor_id,
-                                          attributes={"terminal": "T1"})
+        issued = engine.issue_for_trigger(
+            who.tenant_id, category="CAT-e", distributor=who.distributor_id, attributes={"terminal": "T1"}
+        )
     with bare_statements(db) as traced:
         tenant, distributor = bare.authenticate_distributor(db, token)
         campaign, code, _, _ = bare.issue_for_trigger(db, tenant, "CAT-b", distributor, {"terminal": "T1"})

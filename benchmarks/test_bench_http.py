@@ -36,8 +36,14 @@ CODES = 20_000  # more than the engine and the bare endpoint can hand out in the
 
 
 def _body(distributor: str, category: str) -> bytes:
-    return json.dumps({"distributor_id": distributor, "terminal_id": "AT-998877",
-                       "trigger_category_id": category, "trigger_product_id": "PaysafeCard"}).encode()
+    return json.dumps(
+        {
+            "distributor_id": distributor,
+            "terminal_id": "AT-998877",
+            "trigger_category_id": category,
+            "trigger_product_id": "PaysafeCard",
+        }
+    ).encode()
 
 
 def _seed(engine, suffix: str, codes: int) -> tuple[str, bytes, str, str]:
@@ -46,8 +52,9 @@ def _seed(engine, suffix: str, codes: int) -> tuple[str, bytes, str, str]:
     pool, category, distributor = f"http-{suffix}", f"PAY-{suffix}", f"DIST-{suffix}"
     engine.create_pool(TENANT, pool)
     engine.add_codes(TENANT, pool, (f"H{suffix}{i:08d}" for i in range(codes)))
-    engine.put_campaign(TENANT, f"CAMP-{suffix}", name=pool, pool_id=pool, trigger_categories=[category],
-                        distributors=[distributor])
+    engine.put_campaign(
+        TENANT, f"CAMP-{suffix}", name=pool, pool_id=pool, trigger_categories=[category], distributors=[distributor]
+    )
     token = Identity(engine).distributors.create_distributor(TENANT, distributor)
     return token, _body(distributor, category), category, distributor
 
@@ -78,9 +85,11 @@ def test_http_endpoints(benchmark, world, tmp_path) -> None:
     benchmark.group = f"http {world.backend}"
     record(benchmark, backend=world.backend, impl="http", operation="http", workers=CONNECTIONS, ops=0)
 
-    engine_server = Server("voucher_engine_litestar:create_app_from_env",
-                           {"VOUCHER_ENGINE_URL": world.url, "VOUCHER_ENGINE_MOUNTS": "promo=/"},
-                           tmp_path / "engine-server.log")
+    engine_server = Server(
+        "voucher_engine_litestar:create_app_from_env",
+        {"VOUCHER_ENGINE_URL": world.url, "VOUCHER_ENGINE_MOUNTS": "promo=/"},
+        tmp_path / "engine-server.log",
+    )
     bare_server = Server("bare_app:create_bare_app", {"BENCH_BARE_URL": world.url}, tmp_path / "bare-server.log")
     try:
         engine_server.wait_until_serving(PROMO_PATH)
@@ -135,7 +144,9 @@ def _load(endpoints: dict, tmp_path, results: dict) -> None:
         peak = run_wrk(server.url(path), script, connections=CONNECTIONS, duration_s=DURATION_S)
         results["max"][name] = peak.as_dict()
         # Each connection waits so that all of them together offer half the peak rate.
-        paced = lua_script(tmp_path / f"{name}-half.lua", body, _headers(token),
-                           1000 * CONNECTIONS / (peak.requests_per_s / 2))
-        results["half"][name] = run_wrk(server.url(path), paced, connections=CONNECTIONS,
-                                        duration_s=DURATION_S).as_dict()
+        paced = lua_script(
+            tmp_path / f"{name}-half.lua", body, _headers(token), 1000 * CONNECTIONS / (peak.requests_per_s / 2)
+        )
+        results["half"][name] = run_wrk(
+            server.url(path), paced, connections=CONNECTIONS, duration_s=DURATION_S
+        ).as_dict()

@@ -50,11 +50,14 @@ def test_pop_code(benchmark, world, impl: str, workers: int) -> None:
     engine.add_codes(TENANT, pool, (f"{pool}-{i:08d}" for i in range(rounds * ops)))
     connections = _connections(world, impl, workers)
     if impl == "engine":
+
         def op(w: int, i: int) -> None:
             engine.pop_code(TENANT, pool)
     else:
+
         def op(w: int, i: int) -> None:
             bare.pop_code(connections[w], TENANT, pool)
+
     benchmark.pedantic(run_workers, args=(workers, ops, op), rounds=size.rounds, warmup_rounds=size.warmup_rounds)
     _close(connections)
     status = engine.pool_status(TENANT, pool)
@@ -73,11 +76,14 @@ def test_redeem_partial(benchmark, world, impl: str, workers: int) -> None:
     connections = _connections(world, impl, workers)
     cent = Money(1, "EUR")
     if impl == "engine":
+
         def op(w: int, i: int) -> None:
             engine.redeem(TENANT, code=codes[w], amount=cent)
     else:
+
         def op(w: int, i: int) -> None:
             bare.redeem(connections[w], TENANT, codes[w], 1)
+
     benchmark.pedantic(run_workers, args=(workers, ops, op), rounds=size.rounds, warmup_rounds=size.warmup_rounds)
     _close(connections)
     rounds = 1 if benchmark.disabled else size.rounds + size.warmup_rounds
@@ -97,12 +103,15 @@ def test_hold_then_capture(benchmark, world, impl: str, workers: int) -> None:
     connections = _connections(world, impl, workers)
     five = Money(5, "EUR")
     if impl == "engine":
+
         def op(w: int, i: int) -> None:
             engine.capture(TENANT, engine.hold(TENANT, code=codes[w], amount=five).hold_id)
     else:
+
         def op(w: int, i: int) -> None:
             db = connections[w]
             bare.capture(db, TENANT, bare.hold(db, TENANT, codes[w], 5))
+
     benchmark.pedantic(run_workers, args=(workers, ops, op), rounds=size.rounds, warmup_rounds=size.warmup_rounds)
     _close(connections)
     rounds = 1 if benchmark.disabled else size.rounds + size.warmup_rounds
@@ -126,11 +135,14 @@ def test_single_use_redeem(benchmark, world, impl: str, workers: int) -> None:
         codes = seed_vouchers(engine, f"su{next(_prefixes)}", ops, kind="single_use", initial=1)
         redeemed.extend(codes)
         if impl == "engine":
+
             def op(w: int, i: int) -> None:
                 engine.redeem(TENANT, code=codes[i])
         else:
+
             def op(w: int, i: int) -> None:
                 bare.redeem(connections[w], TENANT, codes[i], 1)
+
         return (workers, ops, op), {}
 
     benchmark.pedantic(run_workers, setup=fresh_vouchers, rounds=size.rounds, warmup_rounds=size.warmup_rounds)
@@ -155,11 +167,14 @@ def test_issue_for_trigger(benchmark, world, impl: str, workers: int) -> None:
     connections = _connections(world, impl, workers)
     attributes = {"terminal": "AT-998877", "product": "PaysafeCard"}
     if impl == "engine":
+
         def op(w: int, i: int) -> None:
             engine.issue_for_trigger(TENANT, category=name, distributor="DIST-B", attributes=attributes)
     else:
+
         def op(w: int, i: int) -> None:
             bare.issue_for_trigger(connections[w], TENANT, name, "DIST-B", attributes)
+
     benchmark.pedantic(run_workers, args=(workers, ops, op), rounds=size.rounds, warmup_rounds=size.warmup_rounds)
     _close(connections)
     status = engine.pool_status(TENANT, name)

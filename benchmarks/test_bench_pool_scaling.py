@@ -31,11 +31,14 @@ def test_pool_scaling(benchmark, world, impl: str, workers: int) -> None:
     connections = per_worker(workers, lambda: bare.connect(world.url, world.statements)) if impl == "bare" else []
     codes: list[str] = []
     if impl == "engine":
+
         def op(w: int, i: int) -> None:
             codes.append(engine.pop_code(TENANT, pool).code)
     else:
+
         def op(w: int, i: int) -> None:
             bare.pop_code(connections[w], TENANT, pool)
+
     benchmark.pedantic(run_workers, args=(workers, ops, op), rounds=size.rounds, warmup_rounds=size.warmup_rounds)
     for db in connections:
         db.close()
@@ -43,6 +46,8 @@ def test_pool_scaling(benchmark, world, impl: str, workers: int) -> None:
     if impl == "engine":
         # Every code once, and the pool's depletion and low-stock events exactly once.
         assert len(codes) == len(set(codes)) == rounds * ops
-        once = [sum(e.subject_id == pool for e in engine.events(TENANT, type=kind, limit=10_000))
-                for kind in ("pool.depleted", "pool.low_stock")]
+        once = [
+            sum(e.subject_id == pool for e in engine.events(TENANT, type=kind, limit=10_000))
+            for kind in ("pool.depleted", "pool.low_stock")
+        ]
         assert once == [1, 1]

@@ -48,7 +48,9 @@ def test_dispatch_outbox(benchmark, relay_world, impl: str, workers: int) -> Non
     done: list[int] = []
 
     def drain(w: int, _: int) -> None:
-        dispatch = (lambda: dispatch_outbox(engine)) if impl == "engine" else (lambda: bare.dispatch_outbox(connections[w]))
+        dispatch = (
+            (lambda: dispatch_outbox(engine)) if impl == "engine" else (lambda: bare.dispatch_outbox(connections[w]))
+        )
         while n := dispatch():
             done.append(n)
 

@@ -26,13 +26,20 @@ SMOKE_COUNTS = [2_000, 20_000]
 
 def run_in_process(url: str, pool: str, mode: str, count: int) -> dict:
     """Run ``scale_run.py``: its figures, peak RSS (its own ``VmHWM``) included."""
-    done = subprocess.run([sys.executable, str(SCRIPT), url, TENANT, pool, mode, str(count)],
-                          capture_output=True, text=True, timeout=1800, check=False)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), url, TENANT, pool, mode, str(count)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout)
     assert (figures["added"], figures["skipped"], figures["size"]) == (count, 0, count)
     return {
-        "codes": count, "seconds": figures["seconds"], "codes_per_s": count / figures["seconds"],
+        "codes": count,
+        "seconds": figures["seconds"],
+        "codes_per_s": count / figures["seconds"],
         "peak_rss_mb": figures["peak_rss_kb"] / 1024,
     }
 

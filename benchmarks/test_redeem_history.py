@@ -31,21 +31,39 @@ def _add_history(engine: Engine, voucher_code: str, entries: int) -> None:
     now = datetime.now(UTC)
     with database_of(engine).write() as conn:
         for start in range(0, entries, 5_000):
-            conn.execute(insert(ledger_entries), [
-                {"tenant_id": TENANT, "voucher_id": voucher.id, "seq": voucher.seq + i, "kind": "redeem",
-                 "available_delta": -1, "held_delta": 0, "spent": 1, "created_at": now, "effective_at": now}
-                for i in range(start + 1, min(start + 5_000, entries) + 1)
-            ])
-        conn.execute(update(vouchers).where(vouchers.c.id == voucher.id).values(
-            available=vouchers.c.available - entries, seq=vouchers.c.seq + entries,
-        ))
+            conn.execute(
+                insert(ledger_entries),
+                [
+                    {
+                        "tenant_id": TENANT,
+                        "voucher_id": voucher.id,
+                        "seq": voucher.seq + i,
+                        "kind": "redeem",
+                        "available_delta": -1,
+                        "held_delta": 0,
+                        "spent": 1,
+                        "created_at": now,
+                        "effective_at": now,
+                    }
+                    for i in range(start + 1, min(start + 5_000, entries) + 1)
+                ],
+            )
+        conn.execute(
+            update(vouchers)
+            .where(vouchers.c.id == voucher.id)
+            .values(
+                available=vouchers.c.available - entries,
+                seq=vouchers.c.seq + entries,
+            )
+        )
 
 
 def _vouchers(world: Any, benchmark: Any) -> dict[str, str]:
     """The fresh and the long-history voucher of this world, seeded once."""
     if world.url not in _codes:
-        fresh, old = seed_vouchers(world.engine, f"rh{len(_codes)}", 2, kind="monetary",
-                                   initial=BALANCE, currency="EUR")
+        fresh, old = seed_vouchers(
+            world.engine, f"rh{len(_codes)}", 2, kind="monetary", initial=BALANCE, currency="EUR"
+        )
         _add_history(world.engine, old, HISTORY["smoke" if benchmark.disabled else "full"])
         settle(world.engine)
         _codes[world.url] = {"fresh": fresh, "history": old}

@@ -7,17 +7,29 @@ import report
 
 
 def _bench(operation: str, backend: str, impl: str, workers: int, ops_per_s: float) -> dict:
-    return {"extra_info": {"operation": operation, "backend": backend, "impl": impl, "workers": workers,
-                           "ops_per_round": 100},
-            "stats": {"median": 100 / ops_per_s}}
+    return {
+        "extra_info": {
+            "operation": operation,
+            "backend": backend,
+            "impl": impl,
+            "workers": workers,
+            "ops_per_round": 100,
+        },
+        "stats": {"median": 100 / ops_per_s},
+    }
 
 
 def _run() -> dict:
-    return {"benchmarks": [
-        _bench("pop_code", "postgresql", "engine", 1, 900), _bench("pop_code", "postgresql", "bare", 1, 1000),
-        _bench("pop_code", "postgresql", "engine", 8, 700), _bench("pop_code", "postgresql", "bare", 8, 1000),
-        _bench("pool_scaling", "postgresql", "engine", 1, 400), _bench("pool_scaling", "postgresql", "engine", 16, 800),
-    ]}
+    return {
+        "benchmarks": [
+            _bench("pop_code", "postgresql", "engine", 1, 900),
+            _bench("pop_code", "postgresql", "bare", 1, 1000),
+            _bench("pop_code", "postgresql", "engine", 8, 700),
+            _bench("pop_code", "postgresql", "bare", 8, 1000),
+            _bench("pool_scaling", "postgresql", "engine", 1, 400),
+            _bench("pool_scaling", "postgresql", "engine", 16, 800),
+        ]
+    }
 
 
 def _row(summary: dict, name: str) -> dict:

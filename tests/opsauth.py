@@ -18,6 +18,7 @@ def bearer_headers(engine: Engine, tenant: str, scopes: str = OPERATOR) -> dict[
     token = identity.clients.client_credentials(client.client_id, client.secret)
     return {"Authorization": f"Bearer {token.access_token}"}
 
+
 #: The scraper's token of the apps under test (``create_app(..., metrics_token=...)``).
 METRICS_TOKEN = "scraper-0123456789abcdef"
 METRICS = {"Authorization": f"Bearer {METRICS_TOKEN}"}

@@ -33,7 +33,8 @@ class RoundTripCounter:
         self._upstream = (target.host or "127.0.0.1", target.port or 5432)
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.url = target.set(
-            host="127.0.0.1", port=self._listener.getsockname()[1],
+            host="127.0.0.1",
+            port=self._listener.getsockname()[1],
             query={**target.query, "sslmode": "disable", "gssencmode": "disable"},
         ).render_as_string(hide_password=False)
         self._lock = threading.Lock()

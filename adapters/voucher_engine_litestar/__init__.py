@@ -11,6 +11,12 @@ from voucher_engine_litestar.ratelimit import RateLimit
 from voucher_engine_litestar.request_id import RequestIdLogFilter, current_request_id
 
 __all__ = [
-    "JsonFormatter", "RateLimit", "RequestIdLogFilter", "VoucherEnginePlugin", "configure_json_logging",
-    "create_app", "create_app_from_env", "current_request_id",
+    "JsonFormatter",
+    "RateLimit",
+    "RequestIdLogFilter",
+    "VoucherEnginePlugin",
+    "configure_json_logging",
+    "create_app",
+    "create_app_from_env",
+    "current_request_id",
 ]

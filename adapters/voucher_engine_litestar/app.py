@@ -54,8 +54,14 @@ def create_app(
     own). The caller keeps ownership of the engine: the app never closes it.
     """
     plugin = VoucherEnginePlugin(
-        engine, mounts=mounts, access_log=access_log, metrics=metrics, metrics_token=metrics_token,
-        rate_limit=rate_limit, max_body_bytes=max_body_bytes, observe_as_middleware=False,
+        engine,
+        mounts=mounts,
+        access_log=access_log,
+        metrics=metrics,
+        metrics_token=metrics_token,
+        rate_limit=rate_limit,
+        max_body_bytes=max_body_bytes,
+        observe_as_middleware=False,
     )
     app = Litestar(
         plugins=[plugin],
@@ -109,7 +115,9 @@ def create_app_from_config(engine: Engine, config: Config) -> Litestar:
     """``create_app`` with the mounts, the rate limit and the body cap of ``config``."""
     limit = config.rate_limit
     return create_app(
-        engine, mounts=parse_mounts(",".join(config.server.mounts)) or None, access_log=True,
+        engine,
+        mounts=parse_mounts(",".join(config.server.mounts)) or None,
+        access_log=True,
         rate_limit=RateLimit(limit.per_second, limit.burst) if limit.per_second else None,
         max_body_bytes=config.server.max_body_bytes or DEFAULT_MAX_BODY_BYTES,
         metrics_token=config.server.metrics_token,

@@ -50,7 +50,9 @@ def _missing(schemes: tuple[AuthScheme, ...]) -> str:
 
 
 async def choose(
-    schemes: tuple[AuthScheme, ...], headers: Mapping[str, str], body: Callable[[], Awaitable[Any]],
+    schemes: tuple[AuthScheme, ...],
+    headers: Mapping[str, str],
+    body: Callable[[], Awaitable[Any]],
     has_body: bool,
 ) -> tuple[AuthScheme, Credentials]:
     """The first scheme present and its credentials; ``Unauthorized`` when none is, or when the

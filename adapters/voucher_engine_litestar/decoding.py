@@ -28,8 +28,12 @@ from voucher_engine.errors import FieldError
 from voucher_engine.providers import BodyEncoding, Failure, FailureKind, Operation, Upload
 from voucher_engine.screening import MAX_JSON_DEPTH, json_depth_exceeds, screen, screen_text
 
-_SEQUENCES = (msgspec.inspect.ListType, msgspec.inspect.SetType, msgspec.inspect.FrozenSetType,
-              msgspec.inspect.VarTupleType)
+_SEQUENCES = (
+    msgspec.inspect.ListType,
+    msgspec.inspect.SetType,
+    msgspec.inspect.FrozenSetType,
+    msgspec.inspect.VarTupleType,
+)
 
 _MEDIA_TYPES: dict[str, BodyEncoding] = {
     "application/json": "json",
@@ -182,8 +186,9 @@ async def _multipart(request: Request[Any, Any, Any], body: type) -> dict[str, A
     for key in form:
         for value in form.getall(key):
             if isinstance(value, UploadFile):
-                upload = Upload(value.filename or "", value.content_type or "application/octet-stream",
-                                await value.read())
+                upload = Upload(
+                    value.filename or "", value.content_type or "application/octet-stream", await value.read()
+                )
                 pairs.append((key, upload))
             else:
                 pairs.append((key, value))

@@ -70,8 +70,9 @@ def engine_error_response(request: AnyRequest, error: errors.VoucherEngineError)
         logger.error("storage error on %s %s: %s", request.method, route_of(request), error.message)
         message = STORAGE_MESSAGE
     elif isinstance(error, errors.InvalidData):
-        logger.info("the database refused a value on %s %s: %s", request.method, route_of(request),
-                    error.details.get("cause"))
+        logger.info(
+            "the database refused a value on %s %s: %s", request.method, route_of(request), error.details.get("cause")
+        )
     elif status >= 500:
         logger.error("unmapped engine error %r on %s %s", error, request.method, route_of(request))
     headers = None
@@ -111,8 +112,7 @@ def http_error_response(request: AnyRequest, error: HTTPException) -> Response[A
 
 
 def internal_error_response(request: AnyRequest, error: Exception) -> Response[Any]:
-    logger.error("unhandled %s on %s %s", type(error).__name__, request.method, route_of(request),
-                 exc_info=error)
+    logger.error("unhandled %s on %s %s", type(error).__name__, request.method, route_of(request), exc_info=error)
     owner = _mounted_provider(request)
     if owner is not None:
         return render_failure(owner[0], Failure(FailureKind.INTERNAL, "internal server error"), owner[1])

@@ -52,12 +52,16 @@ class HttpMetrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.requests = Counter(
-            f"{PREFIX}_http_requests", "HTTP requests answered, by method, route template and status",
-            ["method", "route", "status"], registry=registry,
+            f"{PREFIX}_http_requests",
+            "HTTP requests answered, by method, route template and status",
+            ["method", "route", "status"],
+            registry=registry,
         )
         self.latency = Histogram(
-            f"{PREFIX}_http_request_duration_seconds", "Time to answer an HTTP request, by route template",
-            ["method", "route"], registry=registry,
+            f"{PREFIX}_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route template",
+            ["method", "route"],
+            registry=registry,
         )
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
@@ -67,7 +71,8 @@ class HttpMetrics:
         if children is None:
             # Two threads may both get here for a new key: labels() hands both the same children.
             children = self._children[key] = (
-                self.requests.labels(method, route, str(status)), self.latency.labels(method, route),
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
             )
         requests, latency = children
         requests.inc()
@@ -100,9 +105,13 @@ class EngineCollector(Collector):
         redemptions, outbox_rows = found.redemptions, found.outbox_events
         undispatched, pending = found.outbox_undispatched, found.deliveries_pending
 
-        vouchers_now = GaugeMetricFamily(f"{PREFIX}_vouchers", "Vouchers by tenant and state", labels=["tenant", "state"])
+        vouchers_now = GaugeMetricFamily(
+            f"{PREFIX}_vouchers", "Vouchers by tenant and state", labels=["tenant", "state"]
+        )
         issued = CounterMetricFamily(f"{PREFIX}_vouchers_issued", "Vouchers ever issued", labels=["tenant"])
-        redeemed = CounterMetricFamily(f"{PREFIX}_redemptions", "Redemptions (REDEEM ledger entries)", labels=["tenant"])
+        redeemed = CounterMetricFamily(
+            f"{PREFIX}_redemptions", "Redemptions (REDEEM ledger entries)", labels=["tenant"]
+        )
         codes = CounterMetricFamily(f"{PREFIX}_codes_issued", "Codes issued from pools", labels=["tenant"])
         size = GaugeMetricFamily(f"{PREFIX}_pool_size", "Codes in a pool", labels=["tenant", "pool"])
         taken = GaugeMetricFamily(f"{PREFIX}_pool_issued", "Codes issued from a pool", labels=["tenant", "pool"])
@@ -112,7 +121,9 @@ class EngineCollector(Collector):
             f"{PREFIX}_outbox_undispatched", "Outbox events not yet fanned out to webhook deliveries", labels=["tenant"]
         )
         waiting = GaugeMetricFamily(
-            f"{PREFIX}_webhook_deliveries_pending", "Webhook deliveries not yet delivered or given up", labels=["tenant"]
+            f"{PREFIX}_webhook_deliveries_pending",
+            "Webhook deliveries not yet delivered or given up",
+            labels=["tenant"],
         )
         # Every tenant and state gets a series, zeros included, so a graph has no gaps and a
         # rate() starts from 0 instead of from the first event.

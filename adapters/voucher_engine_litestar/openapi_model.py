@@ -43,9 +43,17 @@ _MEDIA = {"json": "application/json", "form": "application/x-www-form-urlencoded
 
 #: Failures any operation can meet: its handler may raise any engine error, and wherever
 #: credentials are checked (a scheme or a handler) too many failures are RATE_LIMITED.
-_ALWAYS = (FailureKind.INVALID, FailureKind.UNAUTHORIZED, FailureKind.FORBIDDEN, FailureKind.NOT_FOUND,
-           FailureKind.REJECTED, FailureKind.CONFLICT, FailureKind.UNAVAILABLE, FailureKind.INTERNAL,
-           FailureKind.RATE_LIMITED)
+_ALWAYS = (
+    FailureKind.INVALID,
+    FailureKind.UNAUTHORIZED,
+    FailureKind.FORBIDDEN,
+    FailureKind.NOT_FOUND,
+    FailureKind.REJECTED,
+    FailureKind.CONFLICT,
+    FailureKind.UNAVAILABLE,
+    FailureKind.INTERNAL,
+    FailureKind.RATE_LIMITED,
+)
 
 
 def failure_kinds(op: Operation) -> list[FailureKind]:
@@ -66,7 +74,10 @@ def _failure_statuses(provider: Provider, op: Operation, kinds: list[FailureKind
 
 
 def provider_document(
-    provider: Provider, mounts: list[Mount], *, title: str | None = None,
+    provider: Provider,
+    mounts: list[Mount],
+    *,
+    title: str | None = None,
 ) -> dict[str, Any]:
     types: list[Any] = []
     paths: dict[str, dict[str, Any]] = {}
@@ -81,8 +92,7 @@ def provider_document(
     for mount in mounts:
         for op in provider.operations:
             path = _PARAMETER.sub(lambda m: "{" + m.group(1) + "}", full_path(mount, op))
-            paths.setdefault(path, {})[op.method.lower()] = _operation(
-                provider, mount, op, schema_of)
+            paths.setdefault(path, {})[op.method.lower()] = _operation(provider, mount, op, schema_of)
 
     # One pass of msgspec over every type, so shared Structs become one component each.
     schemas, components = msgspec.json.schema_components(types, ref_template=REF) if types else ((), {})
@@ -92,8 +102,11 @@ def provider_document(
         components["Upload"] = {"type": "string", "format": "binary", "description": "A file part"}
     document: dict[str, Any] = {
         "openapi": "3.1.0",
-        "info": {"title": title or provider.title, "version": provider.version,
-                 **({"description": provider.description} if provider.description else {})},
+        "info": {
+            "title": title or provider.title,
+            "version": provider.version,
+            **({"description": provider.description} if provider.description else {}),
+        },
         "paths": paths,
         "components": {"schemas": components},
     }
@@ -114,14 +127,19 @@ def _operation(provider: Provider, mount: Mount, op: Operation, schema_of: Any) 
     if op.description:
         doc["description"] = op.description
     parameters = [
-        {"name": m.group(1), "in": "path", "required": True,
-         "schema": _PATH_TYPES.get(m.group(2) or "str", {"type": "string"})}
+        {
+            "name": m.group(1),
+            "in": "path",
+            "required": True,
+            "schema": _PATH_TYPES.get(m.group(2) or "str", {"type": "string"}),
+        }
         for m in _PARAMETER.finditer(op.path)
     ]
     if op.query is not None:
         for f in msgspec.structs.fields(op.query):
-            parameters.append({"name": f.encode_name, "in": "query", "required": f.required,
-                               "schema": schema_of(f.type)})
+            parameters.append(
+                {"name": f.encode_name, "in": "query", "required": f.required, "schema": schema_of(f.type)}
+            )
     if parameters:
         doc["parameters"] = parameters
     content: dict[str, Any] = {}
@@ -136,17 +154,24 @@ def _operation(provider: Provider, mount: Mount, op: Operation, schema_of: Any) 
     if op.status in NO_BODY:
         responses[str(op.status)] = {"description": "No Content"}
     elif op.response is not None:
-        responses[str(op.status)] = {"description": "OK", "content": {"application/json": {"schema": schema_of(op.response)}}}
+        responses[str(op.status)] = {
+            "description": "OK",
+            "content": {"application/json": {"schema": schema_of(op.response)}},
+        }
     else:
         responses[str(op.status)] = {"description": "OK"}
     for status, extra in op.responses.items():
         responses[str(status)] = (
-            {"description": "See the operation's description"} if extra is None or status in NO_BODY
+            {"description": "See the operation's description"}
+            if extra is None or status in NO_BODY
             else {"description": "OK", "content": {"application/json": {"schema": schema_of(extra)}}}
         )
     renderer = renderer_of(provider, op)
-    error_type = op.error_type or (provider.error_type if op.render_error is None else None) or (
-        DefaultError if renderer is default_error_reply else None)
+    error_type = (
+        op.error_type
+        or (provider.error_type if op.render_error is None else None)
+        or (DefaultError if renderer is default_error_reply else None)
+    )
     for status, media_type in sorted(_failure_statuses(provider, op, failure_kinds(op)).items()):
         if str(status) in responses:
             continue
@@ -170,12 +195,20 @@ def provider_security_schemes(provider: Provider) -> dict[str, SecurityScheme]:
             description = auth.description or None
             if auth.kind == "header":
                 schemes[security_scheme_name(provider, auth)] = SecurityScheme(
-                    type="apiKey", name=auth.header, security_scheme_in="header", description=description)
+                    type="apiKey", name=auth.header, security_scheme_in="header", description=description
+                )
             elif auth.kind in ("bearer", "basic"):
                 schemes[security_scheme_name(provider, auth)] = SecurityScheme(
-                    type="http", scheme=auth.kind, description=description)
+                    type="http", scheme=auth.kind, description=description
+                )
             for header in auth.required_headers:
-                schemes.setdefault(required_header_scheme_name(provider, header), SecurityScheme(
-                    type="apiKey", name=header, security_scheme_in="header",
-                    description=f"Required with {auth.kind} credentials"))
+                schemes.setdefault(
+                    required_header_scheme_name(provider, header),
+                    SecurityScheme(
+                        type="apiKey",
+                        name=header,
+                        security_scheme_in="header",
+                        description=f"Required with {auth.kind} credentials",
+                    ),
+                )
     return schemes

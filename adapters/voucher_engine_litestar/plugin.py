@@ -158,11 +158,16 @@ class VoucherEnginePlugin(InitPlugin):
         # provider's); a host's own handler for the same key wins on its own app.
         for key, handler in handlers.items():
             app_config.exception_handlers.setdefault(key, handler)
-        app_config.state.update({
-            "engine": self.engine, "providers": self.providers, "mounts": self.plan,
-            METRICS_KEY: registry, METRICS_TOKEN_KEY: self.metrics_token,
-            TELEMETRY_KEY: Telemetry(http_metrics=http_metrics, access_log=self.access_log),
-        })
+        app_config.state.update(
+            {
+                "engine": self.engine,
+                "providers": self.providers,
+                "mounts": self.plan,
+                METRICS_KEY: registry,
+                METRICS_TOKEN_KEY: self.metrics_token,
+                TELEMETRY_KEY: Telemetry(http_metrics=http_metrics, access_log=self.access_log),
+            }
+        )
         if self.observe_as_middleware:
             # Outermost of the host's middleware, so the id is set before any of it logs.
             app_config.middleware.insert(0, ObservedRequests)
@@ -174,13 +179,16 @@ class VoucherEnginePlugin(InitPlugin):
         guards = [RateLimitGuard(self.rate_limit)] if self.rate_limit else None
         pages = [index, provider_docs] if self.index_page else [provider_docs]
         limited = Router(
-            path="/", route_handlers=[stats, provider_openapi, *pages, *(provider_router(m) for m in self.plan)],
+            path="/",
+            route_handlers=[stats, provider_openapi, *pages, *(provider_router(m) for m in self.plan)],
             guards=guards,
         )
         unlimited = [metrics, *UNLIMITED_ROUTES] if self.metrics else UNLIMITED_ROUTES
         # On the plugin's routes, the adapter's handlers answer whatever the host installed.
         return Router(
-            path="/", route_handlers=[*unlimited, limited], exception_handlers=handlers,
+            path="/",
+            route_handlers=[*unlimited, limited],
+            exception_handlers=handlers,
             request_max_body_size=self.max_body_bytes,
         )
 
@@ -200,4 +208,3 @@ class VoucherEnginePlugin(InitPlugin):
         """Wrap the whole app, so that requests matching no route (404, 405 while routing)
         get a request id, an access log line and a metric too; middleware never sees them."""
         app.asgi_handler = ObservedRequests(app.asgi_handler)
-

@@ -105,6 +105,4 @@ class RateLimitGuard:
     async def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         wait = self.buckets.take(client_key(connection))
         if wait is not None:
-            raise TooManyRequestsException(
-                "too many requests; slow down", headers={"Retry-After": str(wait)}
-            )
+            raise TooManyRequestsException("too many requests; slow down", headers={"Retry-After": str(wait)})

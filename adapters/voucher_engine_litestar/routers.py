@@ -96,8 +96,12 @@ def failure_of_http(error: HTTPException) -> Failure:
     if isinstance(error, ValidationException):
         return Failure(FailureKind.INVALID, str(error.detail))
     kind = {
-        401: FailureKind.UNAUTHORIZED, 403: FailureKind.FORBIDDEN, 404: FailureKind.NOT_FOUND,
-        405: FailureKind.METHOD_NOT_ALLOWED, 413: FailureKind.TOO_LARGE, 429: FailureKind.RATE_LIMITED,
+        401: FailureKind.UNAUTHORIZED,
+        403: FailureKind.FORBIDDEN,
+        404: FailureKind.NOT_FOUND,
+        405: FailureKind.METHOD_NOT_ALLOWED,
+        413: FailureKind.TOO_LARGE,
+        429: FailureKind.RATE_LIMITED,
     }.get(status, FailureKind.MALFORMED if 400 <= status < 500 else FailureKind.INTERNAL)
     retry = error.headers.get("Retry-After") if error.headers else None
     return Failure(kind, str(error.detail), retry_after=int(retry) if retry and retry.isdigit() else None)
@@ -180,7 +184,9 @@ def security_requirements(provider: Provider, op: Operation) -> list[dict[str, l
         return None
     alternatives = []
     for scheme in op.schemes:
-        requirement: dict[str, list[str]] = {} if scheme.kind == "body" else {security_scheme_name(provider, scheme): []}
+        requirement: dict[str, list[str]] = (
+            {} if scheme.kind == "body" else {security_scheme_name(provider, scheme): []}
+        )
         for header in scheme.required_headers:
             requirement[required_header_scheme_name(provider, header)] = []
         alternatives.append(requirement)

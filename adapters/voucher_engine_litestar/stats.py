@@ -30,8 +30,12 @@ class Stats(msgspec.Struct):
     outbox: int
 
 
-@get("/stats", summary="Vouchers by state, pending holds, pools and outbox size", tags=["operations"],
-     sync_to_thread=True)
+@get(
+    "/stats",
+    summary="Vouchers by state, pending holds, pools and outbox size",
+    tags=["operations"],
+    sync_to_thread=True,
+)
 def stats(
     request: Request[Any, Any, Any],
     state: State,

@@ -107,7 +107,14 @@ def _log_access(method: str, route: str, status: int, *, seconds: float, client:
     it carries its request id already, so no filter has to look it up."""
     pathname, lineno, func = _ACCESS_LINE
     record = logging.getLogRecordFactory()(
-        access_logger.name, logging.INFO, pathname, lineno, "%s %s %d", (method, route, status), None, func,
+        access_logger.name,
+        logging.INFO,
+        pathname,
+        lineno,
+        "%s %s %d",
+        (method, route, status),
+        None,
+        func,
     )
     fields = record.__dict__
     fields["method"], fields["route"], fields["status"] = method, route, status

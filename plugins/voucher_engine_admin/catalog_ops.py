@@ -57,10 +57,17 @@ class OfferIn(Wire):
 
 def _campaign(c: Campaign) -> dict[str, Any]:
     return {
-        "id": c.id, "name": c.name, "pool_id": c.pool_id,
-        "starts_at": instant(c.window.start), "ends_at": instant(c.window.end),
-        "trigger_categories": sorted(c.trigger_categories), "distributors": sorted(c.distributors),
-        "priority": c.priority, "cap": c.cap, "issued": c.issued, "template": c.template,
+        "id": c.id,
+        "name": c.name,
+        "pool_id": c.pool_id,
+        "starts_at": instant(c.window.start),
+        "ends_at": instant(c.window.end),
+        "trigger_categories": sorted(c.trigger_categories),
+        "distributors": sorted(c.distributors),
+        "priority": c.priority,
+        "cap": c.cap,
+        "issued": c.issued,
+        "template": c.template,
     }
 
 
@@ -70,21 +77,34 @@ def _store(s: Store) -> dict[str, Any]:
 
 def _offer(o: Offer) -> dict[str, Any]:
     return {
-        "id": o.id, "store_id": o.store_id, "name": o.name, "currency": o.currency,
+        "id": o.id,
+        "store_id": o.store_id,
+        "name": o.name,
+        "currency": o.currency,
         "denominations": [shown(d, o.currency) for d in o.denominations],
-        "min_value": shown(o.min_value, o.currency), "max_value": shown(o.max_value, o.currency),
+        "min_value": shown(o.min_value, o.currency),
+        "max_value": shown(o.max_value, o.currency),
         "step": shown(o.step, o.currency) if o.min_value is not None else None,
-        "discount_bp": o.discount_bp, "pool_id": o.pool_id, "active": o.active,
+        "discount_bp": o.discount_bp,
+        "pool_id": o.pool_id,
+        "active": o.active,
     }
 
 
 def put_campaign(call: Call) -> dict[str, Any]:
     body: CampaignIn = call.body
     campaign = call.engine.put_campaign(
-        call.principal.tenant_id, call.path["campaign_id"],
-        name=body.name, pool_id=body.pool_id, starts_at=body.starts_at, ends_at=body.ends_at,
-        trigger_categories=body.trigger_categories, distributors=body.distributors,
-        priority=body.priority, cap=body.cap, template=body.template,
+        call.principal.tenant_id,
+        call.path["campaign_id"],
+        name=body.name,
+        pool_id=body.pool_id,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        trigger_categories=body.trigger_categories,
+        distributors=body.distributors,
+        priority=body.priority,
+        cap=body.cap,
+        template=body.template,
     )
     return _campaign(campaign)
 
@@ -118,12 +138,18 @@ def put_offer(call: Call) -> dict[str, Any]:
         return minor(amount, body.currency) if amount is not None else None
 
     offer = Offer(
-        id=call.path["offer_id"], tenant_id=call.principal.tenant_id, store_id=body.store_id,
-        name=body.name, currency=body.currency,
+        id=call.path["offer_id"],
+        tenant_id=call.principal.tenant_id,
+        store_id=body.store_id,
+        name=body.name,
+        currency=body.currency,
         denominations=tuple(minor(d, body.currency) for d in body.denominations),
-        min_value=money(body.min_value), max_value=money(body.max_value),
+        min_value=money(body.min_value),
+        max_value=money(body.max_value),
         step=1 if body.step is None else minor(body.step, body.currency),  # "0.00" is refused, not 1
-        discount_bp=body.discount_bp, pool_id=body.pool_id, active=body.active,
+        discount_bp=body.discount_bp,
+        pool_id=body.pool_id,
+        active=body.active,
     )
     return _offer(call.engine.put_offer(offer))
 

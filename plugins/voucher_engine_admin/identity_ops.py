@@ -38,8 +38,9 @@ class StaffIn(Wire):
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
     full_name: Annotated[str, msgspec.Meta(max_length=255)] = ""
     locale: Annotated[str, msgspec.Meta(min_length=2, max_length=16)] = "en"
-    roles: Annotated[dict[Annotated[str, msgspec.Meta(min_length=1, max_length=128)], Label],
-                     msgspec.Meta(max_length=MAX_LIST)] = {}  # noqa: RUF012 - msgspec copies an empty default per instance
+    roles: Annotated[
+        dict[Annotated[str, msgspec.Meta(min_length=1, max_length=128)], Label], msgspec.Meta(max_length=MAX_LIST)
+    ] = {}  # noqa: RUF012 - msgspec copies an empty default per instance
 
 
 class RoleIn(Wire):
@@ -49,18 +50,33 @@ class RoleIn(Wire):
 
 
 def _client(info: ClientInfo) -> dict[str, Any]:
-    return {"client_id": info.client_id, "name": info.name, "scopes": sorted(info.scopes),
-            "active": info.active, "created_at": instant(info.created_at)}
+    return {
+        "client_id": info.client_id,
+        "name": info.name,
+        "scopes": sorted(info.scopes),
+        "active": info.active,
+        "created_at": instant(info.created_at),
+    }
 
 
 def _distributor(info: DistributorInfo) -> dict[str, Any]:
-    return {"id": info.distributor_id, "name": info.name,
-            "token_rotated_at": instant(info.token_rotated_at), "created_at": instant(info.created_at)}
+    return {
+        "id": info.distributor_id,
+        "name": info.name,
+        "token_rotated_at": instant(info.token_rotated_at),
+        "created_at": instant(info.created_at),
+    }
 
 
 def _staff(user: StaffUser) -> dict[str, Any]:
-    return {"id": user.id, "email": user.email, "full_name": user.full_name, "locale": user.locale,
-            "active": user.active, "roles": dict(sorted(user.roles.items()))}
+    return {
+        "id": user.id,
+        "email": user.email,
+        "full_name": user.full_name,
+        "locale": user.locale,
+        "active": user.active,
+        "roles": dict(sorted(user.roles.items())),
+    }
 
 
 def tenant(call: Call) -> dict[str, Any]:
@@ -154,8 +170,12 @@ def register_partner(call: Call) -> Reply:
 def create_staff_user(call: Call) -> Reply:
     body: StaffIn = call.body
     user = services(call.engine).identity.staff.create_staff_user(
-        call.principal.tenant_id, body.email, body.password,
-        full_name=body.full_name, locale=body.locale, roles=body.roles,
+        call.principal.tenant_id,
+        body.email,
+        body.password,
+        full_name=body.full_name,
+        locale=body.locale,
+        roles=body.roles,
     )
     return Reply(body=_staff(user), status=201)
 

@@ -35,11 +35,17 @@ class OAuthErrorOut(msgspec.Struct):
 def render_error(failure: Failure) -> Reply:
     """The token endpoint's failures before its handler (a body too large, a rate limit, a
     routing miss) in RFC 6749's shape too, with the status of their kind."""
-    error = "invalid_client" if failure.kind is FailureKind.UNAUTHORIZED else (
-        "temporarily_unavailable" if DEFAULT_STATUS[failure.kind] >= 500 else "invalid_request")
+    error = (
+        "invalid_client"
+        if failure.kind is FailureKind.UNAUTHORIZED
+        else ("temporarily_unavailable" if DEFAULT_STATUS[failure.kind] >= 500 else "invalid_request")
+    )
     message = "internal error" if failure.kind is FailureKind.INTERNAL else failure.message
-    return Reply(body={"error": error, "error_description": message}, status=DEFAULT_STATUS[failure.kind],
-                 headers={**NO_STORE, **retry_headers(failure)})
+    return Reply(
+        body={"error": error, "error_description": message},
+        status=DEFAULT_STATUS[failure.kind],
+        headers={**NO_STORE, **retry_headers(failure)},
+    )
 
 
 def _refusal(error: errors.OAuthError, *, tried_header: bool) -> Reply:
@@ -48,8 +54,7 @@ def _refusal(error: errors.OAuthError, *, tried_header: bool) -> Reply:
     if status == 401 and tried_header:
         # RFC 6749 5.2: a client that tried the Authorization header is told to use Basic.
         headers["WWW-Authenticate"] = 'Basic realm="voucher-engine admin", charset="UTF-8"'
-    return Reply(body={"error": error.error, "error_description": error.description},
-                 status=status, headers=headers)
+    return Reply(body={"error": error.error, "error_description": error.description}, status=status, headers=headers)
 
 
 def _form(call: Call) -> dict[str, str]:
@@ -77,8 +82,9 @@ def _basic(call: Call) -> tuple[str, str] | None:
         return None
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic":
-        raise errors.OAuthError("invalid_client", "authenticate with HTTP Basic or the client_id and client_secret "
-                         "parameters")
+        raise errors.OAuthError(
+            "invalid_client", "authenticate with HTTP Basic or the client_id and client_secret parameters"
+        )
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):

@@ -57,15 +57,23 @@ _json_codes = msgspec.json.Decoder(Annotated[list[Code], msgspec.Meta(max_length
 
 
 def _status(p: PoolStatus) -> dict[str, Any]:
-    return {"id": p.pool_id, "name": p.name, "size": p.size, "issued": p.issued, "remaining": p.remaining,
-            "low_stock_threshold": p.low_stock_threshold}
+    return {
+        "id": p.pool_id,
+        "name": p.name,
+        "size": p.size,
+        "issued": p.issued,
+        "remaining": p.remaining,
+        "low_stock_threshold": p.low_stock_threshold,
+    }
 
 
 def create_pool(call: Call) -> Reply:
     body: PoolIn = call.body
     tenant = call.principal.tenant_id
     created = call.engine.create_pool(
-        tenant, body.id, name=body.name,
+        tenant,
+        body.id,
+        name=body.name,
         code_format=body.code_format.build() if body.code_format else None,
         low_stock_threshold=body.low_stock_threshold,
     )
@@ -122,8 +130,13 @@ def import_codes(call: Call) -> Reply | dict[str, Any]:
     elif media_type in CSV_TYPES:
         codes = _csv_codes(call.body, call.query)
     else:
-        return Reply(body={"code": "unsupported_media_type",
-                           "message": "send text/csv or a JSON list of codes (application/json)"}, status=415)
+        return Reply(
+            body={
+                "code": "unsupported_media_type",
+                "message": "send text/csv or a JSON list of codes (application/json)",
+            },
+            status=415,
+        )
     if isinstance(codes, Reply):
         return codes
     call.engine.pool_status(tenant, pool_id)  # a pool of another tenant is not found, before any work

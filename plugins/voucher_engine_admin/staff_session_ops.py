@@ -49,8 +49,13 @@ class StaffOut(Wire):
 
 def _tokens(tokens: StaffTokens) -> TokensOut:
     return TokensOut(
-        tokens.access_token, tokens.access_token_id, tokens.expires_at.isoformat(), tokens.refresh_token,
-        tokens.refresh_expires_at.isoformat(), tokens.user.id, tokens.user.email,
+        tokens.access_token,
+        tokens.access_token_id,
+        tokens.expires_at.isoformat(),
+        tokens.refresh_token,
+        tokens.refresh_expires_at.isoformat(),
+        tokens.user.id,
+        tokens.user.email,
     )
 
 

@@ -50,10 +50,15 @@ def _spec(body: VoucherIn) -> VoucherSpec:
             raise errors.ValidationError(f"a {kind.value} voucher counts uses: give uses, not a value")
         value = body.uses if kind is VoucherKind.MULTI_USE else None
     return VoucherSpec(
-        kind, value, currency=body.currency,
+        kind,
+        value,
+        currency=body.currency,
         validity=tuple(WindowSpec(w.start, w.end, w.days_after_issue, w.end_of_day_in) for w in body.validity),
-        redeemable_at=tuple(body.redeemable_at), pin=body.pin, taxable=body.taxable,
-        tax_rate=Decimal(body.tax_rate) if body.tax_rate is not None else None, metadata=body.metadata,
+        redeemable_at=tuple(body.redeemable_at),
+        pin=body.pin,
+        taxable=body.taxable,
+        tax_rate=Decimal(body.tax_rate) if body.tax_rate is not None else None,
+        metadata=body.metadata,
     )
 
 
@@ -66,23 +71,41 @@ def _units(units: int, voucher: Voucher) -> str | int:
 
 def _voucher(v: Voucher) -> dict[str, Any]:
     return {
-        "id": v.id, "code": v.code, "kind": v.kind.value, "state": v.state.value, "currency": v.currency,
-        "initial": _units(v.initial, v), "available": _units(v.available, v), "held": _units(v.held, v),
-        "validity": [w.to_json() for w in v.windows], "expires_at": instant(v.expires_at),
-        "redeemable_at": list(v.redeemable_at), "taxable": v.taxable,
-        "tax_rate": str(v.tax_rate) if v.tax_rate is not None else None, "metadata": v.metadata,
-        "holder": v.holder, "campaign_id": v.campaign_id, "offer_id": v.offer_id,
-        "has_pin": v.pin_hash is not None, "locked_until": instant(v.locked_until),
-        "created_at": instant(v.created_at), "updated_at": instant(v.updated_at),
+        "id": v.id,
+        "code": v.code,
+        "kind": v.kind.value,
+        "state": v.state.value,
+        "currency": v.currency,
+        "initial": _units(v.initial, v),
+        "available": _units(v.available, v),
+        "held": _units(v.held, v),
+        "validity": [w.to_json() for w in v.windows],
+        "expires_at": instant(v.expires_at),
+        "redeemable_at": list(v.redeemable_at),
+        "taxable": v.taxable,
+        "tax_rate": str(v.tax_rate) if v.tax_rate is not None else None,
+        "metadata": v.metadata,
+        "holder": v.holder,
+        "campaign_id": v.campaign_id,
+        "offer_id": v.offer_id,
+        "has_pin": v.pin_hash is not None,
+        "locked_until": instant(v.locked_until),
+        "created_at": instant(v.created_at),
+        "updated_at": instant(v.updated_at),
     }
 
 
 def issue_voucher(call: Call) -> Reply:
     body: VoucherIn = call.body
     voucher = call.engine.issue(
-        call.principal.tenant_id, _spec(body), code=body.code, holder=body.holder,
-        campaign_id=body.campaign_id, offer_id=body.offer_id,
-        idempotency_key=call.idempotency_key, scope=f"admin:{call.principal.client_id}",
+        call.principal.tenant_id,
+        _spec(body),
+        code=body.code,
+        holder=body.holder,
+        campaign_id=body.campaign_id,
+        offer_id=body.offer_id,
+        idempotency_key=call.idempotency_key,
+        scope=f"admin:{call.principal.client_id}",
     )
     return Reply(body=_voucher(voucher), status=201)
 
@@ -95,9 +118,17 @@ def voucher_ledger(call: Call) -> list[dict[str, Any]]:
     tenant, code = call.principal.tenant_id, call.path["code"]
     voucher = call.engine.get_voucher(tenant, code=code)
     return [
-        {"seq": e.seq, "kind": e.kind.value, "available_delta": _units(e.available_delta, voucher),
-         "held_delta": _units(e.held_delta, voucher), "spent": _units(e.spent, voucher), "at": instant(e.at),
-         "reference": e.reference, "hold_id": e.hold_id, "store": e.store}
+        {
+            "seq": e.seq,
+            "kind": e.kind.value,
+            "available_delta": _units(e.available_delta, voucher),
+            "held_delta": _units(e.held_delta, voucher),
+            "spent": _units(e.spent, voucher),
+            "at": instant(e.at),
+            "reference": e.reference,
+            "hold_id": e.hold_id,
+            "store": e.store,
+        }
         for e in call.engine.ledger(tenant, voucher_id=voucher.id)
     ]
 
@@ -106,8 +137,14 @@ def voucher_history(call: Call) -> list[dict[str, Any]]:
     tenant, code = call.principal.tenant_id, call.path["code"]
     voucher = call.engine.get_voucher(tenant, code=code)
     return [
-        {"seq": h.seq, "kind": h.kind, "amount": _units(h.amount, voucher), "at": instant(h.at),
-         "reference": h.reference, "store": h.store}
+        {
+            "seq": h.seq,
+            "kind": h.kind,
+            "amount": _units(h.amount, voucher),
+            "at": instant(h.at),
+            "reference": h.reference,
+            "store": h.store,
+        }
         for h in call.engine.redeem_history(tenant, voucher_id=voucher.id)
     ]
 

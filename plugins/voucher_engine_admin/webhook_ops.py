@@ -35,9 +35,17 @@ class DeliveryQuery(Wire):
 
 
 def _endpoint(e: WebhookEndpoint) -> dict[str, Any]:
-    return {"id": e.id, "url": e.url, "event_types": list(e.event_types) if e.event_types is not None else None,
-            "description": e.description, "provider": e.provider, "enabled": e.enabled, "disabled_reason": e.disabled_reason,
-            "created_at": instant(e.created_at), "updated_at": instant(e.updated_at)}
+    return {
+        "id": e.id,
+        "url": e.url,
+        "event_types": list(e.event_types) if e.event_types is not None else None,
+        "description": e.description,
+        "provider": e.provider,
+        "enabled": e.enabled,
+        "disabled_reason": e.disabled_reason,
+        "created_at": instant(e.created_at),
+        "updated_at": instant(e.updated_at),
+    }
 
 
 def _with_secret(created: EndpointSecret) -> dict[str, Any]:
@@ -45,21 +53,39 @@ def _with_secret(created: EndpointSecret) -> dict[str, Any]:
 
 
 def _delivery(d: Delivery) -> dict[str, Any]:
-    return {"id": d.id, "endpoint_id": d.endpoint_id, "event_id": d.event_id, "event_type": d.event_type,
-            "status": d.status, "attempts": d.attempts, "next_attempt_at": instant(d.next_attempt_at),
-            "last_status_code": d.last_status_code, "last_error": d.last_error,
-            "created_at": instant(d.created_at), "delivered_at": instant(d.delivered_at)}
+    return {
+        "id": d.id,
+        "endpoint_id": d.endpoint_id,
+        "event_id": d.event_id,
+        "event_type": d.event_type,
+        "status": d.status,
+        "attempts": d.attempts,
+        "next_attempt_at": instant(d.next_attempt_at),
+        "last_status_code": d.last_status_code,
+        "last_error": d.last_error,
+        "created_at": instant(d.created_at),
+        "delivered_at": instant(d.delivered_at),
+    }
 
 
 def _attempt(a: Attempt) -> dict[str, Any]:
-    return {"attempt": a.attempt, "started_at": instant(a.started_at), "duration_ms": a.duration_ms,
-            "status_code": a.status_code, "error": a.error, "response_excerpt": a.response_excerpt}
+    return {
+        "attempt": a.attempt,
+        "started_at": instant(a.started_at),
+        "duration_ms": a.duration_ms,
+        "status_code": a.status_code,
+        "error": a.error,
+        "response_excerpt": a.response_excerpt,
+    }
 
 
 def create_endpoint(call: Call) -> Reply:
     body: EndpointIn = call.body
     created = services(call.engine).webhooks.create_endpoint(
-        call.principal.tenant_id, body.url, event_types=body.event_types, description=body.description,
+        call.principal.tenant_id,
+        body.url,
+        event_types=body.event_types,
+        description=body.description,
         provider=body.provider,
     )
     return Reply(body=_with_secret(created), status=201)
@@ -94,8 +120,11 @@ def rotate_endpoint_secret(call: Call) -> dict[str, Any]:
 def list_deliveries(call: Call) -> list[dict[str, Any]]:
     query: DeliveryQuery = call.query
     found = services(call.engine).webhooks.deliveries(
-        call.principal.tenant_id, event_id=query.event_id, endpoint_id=query.endpoint_id,
-        status=query.status, limit=query.limit,
+        call.principal.tenant_id,
+        event_id=query.event_id,
+        endpoint_id=query.endpoint_id,
+        status=query.status,
+        limit=query.limit,
     )
     return [_delivery(d) for d in found]
 
@@ -103,8 +132,10 @@ def list_deliveries(call: Call) -> list[dict[str, Any]]:
 def get_delivery(call: Call) -> dict[str, Any]:
     hooks = services(call.engine).webhooks
     tenant, delivery_id = call.principal.tenant_id, call.path["delivery_id"]
-    return {**_delivery(hooks.get_delivery(tenant, delivery_id)),
-            "attempt_log": [_attempt(a) for a in hooks.attempts(tenant, delivery_id)]}
+    return {
+        **_delivery(hooks.get_delivery(tenant, delivery_id)),
+        "attempt_log": [_attempt(a) for a in hooks.attempts(tenant, delivery_id)],
+    }
 
 
 def redeliver(call: Call) -> dict[str, Any]:

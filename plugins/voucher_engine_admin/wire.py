@@ -40,7 +40,6 @@ def instant(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-
 class FieldErrorOut(msgspec.Struct):
     field: str  # its path as sent: "starts_at", "validity[0].end", "Content-Type"
     rule: str  # "type", "required", "minimum", "characters" ...

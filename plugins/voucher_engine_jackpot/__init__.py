@@ -32,8 +32,9 @@ JOB_HANDLERS: dict[str, JobHandler] = {
 def register_notification_url(webhooks: Webhooks, tenant_id: str, url: str) -> EndpointSecret:
     """The partner's notification URL: a webhook endpoint of its tenant for ``EVENT_TYPES``,
     shaped by this provider (``RESERVED``, ``CONFIRMED``, ``READY`` ... with the voucher)."""
-    return webhooks.create_endpoint(tenant_id, url, event_types=list(EVENT_TYPES),
-                                    description="Jackpot notification URL", provider=PROVIDER.name)
+    return webhooks.create_endpoint(
+        tenant_id, url, event_types=list(EVENT_TYPES), description="Jackpot notification URL", provider=PROVIDER.name
+    )
 
 
 @hookimpl
@@ -59,5 +60,10 @@ def voucher_engine_render_attachment(voucher: Voucher, media_type: str) -> Attac
 
 
 __all__ = [
-    "EVENT_TYPES", "JOB_HANDLERS", "PROVIDER", "JackpotSettings", "configure", "register_notification_url",
+    "EVENT_TYPES",
+    "JOB_HANDLERS",
+    "PROVIDER",
+    "JackpotSettings",
+    "configure",
+    "register_notification_url",
 ]

@@ -27,7 +27,9 @@ def qr_squares(matrix: list[list[bool]]) -> list[tuple[float, float, float]]:
     """One filled square per dark module, below ``QR_TOP`` (PDF's y axis points up)."""
     return [
         (QR_LEFT + x * MODULE, QR_TOP - (y + 1) * MODULE, MODULE)
-        for y, row in enumerate(matrix) for x, dark in enumerate(row) if dark
+        for y, row in enumerate(matrix)
+        for x, dark in enumerate(row)
+        if dark
     ]
 
 

@@ -118,10 +118,12 @@ def _session(engine: Engine, credentials: Credentials) -> SessionCaller:
 
 
 PARTNER_JWT = AuthScheme(
-    "bearer", _partner,
+    "bearer",
+    _partner,
     description="A JWT you sign with your API signature (claims iss, tenant, iat, exp, jti); single use.",
 )
 SESSION_TOKEN = AuthScheme(
-    "bearer", _session,
+    "bearer",
+    _session,
     description="The session token from POST /v2/token; valid one hour or until a voucher is reserved.",
 )

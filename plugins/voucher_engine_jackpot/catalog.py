@@ -33,8 +33,9 @@ def offer_out(offer: Offer) -> OfferOut:
 
 
 def proposal_out(store: Store, offer: Offer, quote: Quote) -> ProposalOut:
-    return ProposalOut(store.id, store.name, offer.id, offer.name, quote.face.format(), quote.price.format(),
-                       quote.face.currency)
+    return ProposalOut(
+        store.id, store.name, offer.id, offer.name, quote.face.format(), quote.price.format(), quote.face.currency
+    )
 
 
 def budget_of(call: Call) -> Money:
@@ -100,9 +101,7 @@ def proposals_of_store(call: Call) -> list[ProposalOut]:
     budget = budget_of(call)
     store = active_store(call, call.path["storeId"])
     limit = settings_of(call.engine).proposals_per_offer
-    found = [
-        (offer, quote) for offer in _reservable(call, store.id) for quote in offer.proposals(budget, limit=limit)
-    ]
+    found = [(offer, quote) for offer in _reservable(call, store.id) for quote in offer.proposals(budget, limit=limit)]
     found.sort(key=lambda pair: (-pair[1].face.minor, pair[0].id))
     return [proposal_out(store, offer, quote) for offer, quote in found]
 
@@ -114,7 +113,9 @@ def offer_of_store(call: Call) -> Offer:
     if not offer.active:
         raise errors.OfferNotFound(f"no offer {offer.id!r}")
     if offer.currency != caller.session.amount.currency:
-        raise errors.CurrencyMismatch(f"offer {offer.id} is in {offer.currency}, the session in {caller.session.amount.currency}")
+        raise errors.CurrencyMismatch(
+            f"offer {offer.id} is in {offer.currency}, the session in {caller.session.amount.currency}"
+        )
     return offer
 
 

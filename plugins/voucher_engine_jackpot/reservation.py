@@ -59,14 +59,21 @@ def _reserve(call: Call, quote_of: Callable[[Offer], Quote]) -> Reply:
     now = call.engine.clock.now()
     reserved_until = now + settings.reservation_ttl
     spec = VoucherSpec(
-        VoucherKind.MONETARY, value=quote.face,
+        VoucherKind.MONETARY,
+        value=quote.face,
         validity=(WindowSpec(days_after_issue=settings.voucher_validity_days),),
-        metadata={META: {
-            "partner": caller.partner_id, "session": session.id,
-            "store": store.id, "storeName": store.name, "storeUrl": store.url,
-            "price": quote.price.format(), "customerReference": session.reference,
-            "reservedUntil": iso(reserved_until),
-        }},
+        metadata={
+            META: {
+                "partner": caller.partner_id,
+                "session": session.id,
+                "store": store.id,
+                "storeName": store.name,
+                "storeUrl": store.url,
+                "price": quote.price.format(),
+                "customerReference": session.reference,
+                "reservedUntil": iso(reserved_until),
+            }
+        },
     )
     # No idempotency key: the spend ends the session, so a retried or parallel reservation is
     # refused by the session itself (session_ended), whatever its quote or instant.
@@ -77,7 +84,14 @@ def _reserve(call: Call, quote_of: Callable[[Offer], Quote]) -> Reply:
         # Queued with the reservation, so it is confirmed even if this process dies right after.
         jobs.append(VoucherJob(CONFIRM_RESERVATION))
     voucher = call.engine.buy_with_session(
-        caller.tenant_id, session.id, spec, price=quote.price, state=State.RESERVED,
-        holder=session.reference, offer_id=offer.id, jobs=tuple(jobs), scope="jackpot",
+        caller.tenant_id,
+        session.id,
+        spec,
+        price=quote.price,
+        state=State.RESERVED,
+        holder=session.reference,
+        offer_id=offer.id,
+        jobs=tuple(jobs),
+        scope="jackpot",
     )
     return Reply(body=voucher_out(voucher), status=201)

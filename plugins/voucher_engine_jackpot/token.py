@@ -35,7 +35,7 @@ def session_terms(claims: dict[str, Any]) -> tuple[Money, str]:
     if not (isinstance(reference, str) and 0 < len(reference) <= 255):
         raise errors.ValidationError("the JWT needs a customerReference claim of 1 to 255 characters")
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        raise errors.InvalidAmount("the JWT needs an amount claim: a decimal string such as \"50.00\"")
+        raise errors.InvalidAmount('the JWT needs an amount claim: a decimal string such as "50.00"')
     amount = Money(_session_minor(raw, currency), currency)
     return amount, reference
 
@@ -62,12 +62,20 @@ def open_session(call: Call) -> Reply:
     found = services(call.engine)
     with replay_reported():
         opened = found.identity.open_session(
-            tenant, request.token, partner_id=partner, carry=CARRIED, ttl=settings_of(call.engine).session_ttl,
+            tenant,
+            request.token,
+            partner_id=partner,
+            carry=CARRIED,
+            ttl=settings_of(call.engine).session_ttl,
         )
     # Only now, with the signature verified, are the session claims read.
     amount, reference = session_terms(opened.session.claims)
     call.engine.open_session(
-        tenant, opened.session.session_id, owner=partner, reference=reference, amount=amount,
+        tenant,
+        opened.session.session_id,
+        owner=partner,
+        reference=reference,
+        amount=amount,
         expires_at=opened.session.expires_at,
     )
     body = SessionOut(opened.token, iso(opened.session.expires_at) or "", amount.format(), amount.currency)

@@ -45,4 +45,3 @@ def voucher_out(voucher: Voucher) -> VoucherOut:
         code=voucher.code if ready else None,
         expires_at=iso(voucher.expires_at),
     )
-

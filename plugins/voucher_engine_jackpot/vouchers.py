@@ -50,8 +50,13 @@ def _undo(engine: Engine, voucher: Voucher, *, expire: bool) -> Voucher:
     known = facts(voucher) or {}
     # The spend's subject is the voucher it bought; reservations made before reserving
     # became one engine command named their spend in the voucher's facts.
-    return engine.undo_purchase(voucher.tenant_id, known["session"], voucher_id=voucher.id,
-                                subject=known.get("spend") or voucher.id, expire=expire)
+    return engine.undo_purchase(
+        voucher.tenant_id,
+        known["session"],
+        voucher_id=voucher.id,
+        subject=known.get("spend") or voucher.id,
+        expire=expire,
+    )
 
 
 def _reserved_voucher(engine: Engine, job: Job) -> Voucher | str:
@@ -91,8 +96,11 @@ def confirm_reservation_job(engine: Engine, job: Job) -> str:
 def _confirm(engine: Engine, voucher: Voucher) -> Voucher:
     # One key for the route and the job: whichever confirms first, the other gets its answer.
     return engine.confirm(
-        voucher.tenant_id, voucher_id=voucher.id, jobs=(VoucherJob(FULFIL_VOUCHER),),
-        idempotency_key=f"jackpot-confirm:{voucher.id}", scope="jackpot",
+        voucher.tenant_id,
+        voucher_id=voucher.id,
+        jobs=(VoucherJob(FULFIL_VOUCHER),),
+        idempotency_key=f"jackpot-confirm:{voucher.id}",
+        scope="jackpot",
     )
 
 
@@ -173,8 +181,11 @@ def attachment(call: Call) -> Reply:
     rendered = call.engine.hooks.render_attachment(voucher, "application/pdf")
     if rendered is None:  # this plugin registers the renderer: only a broken install gets here
         raise RuntimeError("no plugin renders application/pdf")
-    return Reply(content=rendered.content, media_type=rendered.media_type,
-                 headers={"Content-Disposition": f'attachment; filename="{rendered.filename}"'})
+    return Reply(
+        content=rendered.content,
+        media_type=rendered.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{rendered.filename}"'},
+    )
 
 
 def request_refund(call: Call) -> VoucherOut:

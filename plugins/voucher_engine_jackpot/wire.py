@@ -97,4 +97,3 @@ class ErrorOut(msgspec.Struct):
 
     code: str
     message: str
-

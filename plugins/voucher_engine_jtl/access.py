@@ -16,7 +16,13 @@ from voucher_engine.identity import Identity, Principal
 from voucher_engine.plugin import AuthScheme, Credentials, errors
 
 READ, READ_LISTS, READ_SECRETS, USE, MANAGE, UPDATE, RECHARGE = (
-    "read", "read-lists", "read-secrets", "use", "manage", "update", "recharge",
+    "read",
+    "read-lists",
+    "read-secrets",
+    "use",
+    "manage",
+    "update",
+    "recharge",
 )
 SCOPES = frozenset({READ, READ_LISTS, READ_SECRETS, USE, MANAGE, UPDATE, RECHARGE})
 
@@ -32,6 +38,7 @@ def _authenticate(scope: str, engine: Engine, credentials: Credentials) -> Princ
 
 def bearer(scope: str) -> AuthScheme:
     return AuthScheme(
-        "bearer", partial(_authenticate, scope),
+        "bearer",
+        partial(_authenticate, scope),
         description=f"An access token from POST /oauth/token with the scope {scope!r}",
     )

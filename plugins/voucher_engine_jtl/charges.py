@@ -45,9 +45,15 @@ def get_charge(call: Call) -> ChargeOut:
     hold = call.engine.get_hold(caller.tenant_id, entry.hold_id) if entry.hold_id else None
     created = rfc3339(entry.at)
     return ChargeOut(
-        id=str(entry.id), voucher_id=entry.voucher_id, client_id=(hold.reference if hold else None) or "",
-        type="charge", amount=shown(entry.spent, voucher.currency or ""), order_number=entry.reference,
-        created_at=created, updated_at=created, reservation_id=entry.hold_id,
+        id=str(entry.id),
+        voucher_id=entry.voucher_id,
+        client_id=(hold.reference if hold else None) or "",
+        type="charge",
+        amount=shown(entry.spent, voucher.currency or ""),
+        order_number=entry.reference,
+        created_at=created,
+        updated_at=created,
+        reservation_id=entry.hold_id,
     )
 
 
@@ -63,8 +69,12 @@ def refund(call: Call) -> RefundOut:
         raise errors.CurrencyMismatch(f"{request.currency} does not match the voucher's {voucher.currency}")
     try:
         moved = call.engine.reverse(
-            caller.tenant_id, entry_id=entry.id, voucher_id=entry.voucher_id, amount=amount,
-            reference=entry.reference, idempotency_key=call.idempotency_key,
+            caller.tenant_id,
+            entry_id=entry.id,
+            voucher_id=entry.voucher_id,
+            amount=amount,
+            reference=entry.reference,
+            idempotency_key=call.idempotency_key,
             scope=SCOPE_PREFIX + caller.client_id,
         )
     except errors.InvalidAmount as error:
@@ -75,7 +85,13 @@ def refund(call: Call) -> RefundOut:
         raise RefundExceedsCharge(message, fields=(FieldError("amount", "maximum", message),)) from None
     created = rfc3339(moved.effective_at or moved.at)
     return RefundOut(
-        id=str(moved.entry_id), voucher_id=moved.voucher_id, client_id=caller.client_id, type="refund",
-        amount=shown(moved.amount, voucher.currency or ""), order_number=entry.reference,
-        created_at=created, updated_at=created, charge_id=str(entry.id),
+        id=str(moved.entry_id),
+        voucher_id=moved.voucher_id,
+        client_id=caller.client_id,
+        type="refund",
+        amount=shown(moved.amount, voucher.currency or ""),
+        order_number=entry.reference,
+        created_at=created,
+        updated_at=created,
+        charge_id=str(entry.id),
     )

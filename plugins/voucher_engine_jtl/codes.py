@@ -36,8 +36,9 @@ BY_ERROR: dict[str, Answer] = {
     "entry_not_found": Answer(404, "CHARGE.NOT_FOUND", "No such charge."),
     "charge_not_found": Answer(404, "CHARGE.NOT_FOUND", "No such charge."),
     "hold_expired": Answer(409, "RESERVATION.EXPIRED", "The reservation has expired."),
-    "hold_not_pending": Answer(409, "RESERVATION.NOT_PENDING",
-                               "The reservation was already charged, cancelled, replaced or has expired."),
+    "hold_not_pending": Answer(
+        409, "RESERVATION.NOT_PENDING", "The reservation was already charged, cancelled, replaced or has expired."
+    ),
     "insufficient_funds": Answer(409, "VOUCHER.INSUFFICIENT_BALANCE", "The voucher's balance is too low."),
     "voucher_expired": Answer(409, "VOUCHER.EXPIRED", "The voucher has expired."),
     "voucher_not_yet_valid": Answer(409, "VOUCHER.NOT_YET_VALID", "The voucher is not valid yet."),
@@ -45,18 +46,22 @@ BY_ERROR: dict[str, Answer] = {
     "not_redeemable_here": Answer(409, "VOUCHER.NOT_USABLE", "The voucher cannot be used here."),
     "voucher_locked": Answer(409, "VOUCHER.LOCKED", "The voucher is locked."),
     "vetoed": Answer(409, "REQUEST.REFUSED", "The request was refused."),
-    "currency_mismatch": Answer(422, "VOUCHER.CURRENCY_MISMATCH", "The currency does not match the voucher's.",
-                                "currency", "voucher_currency"),
-    "unknown_currency": Answer(422, "REQUEST.VALIDATION_FAILED", "The request is invalid.",
-                               "currency", "iso4217"),
-    "invalid_amount": Answer(422, "REQUEST.VALIDATION_FAILED", "The request is invalid.",
-                             "amount", "currency_precision"),
-    "refund_exceeds_charge": Answer(422, "CHARGE.REFUND_EXCEEDS_REMAINING",
-                                    "The refund is more than the charge has left.", "amount", "maximum"),
-    "idempotency_key_reused": Answer(422, "REQUEST.IDEMPOTENCY_KEY_REUSED",
-                                     "This Idempotency-Key was used for another request."),
-    "idempotency_key_in_use": Answer(409, "REQUEST.IN_PROGRESS",
-                                     "A request with this Idempotency-Key is still running."),
+    "currency_mismatch": Answer(
+        422, "VOUCHER.CURRENCY_MISMATCH", "The currency does not match the voucher's.", "currency", "voucher_currency"
+    ),
+    "unknown_currency": Answer(422, "REQUEST.VALIDATION_FAILED", "The request is invalid.", "currency", "iso4217"),
+    "invalid_amount": Answer(
+        422, "REQUEST.VALIDATION_FAILED", "The request is invalid.", "amount", "currency_precision"
+    ),
+    "refund_exceeds_charge": Answer(
+        422, "CHARGE.REFUND_EXCEEDS_REMAINING", "The refund is more than the charge has left.", "amount", "maximum"
+    ),
+    "idempotency_key_reused": Answer(
+        422, "REQUEST.IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for another request."
+    ),
+    "idempotency_key_in_use": Answer(
+        409, "REQUEST.IN_PROGRESS", "A request with this Idempotency-Key is still running."
+    ),
     "unauthorized": Answer(401, "AUTH.UNAUTHORIZED", "A valid access token is required."),
     "forbidden": Answer(403, "AUTH.FORBIDDEN", "The access token lacks the scope this operation needs."),
     "permission_denied": Answer(403, "AUTH.FORBIDDEN", "The access token lacks the scope this operation needs."),
@@ -137,7 +142,8 @@ def answer(
         headers["WWW-Authenticate"] = 'Bearer realm="jtl"'
     elif found.status == 403:
         headers["WWW-Authenticate"] = 'Bearer realm="jtl", error="insufficient_scope"' + (
-            f', scope="{scope}"' if scope else "")
+            f', scope="{scope}"' if scope else ""
+        )
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
     elif found.status == 503:

@@ -47,18 +47,23 @@ def _refusal(error: OAuthError, *, tried_header: bool) -> Reply:
     if status == 401 and tried_header:
         # RFC 6749 5.2: a client that tried the Authorization header is told to use Basic.
         headers["WWW-Authenticate"] = REALM
-    return Reply(body={"error": error.error, "error_description": error.description}, status=status,
-                 headers=headers)
+    return Reply(body={"error": error.error, "error_description": error.description}, status=status, headers=headers)
 
 
 def render_error(failure: Failure) -> Reply:
     """Failures before the handler (a body too large, a rate limit, a wrong method) in RFC
     6749's shape too, with the status of their kind."""
-    error = "invalid_client" if failure.kind is FailureKind.UNAUTHORIZED else (
-        "temporarily_unavailable" if DEFAULT_STATUS[failure.kind] >= 500 else "invalid_request")
+    error = (
+        "invalid_client"
+        if failure.kind is FailureKind.UNAUTHORIZED
+        else ("temporarily_unavailable" if DEFAULT_STATUS[failure.kind] >= 500 else "invalid_request")
+    )
     message = "internal error" if failure.kind is FailureKind.INTERNAL else failure.message
-    return Reply(body={"error": error, "error_description": message}, status=DEFAULT_STATUS[failure.kind],
-                 headers={**NO_STORE, **retry_headers(failure)})
+    return Reply(
+        body={"error": error, "error_description": message},
+        status=DEFAULT_STATUS[failure.kind],
+        headers={**NO_STORE, **retry_headers(failure)},
+    )
 
 
 def parse_form(content_type: str, body: bytes) -> dict[str, str]:
@@ -87,8 +92,7 @@ def parse_basic(header: str | None) -> tuple[str, str] | None:
         return None
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic":
-        raise OAuthError("invalid_client", "authenticate with HTTP Basic or the client_id and client_secret "
-                         "parameters")
+        raise OAuthError("invalid_client", "authenticate with HTTP Basic or the client_id and client_secret parameters")
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
@@ -110,7 +114,11 @@ def token(call: Call) -> Reply:
     except OAuthError as error:
         return _refusal(error, tried_header=tried_header)
     return Reply(
-        body={"access_token": issued.access_token, "token_type": issued.token_type,
-              "expires_in": issued.expires_in, "scope": issued.scope},
+        body={
+            "access_token": issued.access_token,
+            "token_type": issued.token_type,
+            "expires_in": issued.expires_in,
+            "scope": issued.scope,
+        },
         headers=NO_STORE,
     )

@@ -48,8 +48,14 @@ class ReservationFacts(TypedDict):
 
 
 def reservation_fields(
-    *, hold_id: str, voucher: Voucher, client_id: str, amount: int, valid_until: datetime,
-    created_at: datetime, updated_at: datetime,
+    *,
+    hold_id: str,
+    voucher: Voucher,
+    client_id: str,
+    amount: int,
+    valid_until: datetime,
+    created_at: datetime,
+    updated_at: datetime,
 ) -> dict[str, Any]:
     return {
         "id": hold_id,

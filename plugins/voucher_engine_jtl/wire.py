@@ -32,27 +32,51 @@ TEXT_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255}
 
 
 class ReservationIn(msgspec.Struct, kw_only=True):
-    amount: Annotated[Any, msgspec.Meta(description=AMOUNT_DOC, examples=["10.53"],
-                                                       extra_json_schema=AMOUNT_SCHEMA)] = UNSET
-    currency: Annotated[Any, msgspec.Meta(description=CURRENCY_DOC, examples=["EUR"],
-                                                         extra_json_schema=CURRENCY_SCHEMA)] = UNSET
-    code: Annotated[Any, msgspec.Meta(description="The voucher's code (at most 255 characters).",
-                                      examples=["test"], extra_json_schema=TEXT_SCHEMA)] = UNSET
-    pin: Annotated[Any, msgspec.Meta(description="The voucher's PIN, when it has one (at most 255).",
-                                     examples=["test"],
-                                     extra_json_schema={"anyOf": [TEXT_SCHEMA, {"type": "null"}]})] = UNSET
+    amount: Annotated[
+        Any, msgspec.Meta(description=AMOUNT_DOC, examples=["10.53"], extra_json_schema=AMOUNT_SCHEMA)
+    ] = UNSET
+    currency: Annotated[
+        Any, msgspec.Meta(description=CURRENCY_DOC, examples=["EUR"], extra_json_schema=CURRENCY_SCHEMA)
+    ] = UNSET
+    code: Annotated[
+        Any,
+        msgspec.Meta(
+            description="The voucher's code (at most 255 characters).", examples=["test"], extra_json_schema=TEXT_SCHEMA
+        ),
+    ] = UNSET
+    pin: Annotated[
+        Any,
+        msgspec.Meta(
+            description="The voucher's PIN, when it has one (at most 255).",
+            examples=["test"],
+            extra_json_schema={"anyOf": [TEXT_SCHEMA, {"type": "null"}]},
+        ),
+    ] = UNSET
 
 
 class ChargeIn(msgspec.Struct, kw_only=True):
-    order_number: Annotated[Any, msgspec.Meta(description="The shop's order number (1-255 characters).",
-                                              examples=["AB-10042"], extra_json_schema=TEXT_SCHEMA)] = UNSET
+    order_number: Annotated[
+        Any,
+        msgspec.Meta(
+            description="The shop's order number (1-255 characters).",
+            examples=["AB-10042"],
+            extra_json_schema=TEXT_SCHEMA,
+        ),
+    ] = UNSET
 
 
 class RefundIn(msgspec.Struct, kw_only=True):
-    amount: Annotated[Any, msgspec.Meta(description=AMOUNT_DOC + " At least 0.01, at most what the "
-                                        "charge has left.", examples=["5.00"], extra_json_schema=AMOUNT_SCHEMA)] = UNSET
-    currency: Annotated[Any, msgspec.Meta(description=CURRENCY_DOC, examples=["EUR"],
-                                                         extra_json_schema=CURRENCY_SCHEMA)] = UNSET
+    amount: Annotated[
+        Any,
+        msgspec.Meta(
+            description=AMOUNT_DOC + " At least 0.01, at most what the charge has left.",
+            examples=["5.00"],
+            extra_json_schema=AMOUNT_SCHEMA,
+        ),
+    ] = UNSET
+    currency: Annotated[
+        Any, msgspec.Meta(description=CURRENCY_DOC, examples=["EUR"], extra_json_schema=CURRENCY_SCHEMA)
+    ] = UNSET
 
 
 class ReservationOut(msgspec.Struct):

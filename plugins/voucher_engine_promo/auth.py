@@ -18,6 +18,7 @@ def authenticate(engine: Engine, credentials: Credentials) -> DistributorIdentit
 
 
 DISTRIBUTOR_TOKEN = AuthScheme(
-    "bearer", authenticate,
+    "bearer",
+    authenticate,
     description="The distributor's bearer token; each token is tied to one distributor_id.",
 )

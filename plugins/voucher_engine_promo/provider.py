@@ -21,8 +21,13 @@ PROVIDER = Provider(
     error_type=ErrorOut,
     operations=(
         Operation(
-            "requestVoucher", "POST", VOUCHER_PATH, request_voucher,
-            body=VoucherRequest, response=VoucherResponse, auth=DISTRIBUTOR_TOKEN,
+            "requestVoucher",
+            "POST",
+            VOUCHER_PATH,
+            request_voucher,
+            body=VoucherRequest,
+            response=VoucherResponse,
+            auth=DISTRIBUTOR_TOKEN,
             summary="Issue one promotional voucher for a purchase",
             description=(
                 "Campaigns that are active, answer trigger_category_id and whitelist the "

@@ -35,7 +35,6 @@ class ErrorResponse(msgspec.Struct, frozen=True):
     message: str
 
 
-
 class ErrorOut(msgspec.Struct):
     """Every error's body."""
 

@@ -38,7 +38,14 @@ def voucher_engine_register_settings(register: RegisterSettings) -> None:
 
 
 __all__ = [
-    "APP_SCOPE_PREFIX", "PRIVILEGED_SCOPE", "PROVIDER", "STAFF_SCOPE", "USER_ID_KIND", "VOUCHER_KEY_FORMAT",
+    "APP_SCOPE_PREFIX",
+    "PRIVILEGED_SCOPE",
+    "PROVIDER",
+    "STAFF_SCOPE",
+    "USER_ID_KIND",
+    "VOUCHER_KEY_FORMAT",
     "WRITE_ROLES",
-    "SpaazaSettings", "configure", "holder_of",
+    "SpaazaSettings",
+    "configure",
+    "holder_of",
 ]

@@ -86,7 +86,9 @@ def privileged_caller(engine: Engine, credentials: Credentials) -> SpaazaCaller:
 
 
 ADMIN_SESSION = AuthScheme(
-    "header", admin_caller, header=SESSION_KEY_HEADER,
+    "header",
+    admin_caller,
+    header=SESSION_KEY_HEADER,
     description=(
         f"Admin authentication: {SESSION_KEY_HEADER} (the session key from POST /auth/login) and "
         f"{USER_ID_HEADER} (its user id); the staff user needs the role admin or write in the "
@@ -94,7 +96,8 @@ ADMIN_SESSION = AuthScheme(
     ),
 )
 PRIVILEGED = AuthScheme(
-    "bearer", privileged_caller,
+    "bearer",
+    privileged_caller,
     description=(
         f"Privileged authentication: a client-credentials access token with the scope "
         f"{PRIVILEGED_SCOPE!r} and {APP_SCOPE_PREFIX}<hostname>, plus the mandatory "

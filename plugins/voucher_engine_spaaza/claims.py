@@ -34,15 +34,22 @@ def claim_vouchers(call: Call) -> ClaimResponse:
     period = lock_period(locking.voucher_lock_period) if locking is not None else None
     code = locking_code(locking.retailer_basket_code, locking.voucher_locking_code) if locking is not None else None
     member = find_user(engine, tenant_id, request.user)
-    refs = [reference(engine, tenant_id, v.voucher_key, v.voucher_id, v.voucher_third_party_id)
-            for v in request.vouchers]
+    refs = [
+        reference(engine, tenant_id, v.voucher_key, v.voucher_id, v.voucher_third_party_id) for v in request.vouchers
+    ]
     if len({(r.code, r.public_id, r.third_party_id) for r in refs}) != len(refs):
         raise InvalidParameter("vouchers: the same voucher is listed twice")
     try:
         claimed = engine.claim_vouchers(
-            tenant_id, holder=holder_of(member), vouchers=refs, lock=locking is not None,
-            lock_period=period, locking_code=code, max_count=MAX_VOUCHERS,
-            idempotency_key=call.idempotency_key, scope=caller.scope,
+            tenant_id,
+            holder=holder_of(member),
+            vouchers=refs,
+            lock=locking is not None,
+            lock_period=period,
+            locking_code=code,
+            max_count=MAX_VOUCHERS,
+            idempotency_key=call.idempotency_key,
+            scope=caller.scope,
         )
     except errors.VoucherEngineError as error:
         # The engine names the voucher that failed (``error.ref``): so does the answer.

@@ -20,7 +20,10 @@ from voucher_engine.plugin import Failure, FailureKind, Reply, errors, retry_hea
 CATALOGUE: dict[str, tuple[int, int, str]] = {
     "no_valid_session": (6, 401, "The user needs to be logged in and a valid session key needs to be sent"),
     "permission_denied_or_non_existent": (
-        68, 403, "This user has insufficient permissions for this object or the object does not exist"),
+        68,
+        403,
+        "This user has insufficient permissions for this object or the object does not exist",
+    ),
     "no_myprice_app": (269, 400, "Myprice app is required"),
     "malformed_request": (1000, 400, "The request body could not be read"),
     "invalid_parameter": (1001, 400, "A parameter is missing, unknown or of the wrong type"),
@@ -112,8 +115,14 @@ class VoucherNotLocked(SpaazaError, errors.Rejected):
 
 _REFUSALS: dict[str, type[SpaazaError]] = {
     cls.code: cls
-    for cls in (VoucherNotFound, VoucherClaimedByAnotherUser, VoucherLocked, VoucherNotClaimable,
-                VoucherNotLocked, InvalidLockPeriod)
+    for cls in (
+        VoucherNotFound,
+        VoucherClaimedByAnotherUser,
+        VoucherLocked,
+        VoucherNotClaimable,
+        VoucherNotLocked,
+        InvalidLockPeriod,
+    )
 }
 
 

@@ -45,8 +45,13 @@ def lock_voucher(call: Call) -> LockResponse:
     code = locking_code(form.retailer_basket_code, form.voucher_locking_code)
     try:
         locked = engine.lock(
-            tenant_id, voucher_id=voucher.id, period=period, locking_code=code, holder=voucher.holder,
-            idempotency_key=call.idempotency_key, scope=caller.scope,
+            tenant_id,
+            voucher_id=voucher.id,
+            period=period,
+            locking_code=code,
+            holder=voucher.holder,
+            idempotency_key=call.idempotency_key,
+            scope=caller.scope,
         )
     except errors.VoucherEngineError as error:
         translated = refusal(error, description)
@@ -54,10 +59,15 @@ def lock_voucher(call: Call) -> LockResponse:
             raise
         raise translated from error
     shown = Viewer(engine, tenant_id, engine.clock.now()).fields(locked)
-    return LockResponse(ResultOk(), LockResults(
-        **shown, voucher_locking_code=form.voucher_locking_code,
-        voucher_retailer_basket_code_exclusive=form.retailer_basket_code, result_type="lock-voucher",
-    ))
+    return LockResponse(
+        ResultOk(),
+        LockResults(
+            **shown,
+            voucher_locking_code=form.voucher_locking_code,
+            voucher_retailer_basket_code_exclusive=form.retailer_basket_code,
+            result_type="lock-voucher",
+        ),
+    )
 
 
 def unlock_voucher(call: Call) -> VoucherResponse:
@@ -67,8 +77,11 @@ def unlock_voucher(call: Call) -> VoucherResponse:
     tenant_id, voucher, description = _voucher(engine, caller, form)
     try:
         unlocked = engine.unlock(
-            tenant_id, voucher_id=voucher.id, force=True,
-            idempotency_key=call.idempotency_key, scope=caller.scope,
+            tenant_id,
+            voucher_id=voucher.id,
+            force=True,
+            idempotency_key=call.idempotency_key,
+            scope=caller.scope,
         )
     except errors.VoucherEngineError as error:
         translated = refusal(error, description)

@@ -23,13 +23,19 @@ def login(call: Call) -> LoginResponse:
     chain_id = int(form.chain_id)
     try:
         tokens = identity(call.engine).login(
-            settings.tenant_of(chain_id), form.username, form.password, STAFF_SCOPE,
+            settings.tenant_of(chain_id),
+            form.username,
+            form.password,
+            STAFF_SCOPE,
             access_ttl=settings.session_ttl,
         )
     except (errors.Unauthorized, errors.NotFound, errors.ValidationError):
         raise LoginFailed() from None
     session = SessionOut(
-        user_id=tokens.user.public_id, username=tokens.user.email, session_key=tokens.access_token,
-        session_expiry_datetime_utc=utc_text(tokens.expires_at) or "", chain_id=chain_id,
+        user_id=tokens.user.public_id,
+        username=tokens.user.email,
+        session_key=tokens.access_token,
+        session_expiry_datetime_utc=utc_text(tokens.expires_at) or "",
+        chain_id=chain_id,
     )
     return LoginResponse(ResultOk(), LoginResults(session))

@@ -43,19 +43,27 @@ def locking_code(retailer_basket_code: str | None, voucher_locking_code: str | N
 
 
 def described(key: str | None, public_id: int | None, third_party_id: str | None) -> str:
-    named = [f"voucher_id {public_id}" if public_id is not None else "",
-             f"voucher_key {key!r}" if key is not None else "",
-             f"voucher_third_party_id {third_party_id!r}" if third_party_id is not None else ""]
+    named = [
+        f"voucher_id {public_id}" if public_id is not None else "",
+        f"voucher_key {key!r}" if key is not None else "",
+        f"voucher_third_party_id {third_party_id!r}" if third_party_id is not None else "",
+    ]
     return ", ".join(n for n in named if n) or "a voucher"
 
 
 def reference(
-    engine: Engine, tenant_id: str, key: str | None, public_id: int | None, third_party_id: str | None,
+    engine: Engine,
+    tenant_id: str,
+    key: str | None,
+    public_id: int | None,
+    third_party_id: str | None,
 ) -> VoucherRef:
     """One engine reference for a voucher named one or several ways."""
-    given = [VoucherRef(public_id=public_id) if public_id is not None else None,
-             VoucherRef(code=key) if key is not None else None,
-             VoucherRef(third_party_id=third_party_id) if third_party_id is not None else None]
+    given = [
+        VoucherRef(public_id=public_id) if public_id is not None else None,
+        VoucherRef(code=key) if key is not None else None,
+        VoucherRef(third_party_id=third_party_id) if third_party_id is not None else None,
+    ]
     refs = [ref for ref in given if ref is not None]
     if not refs:
         raise InvalidParameter("each voucher needs voucher_key, voucher_id or voucher_third_party_id")
@@ -63,13 +71,13 @@ def reference(
         ids = {find(engine, tenant_id, ref, described(key, public_id, third_party_id)).id for ref in refs}
         if len(ids) > 1:
             raise InvalidParameter(
-                f"{described(key, public_id, third_party_id)}: these identifiers name different vouchers")
+                f"{described(key, public_id, third_party_id)}: these identifiers name different vouchers"
+            )
     return refs[0]
 
 
 def find(engine: Engine, tenant_id: str, ref: VoucherRef, description: str) -> Voucher:
     try:
-        return engine.get_voucher(
-            tenant_id, code=ref.code, public_id=ref.public_id, third_party_id=ref.third_party_id)
+        return engine.get_voucher(tenant_id, code=ref.code, public_id=ref.public_id, third_party_id=ref.third_party_id)
     except errors.NotFound:
         raise VoucherNotFound(f"{description}: no such voucher in this chain") from None

@@ -41,7 +41,7 @@ def member_id_of(holder: str | None) -> int | None:
     """The engine member id of a holder this provider wrote; None for any other holder."""
     if holder is None or not holder.startswith(HOLDER_PREFIX):
         return None
-    digits = holder[len(HOLDER_PREFIX):]
+    digits = holder[len(HOLDER_PREFIX) :]
     return int(digits) if digits.isascii() and digits.isdigit() else None
 
 

@@ -48,9 +48,18 @@ STATUS: dict[State, str] = {
 }
 
 _TEXT_FIELDS = (
-    "campaign_image_filename", "campaign_image_link", "campaign_image_url", "campaign_owner_code",
-    "campaign_product_promotion_type", "campaign_type", "voucher_description", "voucher_honour_code",
-    "voucher_image_url", "voucher_notes", "voucher_text", "voucher_title",
+    "campaign_image_filename",
+    "campaign_image_link",
+    "campaign_image_url",
+    "campaign_owner_code",
+    "campaign_product_promotion_type",
+    "campaign_type",
+    "voucher_description",
+    "voucher_honour_code",
+    "voucher_image_url",
+    "voucher_notes",
+    "voucher_text",
+    "voucher_title",
 )
 
 
@@ -95,8 +104,7 @@ def _creating_user(facts: Mapping[str, Any]) -> CreatingUser | None:
     if not isinstance(user, dict):
         return None
     full_name, user_id = user.get("full_name"), user.get("user_id")
-    return CreatingUser(full_name if isinstance(full_name, str) else None,
-                        user_id if type(user_id) is int else None)
+    return CreatingUser(full_name if isinstance(full_name, str) else None, user_id if type(user_id) is int else None)
 
 
 def _card(member: Member | None) -> EntityCard | None:
@@ -145,7 +153,9 @@ class Viewer:
         holder = self.member(voucher.holder)
         return {
             **{name: _text(facts, name) for name in _TEXT_FIELDS},
-            "campaign_id": int(campaign) if campaign is not None and campaign.isascii() and campaign.isdigit() else None,
+            "campaign_id": int(campaign)
+            if campaign is not None and campaign.isascii() and campaign.isdigit()
+            else None,
             "campaign_image_dimension_x": _int(facts, "campaign_image_dimension_x"),
             "campaign_image_dimension_y": _int(facts, "campaign_image_dimension_y"),
             "campaign_title": self.campaign_title(campaign),

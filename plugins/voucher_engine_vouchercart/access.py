@@ -50,8 +50,11 @@ class Caller:
     def require_user_admin(self) -> None:
         """The users API: ``manage.users`` on the domain the token was issued for (for an
         unscoped API key: on some domain). Changing a domain's grants also needs it there."""
-        allowed = self.may(self.home_domain, MANAGE_USERS) if self.home_domain is not None \
+        allowed = (
+            self.may(self.home_domain, MANAGE_USERS)
+            if self.home_domain is not None
             else bool(self.domains_with(MANAGE_USERS))
+        )
         if not allowed:
             raise errors.Forbidden("the users API needs manage.users")
 
@@ -96,10 +99,12 @@ def basic_credentials(engine: Engine, credentials: Credentials) -> Credentials:
 
 
 BEARER = AuthScheme(
-    "bearer", authenticate,
+    "bearer",
+    authenticate,
     description="A staff JWT from POST /v1/authorize, or an API key created for your account.",
 )
 BASIC = AuthScheme(
-    "basic", basic_credentials,
+    "basic",
+    basic_credentials,
     description="The staff member's email and password (Basic), with the form field subdomain.",
 )

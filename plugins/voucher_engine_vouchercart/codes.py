@@ -24,7 +24,10 @@ ERRORS: dict[int, tuple[int, str]] = {
     1009: (401, "JWT token is invalid"),
     1010: (404, "Voucher with given code has been not found on specified domain"),
     1011: (422, "We cannot realize reduction on this voucher"),
-    1012: (422, "Expired - If you would like to redeem it regardless, please set redeemDate to match the redeem window"),
+    1012: (
+        422,
+        "Expired - If you would like to redeem it regardless, please set redeemDate to match the redeem window",
+    ),
     1013: (422, "Voucher has been fully redeemed (Completed)"),
     1014: (422, "Voucher has been cancelled"),
     1015: (422, "Coupon not exist"),

@@ -61,19 +61,32 @@ def user_by_public_id(engine: Engine, tenant_id: str, public_id: int) -> StaffUs
     return identity(engine).staff.find_staff_user(tenant_id, public_id=public_id)
 
 
-def create_user(engine: Engine, tenant_id: str, *, email: str, password: str, full_name: str,
-                phone: str | None, grants: Grants) -> StaffUser:
+def create_user(
+    engine: Engine, tenant_id: str, *, email: str, password: str, full_name: str, phone: str | None, grants: Grants
+) -> StaffUser:
     """The user and their grants, in one write."""
     return identity(engine).staff.create_staff_user(
-        tenant_id, email, password, full_name=full_name, phone=phone, locale="en", grants=grants,
+        tenant_id,
+        email,
+        password,
+        full_name=full_name,
+        phone=phone,
+        locale="en",
+        grants=grants,
     )
 
 
-def update_user(engine: Engine, tenant_id: str, user_id: str, *, email: str, full_name: str,
-                phone: str, grants: Grants) -> None:
+def update_user(
+    engine: Engine, tenant_id: str, user_id: str, *, email: str, full_name: str, phone: str, grants: Grants
+) -> None:
     """Profile and every grant of the user replaced, in one write (``phone=""`` clears it)."""
     identity(engine).staff.update_staff_user(
-        tenant_id, user_id, email=email, full_name=full_name, phone=phone, grants=grants,
+        tenant_id,
+        user_id,
+        email=email,
+        full_name=full_name,
+        phone=phone,
+        grants=grants,
     )
 
 

@@ -34,7 +34,10 @@ class JwtInvalid(errors.Unauthorized):
 
 
 JWT_ERRORS: dict[int, type[errors.Unauthorized]] = {
-    1006: JwtExpired, 1007: JwtNotYetValid, 1008: JwtMalformed, 1009: JwtInvalid,
+    1006: JwtExpired,
+    1007: JwtNotYetValid,
+    1008: JwtMalformed,
+    1009: JwtInvalid,
 }
 
 

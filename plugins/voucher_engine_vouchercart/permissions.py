@@ -45,7 +45,7 @@ def domain_of_scope(scope: str) -> int | None:
     """The domain id of a ``store:<id>`` scope, ``None`` for any other scope."""
     if not scope.startswith(SCOPE_PREFIX):
         return None
-    return domain_id_of(scope[len(SCOPE_PREFIX):])
+    return domain_id_of(scope[len(SCOPE_PREFIX) :])
 
 
 def domain_id_of(store_id: str) -> int | None:

@@ -131,8 +131,11 @@ def redeem(call: Call) -> VoucherOut:
     if refused is not None:
         raise refused
     common: dict[str, Any] = {
-        "voucher_id": voucher.id, "store": str(domain.id), "at": at,
-        "idempotency_key": call.idempotency_key, "scope": SCOPE + caller.key,
+        "voucher_id": voucher.id,
+        "store": str(domain.id),
+        "at": at,
+        "idempotency_key": call.idempotency_key,
+        "scope": SCOPE + caller.key,
     }
     try:
         if units is None:

@@ -87,5 +87,7 @@ def refresh(call: Call) -> RefreshOut:
             raise errors.Unauthorized("invalid refresh token", reason=error.details.get("reason")) from error
         raise as_jwt_error(error) from error
     return RefreshOut(
-        access_token=tokens.access_token, identified_by=tokens.access_token_id, refresh_token=tokens.refresh_token,
+        access_token=tokens.access_token,
+        identified_by=tokens.access_token_id,
+        refresh_token=tokens.refresh_token,
     )

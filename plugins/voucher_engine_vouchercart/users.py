@@ -58,10 +58,16 @@ def check_email(email: str) -> str:
 
 
 def check_password(password: str, field: str = "password") -> str:
-    if not (PASSWORD_MIN <= len(password) <= PASSWORD_MAX) or not any(c.isalpha() for c in password) \
-            or not any(c.isdigit() for c in password):
-        raise invalid(field, f"A password has {PASSWORD_MIN} to {PASSWORD_MAX} characters, "
-                             "at least one letter and one digit.", rule="password")
+    if (
+        not (PASSWORD_MIN <= len(password) <= PASSWORD_MAX)
+        or not any(c.isalpha() for c in password)
+        or not any(c.isdigit() for c in password)
+    ):
+        raise invalid(
+            field,
+            f"A password has {PASSWORD_MIN} to {PASSWORD_MAX} characters, at least one letter and one digit.",
+            rule="password",
+        )
     return password
 
 
@@ -86,8 +92,9 @@ def check_permissions(entries: Sequence[Permission], domain_ids: Sequence[int]) 
             wrong.append(FieldError(f"{where}.roleId", "choice", "The role is one of 0, 1, 2, 3."))
         unknown = sorted(set(entry.custom_permissions) - KNOWN)
         if unknown:
-            wrong.append(FieldError(f"{where}.customPermissions", "choice",
-                                    f"Unknown permissions: {', '.join(unknown)}."))
+            wrong.append(
+                FieldError(f"{where}.customPermissions", "choice", f"Unknown permissions: {', '.join(unknown)}.")
+            )
         grants[entry.domain_id] = (entry.role_id, effective(entry.role_id, entry.custom_permissions))
     for domain_id in domain_ids:
         if domain_id not in grants and not absent:
@@ -119,8 +126,12 @@ def user_out(user: StaffUser, domain_ids: Sequence[int]) -> UserOut:
         permissions.append(PermissionOut(domain_id, role_id, custom_of(ROLE_NAMES.get(role_id), names)))
     assert user.created_at is not None  # set on every user the directory returns
     return UserOut(
-        id=user.public_id, full_name=user.full_name, email=user.email, phone=user.phone or "",
-        created_at=created_at(user.created_at), permissions=permissions,
+        id=user.public_id,
+        full_name=user.full_name,
+        email=user.email,
+        phone=user.phone or "",
+        created_at=created_at(user.created_at),
+        permissions=permissions,
     )
 
 
@@ -157,9 +168,11 @@ def changed_grants(caller: Caller, wanted: dict[int, Grant], before: dict[int, G
 def stored_grants(user: StaffUser | None, wanted: dict[int, Grant]) -> dict[str, StaffGrant]:
     """Every grant the user keeps: the wanted one of each domain (role 0: none), and the
     user's grants in scopes that are not domains (another provider's) unchanged."""
-    kept = {} if user is None else {
-        scope: grant for scope, grant in directory.grants_of(user).items() if domain_of_scope(scope) is None
-    }
+    kept = (
+        {}
+        if user is None
+        else {scope: grant for scope, grant in directory.grants_of(user).items() if domain_of_scope(scope) is None}
+    )
     for domain_id, (role_id, names) in wanted.items():
         role = ROLE_NAMES.get(role_id)
         if role is not None:
@@ -191,9 +204,15 @@ def create_user(call: Call) -> UserCreated:
     wanted = check_permissions(body.permissions or [], _domain_ids(call, caller))
     changed_grants(caller, wanted, {})
     try:
-        user = directory.create_user(call.engine, caller.tenant_id, email=email, password=password,
-                                     full_name=(body.full_name or "").strip(), phone=body.phone,
-                                     grants=stored_grants(None, wanted))
+        user = directory.create_user(
+            call.engine,
+            caller.tenant_id,
+            email=email,
+            password=password,
+            full_name=(body.full_name or "").strip(),
+            phone=body.phone,
+            grants=stored_grants(None, wanted),
+        )
     except errors.AlreadyExists:
         raise invalid("email", "This email is already used.", rule="unique") from None
     return UserCreated(user_id=user.public_id)
@@ -208,9 +227,15 @@ def update_user(call: Call) -> None:
     wanted = check_permissions(body.permissions or [], _domain_ids(call, caller))
     changed_grants(caller, wanted, current_grants(user))
     try:
-        directory.update_user(call.engine, caller.tenant_id, user.id, email=email,
-                              full_name=(body.full_name or "").strip(), phone=body.phone or "",
-                              grants=stored_grants(user, wanted))
+        directory.update_user(
+            call.engine,
+            caller.tenant_id,
+            user.id,
+            email=email,
+            full_name=(body.full_name or "").strip(),
+            phone=body.phone or "",
+            grants=stored_grants(user, wanted),
+        )
     except errors.AlreadyExists:
         raise invalid("email", "This email is already used.", rule="unique") from None
 
@@ -234,4 +259,3 @@ def delete_user(call: Call) -> None:
     except errors.NotFound:
         raise invalid("id", "Invalid user id", rule="exists") from None
     directory.delete_user(call.engine, caller.tenant_id, user.id)
-

@@ -34,7 +34,7 @@ STATUS: dict[State, str] = {
 
 
 def remaining_string(voucher: Voucher) -> str:
-    """"1 time left", "0 time left" (the seed's), "5 times left"; "19.00 GBP left" for money."""
+    """ "1 time left", "0 time left" (the seed's), "5 times left"; "19.00 GBP left" for money."""
     if voucher.kind is VoucherKind.MONETARY and voucher.currency is not None:
         return f"{Money(voucher.available, voucher.currency).format()} {voucher.currency} left"
     left = voucher.available

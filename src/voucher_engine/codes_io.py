@@ -74,17 +74,20 @@ def count_codes(path: str | Path, *, column: str | None = "code") -> int:
     return sum(1 for _ in read_codes(path, column=column))
 
 
-def write_codes(
-    codes: Iterable[ExportedCode], out: TextIO, *, progress: Callable[[int], None] | None = None
-) -> int:
+def write_codes(codes: Iterable[ExportedCode], out: TextIO, *, progress: Callable[[int], None] | None = None) -> int:
     """Write ``codes`` as CSV with a header; return how many were written."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_HEADER)
     written = 0
     for item in codes:
-        writer.writerow((
-            item.seq, item.code, item.issued_at.isoformat() if item.issued_at else "", item.reference or "",
-        ))
+        writer.writerow(
+            (
+                item.seq,
+                item.code,
+                item.issued_at.isoformat() if item.issued_at else "",
+                item.reference or "",
+            )
+        )
         written += 1
         if progress is not None and written % 1000 == 0:
             progress(1000)

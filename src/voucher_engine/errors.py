@@ -77,6 +77,8 @@ class InvalidRedemptionTime(ValidationError):
     """A stated redemption time (``at=``) in the future, or outside every validity window."""
 
     code = "invalid_redemption_time"
+
+
 class IdentifiersDisagree(ValidationError):
     """Several identifiers were given for one member, and they name different members."""
 
@@ -177,8 +179,11 @@ class PermissionDenied(Forbidden):
     code = "permission_denied"
 
     def __init__(self, scope: str = "", permission: str = "") -> None:
-        super().__init__(f"this operation needs the permission {permission!r} in {scope!r}"
-                         if permission else "this operation needs a permission the caller lacks")
+        super().__init__(
+            f"this operation needs the permission {permission!r} in {scope!r}"
+            if permission
+            else "this operation needs a permission the caller lacks"
+        )
         self.scope = scope
         self.permission = permission
 
@@ -191,10 +196,16 @@ class OAuthError(ValidationError):
     render it still answers a client error (a ValidationError), never a 500."""
 
     code = "oauth_error"
-    ERRORS = frozenset({
-        "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
-        "unsupported_grant_type", "invalid_scope",
-    })
+    ERRORS = frozenset(
+        {
+            "invalid_request",
+            "invalid_client",
+            "invalid_grant",
+            "unauthorized_client",
+            "unsupported_grant_type",
+            "invalid_scope",
+        }
+    )
 
     def __init__(self, error: str = "invalid_request", description: str = "the token request was refused") -> None:
         if error not in self.ERRORS:
@@ -249,6 +260,8 @@ class NothingToRedeem(Rejected):
     """``redeem_all`` on a voucher with nothing left to spend."""
 
     code = "nothing_to_redeem"
+
+
 class HeldByAnother(Rejected):
     """The voucher is already bound to a different holder."""
 

@@ -212,8 +212,15 @@ def _names(kinds: tuple[type, ...]) -> str:
 def _toml_type(value: Any) -> str:
     kind = value if isinstance(value, type) else type(value)
     return {
-        str: "a string", int: "an integer", float: "a float", bool: "a boolean", list: "an array",
-        dict: "a table", datetime: "a date-time", date: "a date", time: "a time",
+        str: "a string",
+        int: "an integer",
+        float: "a float",
+        bool: "a boolean",
+        list: "an array",
+        dict: "a table",
+        datetime: "a date-time",
+        date: "a date",
+        time: "a time",
     }.get(kind, kind.__name__)
 
 
@@ -238,14 +245,23 @@ def _store(e: _Entry, plan: FixturePlan, base: Path) -> None:
 def _offer(e: _Entry, plan: FixturePlan, base: Path) -> None:
     tenant, offer_id = e.tenant(), e.ident()
     currency = e.text("currency", required=True)
-    denominations = tuple(Money.parse(_decimal_text(v, "denominations"), currency).minor
-                          for v in e.take("denominations", list, default=[]))
+    denominations = tuple(
+        Money.parse(_decimal_text(v, "denominations"), currency).minor
+        for v in e.take("denominations", list, default=[])
+    )
     offer = Offer(
-        id=offer_id, tenant_id=tenant, store_id=e.ident("store"),
-        name=e.text("name", default=offer_id), currency=currency, denominations=denominations,
-        min_value=e.money("min_value", currency), max_value=e.money("max_value", currency),
-        step=e.money("step", currency) or 1, discount_bp=e.count("discount_bp", default=0),
-        pool_id=e.ident("pool", required=False), active=e.take("active", bool, default=True),
+        id=offer_id,
+        tenant_id=tenant,
+        store_id=e.ident("store"),
+        name=e.text("name", default=offer_id),
+        currency=currency,
+        denominations=denominations,
+        min_value=e.money("min_value", currency),
+        max_value=e.money("max_value", currency),
+        step=e.money("step", currency) or 1,
+        discount_bp=e.count("discount_bp", default=0),
+        pool_id=e.ident("pool", required=False),
+        active=e.take("active", bool, default=True),
     )
     e.finish()
     plan.offers.append(offer)
@@ -282,11 +298,16 @@ def _campaign(e: _Entry, plan: FixturePlan, base: Path) -> None:
     tenant, campaign_id = e.tenant(), e.ident()
     cap = e.count("cap")
     campaign = Campaign(
-        id=campaign_id, tenant_id=tenant, name=e.text("name", default=campaign_id), pool_id=e.ident("pool", required=False),
+        id=campaign_id,
+        tenant_id=tenant,
+        name=e.text("name", default=campaign_id),
+        pool_id=e.ident("pool", required=False),
         window=Window(e.instant("starts_at"), e.instant("ends_at")),
         trigger_categories=frozenset(e.strings("trigger_categories")),
         distributors=frozenset(e.strings("distributors")),
-        priority=e.take("priority", int, default=0), cap=cap, template=e.json_table("template"),
+        priority=e.take("priority", int, default=0),
+        cap=cap,
+        template=e.json_table("template"),
     )
     e.finish()
     plan.campaigns.append(campaign)
@@ -313,14 +334,23 @@ def _voucher(e: _Entry, plan: FixturePlan, base: Path) -> None:
         if not isinstance(window, dict):
             raise _Bad("validity: expected an array of tables")
         w = _Entry(window, None)
-        windows.append(WindowSpec(start=w.instant("starts_at"), end=w.instant("ends_at"),
-                                  days_after_issue=w.count("days_after_issue"),
-                                  end_of_day_in=w.text("end_of_day_in")))
+        windows.append(
+            WindowSpec(
+                start=w.instant("starts_at"),
+                end=w.instant("ends_at"),
+                days_after_issue=w.count("days_after_issue"),
+                end_of_day_in=w.text("end_of_day_in"),
+            )
+        )
         w.finish()
     tax_rate = e.take("tax_rate", (str, int))
     spec = VoucherSpec(
-        kind=kind, value=value, currency=currency, validity=tuple(windows),
-        redeemable_at=e.strings("redeemable_at"), pin=e.take("pin", str),
+        kind=kind,
+        value=value,
+        currency=currency,
+        validity=tuple(windows),
+        redeemable_at=e.strings("redeemable_at"),
+        pin=e.take("pin", str),
         taxable=e.take("taxable", bool, default=False),
         tax_rate=_decimal(str(tax_rate), "tax_rate") if tax_rate is not None else None,
         metadata=e.json_table("metadata") or {},
@@ -356,8 +386,12 @@ def _identity_reader(section: str) -> Callable[[_Entry, FixturePlan, Path], None
 
 
 _READERS = {
-    "tenants": _tenant, "stores": _store, "offers": _offer,
-    "pools": _pool, "campaigns": _campaign, "vouchers": _voucher,
+    "tenants": _tenant,
+    "stores": _store,
+    "offers": _offer,
+    "pools": _pool,
+    "campaigns": _campaign,
+    "vouchers": _voucher,
     **{section: _identity_reader(section) for section in IDENTITY_SECTIONS},
 }
 #: The key that names an entry in messages (``vouchers[2] ('GIFT-50')``).
@@ -481,8 +515,10 @@ class LoadSummary:
         out = []
         for kind in SECTIONS:
             if self.created[kind] or self.updated[kind] or self.unchanged[kind]:
-                out.append(f"{kind + ':':11} {self.created[kind]} created, {self.updated[kind]} updated, "
-                           f"{self.unchanged[kind]} already present")
+                out.append(
+                    f"{kind + ':':11} {self.created[kind]} created, {self.updated[kind]} updated, "
+                    f"{self.unchanged[kind]} already present"
+                )
         out.append(f"{'codes:':11} {self.codes_added} added, {self.codes_present} already present")
         return out
 
@@ -540,23 +576,37 @@ def _stored_campaign(engine: Engine, c: Campaign) -> Campaign:
 
 def _put_campaign(engine: Engine, c: Campaign) -> None:
     engine.put_campaign(
-        c.tenant_id, c.id, name=c.name, pool_id=c.pool_id, starts_at=c.window.start,
-        ends_at=c.window.end, trigger_categories=c.trigger_categories, distributors=c.distributors,
-        priority=c.priority, cap=c.cap, template=c.template,
+        c.tenant_id,
+        c.id,
+        name=c.name,
+        pool_id=c.pool_id,
+        starts_at=c.window.start,
+        ends_at=c.window.end,
+        trigger_categories=c.trigger_categories,
+        distributors=c.distributors,
+        priority=c.priority,
+        cap=c.cap,
+        template=c.template,
     )
 
 
 def _apply_pool(engine: Engine, pool: PoolPlan, summary: LoadSummary, progress: ProgressFactory | None) -> None:
-    created = engine.create_pool(pool.tenant, pool.id, name=pool.name, code_format=pool.code_format,
-                                 low_stock_threshold=pool.low_stock)
+    created = engine.create_pool(
+        pool.tenant, pool.id, name=pool.name, code_format=pool.code_format, low_stock_threshold=pool.low_stock
+    )
     summary.created["pools"] += created
     summary.unchanged["pools"] += not created
     batches = []
     if pool.codes:
         batches.append((f"{pool.id}: codes", len(pool.codes), iter(pool.codes)))
     if pool.codes_file is not None:
-        batches.append((f"{pool.id}: {pool.codes_file.name}", pool.codes_in_file,
-                        read_codes(pool.codes_file, column=pool.codes_column)))
+        batches.append(
+            (
+                f"{pool.id}: {pool.codes_file.name}",
+                pool.codes_in_file,
+                read_codes(pool.codes_file, column=pool.codes_column),
+            )
+        )
     for label, total, codes in batches:
         report = progress(label, total) if progress else None
         added = engine.add_codes(pool.tenant, pool.id, codes, progress=report)

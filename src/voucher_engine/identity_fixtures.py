@@ -164,8 +164,11 @@ def read_partner(e: Entry, base: Path) -> PartnerPlan:
     tenant, partner_id = e.tenant(), e.ident()
     public_key, key_file = e.text("public_key", limit=20_000), e.text("public_key_file")
     secret = _from_env(e, "secret_env")
-    given = [k for k, v in (("public_key", public_key), ("public_key_file", key_file), ("secret_env", secret))
-             if v is not None]
+    given = [
+        k
+        for k, v in (("public_key", public_key), ("public_key_file", key_file), ("secret_env", secret))
+        if v is not None
+    ]
     if len(given) > 1:
         raise BadEntry(f"give one of public_key, public_key_file and secret_env, not {' and '.join(given)}")
     if key_file is not None:
@@ -213,8 +216,11 @@ def read_staff(e: Entry, base: Path) -> StaffPlan:
 
 
 READERS: dict[str, Callable[[Entry, Path], IdentityPlan]] = {
-    "clients": read_client, "distributors": read_distributor, "partners": read_partner,
-    "webhooks": read_webhook, "staff": read_staff,
+    "clients": read_client,
+    "distributors": read_distributor,
+    "partners": read_partner,
+    "webhooks": read_webhook,
+    "staff": read_staff,
 }
 
 
@@ -260,8 +266,9 @@ def apply_identity(engine: Engine, plan: IdentityPlan) -> tuple[bool, list[NewSe
     if isinstance(plan, PartnerPlan):
         key = plan.key if plan.key is not None else secrets.token_urlsafe(GENERATED_BYTES)
         try:
-            identity.partners.register_partner(plan.tenant, plan.id, key, algorithm=plan.algorithm,
-                                               audience=plan.audience)
+            identity.partners.register_partner(
+                plan.tenant, plan.id, key, algorithm=plan.algorithm, audience=plan.audience
+            )
         except AlreadyExists:
             return False, []
         made = [] if plan.key is not None else [NewSecret("partner", plan.tenant, plan.id, "shared_secret", key)]
@@ -270,11 +277,17 @@ def apply_identity(engine: Engine, plan: IdentityPlan) -> tuple[bool, list[NewSe
         webhooks = engine.shared(Webhooks)
         if any(e.url == plan.url for e in webhooks.list_endpoints(plan.tenant)):
             return False, []
-        endpoint = webhooks.create_endpoint(plan.tenant, plan.url, event_types=plan.event_types,
-                                            description=plan.description, provider=plan.provider,
-                                            secret=plan.secret)
+        endpoint = webhooks.create_endpoint(
+            plan.tenant,
+            plan.url,
+            event_types=plan.event_types,
+            description=plan.description,
+            provider=plan.provider,
+            secret=plan.secret,
+        )
         return True, [] if plan.secret is not None else [
-            NewSecret("webhook", plan.tenant, plan.url, "secret", endpoint.secret)]
+            NewSecret("webhook", plan.tenant, plan.url, "secret", endpoint.secret)
+        ]
     try:
         identity.staff.find_staff_user(plan.tenant, email=plan.email)
         return False, []
@@ -282,4 +295,6 @@ def apply_identity(engine: Engine, plan: IdentityPlan) -> tuple[bool, list[NewSe
         pass
     password = plan.password if plan.password is not None else secrets.token_urlsafe(GENERATED_BYTES)
     identity.staff.create_staff_user(plan.tenant, plan.email, password, full_name=plan.full_name, roles=plan.roles)
-    return True, [] if plan.password is not None else [NewSecret("staff", plan.tenant, plan.email, "password", password)]
+    return True, [] if plan.password is not None else [
+        NewSecret("staff", plan.tenant, plan.email, "password", password)
+    ]

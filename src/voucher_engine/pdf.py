@@ -18,9 +18,7 @@ def _escape(text: str) -> str:
     return safe.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def text_document(
-    lines: list[str], *, size: int = 14, squares: Iterable[tuple[float, float, float]] = ()
-) -> bytes:
+def text_document(lines: list[str], *, size: int = 14, squares: Iterable[tuple[float, float, float]] = ()) -> bytes:
     """The page: ``lines`` from the top left, then each ``(x, y, side)`` square filled black
     (PDF points, origin at the bottom left)."""
     content = ["BT", f"/F1 {size} Tf", f"{size + 6} TL", "56 780 Td"]

@@ -61,9 +61,16 @@ class ProgressBar:
         self.done = 0
         self.interactive = self.console.is_terminal
         self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(bar_width=24), CountColumn(), TaskProgressColumn(),
-            RateColumn(), TimeRemainingColumn(), TimeElapsedColumn(),
-            console=self.console, get_time=clock, auto_refresh=self.interactive,
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=24),
+            CountColumn(),
+            TaskProgressColumn(),
+            RateColumn(),
+            TimeRemainingColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            get_time=clock,
+            auto_refresh=self.interactive,
         )
         self._task = self._progress.add_task(label, total=total)
         self._logged_at = clock()

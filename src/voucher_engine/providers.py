@@ -188,17 +188,20 @@ class Failure:
 # msgspec's messages: "Expected `str`, got `int` - at `$.amount`", "Object missing required
 # field `amount`", "Expected `str` matching regex '...'", "Expected `int` >= 1" ...
 _AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), rule) for p, rule in (
-    (r"^Object missing required field `(?P<name>[^`]+)`", "required"),
-    (r"^Object contains unknown field `(?P<name>[^`]+)`", "unknown"),
-    (r"matching regex", "pattern"),
-    (r"of length >= ", "min_length"),
-    (r"of length <= ", "max_length"),
-    (r" >= | > ", "minimum"),
-    (r" <= | < ", "maximum"),
-    (r"^Invalid enum value", "enum"),
-    (r"^Expected `[^`]+`, got `[^`]+`", "type"),
-))
+_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), rule)
+    for p, rule in (
+        (r"^Object missing required field `(?P<name>[^`]+)`", "required"),
+        (r"^Object contains unknown field `(?P<name>[^`]+)`", "unknown"),
+        (r"matching regex", "pattern"),
+        (r"of length >= ", "min_length"),
+        (r"of length <= ", "max_length"),
+        (r" >= | > ", "minimum"),
+        (r" <= | < ", "maximum"),
+        (r"^Invalid enum value", "enum"),
+        (r"^Expected `[^`]+`, got `[^`]+`", "type"),
+    )
+)
 
 
 def field_errors_of(error: msgspec.ValidationError) -> tuple[FieldError, ...]:
@@ -227,14 +230,22 @@ def invalid_input(error: msgspec.ValidationError) -> Failure:
 def failure_of(error: errors.VoucherEngineError) -> Failure:
     """Classify an engine error; providers then choose status and shape."""
     kind = (
-        FailureKind.RATE_LIMITED if isinstance(error, errors.TooManyAttempts)
-        else FailureKind.UNAUTHORIZED if isinstance(error, errors.Unauthorized)
-        else FailureKind.FORBIDDEN if isinstance(error, errors.Forbidden)
-        else FailureKind.NOT_FOUND if isinstance(error, errors.NotFound)
-        else FailureKind.INVALID if isinstance(error, errors.ValidationError | errors.IdempotencyKeyReused)
-        else FailureKind.CONFLICT if error.retryable
-        else FailureKind.REJECTED if isinstance(error, errors.Rejected)
-        else FailureKind.UNAVAILABLE if isinstance(error, errors.StorageError)
+        FailureKind.RATE_LIMITED
+        if isinstance(error, errors.TooManyAttempts)
+        else FailureKind.UNAUTHORIZED
+        if isinstance(error, errors.Unauthorized)
+        else FailureKind.FORBIDDEN
+        if isinstance(error, errors.Forbidden)
+        else FailureKind.NOT_FOUND
+        if isinstance(error, errors.NotFound)
+        else FailureKind.INVALID
+        if isinstance(error, errors.ValidationError | errors.IdempotencyKeyReused)
+        else FailureKind.CONFLICT
+        if error.retryable
+        else FailureKind.REJECTED
+        if isinstance(error, errors.Rejected)
+        else FailureKind.UNAVAILABLE
+        if isinstance(error, errors.StorageError)
         else FailureKind.INTERNAL
     )
     retry_after = error.retry_after if isinstance(error, errors.TooManyAttempts) else 1 if error.retryable else None

@@ -13,90 +13,280 @@ OFFER = {"store_id": "s1", "name": "Ten", "currency": "EUR", "denominations": ["
 # Cases whose refusal must name a field (None: the body as a whole).
 FIELD_CASES = [
     # (what, method, path, raw body, the field named, status, code)
-    ("offer step of zero", "PUT", "/admin/offers/o1", b'{"store_id": "s1", "name": "x", "currency": "EUR", '
-     b'"min_value": "1.00", "max_value": "5.00", "step": "0.00"}', "step", 422, "invalid"),
-    ("campaign start as a number", "PUT", "/admin/campaigns/c1", b'{"name": "C", "starts_at": 0}',
-     "starts_at", 422, "invalid"),
-    ("validity end as a number", "POST", "/admin/vouchers",
-     b'{"kind": "single_use", "validity": [{"end": 1893456000}]}', "validity[0].end", 422, "invalid"),
+    (
+        "offer step of zero",
+        "PUT",
+        "/admin/offers/o1",
+        b'{"store_id": "s1", "name": "x", "currency": "EUR", "min_value": "1.00", "max_value": "5.00", "step": "0.00"}',
+        "step",
+        422,
+        "invalid",
+    ),
+    (
+        "campaign start as a number",
+        "PUT",
+        "/admin/campaigns/c1",
+        b'{"name": "C", "starts_at": 0}',
+        "starts_at",
+        422,
+        "invalid",
+    ),
+    (
+        "validity end as a number",
+        "POST",
+        "/admin/vouchers",
+        b'{"kind": "single_use", "validity": [{"end": 1893456000}]}',
+        "validity[0].end",
+        422,
+        "invalid",
+    ),
     ("count as a string", "PUT", "/admin/campaigns/c1", b'{"name": "C", "cap": "5"}', "cap", 422, "invalid"),
     ("NUL in a name", "PUT", "/admin/stores/s3", b'{"name": "a\\u0000b"}', "name", 422, "invalid"),
-    ("NUL in a metadata key", "POST", "/admin/vouchers",
-     b'{"kind": "single_use", "metadata": {"a\\u0000": 1}}', "metadata.a\x00", 422, "invalid"),
+    (
+        "NUL in a metadata key",
+        "POST",
+        "/admin/vouchers",
+        b'{"kind": "single_use", "metadata": {"a\\u0000": 1}}',
+        "metadata.a\x00",
+        422,
+        "invalid",
+    ),
     ("NUL in a path segment", "PUT", "/admin/stores/s%00", b'{"name": "S"}', "store_id", 422, "invalid"),
-    ("cap beyond 64 bits", "PUT", "/admin/campaigns/c1", b'{"name": "C", "cap": 100000000000000000000}',
-     "cap", 422, "invalid"),
-    ("metadata number beyond 64 bits", "POST", "/admin/vouchers",
-     b'{"kind": "single_use", "metadata": {"n": -100000000000000000000}}', "metadata.n", 422, "invalid"),
-    ("metadata nested 1000 deep", "POST", "/admin/vouchers",
-     b'{"kind": "single_use", "metadata": {"a": ' + b"[" * 1000 + b"]" * 1000 + b"}}", None, 400, "malformed"),
+    (
+        "cap beyond 64 bits",
+        "PUT",
+        "/admin/campaigns/c1",
+        b'{"name": "C", "cap": 100000000000000000000}',
+        "cap",
+        422,
+        "invalid",
+    ),
+    (
+        "metadata number beyond 64 bits",
+        "POST",
+        "/admin/vouchers",
+        b'{"kind": "single_use", "metadata": {"n": -100000000000000000000}}',
+        "metadata.n",
+        422,
+        "invalid",
+    ),
+    (
+        "metadata nested 1000 deep",
+        "POST",
+        "/admin/vouchers",
+        b'{"kind": "single_use", "metadata": {"a": ' + b"[" * 1000 + b"]" * 1000 + b"}}",
+        None,
+        400,
+        "malformed",
+    ),
 ]
 
 # (what, method, path, raw body, status, code)
 CASES = [
     ("malformed JSON", "POST", "/admin/vouchers", b'{"kind": "monetary",', 400, "malformed"),
     ("not an object", "POST", "/admin/vouchers", b'["monetary"]', 422, "invalid"),
-    ("wrong type", "POST", "/admin/vouchers", b'{"kind": "monetary", "value": 10.0, "currency": "EUR"}',
-     422, "invalid"),
-    ("unknown field", "POST", "/admin/vouchers", b'{"kind": "monetary", "value": "10.00", "currency": "EUR", '
-     b'"colour": "red"}', 422, "invalid"),
+    (
+        "wrong type",
+        "POST",
+        "/admin/vouchers",
+        b'{"kind": "monetary", "value": 10.0, "currency": "EUR"}',
+        422,
+        "invalid",
+    ),
+    (
+        "unknown field",
+        "POST",
+        "/admin/vouchers",
+        b'{"kind": "monetary", "value": "10.00", "currency": "EUR", "colour": "red"}',
+        422,
+        "invalid",
+    ),
     ("unknown kind", "POST", "/admin/vouchers", b'{"kind": "gold"}', 422, "invalid"),
-    ("amount with a comma", "POST", "/admin/vouchers", b'{"kind": "monetary", "value": "10,00", "currency": "EUR"}',
-     422, "invalid"),
-    ("too many decimals for EUR", "POST", "/admin/vouchers",
-     b'{"kind": "monetary", "value": "10.005", "currency": "EUR"}', 422, "invalid_amount"),
-    ("decimals for JPY", "POST", "/admin/vouchers", b'{"kind": "monetary", "value": "10.5", "currency": "JPY"}',
-     422, "invalid_amount"),
-    ("unknown currency", "POST", "/admin/vouchers", b'{"kind": "monetary", "value": "10.00", "currency": "XYZ"}',
-     422, "unknown_currency"),
-    ("lower-case currency", "POST", "/admin/vouchers", b'{"kind": "monetary", "value": "10.00", "currency": "eur"}',
-     422, "invalid"),
-    ("zero value", "POST", "/admin/vouchers", b'{"kind": "monetary", "value": "0.00", "currency": "EUR"}',
-     422, "invalid_amount"),
-    ("uses on a monetary voucher", "POST", "/admin/vouchers",
-     b'{"kind": "monetary", "value": "1.00", "currency": "EUR", "uses": 3}', 422, "invalid"),
-    ("naive validity instant", "POST", "/admin/vouchers",
-     b'{"kind": "single_use", "validity": [{"end": "2030-01-01T00:00:00"}]}', 422, "invalid"),
-    ("too many stores", "POST", "/admin/vouchers",
-     b'{"kind": "single_use", "redeemable_at": [' + b",".join(b'"s%d"' % i for i in range(101)) + b"]}",
-     422, "invalid"),
-    ("offer denomination in the wrong format", "PUT", "/admin/offers/o1",
-     b'{"store_id": "s1", "name": "x", "currency": "EUR", "denominations": ["10.5.0"]}', 422, "invalid"),
-    ("offer in an unknown currency", "PUT", "/admin/offers/o1",
-     b'{"store_id": "s1", "name": "x", "currency": "ABC", "denominations": ["10.00"]}', 422, "unknown_currency"),
-    ("offer with both denominations and a range", "PUT", "/admin/offers/o1",
-     b'{"store_id": "s1", "name": "x", "currency": "EUR", "denominations": ["10.00"], "min_value": "1.00", '
-     b'"max_value": "5.00"}', 422, "invalid"),
-    ("offer of a missing store", "PUT", "/admin/offers/o1",
-     b'{"store_id": "nope", "name": "x", "currency": "EUR", "denominations": ["10.00"]}', 404, "store_not_found"),
-    ("campaign of a missing pool", "PUT", "/admin/campaigns/c1", b'{"name": "C", "pool_id": "nope"}',
-     404, "pool_not_found"),
-    ("campaign ending before it starts", "PUT", "/admin/campaigns/c1",
-     b'{"name": "C", "starts_at": "2030-01-02T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"}', 422, "invalid"),
-    ("campaign with too many categories", "PUT", "/admin/campaigns/c1",
-     b'{"name": "C", "trigger_categories": [' + b",".join(b'"c%d"' % i for i in range(101)) + b"]}",
-     422, "invalid"),
+    (
+        "amount with a comma",
+        "POST",
+        "/admin/vouchers",
+        b'{"kind": "monetary", "value": "10,00", "currency": "EUR"}',
+        422,
+        "invalid",
+    ),
+    (
+        "too many decimals for EUR",
+        "POST",
+        "/admin/vouchers",
+        b'{"kind": "monetary", "value": "10.005", "currency": "EUR"}',
+        422,
+        "invalid_amount",
+    ),
+    (
+        "decimals for JPY",
+        "POST",
+        "/admin/vouchers",
+        b'{"kind": "monetary", "value": "10.5", "currency": "JPY"}',
+        422,
+        "invalid_amount",
+    ),
+    (
+        "unknown currency",
+        "POST",
+        "/admin/vouchers",
+        b'{"kind": "monetary", "value": "10.00", "currency": "XYZ"}',
+        422,
+        "unknown_currency",
+    ),
+    (
+        "lower-case currency",
+        "POST",
+        "/admin/vouchers",
+        b'{"kind": "monetary", "value": "10.00", "currency": "eur"}',
+        422,
+        "invalid",
+    ),
+    (
+        "zero value",
+        "POST",
+        "/admin/vouchers",
+        b'{"kind": "monetary", "value": "0.00", "currency": "EUR"}',
+        422,
+        "invalid_amount",
+    ),
+    (
+        "uses on a monetary voucher",
+        "POST",
+        "/admin/vouchers",
+        b'{"kind": "monetary", "value": "1.00", "currency": "EUR", "uses": 3}',
+        422,
+        "invalid",
+    ),
+    (
+        "naive validity instant",
+        "POST",
+        "/admin/vouchers",
+        b'{"kind": "single_use", "validity": [{"end": "2030-01-01T00:00:00"}]}',
+        422,
+        "invalid",
+    ),
+    (
+        "too many stores",
+        "POST",
+        "/admin/vouchers",
+        b'{"kind": "single_use", "redeemable_at": [' + b",".join(b'"s%d"' % i for i in range(101)) + b"]}",
+        422,
+        "invalid",
+    ),
+    (
+        "offer denomination in the wrong format",
+        "PUT",
+        "/admin/offers/o1",
+        b'{"store_id": "s1", "name": "x", "currency": "EUR", "denominations": ["10.5.0"]}',
+        422,
+        "invalid",
+    ),
+    (
+        "offer in an unknown currency",
+        "PUT",
+        "/admin/offers/o1",
+        b'{"store_id": "s1", "name": "x", "currency": "ABC", "denominations": ["10.00"]}',
+        422,
+        "unknown_currency",
+    ),
+    (
+        "offer with both denominations and a range",
+        "PUT",
+        "/admin/offers/o1",
+        b'{"store_id": "s1", "name": "x", "currency": "EUR", "denominations": ["10.00"], "min_value": "1.00", '
+        b'"max_value": "5.00"}',
+        422,
+        "invalid",
+    ),
+    (
+        "offer of a missing store",
+        "PUT",
+        "/admin/offers/o1",
+        b'{"store_id": "nope", "name": "x", "currency": "EUR", "denominations": ["10.00"]}',
+        404,
+        "store_not_found",
+    ),
+    (
+        "campaign of a missing pool",
+        "PUT",
+        "/admin/campaigns/c1",
+        b'{"name": "C", "pool_id": "nope"}',
+        404,
+        "pool_not_found",
+    ),
+    (
+        "campaign ending before it starts",
+        "PUT",
+        "/admin/campaigns/c1",
+        b'{"name": "C", "starts_at": "2030-01-02T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"}',
+        422,
+        "invalid",
+    ),
+    (
+        "campaign with too many categories",
+        "PUT",
+        "/admin/campaigns/c1",
+        b'{"name": "C", "trigger_categories": [' + b",".join(b'"c%d"' % i for i in range(101)) + b"]}",
+        422,
+        "invalid",
+    ),
     ("negative cap", "PUT", "/admin/campaigns/c1", b'{"name": "C", "cap": -1}', 422, "invalid"),
-    ("store URL not http", "PUT", "/admin/stores/s2", b'{"name": "S", "url": "javascript:alert(1)"}',
-     422, "invalid"),
+    ("store URL not http", "PUT", "/admin/stores/s2", b'{"name": "S", "url": "javascript:alert(1)"}', 422, "invalid"),
     ("pool id with a slash", "POST", "/admin/pools", b'{"id": "a/b"}', 422, "invalid"),
-    ("pool pattern without a random symbol", "POST", "/admin/pools", b'{"id": "p", "code_format": {"pattern": "AB"}}',
-     422, "invalid_code_format"),
+    (
+        "pool pattern without a random symbol",
+        "POST",
+        "/admin/pools",
+        b'{"id": "p", "code_format": {"pattern": "AB"}}',
+        422,
+        "invalid_code_format",
+    ),
     ("client without scopes", "POST", "/admin/clients", b'{"scopes": []}', 422, "invalid"),
     ("client scope with a quote", "POST", "/admin/clients", b'{"scopes": ["a\\"b"]}', 422, "invalid"),
     ("distributor id too long", "POST", "/admin/distributors", b'{"id": "' + b"d" * 65 + b'"}', 422, "invalid"),
-    ("partner with an unknown algorithm", "POST", "/admin/partners",
-     b'{"id": "p", "algorithm": "RS256", "key": "k"}', 422, "invalid"),
-    ("partner HS256 secret too short", "POST", "/admin/partners",
-     b'{"id": "p", "algorithm": "HS256", "key": "short"}', 422, "invalid"),
-    ("partner ES256 key that is no key", "POST", "/admin/partners",
-     b'{"id": "p", "algorithm": "ES256", "key": "not a pem"}', 422, "invalid"),
+    (
+        "partner with an unknown algorithm",
+        "POST",
+        "/admin/partners",
+        b'{"id": "p", "algorithm": "RS256", "key": "k"}',
+        422,
+        "invalid",
+    ),
+    (
+        "partner HS256 secret too short",
+        "POST",
+        "/admin/partners",
+        b'{"id": "p", "algorithm": "HS256", "key": "short"}',
+        422,
+        "invalid",
+    ),
+    (
+        "partner ES256 key that is no key",
+        "POST",
+        "/admin/partners",
+        b'{"id": "p", "algorithm": "ES256", "key": "not a pem"}',
+        422,
+        "invalid",
+    ),
     ("staff email without @", "POST", "/admin/staff", b'{"email": "nobody", "password": "pw"}', 422, "invalid"),
     ("webhook URL not http", "POST", "/admin/webhooks", b'{"url": "ftp://127.0.0.1/x"}', 422, "unsafe_webhook_url"),
-    ("webhook URL on a private network", "POST", "/admin/webhooks", b'{"url": "http://10.1.2.3/x"}',
-     422, "unsafe_webhook_url"),
-    ("webhook with an empty event list", "POST", "/admin/webhooks",
-     b'{"url": "http://127.0.0.1:9/x", "event_types": []}', 422, "invalid"),
+    (
+        "webhook URL on a private network",
+        "POST",
+        "/admin/webhooks",
+        b'{"url": "http://10.1.2.3/x"}',
+        422,
+        "unsafe_webhook_url",
+    ),
+    (
+        "webhook with an empty event list",
+        "POST",
+        "/admin/webhooks",
+        b'{"url": "http://127.0.0.1:9/x", "event_types": []}',
+        422,
+        "invalid",
+    ),
     ("query out of range", "GET", "/admin/deliveries?limit=0", None, 422, "invalid"),
     *(case[:4] + case[5:] for case in FIELD_CASES),
 ]
@@ -105,9 +295,18 @@ CASES = [
 def _state(http, engine, acme) -> dict:
     """Everything the cases could have written."""
     return {
-        "lists": {p: http.get(p, headers=acme).json() for p in (
-            "/admin/clients", "/admin/distributors", "/admin/campaigns", "/admin/stores", "/admin/offers",
-            "/admin/pools", "/admin/webhooks")},
+        "lists": {
+            p: http.get(p, headers=acme).json()
+            for p in (
+                "/admin/clients",
+                "/admin/distributors",
+                "/admin/campaigns",
+                "/admin/stores",
+                "/admin/offers",
+                "/admin/pools",
+                "/admin/webhooks",
+            )
+        },
         "outbox": engine.outbox_size(),
         "stats": engine.stats("acme"),
     }
@@ -153,7 +352,9 @@ def test_each_refusal_names_its_field(http, acme):
     assert named == {what: [field] if field else None for what, _m, _p, _b, field, _s, _c in FIELD_CASES}
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded"])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded"]
+)
 def test_a_json_body_under_another_content_type_is_refused_naming_the_header(http, acme, content_type):
     response = http.put("/admin/stores/s9", content=b'{"name": "Shop"}', headers={**acme, "Content-Type": content_type})
     assert response.status_code == 400 and response.json()["code"] == "malformed"
@@ -161,8 +362,12 @@ def test_a_json_body_under_another_content_type_is_refused_naming_the_header(htt
     assert http.get("/admin/stores/s9", headers=acme).status_code == 404
     # JSON by any JSON media type is accepted, and so is a body that names no type at all.
     for accepted in ("application/json; charset=utf-8", "application/merge-patch+json"):
-        assert http.put("/admin/stores/s9", content=b'{"name": "Shop"}', headers={**acme, "Content-Type": accepted}
-                        ).status_code == 200
+        assert (
+            http.put(
+                "/admin/stores/s9", content=b'{"name": "Shop"}', headers={**acme, "Content-Type": accepted}
+            ).status_code
+            == 200
+        )
 
 
 def test_references_to_another_tenants_objects_are_404(http, engine, acme, globex):
@@ -186,8 +391,10 @@ def test_references_to_another_tenants_objects_are_404(http, engine, acme, globe
         response = http.request(method, path, json=body, headers=acme)
         answers[what] = (response.status_code, response.json()["code"])
     assert answers == {
-        "offer pool": (404, "pool_not_found"), "offer store": (404, "store_not_found"),
-        "voucher campaign": (404, "campaign_not_found"), "voucher offer": (404, "offer_not_found"),
+        "offer pool": (404, "pool_not_found"),
+        "offer store": (404, "store_not_found"),
+        "voucher campaign": (404, "campaign_not_found"),
+        "voucher offer": (404, "offer_not_found"),
         "voucher stores": (404, "store_not_found"),
     }
     assert http.get("/admin/offers", headers=acme).json() == []

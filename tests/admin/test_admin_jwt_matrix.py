@@ -37,8 +37,9 @@ def _without(claims: dict, name: str) -> dict:
 
 def _rsa_pem() -> bytes:
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption())
+    return private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _tampered(claims: dict, key: bytes, kid: str) -> str:
@@ -56,10 +57,7 @@ CASES = {
     "RS256 with an attacker's key": lambda c, k, kid: _sign(c, _rsa_pem(), kid, "RS256"),
     "tampered payload": _tampered,
     "another key under our kid": lambda c, k, kid: _sign(c, b"x" * 32, kid),
-    **{
-        f"missing {name}": _missing(name)
-        for name in ("exp", "iat", "jti", "aud", "iss", "typ")
-    },
+    **{f"missing {name}": _missing(name) for name in ("exp", "iat", "jti", "aud", "iss", "typ")},
     "wrong audience": lambda c, k, kid: _sign({**c, "aud": "someone-else"}, k, kid),
     "wrong issuer": lambda c, k, kid: _sign({**c, "iss": "someone-else"}, k, kid),
     "session typ": lambda c, k, kid: _sign({**c, "typ": "session"}, k, kid),

@@ -85,7 +85,8 @@ def test_every_refusal_in_rfc_6749_shape(http, reader):
         "no grant_type": lambda: http.post(TOKEN_PATH, data={"scope": "admin:read"}, headers=auth),
         "JSON body": lambda: http.post(TOKEN_PATH, json={**GRANT, **form_auth}),
         "repeated parameter": lambda: http.post(
-            TOKEN_PATH, content=b"grant_type=client_credentials&grant_type=client_credentials",
+            TOKEN_PATH,
+            content=b"grant_type=client_credentials&grant_type=client_credentials",
             headers={**auth, "Content-Type": "application/x-www-form-urlencoded"},
         ),
         "two authentication methods": lambda: http.post(TOKEN_PATH, data={**GRANT, **form_auth}, headers=auth),
@@ -153,8 +154,18 @@ def test_each_area_scope_opens_its_area_only(http, engine):
 def test_admin_read_reads_everything_but_changes_nothing_and_exports_no_codes(http, engine):
     engine.create_pool("acme", "p1")
     headers = bearer(get_token(http, *voucher_engine_admin.bootstrap(engine, "acme", scopes=("admin:read",))))
-    for path in ["/admin/tenant", "/admin/clients", "/admin/pools", "/admin/pools/p1", "/admin/stores",
-                 "/admin/campaigns", "/admin/offers", "/admin/stats", "/admin/webhooks", "/admin/deliveries"]:
+    for path in [
+        "/admin/tenant",
+        "/admin/clients",
+        "/admin/pools",
+        "/admin/pools/p1",
+        "/admin/stores",
+        "/admin/campaigns",
+        "/admin/offers",
+        "/admin/stats",
+        "/admin/webhooks",
+        "/admin/deliveries",
+    ]:
         assert http.get(path, headers=headers).status_code == 200, path
     assert http.get("/admin/pools/p1/export", headers=headers).status_code == 403
     assert http.post("/admin/pools", json={"id": "p2"}, headers=headers).status_code == 403

@@ -51,28 +51,48 @@ def test_partners_register_without_echoing_the_key(http, engine, acme):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    public = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    public = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     es = http.post("/admin/partners", json={"id": "jackpot", "algorithm": "ES256", "key": public}, headers=acme)
     assert es.status_code == 201 and es.json() == {"id": "jackpot", "algorithm": "ES256", "audience": None}
-    hs = http.post("/admin/partners", json={"id": "legacy", "algorithm": "HS256", "key": HS256_SECRET,
-                                            "audience": "acme"}, headers=acme)
+    hs = http.post(
+        "/admin/partners",
+        json={"id": "legacy", "algorithm": "HS256", "key": HS256_SECRET, "audience": "acme"},
+        headers=acme,
+    )
     assert hs.status_code == 201 and HS256_SECRET not in hs.text
     import jwt
 
-    token = jwt.encode({"iss": "legacy", "aud": "acme", "jti": "j1", "iat": int(engine.clock.now().timestamp()),
-                        "exp": int(engine.clock.now().timestamp()) + 60}, HS256_SECRET, algorithm="HS256")
+    token = jwt.encode(
+        {
+            "iss": "legacy",
+            "aud": "acme",
+            "jti": "j1",
+            "iat": int(engine.clock.now().timestamp()),
+            "exp": int(engine.clock.now().timestamp()) + 60,
+        },
+        HS256_SECRET,
+        algorithm="HS256",
+    )
     assert services(engine).identity.use_partner_jwt("acme", token).partner_id == "legacy"
 
 
 def test_staff_users_and_roles(http, engine, acme):
-    created = http.post("/admin/staff", json={"email": "Ann@Example.com", "password": "pw", "full_name": "Ann",
-                                              "roles": {"domain:8": "admin"}}, headers=acme)
+    created = http.post(
+        "/admin/staff",
+        json={"email": "Ann@Example.com", "password": "pw", "full_name": "Ann", "roles": {"domain:8": "admin"}},
+        headers=acme,
+    )
     assert created.status_code == 201
     user = created.json()
     assert user["email"] == "ann@example.com" and user["roles"] == {"domain:8": "admin"} and "password" not in user
-    changed = http.post(f"/admin/staff/{user['id']}/roles", json={"scope": "domain:9", "role": "cashier"},
-                        headers=acme).json()
+    changed = http.post(
+        f"/admin/staff/{user['id']}/roles", json={"scope": "domain:9", "role": "cashier"}, headers=acme
+    ).json()
     assert changed["roles"] == {"domain:8": "admin", "domain:9": "cashier"}
     identity = services(engine).identity
     assert identity.login("acme", "ann@example.com", "pw", "domain:9").user.roles["domain:9"] == "cashier"
@@ -85,17 +105,36 @@ def test_catalog_put_get_list(http, engine, acme):
     engine.create_pool("acme", "p1")
     store = http.put("/admin/stores/s1", json={"name": "Shop", "url": "https://shop.example"}, headers=acme)
     assert store.json() == {"id": "s1", "name": "Shop", "url": "https://shop.example", "active": True}
-    ranged = {"store_id": "s1", "name": "Any", "currency": "EUR", "min_value": "5.00", "max_value": "100.00",
-              "step": "0.50", "discount_bp": 500, "pool_id": "p1"}
+    ranged = {
+        "store_id": "s1",
+        "name": "Any",
+        "currency": "EUR",
+        "min_value": "5.00",
+        "max_value": "100.00",
+        "step": "0.50",
+        "discount_bp": 500,
+        "pool_id": "p1",
+    }
     offer = http.put("/admin/offers/o1", json=ranged, headers=acme).json()
-    assert (offer["min_value"], offer["max_value"], offer["step"], offer["denominations"]) == \
-        ("5.00", "100.00", "0.50", [])
+    assert (offer["min_value"], offer["max_value"], offer["step"], offer["denominations"]) == (
+        "5.00",
+        "100.00",
+        "0.50",
+        [],
+    )
     assert engine.get_offer("acme", "o1").min_value == 500 and engine.get_offer("acme", "o1").step == 50
     fixed = {"store_id": "s1", "name": "Ten", "currency": "JPY", "denominations": ["1000", "5000"]}
     assert http.put("/admin/offers/o2", json=fixed, headers=acme).json()["denominations"] == ["1000", "5000"]
     assert [o["id"] for o in http.get("/admin/offers", headers=acme).json()] == ["o1", "o2"]
-    campaign = {"name": "Spring", "pool_id": "p1", "starts_at": "2030-03-01T00:00:00+01:00",
-                "trigger_categories": ["books"], "distributors": ["shop-9"], "priority": 2, "cap": 10}
+    campaign = {
+        "name": "Spring",
+        "pool_id": "p1",
+        "starts_at": "2030-03-01T00:00:00+01:00",
+        "trigger_categories": ["books"],
+        "distributors": ["shop-9"],
+        "priority": 2,
+        "cap": 10,
+    }
     put = http.put("/admin/campaigns/c1", json=campaign, headers=acme).json()
     assert put["starts_at"] == "2030-02-28T23:00:00+00:00" and put["issued"] == 0 and put["cap"] == 10
     assert http.get("/admin/campaigns/c1", headers=acme).json() == put
@@ -105,8 +144,15 @@ def test_catalog_put_get_list(http, engine, acme):
 
 
 def test_vouchers_issue_get_ledger_history_and_stats(http, engine, acme):
-    body = {"kind": "monetary", "value": "25.00", "currency": "EUR", "code": "GIFT-1", "pin": "1234",
-            "validity": [{"days_after_issue": 30}], "metadata": {"order": "A-1"}}
+    body = {
+        "kind": "monetary",
+        "value": "25.00",
+        "currency": "EUR",
+        "code": "GIFT-1",
+        "pin": "1234",
+        "validity": [{"days_after_issue": 30}],
+        "metadata": {"order": "A-1"},
+    }
     headers = {**acme, "Idempotency-Key": "issue-1"}
     issued = http.post("/admin/vouchers", json=body, headers=headers)
     assert issued.status_code == 201
@@ -127,8 +173,11 @@ def test_vouchers_issue_get_ledger_history_and_stats(http, engine, acme):
 
 
 def test_webhook_endpoints_and_the_delivery_log(http, engine, acme):
-    created = http.post("/admin/webhooks", json={"url": "http://127.0.0.1:9/hook", "event_types": ["voucher.issued"],
-                                                "description": "ops"}, headers=acme)
+    created = http.post(
+        "/admin/webhooks",
+        json={"url": "http://127.0.0.1:9/hook", "event_types": ["voucher.issued"], "description": "ops"},
+        headers=acme,
+    )
     assert created.status_code == 201
     endpoint = created.json()
     secret = endpoint.pop("secret")
@@ -136,8 +185,9 @@ def test_webhook_endpoints_and_the_delivery_log(http, engine, acme):
     assert http.get("/admin/webhooks", headers=acme).json() == [endpoint]
     rotated = http.post(f"/admin/webhooks/{endpoint['id']}/rotate-secret", headers=acme).json()
     assert rotated["secret"] != secret
-    disabled = http.post(f"/admin/webhooks/{endpoint['id']}/disable", params={"reason": "maintenance"},
-                         headers=acme).json()
+    disabled = http.post(
+        f"/admin/webhooks/{endpoint['id']}/disable", params={"reason": "maintenance"}, headers=acme
+    ).json()
     assert (disabled["enabled"], disabled["disabled_reason"]) == (False, "maintenance")
     assert http.post(f"/admin/webhooks/{endpoint['id']}/enable", headers=acme).json()["enabled"] is True
 

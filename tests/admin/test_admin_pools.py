@@ -20,17 +20,28 @@ def _export(http, headers, pool: str) -> list[dict]:
 
 
 def test_import_generate_export_round_trip(http, engine, acme):
-    created = http.post("/admin/pools", json={"id": "p1", "name": "Spring", "low_stock_threshold": 2,
-                                             "code_format": {"pattern": "SP-####"}}, headers=acme)
+    created = http.post(
+        "/admin/pools",
+        json={"id": "p1", "name": "Spring", "low_stock_threshold": 2, "code_format": {"pattern": "SP-####"}},
+        headers=acme,
+    )
     assert created.status_code == 201
-    assert created.json() == {"id": "p1", "name": "Spring", "size": 0, "issued": 0, "remaining": 0,
-                              "low_stock_threshold": 2}
-    from_csv = http.post("/admin/pools/p1/codes", content=b"id,code\n1,CSV-A\n2,CSV-B\n\n3,CSV-A\n",
-                         headers={**acme, **CSV})
+    assert created.json() == {
+        "id": "p1",
+        "name": "Spring",
+        "size": 0,
+        "issued": 0,
+        "remaining": 0,
+        "low_stock_threshold": 2,
+    }
+    from_csv = http.post(
+        "/admin/pools/p1/codes", content=b"id,code\n1,CSV-A\n2,CSV-B\n\n3,CSV-A\n", headers={**acme, **CSV}
+    )
     assert from_csv.status_code == 200
     assert from_csv.json()["added"] == 2 and from_csv.json()["skipped"] == 1
-    bare = http.post("/admin/pools/p1/codes", params={"header": "false"}, content=b"BARE-1\nCSV-B\n",
-                     headers={**acme, **CSV})
+    bare = http.post(
+        "/admin/pools/p1/codes", params={"header": "false"}, content=b"BARE-1\nCSV-B\n", headers={**acme, **CSV}
+    )
     assert (bare.json()["added"], bare.json()["skipped"]) == (1, 1)
     from_json = http.post("/admin/pools/p1/codes", json=["JSON-1", "JSON-2"], headers=acme)
     assert from_json.json()["pool"]["size"] == 5
@@ -88,8 +99,9 @@ def test_import_and_generate_limits(http, engine, acme, monkeypatch):
 
     http.post("/admin/pools", json={"id": "p1", "code_format": {"pattern": "####"}}, headers=acme)
     monkeypatch.setattr(pool_ops, "MAX_CODES", 3)
-    too_many = http.post("/admin/pools/p1/codes", content=b"A\nB\nC\nD\n", params={"header": "false"},
-                         headers={**acme, **CSV})
+    too_many = http.post(
+        "/admin/pools/p1/codes", content=b"A\nB\nC\nD\n", params={"header": "false"}, headers={**acme, **CSV}
+    )
     assert too_many.status_code == 422
     over = http.post("/admin/pools/p1/generate", json={"count": 100_001}, headers=acme)
     assert over.status_code == 422 and over.json()["code"] == "invalid"

@@ -23,8 +23,12 @@ def test_a_token_from_a_real_server_opens_the_admin_api(database_url, ve_server)
     server = ve_server(database_url, app=PRODUCTION_APP, plugins=None, clock=None)
     basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
     form = urllib.parse.urlencode({"grant_type": "client_credentials", "scope": "admin"}).encode()
-    reply = server.request("POST", "/admin/oauth/token", data=form, headers={
-        "Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"})
+    reply = server.request(
+        "POST",
+        "/admin/oauth/token",
+        data=form,
+        headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+    )
     token = reply.json()
     assert reply.status == 200 and token["token_type"] == "Bearer" and token["scope"] == "admin"
     assert reply.headers["cache-control"] == "no-store"

@@ -27,23 +27,32 @@ def test_login_refresh_rotation_and_reuse_revoking_the_family(http, engine):
     tokens = first.json()
     assert tokens["email"] == "ann@example.test"
     assert http.get(f"{LOGIN}/me", headers=bearer(tokens["access_token"])).json() == {
-        "tenant": "acme", "user_id": tokens["user_id"], "scope": "shop-1", "role": "manager",
+        "tenant": "acme",
+        "user_id": tokens["user_id"],
+        "scope": "shop-1",
+        "role": "manager",
     }
 
-    rotated = http.post(f"{LOGIN}/refresh", json={"access_token": tokens["access_token"],
-                                                  "refresh_token": tokens["refresh_token"]})
+    rotated = http.post(
+        f"{LOGIN}/refresh", json={"access_token": tokens["access_token"], "refresh_token": tokens["refresh_token"]}
+    )
     assert rotated.status_code == 200
     new = rotated.json()
     assert new["refresh_token"] != tokens["refresh_token"] and new["access_token"] != tokens["access_token"]
     assert http.get(f"{LOGIN}/me", headers=bearer(new["access_token"])).status_code == 200
 
     # The old refresh token again: a thief's copy or a replay. The whole family is revoked.
-    reused = http.post(f"{LOGIN}/refresh", json={"access_token": tokens["access_token"],
-                                                 "refresh_token": tokens["refresh_token"]})
+    reused = http.post(
+        f"{LOGIN}/refresh", json={"access_token": tokens["access_token"], "refresh_token": tokens["refresh_token"]}
+    )
     assert reused.status_code == 401 and reused.json()["code"] == "unauthorized"
     assert http.get(f"{LOGIN}/me", headers=bearer(new["access_token"])).status_code == 401
-    assert http.post(f"{LOGIN}/refresh", json={"access_token": new["access_token"],
-                                               "refresh_token": new["refresh_token"]}).status_code == 401
+    assert (
+        http.post(
+            f"{LOGIN}/refresh", json={"access_token": new["access_token"], "refresh_token": new["refresh_token"]}
+        ).status_code
+        == 401
+    )
     assert _login(http).status_code == 201  # a fresh login starts a new family
 
 
@@ -62,10 +71,12 @@ def test_parallel_refreshes_with_one_token_rotate_at_most_once_and_revoke_the_fa
 
 def test_bad_logins_are_uniform_401s(http, engine):
     _staff(engine)
-    for response in (_login(http, password="wrong"), _login(http, scope="shop-2"),
-                     http.post(LOGIN, json={"tenant": "acme", "scope": "shop-1"}),
-                     http.post(LOGIN, json={"tenant": "acme", "scope": "shop-1"},
-                               headers={"Authorization": "Basic !!!"})):
+    for response in (
+        _login(http, password="wrong"),
+        _login(http, scope="shop-2"),
+        http.post(LOGIN, json={"tenant": "acme", "scope": "shop-1"}),
+        http.post(LOGIN, json={"tenant": "acme", "scope": "shop-1"}, headers={"Authorization": "Basic !!!"}),
+    ):
         assert response.status_code == 401
         assert response.json()["code"] == "unauthorized"
 

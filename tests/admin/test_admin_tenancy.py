@@ -9,6 +9,7 @@ from voucher_engine_admin.context import services
 
 def _globex_objects(http, engine, globex) -> dict[str, str]:
     """One object of every kind in tenant globex, made through the API; their ids."""
+
     def ok(response):
         assert response.status_code in (200, 201), response.text
         return response.json()
@@ -16,20 +17,33 @@ def _globex_objects(http, engine, globex) -> dict[str, str]:
     client = ok(http.post("/admin/clients", json={"scopes": ["admin:read"]}, headers=globex))
     distributor = ok(http.post("/admin/distributors", json={"id": "d1"}, headers=globex))
     ids = {
-        "client": client["client_id"], "client_secret": client["client_secret"],
-        "distributor": distributor["id"], "distributor_token": distributor["token"],
+        "client": client["client_id"],
+        "client_secret": client["client_secret"],
+        "distributor": distributor["id"],
+        "distributor_token": distributor["token"],
         "staff": ok(http.post("/admin/staff", json={"email": "g@example.com", "password": "pw"}, headers=globex))["id"],
-        "pool": ok(http.post("/admin/pools", json={"id": "gp", "code_format": {"pattern": "G-####"}},
-                             headers=globex))["id"],
+        "pool": ok(http.post("/admin/pools", json={"id": "gp", "code_format": {"pattern": "G-####"}}, headers=globex))[
+            "id"
+        ],
         "store": ok(http.put("/admin/stores/gs", json={"name": "G"}, headers=globex))["id"],
         "webhook": ok(http.post("/admin/webhooks", json={"url": "http://127.0.0.1:9/hook"}, headers=globex))["id"],
     }
     ok(http.post("/admin/pools/gp/codes", json=["G-1"], headers=globex))
     ok(http.put("/admin/campaigns/gc", json={"name": "G", "pool_id": "gp"}, headers=globex))
-    ok(http.put("/admin/offers/go", json={"store_id": "gs", "name": "G", "currency": "EUR",
-                                         "denominations": ["10.00"]}, headers=globex))
-    ok(http.post("/admin/vouchers", json={"kind": "monetary", "value": "20.00", "currency": "EUR", "code": "GV"},
-                 headers=globex))
+    ok(
+        http.put(
+            "/admin/offers/go",
+            json={"store_id": "gs", "name": "G", "currency": "EUR", "denominations": ["10.00"]},
+            headers=globex,
+        )
+    )
+    ok(
+        http.post(
+            "/admin/vouchers",
+            json={"kind": "monetary", "value": "20.00", "currency": "EUR", "code": "GV"},
+            headers=globex,
+        )
+    )
     engine.redeem("globex", code="GV", amount=Money.parse("5.00", "EUR"))
     event = engine.events("globex", type="voucher.issued")[0].event_id
     ids["event"] = event
@@ -71,8 +85,12 @@ def test_every_object_kind_of_another_tenant_is_not_found(http, engine, acme, gl
         response = http.request(method, path, json=body, headers=acme)
         if response.status_code != 404 or not response.json()["code"].endswith("not_found"):
             seen[f"{method} {path}"] = (response.status_code, response.text)
-    csv_import = http.post("/admin/pools/gp/codes", content=b"X-1\n", params={"header": "false"},
-                           headers={**acme, "Content-Type": "text/csv"})
+    csv_import = http.post(
+        "/admin/pools/gp/codes",
+        content=b"X-1\n",
+        params={"header": "false"},
+        headers={**acme, "Content-Type": "text/csv"},
+    )
     if csv_import.status_code != 404:
         seen["import"] = csv_import.text
     assert seen == {}
@@ -85,8 +103,9 @@ def test_every_object_kind_of_another_tenant_is_not_found(http, engine, acme, gl
     # ... and acme's lists hold none of it.
     for path in LISTS:
         listed = http.get(path, headers=acme).json()
-        mine = [item for item in listed if item.get("id") in set(ids.values()) or
-                item.get("client_id") == ids["client"]]
+        mine = [
+            item for item in listed if item.get("id") in set(ids.values()) or item.get("client_id") == ids["client"]
+        ]
         assert mine == [], path
 
 
@@ -99,5 +118,13 @@ def test_names_may_repeat_across_tenants(http, engine, acme, globex):
     assert http.get("/admin/vouchers/ONLY-ACME", headers=acme).status_code == 200
 
 
-LISTS = ["/admin/clients", "/admin/distributors", "/admin/campaigns", "/admin/stores", "/admin/offers",
-         "/admin/pools", "/admin/webhooks", "/admin/deliveries"]
+LISTS = [
+    "/admin/clients",
+    "/admin/distributors",
+    "/admin/campaigns",
+    "/admin/stores",
+    "/admin/offers",
+    "/admin/pools",
+    "/admin/webhooks",
+    "/admin/deliveries",
+]

@@ -25,8 +25,9 @@ TOLERANCE_S = 0.6  # scheduling on a loaded machine; one more retry's lock timeo
 
 @pytest.fixture
 def budgeted(database_url: str) -> Iterator[Engine]:
-    engine = open_engine(database_url, ManualClock(), max_write_wait_s=BUDGET_S,
-                         database=DatabaseSettings(pg_lock_timeout_ms=300))
+    engine = open_engine(
+        database_url, ManualClock(), max_write_wait_s=BUDGET_S, database=DatabaseSettings(pg_lock_timeout_ms=300)
+    )
     engine.create_tenant("acme")
     yield engine
     engine.close()

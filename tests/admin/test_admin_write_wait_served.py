@@ -29,14 +29,22 @@ def test_a_write_on_a_locked_row_answers_409_within_the_configured_wait(database
         configure_cheaply(engine)
         client_id, secret = voucher_engine_admin.bootstrap(engine, "acme")
         resolve = lambda host, port: ["93.184.215.14"]  # noqa: E731 - DNS stand-in: no internet here
-        endpoint = Webhooks(engine, DeliverySettings(), resolve=resolve).create_endpoint(
-            "acme", "https://hooks.example.com/in").endpoint
-    server = ve_server(database_url, app=PRODUCTION_APP, plugins=None, clock=None,
-                       env={"VOUCHER_ENGINE_WRITE_WAIT": f"{BUDGET_S}s"})
+        endpoint = (
+            Webhooks(engine, DeliverySettings(), resolve=resolve)
+            .create_endpoint("acme", "https://hooks.example.com/in")
+            .endpoint
+        )
+    server = ve_server(
+        database_url, app=PRODUCTION_APP, plugins=None, clock=None, env={"VOUCHER_ENGINE_WRITE_WAIT": f"{BUDGET_S}s"}
+    )
     basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
     form = urllib.parse.urlencode({"grant_type": "client_credentials", "scope": "admin"}).encode()
-    token = server.request("POST", "/admin/oauth/token", data=form, headers={
-        "Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"}).json()
+    token = server.request(
+        "POST",
+        "/admin/oauth/token",
+        data=form,
+        headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+    ).json()
     auth = {"Authorization": f"Bearer {token['access_token']}"}
     path = f"/admin/webhooks/{endpoint.id}/disable"
 

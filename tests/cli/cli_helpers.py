@@ -15,13 +15,20 @@ from voucher_engine.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """Run ``voucher-engine ARGS`` as a real process; return its exit status and output."""
     environment = {k: v for k, v in os.environ.items() if k != "VOUCHER_ENGINE_URL"}
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "voucher_engine.cli", *args],
-        capture_output=True, text=True, cwd=cwd, env=environment, timeout=timeout, check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=timeout,
+        check=False,
     )
 
 

@@ -32,8 +32,13 @@ def serve(args: list[str], port: int, workdir: Path) -> Server:
 
 def start_worker(args: list[str], workdir: Path) -> subprocess.Popen[bytes]:
     log = (workdir / "worker.log").open("wb")
-    return subprocess.Popen([sys.executable, "-m", "voucher_engine.cli", *args], env=environment(),
-                            cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "voucher_engine.cli", *args],
+        env=environment(),
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def stop_worker(worker: subprocess.Popen[bytes]) -> int:
@@ -45,7 +50,11 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> int:
 def admin_token(server: Server, client_id: str, secret: str) -> str:
     raw = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
     form = urllib.parse.urlencode({"grant_type": "client_credentials", "scope": "admin"}).encode()
-    reply = server.request("POST", "/admin/oauth/token", data=form, headers={
-        "Authorization": f"Basic {raw}", "Content-Type": "application/x-www-form-urlencoded"})
+    reply = server.request(
+        "POST",
+        "/admin/oauth/token",
+        data=form,
+        headers={"Authorization": f"Basic {raw}", "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert reply.status == 200, reply.body
     return str(reply.json()["access_token"])

@@ -29,7 +29,9 @@ def test_import_generate_export_round_trip(database_url: str, tmp_path: Path) ->
     url = migrated(database_url)
     with open_engine(url) as engine:
         engine.create_tenant("acme")
-    created = ok(cli("pool", "create", "acme", "promo", "--pattern", "BET-XXX-######", "--low-stock", "10", "--url", url))
+    created = ok(
+        cli("pool", "create", "acme", "promo", "--pattern", "BET-XXX-######", "--low-stock", "10", "--url", url)
+    )
     assert created.stdout.strip() == "pool acme/promo created"
     codes = [f"IMP-{i:06d}" for i in range(6000)]
     source = write_csv(tmp_path / "codes.csv", codes + codes[:250])  # 250 repeated lines
@@ -60,12 +62,16 @@ def test_import_generate_export_round_trip(database_url: str, tmp_path: Path) ->
     assert "imported 0 codes into acme/promo (9000 already present)" in reimport.stdout
 
 
-def test_export_to_stdout_and_bare_list_import(sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_to_stdout_and_bare_list_import(
+    sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with open_engine(sqlite_url) as engine:
         engine.create_tenant("acme")
         engine.create_pool("acme", "plain")
     (tmp_path / "bare.txt").write_text("A-1\n\nA-2\n A-3 \n")
-    assert main(["pool", "import", "acme", "plain", str(tmp_path / "bare.txt"), "--no-header", "--url", sqlite_url]) == 0
+    assert (
+        main(["pool", "import", "acme", "plain", str(tmp_path / "bare.txt"), "--no-header", "--url", sqlite_url]) == 0
+    )
     capsys.readouterr()
     assert main(["pool", "export", "acme", "plain", "--url", sqlite_url]) == 0
     assert [r["code"] for r in read_export(capsys.readouterr().out)] == ["A-1", "A-2", "A-3"]
@@ -94,8 +100,17 @@ def test_engine_errors_are_one_line_with_exit_status_1(sqlite_url: str, tmp_path
     assert (missing.returncode, missing.stderr) == (1, "error: pool_not_found: no pool 'nothere'\n")
     no_format = cli("pool", "generate", "acme", "nopattern", "--count", "5", "--url", sqlite_url)
     assert (no_format.returncode, no_format.stderr) == (
-        1, "error: invalid: pool 'nopattern' has no code format to generate from\n")
-    column = cli("pool", "import", "acme", "nopattern", str(write_csv(tmp_path / "c.csv", ["A"], header="voucher")),
-                 "--url", sqlite_url)
+        1,
+        "error: invalid: pool 'nopattern' has no code format to generate from\n",
+    )
+    column = cli(
+        "pool",
+        "import",
+        "acme",
+        "nopattern",
+        str(write_csv(tmp_path / "c.csv", ["A"], header="voucher")),
+        "--url",
+        sqlite_url,
+    )
     assert column.returncode == 1 and "no column 'code' in the header ['voucher', 'note']" in column.stderr
     assert "Traceback" not in missing.stderr + no_format.stderr + column.stderr

@@ -55,5 +55,8 @@ def test_a_bad_configuration_names_every_bad_key_and_exits_2(
         assert err[0] == f"error: invalid_config: {path}: 3 problem(s)"
         problems = sorted(err[1:])
         assert problems[0].startswith('  providers.jackpot.session_ttl: expected a duration like "90s"')
-        assert problems[1] == "  server.port: expected an integer, got 'eighty' (from environment VOUCHER_ENGINE_SERVER_PORT)"
+        assert (
+            problems[1]
+            == "  server.port: expected an integer, got 'eighty' (from environment VOUCHER_ENGINE_SERVER_PORT)"
+        )
         assert problems[2].startswith("  server.prot: unknown key")

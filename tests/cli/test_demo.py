@@ -38,7 +38,10 @@ def test_demo_without_serving_loads_the_demo_and_says_what_to_call(tmp_path: Pat
     with open_engine(url) as engine:
         campaign = engine.get_campaign("demo", "CAMP-BETATHOME-001")
         assert (campaign.trigger_categories, campaign.distributors, campaign.pool_id) == (
-            {"PAY"}, {"DIST-001"}, "betathome")
+            {"PAY"},
+            {"DIST-001"},
+            "betathome",
+        )
         issued = engine.issue_for_trigger("demo", category="PAY", distributor="DIST-001")
         assert re.fullmatch(r"BET-[A-Z2-9]{3}-\d{6}", issued.code)
 
@@ -64,7 +67,9 @@ def test_demo_serves_health_and_stats(tmp_path: Path) -> None:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "voucher_engine.cli", "demo", "--data-dir", str(tmp_path / "data"), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -73,8 +73,12 @@ def test_webhook_add_obeys_the_configured_networks_and_list_shows_no_secret(
     assert capsys.readouterr().err.startswith("error: unsafe_webhook_url: ")
     config = tmp_path / "c.toml"
     config.write_text('[webhooks]\nnetworks = ["127.0.0.1/32"]\n')
-    assert main(["webhook", "add", "acme", local, "--event-type", "voucher.issued", "--url", acme,
-                 "--config", str(config)]) == 0
+    assert (
+        main(
+            ["webhook", "add", "acme", local, "--event-type", "voucher.issued", "--url", acme, "--config", str(config)]
+        )
+        == 0
+    )
     secret = printed(capsys.readouterr().out, "secret")
     assert secret.startswith("whsec_")
     assert main(["--config", str(config), "webhook", "list", "acme", "--url", acme]) == 0
@@ -113,6 +117,7 @@ def test_help_on_every_command(capsys: pytest.CaptureFixture[str]) -> None:
 def test_shell_completion() -> None:
     script = ok(cli(env={"_VOUCHER_ENGINE_COMPLETE": "bash_source"})).stdout
     assert "_voucher_engine_completion" in script and "complete " in script
-    words = ok(cli(env={"_VOUCHER_ENGINE_COMPLETE": "bash_complete", "COMP_WORDS": "voucher-engine dis",
-                        "COMP_CWORD": "1"})).stdout
+    words = ok(
+        cli(env={"_VOUCHER_ENGINE_COMPLETE": "bash_complete", "COMP_WORDS": "voucher-engine dis", "COMP_CWORD": "1"})
+    ).stdout
     assert words.split() == ["plain,distributor"]  # bash_complete answers type,value per line

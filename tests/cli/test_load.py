@@ -132,7 +132,11 @@ def test_loading_twice_creates_everything_once_and_then_changes_nothing(database
         assert len({c for _, c in codes_before}) == 50
         money = engine.get_voucher("shop", code="MONEY-100")
         assert (money.kind, money.balance(), money.taxable, str(money.tax_rate)) == (
-            VoucherKind.MONETARY, Money(10000, "EUR"), True, "19")
+            VoucherKind.MONETARY,
+            Money(10000, "EUR"),
+            True,
+            "19",
+        )
         assert money.redeemable_at == ("vienna",) and money.metadata == {"source": "fixture"}
         assert money.pin_hash is not None and len(money.windows) == 2
         assert engine.get_voucher("shop", code="MULTI-3").available == 3
@@ -150,8 +154,11 @@ def test_a_changed_store_offer_or_campaign_is_updated_in_place(sqlite_url: str, 
     fixture = write_fixture(tmp_path)
     ok(cli("load", str(fixture), "--url", sqlite_url))
     counts = row_counts(sqlite_url)
-    fixture.write_text(FIXTURE.replace('name = "Vienna"', 'name = "Wien"').replace("cap = 10", "cap = 20")
-                       .replace("discount_bp = 250", "discount_bp = 300"))
+    fixture.write_text(
+        FIXTURE.replace('name = "Vienna"', 'name = "Wien"')
+        .replace("cap = 10", "cap = 20")
+        .replace("discount_bp = 250", "discount_bp = 300")
+    )
     out = ok(cli("load", str(fixture), "--url", sqlite_url)).stdout
     assert "stores:     0 created, 1 updated, 0 already present" in out
     assert "offers:     0 created, 1 updated, 0 already present" in out
@@ -177,27 +184,39 @@ BAD_FILES = {
         '[[tenants]]\nid = "t"\n[[vouchers]]\ntenant = "t"\ncode = "A"\nkind = "monetary"\nvalue = "1.00"\ncurrency = "XXY"\n',
         "vouchers[0] ('A'): unknown currency 'XXY'",
     ),
-    "wrong type": ('[[tenants]]\nid = "t"\n[[pools]]\ntenant = "t"\nid = "p"\nlow_stock = "ten"\n',
-                   "pools[0] ('p'): low_stock: expected an integer, got a string"),
-    "boolean for a number": ('[[tenants]]\nid = "t"\n[[vouchers]]\ntenant = "t"\ncode = "B"\nkind = "multi_use"\nuses = true\n',
-                             "vouchers[0] ('B'): uses: expected an integer, got a boolean"),
+    "wrong type": (
+        '[[tenants]]\nid = "t"\n[[pools]]\ntenant = "t"\nid = "p"\nlow_stock = "ten"\n',
+        "pools[0] ('p'): low_stock: expected an integer, got a string",
+    ),
+    "boolean for a number": (
+        '[[tenants]]\nid = "t"\n[[vouchers]]\ntenant = "t"\ncode = "B"\nkind = "multi_use"\nuses = true\n',
+        "vouchers[0] ('B'): uses: expected an integer, got a boolean",
+    ),
     "local datetime": (
         '[[tenants]]\nid = "t"\n[[campaigns]]\ntenant = "t"\nid = "c"\nends_at = 2030-01-01T00:00:00\n',
         "campaigns[0] ('c'): ends_at: expected a date-time with an offset",
     ),
-    "unknown tenant": ('[[stores]]\ntenant = "nobody"\nid = "s"\n',
-                       "stores[0] ('s'): tenant 'nobody' is neither in the file nor in the database"),
-    "unknown store": ('[[tenants]]\nid = "t"\n[[offers]]\ntenant = "t"\nid = "o"\nstore = "s"\ncurrency = "EUR"\nmin_value = "1.00"\nmax_value = "2.00"\n',
-                      "offers[0] ('o'): store 's' is neither in the file nor in the database"),
+    "unknown tenant": (
+        '[[stores]]\ntenant = "nobody"\nid = "s"\n',
+        "stores[0] ('s'): tenant 'nobody' is neither in the file nor in the database",
+    ),
+    "unknown store": (
+        '[[tenants]]\nid = "t"\n[[offers]]\ntenant = "t"\nid = "o"\nstore = "s"\ncurrency = "EUR"\nmin_value = "1.00"\nmax_value = "2.00"\n',
+        "offers[0] ('o'): store 's' is neither in the file nor in the database",
+    ),
     "bad code in codes file": (
         '[[tenants]]\nid = "t"\n[[pools]]\ntenant = "t"\nid = "p"\ncodes_file = "codes.csv"\n',
         "codes.csv, line 4: a code is 1 to 255 printable ASCII characters without spaces: 'HAS SPACE'",
     ),
-    "generate without a pattern": ('[[tenants]]\nid = "t"\n[[pools]]\ntenant = "t"\nid = "p"\ngenerate = 5\n',
-                                   "pools[0] ('p'): generate: needs a pattern"),
-    "listed twice": ('[[tenants]]\nid = "t"\n[[vouchers]]\ntenant = "t"\ncode = "A"\nkind = "single_use"\n'
-                     '[[vouchers]]\ntenant = "t"\ncode = "A"\nkind = "single_use"\n',
-                     "vouchers: 'A' of tenant 't' is listed 2 times"),
+    "generate without a pattern": (
+        '[[tenants]]\nid = "t"\n[[pools]]\ntenant = "t"\nid = "p"\ngenerate = 5\n',
+        "pools[0] ('p'): generate: needs a pattern",
+    ),
+    "listed twice": (
+        '[[tenants]]\nid = "t"\n[[vouchers]]\ntenant = "t"\ncode = "A"\nkind = "single_use"\n'
+        '[[vouchers]]\ntenant = "t"\ncode = "A"\nkind = "single_use"\n',
+        "vouchers: 'A' of tenant 't' is listed 2 times",
+    ),
     "unknown section": ('[[voucher]]\ncode = "A"\n', "unknown top-level key(s): voucher"),
     "not TOML": ('[[tenants]\nid = "t"\n', "not valid TOML"),
 }
@@ -273,8 +292,14 @@ def test_the_example_in_docs_fixtures_md_loads_twice(database_url: str, tmp_path
     out = ok(cli("load", str(tmp_path / "example.toml"), "--url", migrated_url)).stdout
     assert "0 already present" in out
     printed = re.findall(r"^  (\w+) acme/\S+ (\w+): \S+$", out, re.M)
-    assert sorted(printed) == [("client", "client_id"), ("client", "client_secret"), ("distributor", "token"),
-                               ("partner", "shared_secret"), ("staff", "password"), ("webhook", "secret")]
+    assert sorted(printed) == [
+        ("client", "client_id"),
+        ("client", "client_secret"),
+        ("distributor", "token"),
+        ("partner", "shared_secret"),
+        ("staff", "password"),
+        ("webhook", "secret"),
+    ]
     counts = row_counts(migrated_url)
     again = ok(cli("load", str(tmp_path / "example.toml"), "--url", migrated_url)).stdout
     assert "secrets" not in again

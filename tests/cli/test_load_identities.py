@@ -105,8 +105,12 @@ def test_first_load_shows_each_secret_once_and_each_works_then_a_reload_changes_
     shown = secrets_of(out)
     # Generated ones only: those taken from the environment are not echoed.
     assert sorted(shown) == [
-        "client ops client_id", "client ops client_secret", "client shop client_id", "distributor DIST-1 token",
-        "partner shop-42 shared_secret", "staff ops@acme.example password",
+        "client ops client_id",
+        "client ops client_secret",
+        "client shop client_id",
+        "distributor DIST-1 token",
+        "partner shop-42 shared_secret",
+        "staff ops@acme.example password",
         "webhook http://127.0.0.1:9/hook secret",
     ]
     assert not any(given in out for given in (SHOP_77_SECRET, TILL_PASSWORD, *GIVEN.values()))
@@ -119,8 +123,10 @@ def test_first_load_shows_each_secret_once_and_each_works_then_a_reload_changes_
         assert shop.scope == "jtl:read"
         assert identity.authenticate_distributor(GIVEN["VE_TEST_DIST_2_TOKEN"]).distributor_id == "DIST-2"
         assert identity.authenticate_distributor(shown["distributor DIST-1 token"]).distributor_id == "DIST-1"
-        for partner, key, audience in (("shop-42", shown["partner shop-42 shared_secret"], None),
-                                       ("shop-77", SHOP_77_SECRET, "voucher-engine")):
+        for partner, key, audience in (
+            ("shop-42", shown["partner shop-42 shared_secret"], None),
+            ("shop-77", SHOP_77_SECRET, "voucher-engine"),
+        ):
             token = PartnerSigner(SystemClock(), partner, key, tenant="acme").sign(aud=audience)
             assert identity.use_partner_jwt("acme", token, partner_id=partner).partner_id == partner
         assert identity.login("acme", "ops@acme.example", shown["staff ops@acme.example password"], "admin")
@@ -140,7 +146,10 @@ def test_first_load_shows_each_secret_once_and_each_works_then_a_reload_changes_
 
 
 def test_bad_identity_entries_are_named_and_nothing_is_written(
-    sqlite_url: str, files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    sqlite_url: str,
+    files: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _, config = files

@@ -120,30 +120,51 @@ def test_provision_from_files_then_serve_and_work_from_the_configuration(pg_url:
         assert 'session_ttl = "10m"' in shown and 'networks = ["127.0.0.1/32"]' in shown
         loaded = ok(cli("--config", str(config), "load", str(fixture))).stdout
         secret = secrets_of(loaded)
-        assert sorted(secret) == ["client client_id", "client client_secret", "distributor token",
-                                  "partner shared_secret", "staff password", "webhook secret"]
+        assert sorted(secret) == [
+            "client client_id",
+            "client client_secret",
+            "distributor token",
+            "partner shared_secret",
+            "staff password",
+            "webhook secret",
+        ]
 
         server = serve(["--config", str(config), "serve"], port, tmp_path / "serve")
         worker = start_worker(["--config", str(config), "worker", "--id", "e2e"], tmp_path)
         try:
             # Promo: the distributor's token printed at load gets a code of the campaign.
-            reply = server.request("POST", "/api/v1/voucher/request", headers=bearer(secret["distributor token"]),
-                                   json_body={"distributor_id": "DIST-1", "terminal_id": "AT-1",
-                                              "trigger_category_id": "PAY", "trigger_product_id": "PaysafeCard"})
+            reply = server.request(
+                "POST",
+                "/api/v1/voucher/request",
+                headers=bearer(secret["distributor token"]),
+                json_body={
+                    "distributor_id": "DIST-1",
+                    "terminal_id": "AT-1",
+                    "trigger_category_id": "PAY",
+                    "trigger_product_id": "PaysafeCard",
+                },
+            )
             issued = reply.json()
             assert reply.status == 200, issued
             assert (issued["campaign_id"], issued["voucher_code"]) == ("CAMP-1", "BET-ABC-123456")
 
             # Jackpot: the partner signs with the shared secret printed at load.
             partner = PartnerSigner(SystemClock(), "shop-42", secret["partner shared_secret"], tenant="acme")
-            reply = server.request("POST", "/v2/token", json_body={"token": partner.sign(
-                amount="50.00", currency="EUR", customerReference="customer-1")})
+            reply = server.request(
+                "POST",
+                "/v2/token",
+                json_body={"token": partner.sign(amount="50.00", currency="EUR", customerReference="customer-1")},
+            )
             session = reply.json()
             assert reply.status == 201, session
             lifetime = datetime.fromisoformat(session["expiresAt"]) - datetime.now(UTC)
             assert timedelta(minutes=9) < lifetime <= timedelta(minutes=10)  # the file's session_ttl, not 1 h
-            reply = server.request("POST", "/v2/stores/amazon/offers/amz-fixed/reserve-voucher-by-price",
-                                   json_body={"price": "47.50"}, headers=bearer(session["sessionToken"]))
+            reply = server.request(
+                "POST",
+                "/v2/stores/amazon/offers/amz-fixed/reserve-voucher-by-price",
+                json_body={"price": "47.50"},
+                headers=bearer(session["sessionToken"]),
+            )
             voucher = reply.json()
             assert (reply.status, voucher["state"]) == (201, "RESERVED"), voucher
             reserved_for = datetime.fromisoformat(voucher["reservedUntil"]) - datetime.now(UTC)
@@ -154,8 +175,11 @@ def test_provision_from_files_then_serve_and_work_from_the_configuration(pg_url:
 
             # The worker process fulfils and delivers; the endpoint's secret from the load verifies.
             assert ready.wait(60), (tmp_path / "worker.log").read_text()
-            steps = sorted((e["type"], e["data"]["code"] or "") for e in receiver.verify(secret["webhook secret"])
-                           if e["data"].get("voucherId") == vid)  # sent in parallel: any order
+            steps = sorted(
+                (e["type"], e["data"]["code"] or "")
+                for e in receiver.verify(secret["webhook secret"])
+                if e["data"].get("voucherId") == vid
+            )  # sent in parallel: any order
             assert steps == [("CONFIRMED", ""), ("READY", "AMZ-0001-AAAA"), ("RESERVED", "")]
             reply = server.request("GET", f"/v2/vouchers/{vid}", headers=bearer(partner.sign()))
             assert (reply.json()["state"], reply.json()["code"]) == ("READY", "AMZ-0001-AAAA")
@@ -165,8 +189,12 @@ def test_provision_from_files_then_serve_and_work_from_the_configuration(pg_url:
             endpoints = server.request("GET", "/admin/webhooks", headers=bearer(token)).json()
             assert [e["url"] for e in endpoints] == [receiver.url]
             basic = base64.b64encode(f"ops@acme.example:{secret['staff password']}".encode()).decode()
-            reply = server.request("POST", "/admin/staff-sessions", json_body={"tenant": "acme", "scope": "admin"},
-                                   headers={"Authorization": f"Basic {basic}"})
+            reply = server.request(
+                "POST",
+                "/admin/staff-sessions",
+                json_body={"tenant": "acme", "scope": "admin"},
+                headers={"Authorization": f"Basic {basic}"},
+            )
             assert reply.status == 201, reply.body
         finally:
             worker_status = stop_worker(worker)

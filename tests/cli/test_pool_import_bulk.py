@@ -19,8 +19,9 @@ def run_on_a_terminal(*args: str) -> tuple[int, str]:
     """Run ``voucher-engine ARGS`` with its stderr on a pseudo-terminal; its status and what
     the terminal received."""
     master, slave = os.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "voucher_engine.cli", *args],
-                               stdout=subprocess.PIPE, stderr=slave)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voucher_engine.cli", *args], stdout=subprocess.PIPE, stderr=slave
+    )
     os.close(slave)
     received = b""
     while True:
@@ -41,8 +42,9 @@ def test_an_import_on_a_terminal_redraws_its_progress_line(sqlite_url: str, tmp_
     with open_engine(sqlite_url) as engine:
         engine.create_tenant("t")
         engine.create_pool("t", "p")
-    status, terminal = run_on_a_terminal("pool", "import", "t", "p", str(codes_file(tmp_path / "c.csv", count)),
-                                         "--url", sqlite_url)
+    status, terminal = run_on_a_terminal(
+        "pool", "import", "t", "p", str(codes_file(tmp_path / "c.csv", count)), "--url", sqlite_url
+    )
     assert status == 0, terminal
     # A live bar (rich hides the cursor while it draws), redrawn in place: several states on one
     # terminal line, the last one the whole import.
@@ -64,8 +66,9 @@ def test_a_copy_import_takes_no_more_memory_for_100k_codes_than_for_20k(pg_url: 
     for n in (20_000, 100_000):
         with open_engine(pg_url) as engine:
             engine.create_pool("t", f"p{n}")
-        peaks[n] = peak_rss_kb("pool", "import", "t", f"p{n}", str(codes_file(tmp_path / f"{n}.csv", n)),
-                               "--url", pg_url)
+        peaks[n] = peak_rss_kb(
+            "pool", "import", "t", f"p{n}", str(codes_file(tmp_path / f"{n}.csv", n)), "--url", pg_url
+        )
         with open_engine(pg_url) as engine:
             assert engine.pool_status("t", f"p{n}").size == n
     assert peaks[100_000] - peaks[20_000] < FLAT_BOUND_KB, peaks

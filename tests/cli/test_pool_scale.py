@@ -32,8 +32,13 @@ print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
 def peak_rss_kb(*args: str) -> int:
-    result = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, "-m", "voucher_engine.cli", *args],
-                            capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE, sys.executable, "-m", "voucher_engine.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     status, peak = result.stdout.split()
     assert status == "0", result.stderr
     return int(peak)

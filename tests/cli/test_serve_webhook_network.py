@@ -35,8 +35,9 @@ def register(args: list[str], acme: tuple[str, str, str], workdir: Path) -> tupl
     server = serve(["serve", "--url", url, "--port", str(port), "--no-worker", *args], port, workdir)
     try:
         token = admin_token(server, client_id, secret)
-        reply = server.request("POST", "/admin/webhooks", json_body={"url": PRIVATE},
-                               headers={"Authorization": f"Bearer {token}"})
+        reply = server.request(
+            "POST", "/admin/webhooks", json_body={"url": PRIVATE}, headers={"Authorization": f"Bearer {token}"}
+        )
         return reply.status, reply.json()
     finally:
         server.stop()

@@ -32,10 +32,19 @@ V = vouchers.c
 
 def _ledger_row(voucher_id: str, seq: int, kind: EntryKind, now, **deltas) -> dict:
     return {
-        "tenant_id": TENANT, "voucher_id": voucher_id, "seq": seq, "kind": kind.value,
-        "available_delta": deltas.get("available_delta", 0), "held_delta": deltas.get("held_delta", 0),
-        "spent": deltas.get("spent", 0), "reference": None, "hold_id": deltas.get("hold_id"),
-        "store": None, "reverses_seq": None, "created_at": now, "effective_at": now,
+        "tenant_id": TENANT,
+        "voucher_id": voucher_id,
+        "seq": seq,
+        "kind": kind.value,
+        "available_delta": deltas.get("available_delta", 0),
+        "held_delta": deltas.get("held_delta", 0),
+        "spent": deltas.get("spent", 0),
+        "reference": None,
+        "hold_id": deltas.get("hold_id"),
+        "store": None,
+        "reverses_seq": None,
+        "created_at": now,
+        "effective_at": now,
     }
 
 
@@ -55,13 +64,22 @@ def read_then_write_redeem(engine: Engine, code: str, amount: Money | None) -> M
         # The seq is taken from the row (seq + 1), so the ledger's UNIQUE (voucher, seq) does
         # not refuse the duplicates: what is lost is the balance, exactly the bug under test.
         seq = conn.execute(
-            update(vouchers).where(V.id == voucher.id)
+            update(vouchers)
+            .where(V.id == voucher.id)
             .values(available=new_available, state=state.value, seq=V.seq + 1, updated_at=now)
             .returning(V.seq)
         ).scalar_one()
-        conn.execute(insert(ledger_entries), _ledger_row(
-            voucher.id, seq, EntryKind.REDEEM, now, available_delta=-units, spent=units,
-        ))
+        conn.execute(
+            insert(ledger_entries),
+            _ledger_row(
+                voucher.id,
+                seq,
+                EntryKind.REDEEM,
+                now,
+                available_delta=-units,
+                spent=units,
+            ),
+        )
     return Movement(voucher.id, code, seq, units, new_available, voucher.held, state, voucher.currency, now)
 
 
@@ -74,9 +92,7 @@ def read_then_write_pop(engine: Engine, pool_id: str) -> str:
     """
     P, C = pools.c, pool_codes.c
     with database_of(engine).read() as conn:  # transaction 1: the read
-        cursor, size = conn.execute(
-            select(P.cursor, P.size).where(P.tenant_id == TENANT, P.id == pool_id)
-        ).one()
+        cursor, size = conn.execute(select(P.cursor, P.size).where(P.tenant_id == TENANT, P.id == pool_id)).one()
         if cursor >= size:
             raise PoolDepleted(f"pool {pool_id!r} has no codes left")
         code = conn.execute(
@@ -102,19 +118,44 @@ def read_then_write_capture(engine: Engine, hold_id: str) -> HoldResult:
     now = engine.clock.now()
     H = holds.c
     with database_of(engine).write() as conn:  # transaction 2: the write, without "WHERE state = 'pending'"
-        conn.execute(update(holds).where(H.id == hold_id).values(
-            state=HoldState.CAPTURED.value, captured=hold.amount, resolved_at=now,
-        ))
+        conn.execute(
+            update(holds)
+            .where(H.id == hold_id)
+            .values(
+                state=HoldState.CAPTURED.value,
+                captured=hold.amount,
+                resolved_at=now,
+            )
+        )
         seq = conn.execute(
-            update(vouchers).where(V.id == voucher.id)
+            update(vouchers)
+            .where(V.id == voucher.id)
             .values(held=voucher.held - hold.amount, seq=V.seq + 1, updated_at=now)
             .returning(V.seq)
         ).scalar_one()
-        conn.execute(insert(ledger_entries), _ledger_row(
-            voucher.id, seq, EntryKind.CAPTURE, now, held_delta=-hold.amount, spent=hold.amount, hold_id=hold_id,
-        ))
-    return HoldResult(hold_id, voucher.id, hold.amount, hold.amount, HoldState.CAPTURED, hold.expires_at,
-                      voucher.available, voucher.held - hold.amount, voucher.state)
+        conn.execute(
+            insert(ledger_entries),
+            _ledger_row(
+                voucher.id,
+                seq,
+                EntryKind.CAPTURE,
+                now,
+                held_delta=-hold.amount,
+                spent=hold.amount,
+                hold_id=hold_id,
+            ),
+        )
+    return HoldResult(
+        hold_id,
+        voucher.id,
+        hold.amount,
+        hold.amount,
+        HoldState.CAPTURED,
+        hold.expires_at,
+        voucher.available,
+        voucher.held - hold.amount,
+        voucher.state,
+    )
 
 
 def check_then_act_idempotent_redeem(engine: Engine, code: str, amount: Money | None, key: str) -> Movement:
@@ -122,19 +163,25 @@ def check_then_act_idempotent_redeem(engine: Engine, code: str, amount: Money | 
     another: every retry that looks before the first one saves its result redeems again."""
     K = idempotency_keys.c
     with database_of(engine).read() as conn:  # transaction 1: the look-up
-        saved = conn.execute(
-            select(K.response).where(K.tenant_id == TENANT, K.scope == "", K.key == key)
-        ).scalar()
+        saved = conn.execute(select(K.response).where(K.tenant_id == TENANT, K.scope == "", K.key == key)).scalar()
     if saved is not None:
         return codec.load(saved, Movement)
     time.sleep(RACE_WINDOW_S)  # ON PURPOSE, see RACE_WINDOW_S
     movement = engine.redeem(TENANT, code=code, amount=amount)  # transaction 2: the effect
     try:
         with database_of(engine).write() as conn:  # transaction 3: remembering the key, too late
-            conn.execute(insert(idempotency_keys), {
-                "tenant_id": TENANT, "scope": "", "key": key, "operation": "redeem", "request_hash": "",
-                "response": codec.dump(movement), "created_at": movement.at,
-            })
+            conn.execute(
+                insert(idempotency_keys),
+                {
+                    "tenant_id": TENANT,
+                    "scope": "",
+                    "key": key,
+                    "operation": "redeem",
+                    "request_hash": "",
+                    "response": codec.dump(movement),
+                    "created_at": movement.at,
+                },
+            )
     except AlreadyExists:
         pass
     return movement

@@ -52,7 +52,8 @@ def open_child_engine(url: str) -> Engine:
     return Engine.open(
         url,
         config=EngineConfig(
-            auto_migrate=False, database=DatabaseSettings(sqlite_synchronous="NORMAL"),
+            auto_migrate=False,
+            database=DatabaseSettings(sqlite_synchronous="NORMAL"),
             max_write_wait_s=CHILD_WRITE_WAIT_S,
         ),
     )
@@ -181,9 +182,7 @@ class DrainReport:
     unexpected: list[str]  # repr of anything other than PoolDepleted, from any worker
 
 
-def drain_pool(
-    url: str, pool_id: str, *, processes: int = 2, threads: int = 8, pop: str = "engine"
-) -> DrainReport:
+def drain_pool(url: str, pool_id: str, *, processes: int = 2, threads: int = 8, pop: str = "engine") -> DrainReport:
     """``processes`` spawned processes with ``threads`` threads each pop from one pool until
     it is depleted. ``pop`` names the pop function a child uses: ``"engine"`` or ``"broken"``
     (by name, because a spawned child imports what it runs)."""
@@ -216,11 +215,13 @@ def _drain_in_child(url, pool_id, threads, pop, start, results) -> None:
             return mine, False
 
         outcome = race(threads, worker)
-        results.put({
-            "codes": [code for mine, _ in outcome.results for code in mine],
-            "depleted_again": sum(again for _, again in outcome.results),
-            "unexpected": [repr(e) for e in outcome.errors],
-        })
+        results.put(
+            {
+                "codes": [code for mine, _ in outcome.results for code in mine],
+                "depleted_again": sum(again for _, again in outcome.results),
+                "unexpected": [repr(e) for e in outcome.errors],
+            }
+        )
     except BaseException as error:  # noqa: BLE001 - report, so the parent fails instead of hanging
         results.put({"codes": [], "depleted_again": 0, "unexpected": [repr(error)]})
     finally:
@@ -230,8 +231,10 @@ def _drain_in_child(url, pool_id, threads, pop, start, results) -> None:
 def _pop_functions() -> dict[str, Callable[[Engine, str], str]]:
     import broken  # the sibling module; imported here so a child only loads it when asked
 
-    return {"engine": lambda engine, pool_id: engine.pop_code(TENANT, pool_id).code,
-            "broken": broken.read_then_write_pop}
+    return {
+        "engine": lambda engine, pool_id: engine.pop_code(TENANT, pool_id).code,
+        "broken": broken.read_then_write_pop,
+    }
 
 
 # --- capture racing expiry -------------------------------------------------------------------
@@ -292,12 +295,14 @@ def capture_expiry_race(
         contenders = [lambda: capture(capture_engine, hold.hold_id), expire]
         outcome = race(2, lambda i: contenders[i]())  # runs to the end within this iteration
         capture_lost = [e for e in outcome.errors if isinstance(e, HoldNotPending)]
-        played.append(HoldRound(
-            capture_won=any(not isinstance(r, bool) for r in outcome.results),
-            expiry_won=True in outcome.results,
-            final_state=capture_engine.get_hold(TENANT, hold.hold_id).state.value,
-            unexpected=[e for e in outcome.errors if e not in capture_lost],
-        ))
+        played.append(
+            HoldRound(
+                capture_won=any(not isinstance(r, bool) for r in outcome.results),
+                expiry_won=True in outcome.results,
+                final_state=capture_engine.get_hold(TENANT, hold.hold_id).state.value,
+                unexpected=[e for e in outcome.errors if e not in capture_lost],
+            )
+        )
     return HoldRace(played, capture_engine.get_voucher(TENANT, code=code), capture_engine.ledger(TENANT, code=code))
 
 
@@ -322,7 +327,12 @@ class RetryRace:
 
 
 def retry_race(
-    engine: Engine, code: str, amount: Money | None, key: str, *, workers: int = 16,
+    engine: Engine,
+    code: str,
+    amount: Money | None,
+    key: str,
+    *,
+    workers: int = 16,
     redeem: IdempotentRedeem = engine_idempotent_redeem,
 ) -> RetryRace:
     """``workers`` threads send the same redeem request with the same key at the same instant."""

@@ -57,8 +57,14 @@ def test_16_overlapping_claim_batches_never_share_a_voucher_nor_half_apply(stric
         def claim(i: int):
             refs = [VoucherRef(code=codes[n]) for n in _batch(i)]
             if i % 2:
-                return strict.claim_vouchers(TENANT, holder=holders[i], vouchers=refs, lock=True,
-                                             locking_code=f"basket-{i}", lock_period=timedelta(minutes=5))
+                return strict.claim_vouchers(
+                    TENANT,
+                    holder=holders[i],
+                    vouchers=refs,
+                    lock=True,
+                    locking_code=f"basket-{i}",
+                    lock_period=timedelta(minutes=5),
+                )
             return strict.claim_vouchers(TENANT, holder=holders[i], vouchers=refs)
 
         outcome = race(WORKERS, claim)

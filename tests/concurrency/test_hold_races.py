@@ -38,9 +38,7 @@ def test_capture_racing_expiry_has_exactly_one_winner_every_round(two_clocks):
 
     assert [r.unexpected for r in race.rounds] == [[]] * ROUNDS
     assert [r.winners for r in race.rounds] == [1] * ROUNDS
-    assert [r.final_state for r in race.rounds] == [
-        "captured" if r.capture_won else "expired" for r in race.rounds
-    ]
+    assert [r.final_state for r in race.rounds] == ["captured" if r.capture_won else "expired" for r in race.rounds]
     captured = sum(r.capture_won for r in race.rounds)
     assert race.voucher.held == 0
     assert race.voucher.available == 10_000 - captured * 100

@@ -37,8 +37,7 @@ def test_same_key_retried_by_16_threads_has_one_effect(engine, backend):
 def test_harness_detects_check_then_act_idempotency(engine):
     voucher = engine.issue(TENANT, VoucherSpec(VoucherKind.MONETARY, Money.parse("100.00", "EUR")))
 
-    race = retry_race(engine, voucher.code, TEN_EUR, "order-42", workers=16,
-                      redeem=check_then_act_idempotent_redeem)
+    race = retry_race(engine, voucher.code, TEN_EUR, "order-42", workers=16, redeem=check_then_act_idempotent_redeem)
 
     assert race.effects > 1
     assert race.voucher.available < 9_000

@@ -137,5 +137,3 @@ def test_release_against_capture_has_exactly_one_winner_every_round(engine, roun
     assert (stored.available, stored.held) == (10_000 - captured, 0)
     settled = [e for e in entries if e.kind in (EntryKind.CAPTURE, EntryKind.RELEASE)]
     assert len(settled) == rounds
-
-

@@ -77,4 +77,3 @@ def test_harness_detects_read_then_write_redeem_of_monetary_voucher(engine):
     assert len(report.winners) > 10, found
     assert sum(m.amount for m in report.winners) > 10_000
     assert any(v.startswith("replay mismatch") for v in found)
-

@@ -43,8 +43,14 @@ class GiftcardPlugin:
     @staticmethod
     @hookimpl
     def voucher_engine_register_settings(register: RegisterSettings) -> None:
-        register(SettingsSection("giftcard", GiftcardSettings, lambda engine, s: applied.append((engine, s)),
-                                 secrets=frozenset({"api_key"})))
+        register(
+            SettingsSection(
+                "giftcard",
+                GiftcardSettings,
+                lambda engine, s: applied.append((engine, s)),
+                secrets=frozenset({"api_key"}),
+            )
+        )
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -54,7 +60,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_file_then_environment_then_command_line(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 url = "sqlite:///from-file.sqlite3"
 [server]
 port = 9000
@@ -65,9 +73,13 @@ networks = ["10.0.0.0/8"]
 [providers.jackpot]
 session_ttl = "30m"
 reservation_ttl = 600
-""")
-    env = {"VOUCHER_ENGINE_SERVER_PORT": "9100", "VOUCHER_ENGINE_PROVIDERS_JACKPOT_SESSION_TTL": "1h30m",
-           "VOUCHER_ENGINE_WEBHOOKS_NETWORKS": "127.0.0.1/32, 192.168.0.0/16"}
+""",
+    )
+    env = {
+        "VOUCHER_ENGINE_SERVER_PORT": "9100",
+        "VOUCHER_ENGINE_PROVIDERS_JACKPOT_SESSION_TTL": "1h30m",
+        "VOUCHER_ENGINE_WEBHOOKS_NETWORKS": "127.0.0.1/32, 192.168.0.0/16",
+    }
     config = load_config(path, env=env, sections=SHIPPED, overrides={"server.host": "127.0.0.2"})
     assert config.url == "sqlite:///from-file.sqlite3"
     assert (config.server.port, config.server.host, config.server.mounts) == (9100, "127.0.0.2", ("promo=/",))
@@ -91,15 +103,23 @@ def test_no_file_gives_the_defaults_and_the_url_variable_keeps_its_name() -> Non
 
 
 def test_the_variables_serve_used_before_the_file_still_work() -> None:
-    env = {"VOUCHER_ENGINE_MOUNTS": "promo=/,jtl=/v2", "VOUCHER_ENGINE_WORKER": "0",
-           "VOUCHER_ENGINE_WEBHOOK_NETWORKS": "127.0.0.1/32"}
+    env = {
+        "VOUCHER_ENGINE_MOUNTS": "promo=/,jtl=/v2",
+        "VOUCHER_ENGINE_WORKER": "0",
+        "VOUCHER_ENGINE_WEBHOOK_NETWORKS": "127.0.0.1/32",
+    }
     config = load_config(None, env=env, sections=[])
     assert (config.server.mounts, config.server.worker, config.webhooks.networks) == (
-        ("promo=/", "jtl=/v2"), False, ("127.0.0.1/32",))
+        ("promo=/", "jtl=/v2"),
+        False,
+        ("127.0.0.1/32",),
+    )
 
 
 def test_every_problem_is_reported_at_once_naming_its_key(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 log_format = "xml"
 colour = "blue"
 [server]
@@ -114,7 +134,8 @@ session_ttl = "forever"
 x = 1
 [cache]
 size = 1
-""")
+""",
+    )
     with pytest.raises(ConfigError) as raised:
         load_config(path, env={"VOUCHER_ENGINE_PROVIDERS_JTL_RESERVATION_TTL": "-5m"}, sections=SHIPPED)
     problems = raised.value.problems
@@ -147,9 +168,18 @@ def test_a_value_the_settings_object_refuses_is_named_too(tmp_path: Path) -> Non
     assert raised.value.problems[0].startswith("not valid TOML")
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("90", 90), ("90s", 90), ("15m", 900), ("1h30m", 5400), ("2d", 172800), ("250ms", 0.25), ("1.5h", 5400),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90", 90),
+        ("90s", 90),
+        ("15m", 900),
+        ("1h30m", 5400),
+        ("2d", 172800),
+        ("250ms", 0.25),
+        ("1.5h", 5400),
+    ],
+)
 def test_durations(text: str, seconds: float) -> None:
     assert parse_duration(text).total_seconds() == seconds
 
@@ -161,14 +191,20 @@ def test_bad_durations(text: str) -> None:
 
 
 def test_a_third_party_section_comes_through_the_hook_and_its_secrets_are_masked(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 url = "postgresql+psycopg://app:hunter2@db/vouchers"
 [providers.giftcard]
 api_key = "gc-live-very-secret"
 regions = ["eu", "us"]
-""")
-    with Engine.open(f"sqlite:///{tmp_path / 'e.sqlite3'}", config=EngineConfig(auto_migrate=True),
-                     plugins=PluginSettings(load_entry_points=False, extra=(GiftcardPlugin,))) as engine:
+""",
+    )
+    with Engine.open(
+        f"sqlite:///{tmp_path / 'e.sqlite3'}",
+        config=EngineConfig(auto_migrate=True),
+        plugins=PluginSettings(load_entry_points=False, extra=(GiftcardPlugin,)),
+    ) as engine:
         sections = engine.hooks.settings_sections()
         assert [s.name for s in sections] == ["giftcard"]
         config = load_config(path, env={"VOUCHER_ENGINE_PROVIDERS_GIFTCARD_TIMEOUT": "7s"}, sections=sections)
@@ -198,8 +234,11 @@ def test_a_section_declared_twice_is_an_error_at_start() -> None:
 
 def test_apply_gives_the_engine_the_provider_settings_and_the_webhook_guard(tmp_path: Path) -> None:
     path = write(tmp_path, '[webhooks]\nnetworks = ["127.0.0.1/32"]\n[providers.jackpot]\nsession_ttl = "7m"\n')
-    with Engine.open(f"sqlite:///{tmp_path / 'e.sqlite3'}", config=EngineConfig(auto_migrate=True),
-                     plugins=PluginSettings(load_entry_points=False, extra=(voucher_engine_jackpot,))) as engine:
+    with Engine.open(
+        f"sqlite:///{tmp_path / 'e.sqlite3'}",
+        config=EngineConfig(auto_migrate=True),
+        plugins=PluginSettings(load_entry_points=False, extra=(voucher_engine_jackpot,)),
+    ) as engine:
         assert jackpot_settings(engine).session_ttl == timedelta(hours=1)
         load_config(path, env={}, sections=engine.hooks.settings_sections()).apply(engine)
         assert jackpot_settings(engine).session_ttl == timedelta(minutes=7)
@@ -220,8 +259,11 @@ def test_the_failed_authentication_limits_reach_the_identity_services(tmp_path: 
 
 
 def test_a_section_the_file_leaves_alone_keeps_what_the_host_configured(tmp_path: Path) -> None:
-    with Engine.open(f"sqlite:///{tmp_path / 'e.sqlite3'}", config=EngineConfig(auto_migrate=True),
-                     plugins=PluginSettings(load_entry_points=False, extra=(voucher_engine_jackpot,))) as engine:
+    with Engine.open(
+        f"sqlite:///{tmp_path / 'e.sqlite3'}",
+        config=EngineConfig(auto_migrate=True),
+        plugins=PluginSettings(load_entry_points=False, extra=(voucher_engine_jackpot,)),
+    ) as engine:
         voucher_engine_jackpot.configure(engine, voucher_engine_jackpot.JackpotSettings(proposals_per_offer=2))
         load_config(None, env={}, sections=engine.hooks.settings_sections()).apply(engine)
         assert jackpot_settings(engine).proposals_per_offer == 2

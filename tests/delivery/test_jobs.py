@@ -14,7 +14,9 @@ from voucher_engine.testing import LOOPBACK
 
 def test_a_job_runs_once_with_its_payload(engine):
     ran = []
-    worker = Worker(engine, LOOPBACK, handlers={"fulfil": lambda eng, job: ran.append((job.kind, job.payload, job.tenant_id))})
+    worker = Worker(
+        engine, LOOPBACK, handlers={"fulfil": lambda eng, job: ran.append((job.kind, job.payload, job.tenant_id))}
+    )
     job = Webhooks(engine, LOOPBACK).enqueue_job("fulfil", {"voucher_id": "v1"}, tenant_id="acme")
     assert job.status == "pending"
 
@@ -81,8 +83,9 @@ def test_a_job_whose_worker_died_on_its_last_attempt_is_given_up(engine, clock):
 
 
 def test_periodic_sweeps_expire_holds_and_vouchers(engine, clock):
-    settings = DeliverySettings(periodic_jobs={"expire_due_holds": timedelta(seconds=30),
-                                               "expire_due_vouchers": timedelta(minutes=5)})
+    settings = DeliverySettings(
+        periodic_jobs={"expire_due_holds": timedelta(seconds=30), "expire_due_vouchers": timedelta(minutes=5)}
+    )
     voucher = engine.issue("acme", VoucherSpec(VoucherKind.MONETARY, Money.parse("50.00", "EUR")))
     hold = engine.hold("acme", code=voucher.code, amount=Money.parse("5.00", "EUR"), ttl=timedelta(minutes=1))
     worker = Worker(engine, settings)
@@ -133,8 +136,9 @@ def test_the_fulfilment_job_makes_a_confirmed_voucher_ready_once(engine):
     engine.create_pool("acme", "gift", code_format=CodeFormat("GIFT-######"))
     engine.generate_codes("acme", "gift", 3)
     engine.put_offer(Offer("o1", "acme", "s1", "Ten", "EUR", denominations=(1000,), pool_id="gift"))
-    reserved = engine.issue("acme", VoucherSpec(VoucherKind.MONETARY, Money(1000, "EUR")),
-                            state=State.RESERVED, offer_id="o1")
+    reserved = engine.issue(
+        "acme", VoucherSpec(VoucherKind.MONETARY, Money(1000, "EUR")), state=State.RESERVED, offer_id="o1"
+    )
     engine.confirm("acme", voucher_id=reserved.id)
     webhooks = Webhooks(engine, LOOPBACK)
     webhooks.enqueue_job(FULFIL_VOUCHER, {"voucher_id": reserved.id}, tenant_id="acme")

@@ -141,8 +141,12 @@ class _Observer:
 
 def test_the_relay_tells_event_observers_about_every_committed_event(database_url, clock):
     observer = _Observer()
-    eng = Engine.open(database_url, clock=clock, config=EngineConfig(auto_migrate=True),
-                      plugins=PluginSettings(load_entry_points=False, extra=(observer,)))
+    eng = Engine.open(
+        database_url,
+        clock=clock,
+        config=EngineConfig(auto_migrate=True),
+        plugins=PluginSettings(load_entry_points=False, extra=(observer,)),
+    )
     eng.create_tenant("acme")
     eng.issue("acme", VoucherSpec(VoucherKind.SINGLE_USE), code="SEEN-1")
     eng.create_pool("acme", "p")

@@ -14,13 +14,18 @@ from voucher_engine.testing import LOOPBACK
 
 def test_create_list_disable_enable_rotate(engine, clock):
     webhooks = Webhooks(engine, LOOPBACK)
-    created = webhooks.create_endpoint("acme", "http://127.0.0.1:9/a", event_types=["voucher.redeemed", "voucher.issued"],
-                                       description="shop")
+    created = webhooks.create_endpoint(
+        "acme", "http://127.0.0.1:9/a", event_types=["voucher.redeemed", "voucher.issued"], description="shop"
+    )
     key = base64.b64decode(created.secret.removeprefix("whsec_"))
     assert len(key) == 32
     endpoint = created.endpoint
     assert (endpoint.tenant_id, endpoint.url, endpoint.event_types, endpoint.enabled) == (
-        "acme", "http://127.0.0.1:9/a", ("voucher.issued", "voucher.redeemed"), True)
+        "acme",
+        "http://127.0.0.1:9/a",
+        ("voucher.issued", "voucher.redeemed"),
+        True,
+    )
     assert webhooks.list_endpoints("acme") == [endpoint]
     assert not hasattr(endpoint, "secret")  # only shown at creation and rotation
 

@@ -43,7 +43,11 @@ def test_two_failures_then_success_three_attempts_one_webhook_id(engine, receive
     assert receiver.ids() == [event_id] * 3
     assert len({r.body for r in receiver.received}) == 1  # the same bytes every time
     attempts = webhooks.attempts("acme", delivery.id)
-    assert [(a.attempt, a.status_code, a.worker_id) for a in attempts] == [(1, 500, "w1"), (2, 500, "w1"), (3, 200, "w1")]
+    assert [(a.attempt, a.status_code, a.worker_id) for a in attempts] == [
+        (1, 500, "w1"),
+        (2, 500, "w1"),
+        (3, 200, "w1"),
+    ]
     done = webhooks.get_delivery("acme", delivery.id)
     assert (done.status, done.attempts, done.last_status_code, done.next_attempt_at) == ("succeeded", 3, 200, None)
 

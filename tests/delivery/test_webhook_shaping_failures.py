@@ -25,7 +25,9 @@ SHORT = replace(LOOPBACK, retry_schedule=(timedelta(seconds=5), timedelta(second
 @pytest.fixture
 def engine(database_url: str, clock: ManualClock) -> Iterator[Engine]:
     engine = Engine.open(
-        database_url, clock=clock, config=EngineConfig(auto_migrate=True),
+        database_url,
+        clock=clock,
+        config=EngineConfig(auto_migrate=True),
         plugins=PluginSettings(load_entry_points=False, extra=(flaky_provider,)),
     )
     engine.create_tenant("acme")

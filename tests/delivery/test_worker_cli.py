@@ -23,8 +23,18 @@ def test_the_worker_command_delivers_events_and_stops_cleanly_on_sigterm(engine,
     engine.redeem("acme", code="CLI-1", amount=Money.parse("1.00", "EUR"))
     expected = [e.event_id for e in engine.events("acme")]
     worker = subprocess.Popen(
-        [sys.executable, "-m", "voucher_engine.cli", "worker", "--url", database_url,
-         "--allow-network", "127.0.0.1/32", "--id", "cli"],
+        [
+            sys.executable,
+            "-m",
+            "voucher_engine.cli",
+            "worker",
+            "--url",
+            database_url,
+            "--allow-network",
+            "127.0.0.1/32",
+            "--id",
+            "cli",
+        ],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
@@ -40,7 +50,8 @@ def test_the_worker_command_delivers_events_and_stops_cleanly_on_sigterm(engine,
     assert status == 0
     verifier = Webhook(secret)
     assert sorted(verifier.verify(r.body, r.headers)["type"] for r in receiver.received) == [
-        "voucher.issued", "voucher.redeemed",
+        "voucher.issued",
+        "voucher.redeemed",
     ]
 
 
@@ -49,9 +60,20 @@ def test_the_server_delivers_webhooks_in_process_by_default(engine, database_url
     engine.issue("acme", VoucherSpec(VoucherKind.SINGLE_USE), code="SERVED-1")
     expected = [e.event_id for e in engine.events("acme")]
     server = subprocess.Popen(
-        [sys.executable, "-m", "voucher_engine.cli", "serve", "--url", database_url,
-         "--port", str(free_port()), "--webhook-network", "127.0.0.1/32"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "voucher_engine.cli",
+            "serve",
+            "--url",
+            database_url,
+            "--port",
+            str(free_port()),
+            "--webhook-network",
+            "127.0.0.1/32",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + DEADLINE_S

@@ -232,8 +232,7 @@ def test_a_worker_killed_mid_send_leaves_its_deliveries_to_the_other_after_the_l
         try:
             assert all_busy.wait(DEADLINE_S), "the two workers never sent two deliveries each at once"
             with receiver.lock:
-                orphans = {got.webhook_id for got in receiver.received
-                           if got.headers["user-agent"] == "test-worker/w1"}
+                orphans = {got.webhook_id for got in receiver.received if got.headers["user-agent"] == "test-worker/w1"}
             assert len(orphans) == 2
             workers["w1"].send_signal(signal.SIGKILL)
             assert workers["w1"].wait(timeout=DEADLINE_S) == -signal.SIGKILL

@@ -46,7 +46,9 @@ def main() -> int:
         batch_size=args.batch,
         poll_interval_s=0.05,
     )
-    return main_worker(args.url, settings=settings, clock=AheadClock(timedelta(seconds=args.ahead)), worker_id=args.worker_id)
+    return main_worker(
+        args.url, settings=settings, clock=AheadClock(timedelta(seconds=args.ahead)), worker_id=args.worker_id
+    )
 
 
 if __name__ == "__main__":

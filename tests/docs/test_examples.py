@@ -39,8 +39,14 @@ def example_runs(request, tmp_path_factory) -> dict:
             )
             jobs.append([str(example), stack.enter_context(fresh)])
         done = subprocess.run(
-            [sys.executable, str(RUNNER)], input=json.dumps(jobs), capture_output=True, text=True,
-            cwd=tmp_path_factory.mktemp("cwd"), env={**os.environ, "PYTHONPATH": ""}, timeout=600, check=False,
+            [sys.executable, str(RUNNER)],
+            input=json.dumps(jobs),
+            capture_output=True,
+            text=True,
+            cwd=tmp_path_factory.mktemp("cwd"),
+            env={**os.environ, "PYTHONPATH": ""},
+            timeout=600,
+            check=False,
         )
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
@@ -62,9 +68,9 @@ def test_there_are_examples_and_each_has_an_output_block() -> None:
 
 def test_every_example_is_quoted_in_the_embedding_guide_exactly() -> None:
     quoted = quotes(EMBEDDING)
-    assert sorted(path for path, _ in quoted) == sorted(
-        str(e.relative_to(ROOT)) for e in EXAMPLES
-    ), "every docs/examples/*.py is quoted once in docs/embedding.md"
+    assert sorted(path for path, _ in quoted) == sorted(str(e.relative_to(ROOT)) for e in EXAMPLES), (
+        "every docs/examples/*.py is quoted once in docs/embedding.md"
+    )
     for path, body in quoted:
         assert body == (ROOT / path).read_text(), f"{path} as quoted in embedding.md differs from the file"
 

@@ -36,8 +36,9 @@ def populate(engine: Engine) -> list[str]:
     """A small but varied database: vouchers, a partial redemption, a pool, an endpoint.
     The vouchers' codes, then the code popped for order-1."""
     engine.create_tenant("acme")
-    codes = [engine.issue("acme", VoucherSpec(VoucherKind.MONETARY, Money.parse(f"{n}0.00", "EUR"))).code
-             for n in (1, 2, 5)]
+    codes = [
+        engine.issue("acme", VoucherSpec(VoucherKind.MONETARY, Money.parse(f"{n}0.00", "EUR"))).code for n in (1, 2, 5)
+    ]
     engine.redeem("acme", code=codes[1], amount=Money.parse("7.25", "EUR"))
     engine.create_pool("acme", "promo")
     engine.add_codes("acme", "promo", [f"PROMO-{n}" for n in range(5)])
@@ -55,8 +56,7 @@ def rows(url: str) -> dict[str, list[tuple]]:
     meta.reflect(db)
     with db.connect() as conn:
         result = {
-            name: sorted(map(tuple, conn.execute(select(table))), key=repr)
-            for name, table in meta.tables.items()
+            name: sorted(map(tuple, conn.execute(select(table))), key=repr) for name, table in meta.tables.items()
         }
     db.dispose()
     return result
@@ -64,8 +64,12 @@ def rows(url: str) -> dict[str, list[tuple]]:
 
 def run_drill(backend: str, env: dict[str, str]) -> str:
     done = subprocess.run(
-        ["sh", "-e", "-c", drill(backend)], env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **env},
-        capture_output=True, text=True, timeout=120, check=False,
+        ["sh", "-e", "-c", drill(backend)],
+        env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -126,9 +130,13 @@ def test_the_sqlite_drill_restores_an_equal_working_database(tmp_path: Path) -> 
         codes = populate(engine)
         # The backup is taken while the engine still has the file open, as in production.
         restored_file = tmp_path / "restored.sqlite3"
-        output = run_drill("sqlite", {
-            "DATABASE_FILE": make_url(url).database, "BACKUP": str(tmp_path / "backup.sqlite3"),
-            "RESTORED_FILE": str(restored_file),
-        })
+        output = run_drill(
+            "sqlite",
+            {
+                "DATABASE_FILE": make_url(url).database,
+                "BACKUP": str(tmp_path / "backup.sqlite3"),
+                "RESTORED_FILE": str(restored_file),
+            },
+        )
         engine.close()
         assert_restored(url, f"sqlite:///{restored_file}", codes, output)

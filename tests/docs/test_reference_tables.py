@@ -28,7 +28,8 @@ def section(page: Path, name: str) -> str:
 def table_rows(text: str) -> list[list[str]]:
     rows = [
         [cell.strip() for cell in line.strip().strip("|").split("|")]
-        for line in text.splitlines() if line.startswith("|")
+        for line in text.splitlines()
+        if line.startswith("|")
     ]
     return rows[2:]  # after the header and its separator
 
@@ -39,7 +40,8 @@ def ticked(cell: str) -> list[str]:
 
 def error_classes() -> dict[str, type[errors.VoucherEngineError]]:
     return {
-        name: cls for name, cls in vars(errors).items()
+        name: cls
+        for name, cls in vars(errors).items()
         if inspect.isclass(cls) and issubclass(cls, errors.VoucherEngineError) and cls.__module__ == errors.__name__
     }
 

@@ -9,8 +9,12 @@ NOW = datetime(2030, 6, 1, tzinfo=UTC)
 
 def campaign(id: str, *, priority: int = 0, end: datetime | None = None, **kwargs) -> Campaign:
     defaults = {
-        "tenant_id": "acme", "name": id, "pool_id": f"pool-{id}", "window": Window(None, end),
-        "trigger_categories": frozenset({"shoes"}), "distributors": frozenset({"d1"}),
+        "tenant_id": "acme",
+        "name": id,
+        "pool_id": f"pool-{id}",
+        "window": Window(None, end),
+        "trigger_categories": frozenset({"shoes"}),
+        "distributors": frozenset({"d1"}),
     }
     return Campaign(id=id, priority=priority, **{**defaults, **kwargs})
 
@@ -51,8 +55,14 @@ def test_match_order_priority_then_earliest_end_then_id():
 
 def test_matching_drops_what_does_not_match():
     found = matching(
-        [campaign("a"), campaign("b", distributors=frozenset({"d2"})), campaign("c", cap=1, issued=1),
-         campaign("d", priority=1)],
-        category="shoes", distributor="d1", at=NOW,
+        [
+            campaign("a"),
+            campaign("b", distributors=frozenset({"d2"})),
+            campaign("c", cap=1, issued=1),
+            campaign("d", priority=1),
+        ],
+        category="shoes",
+        distributor="d1",
+        at=NOW,
     )
     assert [c.id for c in found] == ["d", "a"]

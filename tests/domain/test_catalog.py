@@ -76,7 +76,11 @@ def test_quote_by_price_finds_the_largest_face_with_that_exact_price():
 
 def test_proposals_of_denominations_are_affordable_and_largest_first():
     sale = offer(denominations=(500, 1000, 2000, 5000), discount_bp=1000)
-    assert sale.proposals(eur(1800)) == [Quote(eur(2000), eur(1800)), Quote(eur(1000), eur(900)), Quote(eur(500), eur(450))]
+    assert sale.proposals(eur(1800)) == [
+        Quote(eur(2000), eur(1800)),
+        Quote(eur(1000), eur(900)),
+        Quote(eur(500), eur(450)),
+    ]
     assert sale.proposals(eur(1800), limit=1) == [Quote(eur(2000), eur(1800))]
     assert sale.proposals(eur(449)) == []
     with pytest.raises(CurrencyMismatch):

@@ -28,8 +28,24 @@ def test_parse_is_exact(text, currency, minor):
 
 @pytest.mark.parametrize(
     "text",
-    ["10.535", "1e3", "-1.00", "+1.00", " 1.00", "1.00 ", "1.00\n", "1.", ".50", "", "1,00",
-     "1.0.0", "١٠.٥٣", "1_000.00", "NaN", "Infinity"],  # noqa: RUF001 - Arabic-Indic digits must be refused
+    [
+        "10.535",
+        "1e3",
+        "-1.00",
+        "+1.00",
+        " 1.00",
+        "1.00 ",
+        "1.00\n",
+        "1.",
+        ".50",
+        "",
+        "1,00",
+        "1.0.0",
+        "١٠.٥٣",  # noqa: RUF001 - Arabic-Indic digits must be refused
+        "1_000.00",
+        "NaN",
+        "Infinity",
+    ],
 )
 def test_parse_refuses_anything_but_a_plain_decimal(text):
     with pytest.raises(InvalidAmount):

@@ -26,11 +26,29 @@ K = VoucherKind
 
 def voucher(kind: VoucherKind = K.MONETARY, **kwargs) -> Voucher:
     base = {
-        "id": "vch_1", "tenant_id": "acme", "code": "CODE", "kind": kind, "state": State.AVAILABLE,
-        "currency": "EUR" if kind is K.MONETARY else None, "initial": 1000, "available": 1000,
-        "held": 0, "windows": (Window(),), "redeemable_at": (), "taxable": False, "tax_rate": None,
-        "metadata": {}, "holder": None, "campaign_id": None, "offer_id": None, "pin_hash": None,
-        "locked_until": None, "lock_code_hash": None, "seq": 1, "created_at": NOW, "updated_at": NOW,
+        "id": "vch_1",
+        "tenant_id": "acme",
+        "code": "CODE",
+        "kind": kind,
+        "state": State.AVAILABLE,
+        "currency": "EUR" if kind is K.MONETARY else None,
+        "initial": 1000,
+        "available": 1000,
+        "held": 0,
+        "windows": (Window(),),
+        "redeemable_at": (),
+        "taxable": False,
+        "tax_rate": None,
+        "metadata": {},
+        "holder": None,
+        "campaign_id": None,
+        "offer_id": None,
+        "pin_hash": None,
+        "locked_until": None,
+        "lock_code_hash": None,
+        "seq": 1,
+        "created_at": NOW,
+        "updated_at": NOW,
     }
     return Voucher(**{**base, **kwargs})
 

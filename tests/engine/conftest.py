@@ -35,7 +35,6 @@ def snapshot(engine):
     tenant's outbox."""
 
     def take(tenant_id: str = "acme", *, code: str) -> tuple:
-        return (engine.get_voucher(tenant_id, code=code), engine.ledger(tenant_id, code=code),
-                engine.events(tenant_id))
+        return (engine.get_voucher(tenant_id, code=code), engine.ledger(tenant_id, code=code), engine.events(tenant_id))
 
     return take

@@ -14,9 +14,12 @@ def test_issue_for_trigger_follows_the_documented_order(engine, clock):
     engine.put_campaign("acme", "a", name="A", pool_id="pa", priority=1, ends_at=now + timedelta(days=10), **common)
     engine.put_campaign("acme", "b", name="B", pool_id="pb", priority=1, ends_at=now + timedelta(days=5), **common)
     engine.put_campaign("acme", "c", name="C", pool_id="pc", cap=2, **common)
-    engine.put_campaign("acme", "later", name="L", pool_id="pl", priority=9, starts_at=now + timedelta(days=1), **common)
-    engine.put_campaign("acme", "d2-only", name="D2", pool_id="pl", priority=9,
-                        trigger_categories=["shoes"], distributors=["d2"])
+    engine.put_campaign(
+        "acme", "later", name="L", pool_id="pl", priority=9, starts_at=now + timedelta(days=1), **common
+    )
+    engine.put_campaign(
+        "acme", "d2-only", name="D2", pool_id="pl", priority=9, trigger_categories=["shoes"], distributors=["d2"]
+    )
     engine.put_campaign("acme", "no-pool", name="N", pool_id=None, priority=9, **common)
 
     def trigger(**kwargs):
@@ -66,8 +69,15 @@ def test_campaign_validation_and_lookups(engine, clock):
         engine.get_campaign("acme", "x")
     engine.create_pool("acme", "p")
     engine.add_codes("acme", "p", ["P1"])
-    engine.put_campaign("acme", "x", name="X", pool_id="p", ends_at=now + timedelta(hours=1),
-                        trigger_categories=["shoes"], distributors=["d1"])
+    engine.put_campaign(
+        "acme",
+        "x",
+        name="X",
+        pool_id="p",
+        ends_at=now + timedelta(hours=1),
+        trigger_categories=["shoes"],
+        distributors=["d1"],
+    )
     clock.advance(timedelta(hours=1))  # the end is exclusive
     with pytest.raises(NoCampaignAvailable):
         engine.issue_for_trigger("acme", category="shoes", distributor="d1")

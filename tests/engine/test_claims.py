@@ -72,11 +72,17 @@ def test_claim_vouchers_by_every_kind_of_ref_and_lock_them(engine, clock):
     b = engine.get_voucher("acme", code=_issue(engine, "B", third_party_id="crm-b"))
     c = engine.get_voucher("acme", code=_issue(engine, "C"))
     d = engine.get_voucher("acme", code=_issue(engine, "D"))
-    refs = [VoucherRef(code="A"), VoucherRef(third_party_id="crm-b"), VoucherRef(public_id=c.public_id),
-            VoucherRef(voucher_id=d.id, code="D"), VoucherRef(code="A")]
+    refs = [
+        VoucherRef(code="A"),
+        VoucherRef(third_party_id="crm-b"),
+        VoucherRef(public_id=c.public_id),
+        VoucherRef(voucher_id=d.id, code="D"),
+        VoucherRef(code="A"),
+    ]
 
-    claimed = engine.claim_vouchers("acme", holder="ann", vouchers=refs, lock=True,
-                                    locking_code="basket-1", lock_period=timedelta(minutes=10))
+    claimed = engine.claim_vouchers(
+        "acme", holder="ann", vouchers=refs, lock=True, locking_code="basket-1", lock_period=timedelta(minutes=10)
+    )
 
     assert [v.id for v in claimed] == [a.id, b.id, c.id, d.id, a.id]  # the order asked, repeats kept
     until = clock.now() + timedelta(minutes=10)
@@ -111,8 +117,12 @@ def test_claim_vouchers_is_all_or_nothing_and_names_the_voucher_that_failed(engi
     with pytest.raises(HeldByAnother) as held:
         engine.claim_vouchers("acme", holder="ann", vouchers=refs)
     assert held.value.ref == VoucherRef(code="B") and held.value.details["index"] == 2
-    for ref, index in ((VoucherRef(code="NOPE"), 1), (VoucherRef(code="THEIRS"), 1),
-                       (VoucherRef(code="A", public_id=10**9), 1), (VoucherRef(public_id=10**12), 1)):
+    for ref, index in (
+        (VoucherRef(code="NOPE"), 1),
+        (VoucherRef(code="THEIRS"), 1),
+        (VoucherRef(code="A", public_id=10**9), 1),
+        (VoucherRef(public_id=10**12), 1),
+    ):
         with pytest.raises(VoucherNotFound) as missing:
             engine.claim_vouchers("acme", holder="ann", vouchers=[VoucherRef(code="A"), ref])
         assert (missing.value.ref, missing.value.details["index"]) == (ref, index)
@@ -161,17 +171,23 @@ def test_claim_vouchers_with_an_idempotency_key_runs_once(engine):
 
 def test_a_lock_runs_out_on_the_clock_then_another_basket_may_lock(engine, clock):
     _issue(engine, "A")
-    engine.claim_vouchers("acme", holder="ann", vouchers=[VoucherRef(code="A")], lock=True,
-                          locking_code="basket-1", lock_period=timedelta(seconds=120))
+    engine.claim_vouchers(
+        "acme",
+        holder="ann",
+        vouchers=[VoucherRef(code="A")],
+        lock=True,
+        locking_code="basket-1",
+        lock_period=timedelta(seconds=120),
+    )
     with pytest.raises(VoucherLocked):
-        engine.claim_vouchers("acme", holder="ann", vouchers=[VoucherRef(code="A")], lock=True,
-                              locking_code="basket-2")
+        engine.claim_vouchers("acme", holder="ann", vouchers=[VoucherRef(code="A")], lock=True, locking_code="basket-2")
     clock.advance(119)
     with pytest.raises(VoucherLocked):
         engine.lock("acme", code="A", locking_code="basket-2")
     clock.advance(1)
-    [relocked] = engine.claim_vouchers("acme", holder="ann", vouchers=[VoucherRef(code="A")], lock=True,
-                                       locking_code="basket-2")
+    [relocked] = engine.claim_vouchers(
+        "acme", holder="ann", vouchers=[VoucherRef(code="A")], lock=True, locking_code="basket-2"
+    )
     assert relocked.lock_code_hash == fingerprint("basket-2")
     assert relocked.locked_until == clock.now() + timedelta(seconds=300)
     assert engine.redeem("acme", code="A", amount=eur("1.00"), locking_code="basket-2").available == 1900
@@ -187,7 +203,11 @@ def test_admin_unlock_needs_no_locking_code_and_clears_the_binding(engine):
     stored = engine.get_voucher("acme", code="A")
     assert (stored.locked_until, stored.lock_code_hash) == (None, None)
     assert engine.events("acme", type="voucher.unlocked")[-1].payload == {
-        "type": "voucher.unlocked", "subject_id": stored.id, "code": "A", "forced": True}
+        "type": "voucher.unlocked",
+        "subject_id": stored.id,
+        "code": "A",
+        "forced": True,
+    }
     assert engine.redeem("acme", code="A", amount=eur("1.00")).available == 1900  # no code needed now
     with pytest.raises(NotLocked):
         engine.unlock("acme", code="A", force=True)

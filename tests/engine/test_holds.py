@@ -24,7 +24,13 @@ def test_capture_all_or_part_and_release(engine, clock, balanced, snapshot):
     engine.issue("acme", VoucherSpec(K.MONETARY, eur("100.00")), code="H")
     held = engine.hold("acme", code="H", amount=eur("30.00"), reference="basket-1")
     assert (held.amount, held.captured, held.state, held.available, held.held, held.voucher_state) == (
-        3000, 0, HoldState.PENDING, 7000, 3000, State.AVAILABLE)
+        3000,
+        0,
+        HoldState.PENDING,
+        7000,
+        3000,
+        State.AVAILABLE,
+    )
     assert held.expires_at == clock.now() + timedelta(minutes=15)
 
     before = snapshot(code="H")
@@ -38,7 +44,12 @@ def test_capture_all_or_part_and_release(engine, clock, balanced, snapshot):
 
     partial = engine.capture("acme", held.hold_id, amount=eur("10.00"))
     assert (partial.captured, partial.state, partial.available, partial.held, partial.voucher_state) == (
-        1000, HoldState.CAPTURED, 9000, 0, State.PARTIALLY_REDEEMED)
+        1000,
+        HoldState.CAPTURED,
+        9000,
+        0,
+        State.PARTIALLY_REDEEMED,
+    )
     stored_hold = engine.get_hold("acme", held.hold_id)
     assert (stored_hold.state, stored_hold.captured, stored_hold.resolved_at) == (HoldState.CAPTURED, 1000, clock.now())
 
@@ -46,14 +57,22 @@ def test_capture_all_or_part_and_release(engine, clock, balanced, snapshot):
     assert (full.captured, full.available, full.held) == (2000, 7000, 0)
     released = engine.release("acme", engine.hold("acme", code="H", amount=eur("70.00")).hold_id)
     assert (released.state, released.captured, released.available, released.held, released.voucher_state) == (
-        HoldState.RELEASED, 0, 7000, 0, State.PARTIALLY_REDEEMED)
+        HoldState.RELEASED,
+        0,
+        7000,
+        0,
+        State.PARTIALLY_REDEEMED,
+    )
 
     balanced(code="H")
     assert [(e.kind, e.available_delta, e.held_delta, e.spent) for e in engine.ledger("acme", code="H")] == [
         (EntryKind.ISSUE, 10000, 0, 0),
-        (EntryKind.HOLD, -3000, 3000, 0), (EntryKind.CAPTURE, 2000, -3000, 1000),
-        (EntryKind.HOLD, -2000, 2000, 0), (EntryKind.CAPTURE, 0, -2000, 2000),
-        (EntryKind.HOLD, -7000, 7000, 0), (EntryKind.RELEASE, 7000, -7000, 0),
+        (EntryKind.HOLD, -3000, 3000, 0),
+        (EntryKind.CAPTURE, 2000, -3000, 1000),
+        (EntryKind.HOLD, -2000, 2000, 0),
+        (EntryKind.CAPTURE, 0, -2000, 2000),
+        (EntryKind.HOLD, -7000, 7000, 0),
+        (EntryKind.RELEASE, 7000, -7000, 0),
     ]
     types = [e.type for e in engine.events("acme") if e.type.startswith("hold.")]
     assert types == ["hold.created", "hold.captured", "hold.created", "hold.captured", "hold.created", "hold.released"]

@@ -13,8 +13,13 @@ def eur(text: str) -> Money:
 
 
 def test_same_key_same_request_returns_the_first_result_once(engine, clock, balanced):
-    spec = VoucherSpec(K.MONETARY, eur("50.00"), validity=(WindowSpec(days_after_issue=30),),
-                       tax_rate=Decimal("7.7"), metadata={"a": [1, 2]})
+    spec = VoucherSpec(
+        K.MONETARY,
+        eur("50.00"),
+        validity=(WindowSpec(days_after_issue=30),),
+        tax_rate=Decimal("7.7"),
+        metadata={"a": [1, 2]},
+    )
     issued = engine.issue("acme", spec, idempotency_key="issue-1")
     clock.advance(5)
     assert engine.issue("acme", spec, idempotency_key="issue-1") == issued  # same generated code too
@@ -36,8 +41,13 @@ def test_same_key_same_request_returns_the_first_result_once(engine, clock, bala
     stored = balanced(code=code)
     assert (stored.available, stored.seq) == (4500, 5)  # issue, redeem, hold, capture, reverse
     assert [e.type for e in engine.events("acme")] == [
-        "voucher.issued", "voucher.redeemed", "hold.created", "hold.captured", "voucher.locked",
-        "voucher.redemption_reversed"]
+        "voucher.issued",
+        "voucher.redeemed",
+        "hold.created",
+        "hold.captured",
+        "voucher.locked",
+        "voucher.redemption_reversed",
+    ]
 
 
 def test_a_key_belongs_to_one_request_per_tenant_and_scope(engine, balanced, snapshot):
@@ -57,9 +67,13 @@ def test_a_key_belongs_to_one_request_per_tenant_and_scope(engine, balanced, sna
     assert snapshot(code="K") == before
 
     # The same key under another client scope, or in another tenant, is another request.
-    assert engine.redeem("acme", code="K", amount=eur("10.00"), idempotency_key="key", scope="client-b").available == 3000
+    assert (
+        engine.redeem("acme", code="K", amount=eur("10.00"), idempotency_key="key", scope="client-b").available == 3000
+    )
     assert engine.redeem("globex", code="K", amount=eur("10.00"), idempotency_key="key").available == 4000
-    assert engine.redeem("acme", code="K", amount=eur("10.00"), idempotency_key="key", scope="client-b").available == 3000
+    assert (
+        engine.redeem("acme", code="K", amount=eur("10.00"), idempotency_key="key", scope="client-b").available == 3000
+    )
 
     # A refused request saves nothing under its key: retried, it is refused again.
     for _ in range(2):

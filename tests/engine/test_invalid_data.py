@@ -14,13 +14,20 @@ from voucher_engine.providers import STORAGE_MESSAGE, FailureKind, failure_of
 
 
 @pytest.mark.postgresql
-@pytest.mark.parametrize(("sql", "value"), [
-    ("SELECT CAST(:v AS integer)", 2**40),  # numeric value out of range
-    ("SELECT CAST(:v AS text)", "a\x00b"),  # PostgreSQL text cannot hold NUL
-], ids=["out-of-range", "nul"])
+@pytest.mark.parametrize(
+    ("sql", "value"),
+    [
+        ("SELECT CAST(:v AS integer)", 2**40),  # numeric value out of range
+        ("SELECT CAST(:v AS text)", "a\x00b"),  # PostgreSQL text cannot hold NUL
+    ],
+    ids=["out-of-range", "nul"],
+)
 def test_postgresql_refusing_a_value_is_invalid_data(pg_url: str, sql: str, value: object) -> None:
-    with Engine.open(pg_url, config=EngineConfig(auto_migrate=False)) as engine, \
-            pytest.raises(InvalidData) as raised, database_of(engine).read() as conn:
+    with (
+        Engine.open(pg_url, config=EngineConfig(auto_migrate=False)) as engine,
+        pytest.raises(InvalidData) as raised,
+        database_of(engine).read() as conn,
+    ):
         conn.execute(text(sql), {"v": value})
     error = raised.value
     assert isinstance(error, ValidationError) and not error.retryable
@@ -31,8 +38,11 @@ def test_postgresql_refusing_a_value_is_invalid_data(pg_url: str, sql: str, valu
 
 
 def test_sqlite_refusing_a_number_beyond_64_bits_is_invalid_data(sqlite_url: str) -> None:
-    with Engine.open(sqlite_url, config=EngineConfig(auto_migrate=False)) as engine, \
-            pytest.raises(InvalidData), database_of(engine).read() as conn:
+    with (
+        Engine.open(sqlite_url, config=EngineConfig(auto_migrate=False)) as engine,
+        pytest.raises(InvalidData),
+        database_of(engine).read() as conn,
+    ):
         conn.execute(text("SELECT :v"), {"v": 2**70})
 
 

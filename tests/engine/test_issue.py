@@ -21,11 +21,20 @@ K = VoucherKind
 def test_issue_each_kind_with_its_opening_entry_and_event(engine, clock, balanced):
     start = clock.now()
     engine.put_store(Store("shop-a", "acme", "Shop A"))
-    monetary = engine.issue("acme", VoucherSpec(
-        K.MONETARY, Money.parse("100.00", "EUR"),
-        validity=(WindowSpec(start=start, days_after_issue=30),), redeemable_at=("shop-a",),
-        taxable=True, tax_rate=Decimal("19"), metadata={"order": "A-1"},
-    ), code="GIFT-100", holder="alice")
+    monetary = engine.issue(
+        "acme",
+        VoucherSpec(
+            K.MONETARY,
+            Money.parse("100.00", "EUR"),
+            validity=(WindowSpec(start=start, days_after_issue=30),),
+            redeemable_at=("shop-a",),
+            taxable=True,
+            tax_rate=Decimal("19"),
+            metadata={"order": "A-1"},
+        ),
+        code="GIFT-100",
+        holder="alice",
+    )
     multi = engine.issue("acme", VoucherSpec(K.MULTI_USE, 3, currency="GBP"), code="MEAL-3")
     single = engine.issue("acme", VoucherSpec(K.SINGLE_USE), code="ONCE", state=State.RESERVED)
 
@@ -41,10 +50,16 @@ def test_issue_each_kind_with_its_opening_entry_and_event(engine, clock, balance
         assert balanced(code=issued.code) == issued  # what issue returned is what was stored
         [entry] = engine.ledger("acme", code=issued.code)
         assert (entry.kind, entry.seq, entry.available_delta, entry.held_delta, entry.spent) == (
-            EntryKind.ISSUE, 1, issued.initial, 0, 0)
+            EntryKind.ISSUE,
+            1,
+            issued.initial,
+            0,
+            0,
+        )
     issued_events = engine.events("acme", type="voucher.issued")
     assert [(e.subject_id, e.payload["code"], e.payload["units"], e.payload["state"]) for e in issued_events] == [
-        (monetary.id, "GIFT-100", 10000, "available"), (multi.id, "MEAL-3", 3, "available"),
+        (monetary.id, "GIFT-100", 10000, "available"),
+        (multi.id, "MEAL-3", 3, "available"),
         (single.id, "ONCE", 1, "reserved"),
     ]
     assert engine.events("globex") == []
@@ -84,6 +99,11 @@ def test_issue_refusals_write_nothing(engine):
     with pytest.raises(TenantNotFound):
         engine.issue("initech", spec)
     with pytest.raises(ValidationError):  # an end before the start, found when resolved at issue
-        engine.issue("acme", VoucherSpec(K.SINGLE_USE, validity=(
-            WindowSpec(start=datetime(2031, 1, 1, tzinfo=UTC), end=datetime(2030, 1, 1, tzinfo=UTC)),)))
+        engine.issue(
+            "acme",
+            VoucherSpec(
+                K.SINGLE_USE,
+                validity=(WindowSpec(start=datetime(2031, 1, 1, tzinfo=UTC), end=datetime(2030, 1, 1, tzinfo=UTC)),),
+            ),
+        )
     assert engine.stats()["vouchers"] == {} and engine.events("acme") == []

@@ -31,13 +31,21 @@ def test_0005_backfills_effective_at_and_allows_reinstate(database_url):
         migrate.upgrade(db, "0004")
         with db.sa.begin() as conn:
             conn.execute(text("INSERT INTO tenants (id, name, created_at) VALUES ('t', 't', :at)"), {"at": WRITTEN})
-            conn.execute(text(
-                "INSERT INTO vouchers (id, tenant_id, code, kind, state, initial, available, held, seq, windows,"
-                " redeemable_at, taxable, attributes, created_at, updated_at) VALUES ('v', 't', 'C', 'single_use',"
-                " 'available', 1, 1, 0, 1, '[]', '[]', false, '{}', :at, :at)"), {"at": WRITTEN})
-            conn.execute(text(
-                "INSERT INTO ledger_entries (tenant_id, voucher_id, seq, kind, available_delta, held_delta, spent,"
-                " created_at) VALUES ('t', 'v', 1, 'issue', 1, 0, 0, :at)"), {"at": WRITTEN})
+            conn.execute(
+                text(
+                    "INSERT INTO vouchers (id, tenant_id, code, kind, state, initial, available, held, seq, windows,"
+                    " redeemable_at, taxable, attributes, created_at, updated_at) VALUES ('v', 't', 'C', 'single_use',"
+                    " 'available', 1, 1, 0, 1, '[]', '[]', false, '{}', :at, :at)"
+                ),
+                {"at": WRITTEN},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO ledger_entries (tenant_id, voucher_id, seq, kind, available_delta, held_delta, spent,"
+                    " created_at) VALUES ('t', 'v', 1, 'issue', 1, 0, 0, :at)"
+                ),
+                {"at": WRITTEN},
+            )
         assert "reinstate" not in _kind_check(db)
 
         migrate.upgrade(db, "0005")

@@ -13,19 +13,25 @@ def eur(text: str) -> Money:
 
 
 def transitions(engine, voucher_id):
-    return [(e.type, e.payload["from"], e.payload["state"]) for e in engine.events("acme")
-            if e.subject_id == voucher_id and "from" in e.payload]
+    return [
+        (e.type, e.payload["from"], e.payload["state"])
+        for e in engine.events("acme")
+        if e.subject_id == voucher_id and "from" in e.payload
+    ]
 
 
 def test_reservation_is_confirmed_fulfilled_and_refunded(engine, balanced, snapshot):
     engine.issue("acme", VoucherSpec(K.SINGLE_USE), code="TAKEN")
-    reserved = engine.issue("acme", VoucherSpec(K.MONETARY, eur("25.00"), metadata={"offer": "o1"}),
-                            code="RES-1", state=State.RESERVED)
+    reserved = engine.issue(
+        "acme", VoucherSpec(K.MONETARY, eur("25.00"), metadata={"offer": "o1"}), code="RES-1", state=State.RESERVED
+    )
     before = snapshot(code="RES-1")
-    for refused in (lambda: engine.redeem("acme", code="RES-1", amount=eur("1.00")),
-                    lambda: engine.fulfil("acme", voucher_id=reserved.id),
-                    lambda: engine.request_refund("acme", code="RES-1"),
-                    lambda: engine.claim("acme", code="RES-1", holder="bob")):
+    for refused in (
+        lambda: engine.redeem("acme", code="RES-1", amount=eur("1.00")),
+        lambda: engine.fulfil("acme", voucher_id=reserved.id),
+        lambda: engine.request_refund("acme", code="RES-1"),
+        lambda: engine.claim("acme", code="RES-1", holder="bob"),
+    ):
         with pytest.raises(IllegalTransition):
             refused()
     assert snapshot(code="RES-1") == before
@@ -35,10 +41,14 @@ def test_reservation_is_confirmed_fulfilled_and_refunded(engine, balanced, snaps
         engine.confirm("acme", code="RES-1")
     with pytest.raises(AlreadyExists):
         engine.fulfil("acme", voucher_id=reserved.id, new_code="TAKEN")
-    ready = engine.fulfil("acme", voucher_id=reserved.id, new_code="FINAL-1",
-                          attributes={"url": "https://example.test/v/1"})
+    ready = engine.fulfil(
+        "acme", voucher_id=reserved.id, new_code="FINAL-1", attributes={"url": "https://example.test/v/1"}
+    )
     assert (ready.state, ready.code, ready.metadata) == (
-        State.READY, "FINAL-1", {"offer": "o1", "url": "https://example.test/v/1"})
+        State.READY,
+        "FINAL-1",
+        {"offer": "o1", "url": "https://example.test/v/1"},
+    )
     assert engine.get_voucher("acme", code="FINAL-1") == ready
     with pytest.raises(VoucherNotFound):
         engine.get_voucher("acme", code="RES-1")
@@ -56,8 +66,10 @@ def test_reservation_is_confirmed_fulfilled_and_refunded(engine, balanced, snaps
     assert (last.kind, last.seq, last.available_delta, last.spent) == (EntryKind.REFUND, 2, -2500, 2500)
     assert [(h.kind, h.amount) for h in engine.redeem_history("acme", code="FINAL-1")] == [("refund", 2500)]
     assert transitions(engine, reserved.id) == [
-        ("voucher.confirmed", "reserved", "confirmed"), ("voucher.ready", "confirmed", "ready"),
-        ("voucher.refund_requested", "ready", "refund_requested"), ("voucher.refunded", "refund_requested", "refunded"),
+        ("voucher.confirmed", "reserved", "confirmed"),
+        ("voucher.ready", "confirmed", "ready"),
+        ("voucher.refund_requested", "ready", "refund_requested"),
+        ("voucher.refunded", "refund_requested", "refunded"),
     ]
     assert engine.events("acme", type="voucher.ready")[0].payload["code"] == "FINAL-1"
 
@@ -113,8 +125,13 @@ def test_claim_cancel_and_expire(engine, clock, balanced, snapshot):
     assert engine.expire_due_vouchers() == 1
     assert engine.expire_due_vouchers() == 0
     states = {c: engine.get_voucher("acme", code=c).state for c in ("DUE", "DUE-HELD", "DUE-SPENT", "FOREVER", "HELD")}
-    assert states == {"DUE": State.EXPIRED, "DUE-HELD": State.EXPIRED, "DUE-SPENT": State.REDEEMED,
-                      "FOREVER": State.AVAILABLE, "HELD": State.AVAILABLE}
+    assert states == {
+        "DUE": State.EXPIRED,
+        "DUE-HELD": State.EXPIRED,
+        "DUE-SPENT": State.REDEEMED,
+        "FOREVER": State.AVAILABLE,
+        "HELD": State.AVAILABLE,
+    }
     for code in ("C", "USED", "HELD", "DUE", "DUE-HELD", "DUE-SPENT", "FOREVER"):
         balanced(code=code)
     assert [e.payload["code"] for e in engine.events("acme", type="voucher.expired")] == ["USED", "DUE", "DUE-HELD"]

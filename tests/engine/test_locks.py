@@ -67,7 +67,9 @@ def test_lock_bound_to_a_locking_code(engine, clock, balanced):
     assert engine.get_voucher("acme", code="B").locked_until is None
     assert engine.redeem("acme", code="B", amount=eur("17.00")).state is State.PARTIALLY_REDEEMED  # 2.00 still held
     assert [e.type for e in engine.events("acme") if e.type.startswith("voucher.") and "lock" in e.type] == [
-        "voucher.locked", "voucher.unlocked"]
+        "voucher.locked",
+        "voucher.unlocked",
+    ]
 
     engine.capture("acme", held.hold_id)
     assert balanced(code="B").state is State.REDEEMED

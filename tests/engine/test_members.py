@@ -32,7 +32,9 @@ def test_any_identifier_finds_the_member_and_several_must_agree(engine, clock):
     with pytest.raises(MemberNotFound):
         engine.find_member("acme", member_id=10**9)
     assert [e.payload["kinds"] for e in engine.events("acme", type="member.created")] == [
-        sorted(ANN), ["referral_code", "username"]]
+        sorted(ANN),
+        ["referral_code", "username"],
+    ]
 
 
 def test_put_adds_and_replaces_identifiers_of_the_member_they_name(engine):
@@ -51,7 +53,9 @@ def test_put_adds_and_replaces_identifiers_of_the_member_they_name(engine):
     bob = engine.put_member("acme", {"username": "bob", "card_number": "C-1"})
     assert engine.find_member("acme", identifiers={"card_number": "C-1"}) == bob
     assert [e.payload["kinds"] for e in engine.events("acme", type="member.updated")] == [
-        ["member_number"], ["card_number"]]
+        ["member_number"],
+        ["card_number"],
+    ]
 
     # Identifiers of two members, or of another member than the one named: refused, no change.
     before = (engine.find_member("acme", member_id=ann.id), engine.find_member("acme", member_id=bob.id))
@@ -81,8 +85,16 @@ def test_members_are_per_tenant(engine):
 
 
 def test_bad_identifiers_are_refused_and_write_nothing(engine):
-    for bad in ({}, {"User Name": "ann"}, {"username": ""}, {"username": " ann"}, {"username": "x" * 256},
-                {"username": 7}, {"external:": "x"}, {"k" * 33: "x"}):
+    for bad in (
+        {},
+        {"User Name": "ann"},
+        {"username": ""},
+        {"username": " ann"},
+        {"username": "x" * 256},
+        {"username": 7},
+        {"external:": "x"},
+        {"k" * 33: "x"},
+    ):
         with pytest.raises(ValidationError):
             engine.put_member("acme", bad)
     with pytest.raises(ValidationError):

@@ -32,8 +32,11 @@ def _hundred(engine, code: str = "M", **spec):
 
 
 def _pending(engine, code: str) -> list:
-    return [e.hold_id for e in engine.ledger("acme", code=code) if e.kind is EntryKind.HOLD
-            and engine.get_hold("acme", e.hold_id).state is HoldState.PENDING]
+    return [
+        e.hold_id
+        for e in engine.ledger("acme", code=code)
+        if e.kind is EntryKind.HOLD and engine.get_hold("acme", e.hold_id).state is HoldState.PENDING
+    ]
 
 
 # --- reserve that replaces ------------------------------------------------------------------------
@@ -53,7 +56,14 @@ def test_a_replacing_hold_releases_every_pending_hold_and_holds_the_new_amount(e
     assert {engine.get_hold("acme", h).state for h in new.released} == {HoldState.RELEASED}
     assert _pending(engine, "M") == [new.hold_id]
     kinds = [e.kind for e in engine.ledger("acme", code="M")]
-    assert kinds == [EntryKind.ISSUE, EntryKind.HOLD, EntryKind.HOLD, EntryKind.RELEASE, EntryKind.RELEASE, EntryKind.HOLD]
+    assert kinds == [
+        EntryKind.ISSUE,
+        EntryKind.HOLD,
+        EntryKind.HOLD,
+        EntryKind.RELEASE,
+        EntryKind.RELEASE,
+        EntryKind.HOLD,
+    ]
     assert sorted(e.subject_id for e in engine.events("acme", type="hold.released")) == list(new.released)
     stored = balanced(code="M")
     assert (stored.available, stored.held) == (1000, 9000)
@@ -96,7 +106,12 @@ def test_a_capture_stores_its_reference_on_the_capture_entry(engine, clock):
     assert (done.seq, done.reference, done.currency, done.created_at) == (3, "order-1001", "EUR", clock.now())
     entry = engine.get_entry("acme", done.entry_id)
     assert (entry.id, entry.kind, entry.seq, entry.spent, entry.reference) == (
-        done.entry_id, EntryKind.CAPTURE, 3, 2500, "order-1001")
+        done.entry_id,
+        EntryKind.CAPTURE,
+        3,
+        2500,
+        "order-1001",
+    )
     assert (entry.held_delta, entry.available_delta, entry.hold_id) == (-4000, 1500, hold.hold_id)
     assert entry.at == entry.effective_at == clock.now()
     assert engine.redeem_history("acme", code="M")[0].reference == "order-1001"
@@ -259,7 +274,11 @@ def test_an_expired_voucher_is_redeemed_at_a_time_inside_its_window(engine, cloc
 
     late = engine.redeem("acme", code="M", amount=eur("30.00"), at=purchase)
     assert (late.amount, late.available, late.state, late.effective_at) == (
-        3000, 5000, State.PARTIALLY_REDEEMED, purchase)
+        3000,
+        5000,
+        State.PARTIALLY_REDEEMED,
+        purchase,
+    )
     kinds = [e.kind for e in engine.ledger("acme", code="M")]
     assert kinds == [EntryKind.ISSUE, EntryKind.REDEEM, EntryKind.FORFEIT, EntryKind.REINSTATE, EntryKind.REDEEM]
     reinstate = engine.ledger("acme", code="M")[3]

@@ -23,10 +23,14 @@ def _codes(n: int, seed: int, prefix: str = "") -> list[str]:
 
 def _stored(engine, pool: str) -> list[tuple[int, str]]:
     with database_of(engine).read() as conn:
-        return [tuple(r) for r in conn.execute(
-            select(pool_codes.c.seq, pool_codes.c.code)
-            .where(pool_codes.c.tenant_id == "acme", pool_codes.c.pool_id == pool).order_by(pool_codes.c.seq)
-        )]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(pool_codes.c.seq, pool_codes.c.code)
+                .where(pool_codes.c.tenant_id == "acme", pool_codes.c.pool_id == pool)
+                .order_by(pool_codes.c.seq)
+            )
+        ]
 
 
 def test_an_import_of_several_batches_numbers_every_code_once_in_arrival_order(engine) -> None:
@@ -37,7 +41,9 @@ def test_an_import_of_several_batches_numbers_every_code_once_in_arrival_order(e
     assert _stored(engine, "bulk") == list(enumerate(codes, start=1))
     assert [c.code for c in engine.export_codes("acme", "bulk")] == codes
     assert [(e.payload["added"], e.payload["size"]) for e in engine.events("acme", type="pool.codes_added")] == [
-        (1_000, 1_000), (1_000, 2_000), (500, 2_500),
+        (1_000, 1_000),
+        (1_000, 2_000),
+        (500, 2_500),
     ]
 
 
@@ -96,7 +102,7 @@ def test_concurrent_imports_into_one_pool_number_every_code_once(engine) -> None
     position = {code: seq for seq, code in stored}
     for codes in files:
         for start in range(0, 600, 200):
-            batch = [position[c] for c in codes[start:start + 200]]
+            batch = [position[c] for c in codes[start : start + 200]]
             assert batch == list(range(batch[0], batch[0] + 200))
 
 
@@ -112,8 +118,17 @@ def test_a_bulk_insert_refused_for_another_reason_is_a_storage_error_and_writes_
     # A unique violation is the one refusal answered with False, inside a usable transaction.
     engine.add_codes("acme", "real", ["KNOWN"])
     with database_of(engine).write() as conn:
-        assert insert_all_or_none(conn, pool_codes, ("tenant_id", "pool_id", "seq", "code"),
-                                  [("acme", "real", 2, "NEW"), ("acme", "real", 3, "KNOWN")]) is False
-        assert insert_all_or_none(conn, pool_codes, ("tenant_id", "pool_id", "seq", "code"),
-                                  [("acme", "real", 2, "NEW")]) is True
+        assert (
+            insert_all_or_none(
+                conn,
+                pool_codes,
+                ("tenant_id", "pool_id", "seq", "code"),
+                [("acme", "real", 2, "NEW"), ("acme", "real", 3, "KNOWN")],
+            )
+            is False
+        )
+        assert (
+            insert_all_or_none(conn, pool_codes, ("tenant_id", "pool_id", "seq", "code"), [("acme", "real", 2, "NEW")])
+            is True
+        )
     assert _stored(engine, "real") == [(1, "KNOWN"), (2, "NEW")]

@@ -21,7 +21,12 @@ def test_import_pop_and_export(engine, clock):
         engine.add_codes("acme", "p1", ["E", "F G"])
     status = engine.pool_status("acme", "p1")
     assert (status.name, status.size, status.issued, status.remaining, status.low_stock_threshold) == (
-        "Spring", 4, 0, 4, 2)
+        "Spring",
+        4,
+        0,
+        4,
+        2,
+    )
 
     first = engine.pop_code("acme", "p1")
     assert (first.code, first.seq, first.remaining, first.reference) == ("A", 1, 3, None)
@@ -42,12 +47,20 @@ def test_import_pop_and_export(engine, clock):
     assert depleted.payload["size"] == 4
     issued = engine.events("acme", type="pool.code_issued")
     assert [(e.payload["seq"], e.payload["reference"], e.payload["remaining"]) for e in issued] == [
-        (1, None, 3), (2, "order-9", 2), (3, None, 1), (4, None, 0)]
+        (1, None, 3),
+        (2, "order-9", 2),
+        (3, None, 1),
+        (4, None, 0),
+    ]
     assert [e.payload["added"] for e in engine.events("acme", type="pool.codes_added")] == [3, 1]
 
     exported = list(engine.export_codes("acme", "p1", batch_size=3))  # more than one page
     assert [(e.seq, e.code, e.reference) for e in exported] == [
-        (1, "A", None), (2, "B", "order-9"), (3, "C", None), (4, "D", None)]
+        (1, "A", None),
+        (2, "B", "order-9"),
+        (3, "C", None),
+        (4, "D", None),
+    ]
     assert exported[1].issued_at == by_ref.issued_at
     assert all(e.issued_at is not None for e in exported)
 
@@ -56,8 +69,12 @@ def test_import_pop_and_export(engine, clock):
     engine.add_codes("acme", "fresh", ["Z"])
     assert [(e.code, e.issued_at) for e in engine.export_codes("acme", "fresh")] == [("Z", None)]
 
-    for call in (lambda: engine.pop_code("acme", "nope"), lambda: engine.add_codes("acme", "nope", ["X"]),
-                 lambda: engine.pool_status("acme", "nope"), lambda: list(engine.export_codes("acme", "nope"))):
+    for call in (
+        lambda: engine.pop_code("acme", "nope"),
+        lambda: engine.add_codes("acme", "nope", ["X"]),
+        lambda: engine.pool_status("acme", "nope"),
+        lambda: list(engine.export_codes("acme", "nope")),
+    ):
         with pytest.raises(PoolNotFound):
             call()
     with pytest.raises(TenantNotFound):
@@ -99,6 +116,9 @@ def test_a_batch_mixing_new_and_known_codes_numbers_only_the_new_ones_densely(en
     assert engine.add_codes("acme", "mixed", ["A", "B"]) == CodesAdded(2, 0)
     assert engine.add_codes("acme", "mixed", ["B", "C", "A", "D", "C"]) == CodesAdded(2, 3)
     assert [(c.seq, c.code) for c in engine.export_codes("acme", "mixed")] == [
-        (1, "A"), (2, "B"), (3, "C"), (4, "D"),
+        (1, "A"),
+        (2, "B"),
+        (3, "C"),
+        (4, "D"),
     ]
     assert [engine.pop_code("acme", "mixed").code for _ in range(4)] == ["A", "B", "C", "D"]

@@ -93,12 +93,22 @@ def test_0006_numbers_existing_vouchers_in_issue_order_and_downgrades(database_u
     try:
         migrate.upgrade(db, "0004")
         with db.sa.begin() as conn:
-            conn.execute(text("INSERT INTO tenants (id, name, created_at) VALUES ('acme', 'Acme', :at)"),
-                         {"at": datetime(2030, 1, 1, tzinfo=UTC)})
+            conn.execute(
+                text("INSERT INTO tenants (id, name, created_at) VALUES ('acme', 'Acme', :at)"),
+                {"at": datetime(2030, 1, 1, tzinfo=UTC)},
+            )
             # Inserted out of order: numbering follows created_at (then id), not insertion.
             for vid, day in (("vch_c", 3), ("vch_a", 1), ("vch_b", 2), ("vch_a2", 1)):
-                conn.execute(_OLD_VOUCHER, {"id": vid, "code": vid.upper(), "empty": json.dumps([]),
-                                            "obj": json.dumps({}), "at": datetime(2030, 1, day, tzinfo=UTC)})
+                conn.execute(
+                    _OLD_VOUCHER,
+                    {
+                        "id": vid,
+                        "code": vid.upper(),
+                        "empty": json.dumps([]),
+                        "obj": json.dumps({}),
+                        "at": datetime(2030, 1, day, tzinfo=UTC),
+                    },
+                )
         migrate.upgrade(db, "0006")
         with db.sa.connect() as conn:
             numbered = dict(conn.execute(text("SELECT id, public_id FROM vouchers")).all())

@@ -27,7 +27,13 @@ def test_monetary_partial_then_full_then_refused(engine, clock, balanced, snapsh
     engine.issue("acme", VoucherSpec(K.MONETARY, eur("100.00")), code="M100")
     first = engine.redeem("acme", code="M100", amount=eur("10.53"), reference="order-1", store="shop-a")
     assert (first.seq, first.amount, first.available, first.held, first.state, first.currency) == (
-        2, 1053, 8947, 0, State.PARTIALLY_REDEEMED, "EUR")
+        2,
+        1053,
+        8947,
+        0,
+        State.PARTIALLY_REDEEMED,
+        "EUR",
+    )
 
     before = snapshot(code="M100")
     with pytest.raises(InsufficientFunds) as refused:
@@ -56,16 +62,25 @@ def test_monetary_partial_then_full_then_refused(engine, clock, balanced, snapsh
     ]
     redeemed = engine.events("acme", type="voucher.redeemed")
     assert [(e.payload["amount"], e.payload["available"], e.payload["state"], e.payload["seq"]) for e in redeemed] == [
-        (1053, 8947, "partially_redeemed", 2), (8947, 0, "redeemed", 3)]
+        (1053, 8947, "partially_redeemed", 2),
+        (8947, 0, "redeemed", 3),
+    ]
 
 
 def test_pin_store_and_validity_rules(engine, clock, balanced, snapshot):
     now = clock.now()
     engine.put_store(Store("shop-a", "acme", "Shop A"))
-    engine.issue("acme", VoucherSpec(
-        K.MONETARY, eur("50.00"), pin="4711", redeemable_at=("shop-a",),
-        validity=(WindowSpec(start=now + timedelta(days=1), end=now + timedelta(days=2)),),
-    ), code="RULES")
+    engine.issue(
+        "acme",
+        VoucherSpec(
+            K.MONETARY,
+            eur("50.00"),
+            pin="4711",
+            redeemable_at=("shop-a",),
+            validity=(WindowSpec(start=now + timedelta(days=1), end=now + timedelta(days=2)),),
+        ),
+        code="RULES",
+    )
     before = snapshot(code="RULES")
     with pytest.raises(InvalidPin):
         engine.redeem("acme", code="RULES", amount=eur("1.00"), store="shop-a")

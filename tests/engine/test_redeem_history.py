@@ -32,15 +32,29 @@ def add_history(engine: Engine, code: str, entries: int) -> None:
     voucher = engine.get_voucher(T, code=code)
     now = voucher.created_at
     rows = [
-        {"tenant_id": T, "voucher_id": voucher.id, "seq": voucher.seq + i, "kind": "redeem",
-         "available_delta": -1, "held_delta": 0, "spent": 1, "created_at": now, "effective_at": now}
+        {
+            "tenant_id": T,
+            "voucher_id": voucher.id,
+            "seq": voucher.seq + i,
+            "kind": "redeem",
+            "available_delta": -1,
+            "held_delta": 0,
+            "spent": 1,
+            "created_at": now,
+            "effective_at": now,
+        }
         for i in range(1, entries + 1)
     ]
     with database_of(engine).write() as conn:
         conn.execute(insert(ledger_entries), rows)
-        conn.execute(update(vouchers).where(vouchers.c.id == voucher.id).values(
-            available=vouchers.c.available - entries, seq=vouchers.c.seq + entries,
-        ))
+        conn.execute(
+            update(vouchers)
+            .where(vouchers.c.id == voucher.id)
+            .values(
+                available=vouchers.c.available - entries,
+                seq=vouchers.c.seq + entries,
+            )
+        )
 
 
 @contextmanager

@@ -41,12 +41,26 @@ def test_reversals_give_back_at_most_what_was_spent(engine, balanced, snapshot):
     assert (stored.available, stored.state) == (500, State.PARTIALLY_REDEEMED)
     reversals = [e for e in engine.ledger("acme", code="R") if e.kind is EntryKind.REVERSE]
     assert [(e.seq, e.available_delta, e.spent, e.reference) for e in reversals] == [
-        (6, 1000, 0, "return-1"), (7, 2000, 0, None), (8, 500, 0, None), (10, 500, 0, None)]
+        (6, 1000, 0, "return-1"),
+        (7, 2000, 0, None),
+        (8, 500, 0, None),
+        (10, 500, 0, None),
+    ]
     history = engine.redeem_history("acme", code="R")
     assert [(h.seq, h.kind, h.amount, h.reference, h.store) for h in history] == [
-        (2, "redeem", 3000, "o-1", "shop-a"), (3, "redeem", 2000, None, None), (5, "capture", 500, None, None),
-        (6, "reverse", -1000, "return-1", None), (7, "reverse", -2000, None, None), (8, "reverse", -500, None, None),
-        (9, "redeem", 8000, None, None), (10, "reverse", -500, None, None),
+        (2, "redeem", 3000, "o-1", "shop-a"),
+        (3, "redeem", 2000, None, None),
+        (5, "capture", 500, None, None),
+        (6, "reverse", -1000, "return-1", None),
+        (7, "reverse", -2000, None, None),
+        (8, "reverse", -500, None, None),
+        (9, "redeem", 8000, None, None),
+        (10, "reverse", -500, None, None),
     ]
     events = engine.events("acme", type="voucher.redemption_reversed")
-    assert [(e.payload["reverses_seq"], e.payload["amount"]) for e in events] == [(2, 1000), (2, 2000), (5, 500), (3, 500)]
+    assert [(e.payload["reverses_seq"], e.payload["amount"]) for e in events] == [
+        (2, 1000),
+        (2, 2000),
+        (5, 500),
+        (3, 500),
+    ]

@@ -101,14 +101,17 @@ def _kill_engine_connections(url: str) -> int:
     """Terminate every server process on the engine's database but this one (as a restart or
     an idle-connection reaper would); how many."""
     with psycopg.connect(pg_dsn(url), autocommit=True) as admin:
-        return len(admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchall())
+        return len(
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        )
 
 
-def test_a_connection_that_died_in_the_pool_is_replaced_without_a_ping(round_trips: RoundTripCounter,
-                                                                      engine: Engine) -> None:
+def test_a_connection_that_died_in_the_pool_is_replaced_without_a_ping(
+    round_trips: RoundTripCounter, engine: Engine
+) -> None:
     """Without a pre-ping, a pooled connection the server closed fails at the transaction's
     first statement, before anything could commit: the command runs again on a new connection
     and takes effect exactly once. Reads run again too."""

@@ -35,8 +35,14 @@ class RefuseIssues:
 
 
 def open_session(engine: Engine, clock, session_id: str = "s1"):
-    return engine.open_session("acme", session_id, owner="partner", reference="customer-7",
-                               amount=Money(5_000, "EUR"), expires_at=clock.now() + timedelta(hours=1))
+    return engine.open_session(
+        "acme",
+        session_id,
+        owner="partner",
+        reference="customer-7",
+        amount=Money(5_000, "EUR"),
+        expires_at=clock.now() + timedelta(hours=1),
+    )
 
 
 def job_count(engine: Engine) -> int:
@@ -57,7 +63,12 @@ def test_buying_spends_issues_and_queues_in_one_go(engine, clock):
     due = clock.now() + timedelta(minutes=30)
 
     voucher = engine.buy_with_session(
-        "acme", "s1", SPEC, price=PRICE, state=State.RESERVED, holder="customer-7",
+        "acme",
+        "s1",
+        SPEC,
+        price=PRICE,
+        state=State.RESERVED,
+        holder="customer-7",
         jobs=(VoucherJob("expire_reservation", run_at=due, payload={"why": "unconfirmed"}),),
     )
 
@@ -68,7 +79,10 @@ def test_buying_spends_issues_and_queues_in_one_go(engine, clock):
     with database_of(engine).read() as conn:
         job = conn.execute(select(jobs)).one()
     assert (job.kind, job.tenant_id, job.key, job.run_at, job.payload) == (
-        "expire_reservation", "acme", f"expire_reservation:{voucher.id}", due,
+        "expire_reservation",
+        "acme",
+        f"expire_reservation:{voucher.id}",
+        due,
         {"why": "unconfirmed", "voucher_id": voucher.id},
     )
     with pytest.raises(SessionEnded):  # the spend ended the session
@@ -76,8 +90,12 @@ def test_buying_spends_issues_and_queues_in_one_go(engine, clock):
 
 
 def test_a_veto_after_the_spend_rolls_the_whole_purchase_back(database_url, clock):
-    engine = Engine.open(database_url, clock=clock, config=EngineConfig(auto_migrate=True),
-                         plugins=PluginSettings(load_entry_points=False, extra=(RefuseIssues(),)))
+    engine = Engine.open(
+        database_url,
+        clock=clock,
+        config=EngineConfig(auto_migrate=True),
+        plugins=PluginSettings(load_entry_points=False, extra=(RefuseIssues(),)),
+    )
     try:
         engine.create_tenant("acme")
         open_session(engine, clock)
@@ -122,8 +140,9 @@ CHILD = textwrap.dedent("""
 
 def test_a_process_killed_between_spend_and_issue_leaves_the_session_unspent(engine, clock, database_url):
     open_session(engine, clock)
-    child = subprocess.Popen([sys.executable, "-c", CHILD, database_url],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, database_url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         said = child.stdout.readline()
         os.kill(child.pid, signal.SIGKILL)

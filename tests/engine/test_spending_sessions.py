@@ -41,14 +41,21 @@ def run_together(count: int, action) -> list[object]:
 
 
 def open_session(engine, clock, session_id: str, minor: int):
-    return engine.open_session("acme", session_id, owner="p", reference="c", amount=Money(minor, "EUR"),
-                               expires_at=clock.now() + timedelta(hours=1))
+    return engine.open_session(
+        "acme",
+        session_id,
+        owner="p",
+        reference="c",
+        amount=Money(minor, "EUR"),
+        expires_at=clock.now() + timedelta(hours=1),
+    )
 
 
 def test_parallel_spends_never_exceed_the_amount(engine, clock):
     open_session(engine, clock, "s1", 10_000)
-    results = run_together(THREADS, lambda i: engine.spend_session("acme", "s1", Money(1_000, "EUR"),
-                                                                   subject=f"t{i}", end=False))
+    results = run_together(
+        THREADS, lambda i: engine.spend_session("acme", "s1", Money(1_000, "EUR"), subject=f"t{i}", end=False)
+    )
     refused = [r for r in results if isinstance(r, VoucherEngineError)]
     assert len(refused) == THREADS - 10
     assert all(isinstance(r, SessionAmountExceeded) for r in refused)

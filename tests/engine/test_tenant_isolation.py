@@ -15,8 +15,12 @@ def test_another_tenants_objects_are_not_found(engine, snapshot):
     engine.put_campaign("acme", "camp", name="C", pool_id="pool", trigger_categories=["x"], distributors=["d"])
     engine.put_store(Store("shop", "acme", "Shop"))
     engine.put_offer(Offer("offer", "acme", "shop", "O", "EUR", denominations=(1000,)))
-    before = (snapshot(code="ACME-1"), engine.pool_status("acme", "pool"), engine.get_campaign("acme", "camp"),
-              engine.get_hold("acme", hold.hold_id))
+    before = (
+        snapshot(code="ACME-1"),
+        engine.pool_status("acme", "pool"),
+        engine.get_campaign("acme", "camp"),
+        engine.get_hold("acme", hold.hold_id),
+    )
 
     g, by_code, by_id = "globex", {"code": "ACME-1"}, {"voucher_id": acme_v.id}
     eur = Money(100, "EUR")
@@ -64,10 +68,19 @@ def test_another_tenants_objects_are_not_found(engine, snapshot):
     with pytest.raises(NoCampaignAvailable):
         engine.issue_for_trigger(g, category="x", distributor="d")
     assert engine.expire_hold(g, hold.hold_id) is None
-    assert (engine.list_campaigns(g), engine.list_pools(g), engine.list_stores(g), engine.list_offers(g)) == ([], [], [], [])
+    assert (engine.list_campaigns(g), engine.list_pools(g), engine.list_stores(g), engine.list_offers(g)) == (
+        [],
+        [],
+        [],
+        [],
+    )
     assert engine.events(g) == []
-    after = (snapshot(code="ACME-1"), engine.pool_status("acme", "pool"), engine.get_campaign("acme", "camp"),
-             engine.get_hold("acme", hold.hold_id))
+    after = (
+        snapshot(code="ACME-1"),
+        engine.pool_status("acme", "pool"),
+        engine.get_campaign("acme", "camp"),
+        engine.get_hold("acme", hold.hold_id),
+    )
     assert after == before
 
 
@@ -83,11 +96,13 @@ def test_a_write_naming_another_tenants_objects_is_not_found_and_stores_nothing(
     spec = VoucherSpec(VoucherKind.MONETARY, Money(1000, "EUR"))
     writes = {
         "offer on acme's pool": lambda: engine.put_offer(
-            Offer("o", "globex", "own", "O", "EUR", denominations=(1000,), pool_id="pool")),
+            Offer("o", "globex", "own", "O", "EUR", denominations=(1000,), pool_id="pool")
+        ),
         "voucher of acme's campaign": lambda: engine.issue("globex", spec, campaign_id="camp"),
         "voucher of acme's offer": lambda: engine.issue("globex", spec, offer_id="offer"),
         "voucher redeemable at acme's shop": lambda: engine.issue(
-            "globex", VoucherSpec(VoucherKind.MONETARY, Money(1000, "EUR"), redeemable_at=("own", "shop"))),
+            "globex", VoucherSpec(VoucherKind.MONETARY, Money(1000, "EUR"), redeemable_at=("own", "shop"))
+        ),
     }
     answers = {}
     for name, write in writes.items():
@@ -95,11 +110,16 @@ def test_a_write_naming_another_tenants_objects_is_not_found_and_stores_nothing(
             write()
         answers[name] = type(refused.value).__name__
     assert answers == {
-        "offer on acme's pool": "PoolNotFound", "voucher of acme's campaign": "CampaignNotFound",
-        "voucher of acme's offer": "OfferNotFound", "voucher redeemable at acme's shop": "StoreNotFound",
+        "offer on acme's pool": "PoolNotFound",
+        "voucher of acme's campaign": "CampaignNotFound",
+        "voucher of acme's offer": "OfferNotFound",
+        "voucher redeemable at acme's shop": "StoreNotFound",
     }
     assert engine.list_offers("globex", active_only=False) == [] and engine.events("globex") == []
     # The writer's own objects are accepted: the check looks in the writer's tenant, not nowhere.
     engine.create_pool("globex", "pool")
-    assert engine.put_offer(Offer("o", "globex", "own", "O", "EUR", denominations=(1000,), pool_id="pool")).pool_id == "pool"
+    assert (
+        engine.put_offer(Offer("o", "globex", "own", "O", "EUR", denominations=(1000,), pool_id="pool")).pool_id
+        == "pool"
+    )
     assert engine.issue("globex", spec, offer_id="o").offer_id == "o"

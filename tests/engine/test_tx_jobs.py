@@ -50,7 +50,8 @@ def test_confirm_queues_its_jobs_in_its_own_transaction(engine):
     confirmed = engine.confirm("acme", voucher_id=voucher.id, jobs=fulfil)
     assert confirmed.state is State.CONFIRMED
     assert queued(engine) == [
-        ("fulfil_voucher", "acme", f"fulfil_voucher:{voucher.id}", {"why": "confirmed", "voucher_id": voucher.id})]
+        ("fulfil_voucher", "acme", f"fulfil_voucher:{voucher.id}", {"why": "confirmed", "voucher_id": voucher.id})
+    ]
     # A refused transition queues nothing: the job exists only with the state change it belongs to.
     available = engine.issue("acme", spec)
     with pytest.raises(IllegalTransition):

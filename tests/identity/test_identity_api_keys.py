@@ -27,7 +27,13 @@ def test_a_key_acts_as_its_user_with_the_current_grants(identity, ann, engine) -
     new = identity.api_keys.create_api_key("acme", ann.id, name="till 1")
     assert new.key.startswith("ak_") and new.name == "till 1" and new.scope is None
     who = identity.verify_api_key(new.key)
-    assert (who.tenant_id, who.user_id, who.public_id, who.via, who.key_id) == ("acme", ann.id, 1, "api_key", new.key_id)
+    assert (who.tenant_id, who.user_id, who.public_id, who.via, who.key_id) == (
+        "acme",
+        ann.id,
+        1,
+        "api_key",
+        new.key_id,
+    )
     assert (who.scope, who.role, who.family_id) == (None, None, None)
     assert who.has_permission("d1", "redeem.voucher") and not who.has_permission("d2", "redeem.voucher")
     assert identity.verify_api_key(new.key, scope="d1", permission="redeem.voucher").role == "custom"

@@ -82,7 +82,8 @@ def test_parallel_right_passwords_all_get_in(engine: Engine) -> None:
 
 
 def test_a_right_password_counts_nothing_and_a_locked_identity_refuses_it(
-    engine: Engine, clock: ManualClock,
+    engine: Engine,
+    clock: ManualClock,
 ) -> None:
     identity = limited(engine)
     for _ in range(LIMITS.per_identity - 1):

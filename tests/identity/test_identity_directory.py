@@ -58,9 +58,18 @@ def test_an_email_is_taken_once_per_tenant(identity, ann, engine) -> None:
 
 def test_update_changes_what_is_given_and_replaces_grants_in_one_go(identity, ann) -> None:
     updated = identity.staff.update_staff_user(
-        "acme", ann.id, full_name="Ann Changed", phone="+1 987", grants={"domain:1": REDEEMER, "domain:2": StaffGrant("admin")},
+        "acme",
+        ann.id,
+        full_name="Ann Changed",
+        phone="+1 987",
+        grants={"domain:1": REDEEMER, "domain:2": StaffGrant("admin")},
     )
-    assert (updated.full_name, updated.phone, updated.email, updated.locale) == ("Ann Changed", "+1 987", ann.email, "en")
+    assert (updated.full_name, updated.phone, updated.email, updated.locale) == (
+        "Ann Changed",
+        "+1 987",
+        ann.email,
+        "en",
+    )
     assert updated.grants == {"domain:1": REDEEMER, "domain:2": StaffGrant("admin", frozenset())}
     cleared = identity.staff.update_staff_user("acme", ann.id, phone="")
     assert cleared.phone is None and cleared.grants == updated.grants
@@ -95,7 +104,9 @@ def test_another_tenants_user_is_not_found_by_any_operation(identity, ann, engin
 
 
 def test_permission_sets_are_enforced_per_scope(identity, ann) -> None:
-    identity.staff.set_staff_permissions("acme", ann.id, "domain:1", "custom", frozenset({"redeem.voucher", "manage.orders"}))
+    identity.staff.set_staff_permissions(
+        "acme", ann.id, "domain:1", "custom", frozenset({"redeem.voucher", "manage.orders"})
+    )
     identity.staff.set_staff_permissions("acme", ann.id, "domain:2", None, frozenset({"manage.orders"}))
     tokens = identity.login("acme", ann.email, "pw-ann", "domain:1")
     who = identity.verify_staff(tokens.access_token, permission="redeem.voucher")
@@ -105,7 +116,11 @@ def test_permission_sets_are_enforced_per_scope(identity, ann) -> None:
     assert not who.has_permission("domain:3", "manage.orders")
     with pytest.raises(PermissionDenied) as refused:
         who.require_permission("domain:2", "redeem.voucher")
-    assert (refused.value.scope, refused.value.permission, refused.value.code) == ("domain:2", "redeem.voucher", "permission_denied")
+    assert (refused.value.scope, refused.value.permission, refused.value.code) == (
+        "domain:2",
+        "redeem.voucher",
+        "permission_denied",
+    )
     assert isinstance(refused.value, Forbidden)
     with pytest.raises(PermissionDenied):
         identity.verify_staff(tokens.access_token, permission="manage.users")
@@ -119,7 +134,9 @@ def test_permission_sets_are_enforced_per_scope(identity, ann) -> None:
 
 
 def test_roles_imply_the_permissions_the_configuration_gives_them(engine) -> None:
-    identity = make_identity(engine, role_permissions={"owner": frozenset({"*"}), "clerk": frozenset({"redeem.voucher"})})
+    identity = make_identity(
+        engine, role_permissions={"owner": frozenset({"*"}), "clerk": frozenset({"redeem.voucher"})}
+    )
     user = identity.staff.create_staff_user("acme", "o@example.com", "pw", roles={"d1": "owner", "d2": "clerk"})
     who = identity.verify_staff(identity.login("acme", "o@example.com", "pw", "d1").access_token)
     assert who.has_permission("d1", "manage.users") and who.has_permission("d1", "anything.at.all")
@@ -133,7 +150,9 @@ def test_scopes_by_email_across_tenants(identity, ann) -> None:
     inactive = identity.staff.create_staff_user("globex", "zed@example.com", "pw", roles={"shop:1": "admin"})
     identity.staff.deactivate_staff_user("globex", inactive.id)
     assert identity.staff.staff_scopes_by_email("ann@example.com") == [
-        ("acme", "domain:1"), ("globex", "shop:3"), ("globex", "shop:9"),
+        ("acme", "domain:1"),
+        ("globex", "shop:3"),
+        ("globex", "shop:9"),
     ]
     assert identity.staff.staff_scopes_by_email("zed@example.com") == []
     assert identity.staff.staff_scopes_by_email("nobody@example.com") == []
@@ -180,7 +199,9 @@ def test_bad_input_is_refused_and_writes_nothing(identity, engine) -> None:
         lambda: identity.staff.create_staff_user("acme", "a@example.com", "pw", phone="9" * 65),
         lambda: identity.staff.create_staff_user("acme", "a@example.com", "pw", locale=""),
         lambda: identity.staff.create_staff_user("acme", "a@example.com", "pw", roles={"": "admin"}),
-        lambda: identity.staff.create_staff_user("acme", "a@example.com", "pw", grants={"d": StaffGrant(None, frozenset({""}))}),
+        lambda: identity.staff.create_staff_user(
+            "acme", "a@example.com", "pw", grants={"d": StaffGrant(None, frozenset({""}))}
+        ),
         lambda: identity.staff.find_staff_user("acme"),
         lambda: identity.staff.find_staff_user("acme", public_id="1"),
     ]

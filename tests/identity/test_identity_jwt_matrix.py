@@ -65,6 +65,7 @@ Case = Callable[[dict, str, bytes], str]
 def _missing(claim: str) -> Case:
     return lambda c, kid, k: sign(_without(c, claim), k, kid=kid)
 
+
 CASES: dict[str, Case] = {
     "alg none": _alg_none,
     "alg none without signature dot": lambda c, kid, k: f"{b64({'alg': 'none', 'kid': kid})}.{b64(c)}",
@@ -76,10 +77,7 @@ CASES: dict[str, Case] = {
     "another key under our kid": lambda c, kid, k: sign(c, b"x" * 32, kid=kid),
     "unknown kid": lambda c, kid, k: sign(c, k, kid="key_does_not_exist"),
     "no kid": lambda c, kid, k: sign(c, k, kid=None),
-    **{
-        f"missing {name}": _missing(name)
-        for name in ("exp", "iat", "jti", "aud", "iss", "typ")
-    },
+    **{f"missing {name}": _missing(name) for name in ("exp", "iat", "jti", "aud", "iss", "typ")},
     "expired": lambda c, kid, k: sign({**c, "iat": c["iat"] - 3600, "exp": c["iat"] - 31}, k, kid=kid),
     "issued in the future": lambda c, kid, k: sign({**c, "iat": c["iat"] + 3600}, k, kid=kid),
     "not yet valid (nbf)": lambda c, kid, k: sign({**c, "nbf": c["iat"] + 3600}, k, kid=kid),
@@ -147,12 +145,18 @@ def test_time_claims_that_are_no_instant_are_unauthorized_for_every_token_kind(i
     kid, key = identity.keys.signing()
     ttl = timedelta(minutes=5)
     tokens = {
-        TokenKind.ACCESS: (identity.tokens.issue(TokenKind.ACCESS, {"tid": "acme", "sub": "c", "scope": "s"}, ttl),
-                           lambda t: identity.tokens.verify(t, TokenKind.ACCESS)),
-        TokenKind.STAFF: (identity.tokens.issue(TokenKind.STAFF, {"tid": "acme", "sub": "u"}, ttl),
-                          lambda t: identity.tokens.verify(t, TokenKind.STAFF, allow_expired=True)),
-        TokenKind.SESSION: (identity.tokens.issue(TokenKind.SESSION, {"tid": "acme", "sub": "p", "ctx": {}}, ttl),
-                            identity.verify_session),
+        TokenKind.ACCESS: (
+            identity.tokens.issue(TokenKind.ACCESS, {"tid": "acme", "sub": "c", "scope": "s"}, ttl),
+            lambda t: identity.tokens.verify(t, TokenKind.ACCESS),
+        ),
+        TokenKind.STAFF: (
+            identity.tokens.issue(TokenKind.STAFF, {"tid": "acme", "sub": "u"}, ttl),
+            lambda t: identity.tokens.verify(t, TokenKind.STAFF, allow_expired=True),
+        ),
+        TokenKind.SESSION: (
+            identity.tokens.issue(TokenKind.SESSION, {"tid": "acme", "sub": "p", "ctx": {}}, ttl),
+            identity.verify_session,
+        ),
     }
     not_refused = {}
     for kind, (signed, verify) in tokens.items():

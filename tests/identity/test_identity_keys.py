@@ -23,8 +23,11 @@ def _token(identity) -> str:
 
 def _second_process(engine: Engine, clock):
     """Another engine on the same database, as another process would open it."""
-    other = Engine.open(str(database_of(engine).url.render_as_string(hide_password=False)), clock=clock,
-                        config=EngineConfig(auto_migrate=False))
+    other = Engine.open(
+        str(database_of(engine).url.render_as_string(hide_password=False)),
+        clock=clock,
+        config=EngineConfig(auto_migrate=False),
+    )
     return other
 
 

@@ -20,13 +20,20 @@ def _seed(conn) -> None:
     users = [("u2", "acme", 2), ("u1", "acme", 1), ("g1", "globex", 1)]  # (id, tenant, minute created)
     for user_id, tenant, minute in users:
         conn.execute(
-            text("INSERT INTO staff_users (id, tenant_id, email, password_hash, full_name, locale, active, created_at) "
-                 "VALUES (:id, :t, :e, 'h', '', 'en', true, :at)"),
+            text(
+                "INSERT INTO staff_users (id, tenant_id, email, password_hash, full_name, locale, active, created_at) "
+                "VALUES (:id, :t, :e, 'h', '', 'en', true, :at)"
+            ),
             {"id": user_id, "t": tenant, "e": f"{user_id}@example.com", "at": T0.replace(minute=minute)},
         )
     conn.execute(text("INSERT INTO staff_roles (user_id, scope, role) VALUES ('u1', 'd1', 'admin')"))
-    conn.execute(text("INSERT INTO token_families (id, tenant_id, user_id, scope, created_at) "
-                      "VALUES ('f1', 'acme', 'u1', 'd1', :at)"), {"at": T0})
+    conn.execute(
+        text(
+            "INSERT INTO token_families (id, tenant_id, user_id, scope, created_at) "
+            "VALUES ('f1', 'acme', 'u1', 'd1', :at)"
+        ),
+        {"at": T0},
+    )
 
 
 def test_0007_numbers_existing_users_and_keeps_their_roles(database_url) -> None:

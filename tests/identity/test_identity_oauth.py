@@ -29,7 +29,10 @@ def test_form_credentials_get_every_allowed_scope(identity, client) -> None:
     issued = identity.oauth.token({**GRANT, "client_id": client.client_id, "client_secret": client.secret})
     assert isinstance(issued, OAuthToken)
     assert issued.response() == {
-        "access_token": issued.access_token, "token_type": "Bearer", "expires_in": 900, "scope": "manage read use",
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "expires_in": 900,
+        "scope": "manage read use",
     }
     principal = identity.verify_access(issued.access_token, "use")
     assert (principal.tenant_id, principal.client_id) == ("acme", client.client_id)
@@ -74,7 +77,11 @@ def test_every_refusal_has_its_rfc_name_and_writes_nothing(identity, client, eng
         "empty grant_type": ({"grant_type": "", **form_auth}, None, "invalid_request"),
         "wrong grant": ({"grant_type": "password", **form_auth}, None, "unsupported_grant_type"),
         "bad secret": (GRANT, (client.client_id, client.secret + "x"), "invalid_client"),
-        "unknown client": ({**GRANT, "client_id": "cli_nobody", "client_secret": client.secret}, None, "invalid_client"),
+        "unknown client": (
+            {**GRANT, "client_id": "cli_nobody", "client_secret": client.secret},
+            None,
+            "invalid_client",
+        ),
         "no credentials": (GRANT, None, "invalid_client"),
         "id without secret": ({**GRANT, "client_id": client.client_id}, None, "invalid_client"),
         "scope outside the client's": ({**GRANT, "scope": "read recharge"}, basic, "invalid_scope"),

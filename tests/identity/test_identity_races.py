@@ -50,10 +50,12 @@ def test_one_refresh_token_presented_16_times_rotates_exactly_once(identity, eng
     refused = [o for o in outcomes if isinstance(o, Exception)]
     assert len(rotated) == 1, outcomes
     assert all(isinstance(e, Unauthorized) and e.details["reason"] in {"reused", "revoked"} for e in refused)
-    family, used = engine._read(lambda c: (
-        c.execute(select(token_families)).one(),
-        c.execute(select(refresh_tokens.c.used_at).where(refresh_tokens.c.used_at.is_not(None))).all(),
-    ))
+    family, used = engine._read(
+        lambda c: (
+            c.execute(select(token_families)).one(),
+            c.execute(select(refresh_tokens.c.used_at).where(refresh_tokens.c.used_at.is_not(None))).all(),
+        )
+    )
     assert family.revoked_reason == "reuse" and len(used) == 1
     # The reuse revoked the family: the winner's fresh access token is dead too.
     try:

@@ -75,12 +75,21 @@ OTHER_PROCESS = textwrap.dedent("""
 def test_a_reuse_in_another_process_kills_the_access_token_here_at_once(identity, ann, database_url, clock) -> None:
     tokens = identity.login("acme", ann.email, "pw", "d1", access_ttl=ONE_DAY)
     assert identity.verify_staff(tokens.access_token).family_id == tokens.family_id  # warm every cache here
-    job = {"url": database_url, "now": clock.now().isoformat(), "access": tokens.access_token,
-           "refresh": tokens.refresh_token}
+    job = {
+        "url": database_url,
+        "now": clock.now().isoformat(),
+        "access": tokens.access_token,
+        "refresh": tokens.refresh_token,
+    }
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
-        [sys.executable, "-c", OTHER_PROCESS], input=json.dumps(job), capture_output=True, text=True,
-        timeout=120, env={**os.environ, "PYTHONPATH": str(root / "src")}, check=False,
+        [sys.executable, "-c", OTHER_PROCESS],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root / "src")},
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["rotated", "reused"]

@@ -29,8 +29,13 @@ class Watch:
 @pytest.fixture
 def watched(database_url, clock):
     watch = Watch()
-    engine = Engine.open(database_url, clock=clock, random=random.Random(3), config=EngineConfig(auto_migrate=True),
-                         plugins=PluginSettings(load_entry_points=False, extra=(watch,)))
+    engine = Engine.open(
+        database_url,
+        clock=clock,
+        random=random.Random(3),
+        config=EngineConfig(auto_migrate=True),
+        plugins=PluginSettings(load_entry_points=False, extra=(watch,)),
+    )
     engine.create_tenant("acme")
     yield make_identity(engine), engine, watch
     engine.close()

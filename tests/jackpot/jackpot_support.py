@@ -33,7 +33,9 @@ WEBHOOKS = DeliverySettings(allowed_networks=("127.0.0.1/32",), periodic_jobs={}
 
 def open_jackpot_engine(url: str, clock: Clock | None = None) -> Engine:
     return Engine.open(
-        url, clock=clock, config=EngineConfig(auto_migrate=True),
+        url,
+        clock=clock,
+        config=EngineConfig(auto_migrate=True),
         plugins=PluginSettings(load_entry_points=False, extra=(voucher_engine_jackpot,)),
     )
 
@@ -53,12 +55,45 @@ def set_up_tenant(engine: Engine, tenant: str = "acme") -> None:
     engine.put_store(Store("amazon", tenant, "Amazon", url="https://shop.example/amazon"))
     engine.put_store(Store("zalando", tenant, "Zalando", url="https://shop.example/zalando"))
     for offer, codes in [
-        (Offer("amz-fixed", tenant, "amazon", "Amazon gift card", "EUR", denominations=(1000, 2500, 5000),
-               discount_bp=500, pool_id="amz-fixed"), ["AMZ-0001-AAAA", "AMZ-0002-BBBB"]),
-        (Offer("amz-range", tenant, "amazon", "Amazon any amount", "EUR", min_value=500, max_value=10000,
-               step=500, pool_id="amz-range"), ["AMR-0001-CCCC"]),
-        (Offer("zal-fixed", tenant, "zalando", "Zalando gift card", "EUR", denominations=(2000, 4000),
-               pool_id="zal-fixed"), ["ZAL-0001-DDDD"]),
+        (
+            Offer(
+                "amz-fixed",
+                tenant,
+                "amazon",
+                "Amazon gift card",
+                "EUR",
+                denominations=(1000, 2500, 5000),
+                discount_bp=500,
+                pool_id="amz-fixed",
+            ),
+            ["AMZ-0001-AAAA", "AMZ-0002-BBBB"],
+        ),
+        (
+            Offer(
+                "amz-range",
+                tenant,
+                "amazon",
+                "Amazon any amount",
+                "EUR",
+                min_value=500,
+                max_value=10000,
+                step=500,
+                pool_id="amz-range",
+            ),
+            ["AMR-0001-CCCC"],
+        ),
+        (
+            Offer(
+                "zal-fixed",
+                tenant,
+                "zalando",
+                "Zalando gift card",
+                "EUR",
+                denominations=(2000, 4000),
+                pool_id="zal-fixed",
+            ),
+            ["ZAL-0001-DDDD"],
+        ),
     ]:
         engine.create_pool(tenant, offer.id)
         engine.add_codes(tenant, offer.id, codes)

@@ -25,7 +25,8 @@ def documented_statuses() -> dict[str, int]:
 def test_every_code_of_the_provider_is_documented_with_its_status():
     documented = documented_statuses()
     own = {
-        cls.code: cls for cls in vars(jackpot_errors).values()
+        cls.code: cls
+        for cls in vars(jackpot_errors).values()
         if isinstance(cls, type) and cls.__module__ == jackpot_errors.__name__
     }
     assert set(own) <= set(documented)

@@ -46,11 +46,14 @@ def test_unusable_jwts_are_refused_and_write_nothing(client, jackpot_engine, jac
     good = session_jwt(now)
     header, payload, signature = good.split(".")
     tampered_payload = jwt.utils.base64url_encode(
-        jwt.utils.base64url_decode(payload).replace(b'"50.00"', b'"5000.00"')).decode()
+        jwt.utils.base64url_decode(payload).replace(b'"50.00"', b'"5000.00"')
+    ).decode()
     before, jtis = written(jackpot_engine), used_jtis(jackpot_engine)
     for token, expected in [
-        (jwt.encode({**jwt.decode(good, options={"verify_signature": False})}, None, algorithm="none"),
-         (401, "unauthorized")),
+        (
+            jwt.encode({**jwt.decode(good, options={"verify_signature": False})}, None, algorithm="none"),
+            (401, "unauthorized"),
+        ),
         (session_jwt(now, secret="x" * 48), (401, "unauthorized")),  # wrongly signed
         (session_jwt(now - timedelta(hours=1)), (401, "unauthorized")),  # expired
         (f"{header}.{tampered_payload}.{signature}", (401, "unauthorized")),  # amount changed
@@ -61,7 +64,9 @@ def test_unusable_jwts_are_refused_and_write_nothing(client, jackpot_engine, jac
     ]:
         assert error(client.post("/v2/token", json={"token": token})) == expected, token
     assert error(client.post("/v2/token", content=b'{"token": ', headers={"content-type": "application/json"})) == (
-        400, "malformed")
+        400,
+        "malformed",
+    )
     assert error(client.post("/v2/token", json={"token": good, "amount": "99.00"})) == (422, "invalid")
     assert error(client.post("/v2/token", json={})) == (422, "invalid")
     assert written(jackpot_engine) == before
@@ -124,13 +129,18 @@ def test_a_session_reserves_once(client, jackpot_engine, jackpot_clock):
 def test_nothing_beyond_the_session_amount(client, jackpot_engine, jackpot_clock):
     token = open_session(client, jackpot_clock.now(), "30.00")
     before = written(jackpot_engine)
-    over = client.post("/v2/stores/amazon/offers/amz-range/reserve-voucher-by-value", json={"value": "35.00"},
-                       headers=bearer(token))
+    over = client.post(
+        "/v2/stores/amazon/offers/amz-range/reserve-voucher-by-value", json={"value": "35.00"}, headers=bearer(token)
+    )
     assert error(over) == (422, "session_amount_exceeded")
     assert error(client.post(RESERVE, json={"price": "47.50"}, headers=bearer(token))) == (
-        422, "session_amount_exceeded")
+        422,
+        "session_amount_exceeded",
+    )
     assert error(client.get("/v2/stores/proposed-vouchers", params={"amount": "30.01"}, headers=bearer(token))) == (
-        422, "session_amount_exceeded")
+        422,
+        "session_amount_exceeded",
+    )
     proposals = client.get("/v2/stores/amazon/proposed-vouchers", headers=bearer(token)).json()
     assert proposals and max(float(p["price"]) for p in proposals) == 30.00
     offer = client.get("/v2/stores/amazon/offers/amz-fixed", headers=bearer(token)).json()
@@ -148,11 +158,19 @@ def test_bad_reservations_write_nothing(client, jackpot_engine, jackpot_clock):
         (RESERVE, b'{"price": ', (400, "malformed")),
         (RESERVE, b'{"price": 9.5}', (422, "invalid")),
         (RESERVE, b'{"price": "9.50", "value": "10.00"}', (422, "invalid")),
-        (RESERVE, b'{}', (422, "invalid")),
+        (RESERVE, b"{}", (422, "invalid")),
         (RESERVE, b'{"price": "9.00"}', (422, "invalid_amount")),  # no value of the offer costs that
         ("/v2/stores/amazon/offers/amz-fixed/reserve-voucher-by-value", b'{"value": "20.00"}', (422, "invalid_amount")),
-        ("/v2/stores/zalando/offers/amz-fixed/reserve-voucher-by-price", b'{"price": "9.50"}', (404, "offer_not_found")),
-        ("/v2/stores/nowhere/offers/amz-fixed/reserve-voucher-by-price", b'{"price": "9.50"}', (404, "store_not_found")),
+        (
+            "/v2/stores/zalando/offers/amz-fixed/reserve-voucher-by-price",
+            b'{"price": "9.50"}',
+            (404, "offer_not_found"),
+        ),
+        (
+            "/v2/stores/nowhere/offers/amz-fixed/reserve-voucher-by-price",
+            b'{"price": "9.50"}',
+            (404, "store_not_found"),
+        ),
         ("/v2/stores/amazon/offers/nothing/reserve-voucher-by-price", b'{"price": "9.50"}', (404, "offer_not_found")),
     ]:
         assert error(client.post(path, content=body, headers=json_header)) == expected, (path, body)
@@ -164,8 +182,9 @@ def test_a_sold_out_offer_cannot_be_reserved(client, jackpot_engine, jackpot_clo
     jackpot_engine.pop_code("acme", "zal-fixed", reference="elsewhere")
     token = open_session(client, jackpot_clock.now())
     before = written(jackpot_engine)
-    answer = client.post("/v2/stores/zalando/offers/zal-fixed/reserve-voucher-by-value", json={"value": "20.00"},
-                         headers=bearer(token))
+    answer = client.post(
+        "/v2/stores/zalando/offers/zal-fixed/reserve-voucher-by-value", json={"value": "20.00"}, headers=bearer(token)
+    )
     assert error(answer) == (409, "offer_unavailable")
     assert written(jackpot_engine) == before
 
@@ -211,10 +230,19 @@ def test_another_partners_voucher_is_not_found(client, jackpot_engine, jackpot_c
     now = jackpot_clock.now()
     other = sign(now, partner=OTHER_PARTNER, secret=OTHER_SECRET)
     before = written(jackpot_engine)
-    for method, route in [("GET", ""), ("POST", "/confirm"), ("POST", "/cancel"), ("GET", "/ready-url"),
-                          ("GET", "/attachment"), ("POST", "/refund-request")]:
-        answer = client.request(method, f"/v2/vouchers/{reserved}{route}",
-                                headers=bearer(sign(now, partner=OTHER_PARTNER, secret=OTHER_SECRET)))
+    for method, route in [
+        ("GET", ""),
+        ("POST", "/confirm"),
+        ("POST", "/cancel"),
+        ("GET", "/ready-url"),
+        ("GET", "/attachment"),
+        ("POST", "/refund-request"),
+    ]:
+        answer = client.request(
+            method,
+            f"/v2/vouchers/{reserved}{route}",
+            headers=bearer(sign(now, partner=OTHER_PARTNER, secret=OTHER_SECRET)),
+        )
         assert error(answer) == (404, "voucher_not_found"), route
     assert error(client.get("/v2/vouchers/vch_nothing", headers=bearer(other))) == (404, "voucher_not_found")
     assert written(jackpot_engine) == before

@@ -20,8 +20,9 @@ TTL = timedelta(minutes=2)
 def reservation(client, jackpot_engine, jackpot_clock) -> str:
     configure(jackpot_engine, JackpotSettings(reservation_ttl=TTL))
     token = client.post("/v2/token", json={"token": session_jwt(jackpot_clock.now())}).json()["sessionToken"]
-    answer = client.post("/v2/stores/zalando/offers/zal-fixed/reserve-voucher-by-value", json={"value": "40.00"},
-                         headers=bearer(token))
+    answer = client.post(
+        "/v2/stores/zalando/offers/zal-fixed/reserve-voucher-by-value", json={"value": "40.00"}, headers=bearer(token)
+    )
     assert answer.status_code == 201
     return answer.json()["voucherId"]
 
@@ -47,8 +48,7 @@ def test_the_worker_expires_an_unconfirmed_reservation(client, jackpot_engine, j
     state = client.get(f"/v2/vouchers/{reservation}", headers=bearer(sign(jackpot_clock.now()))).json()["state"]
     assert state == "EXPIRED"
     events = [Webhook(endpoint.secret).verify(r.body, r.headers) for r in receiver.received]
-    assert sorted((e["type"], e["data"]["state"]) for e in events) == [
-        ("EXPIRED", "EXPIRED"), ("RESERVED", "RESERVED")]
+    assert sorted((e["type"], e["data"]["state"]) for e in events) == [("EXPIRED", "EXPIRED"), ("RESERVED", "RESERVED")]
     # The same answer as when the confirmation itself finds the reservation overdue (below).
     answer = client.post(f"/v2/vouchers/{reservation}/confirm", headers=bearer(sign(jackpot_clock.now())))
     assert (answer.status_code, answer.json()["code"]) == (409, "reservation_expired")

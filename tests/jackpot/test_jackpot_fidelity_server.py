@@ -78,8 +78,12 @@ class Tenant:
         return answer(self.at.server.request(method, path, **kwargs))
 
     def reserve(self, offer: str = "amz-range", value: str = "20.00", store: str = "amazon") -> str:
-        status, voucher = self.request("POST", RESERVE_BY_VALUE.format(store=store, offer=offer),
-                                       json_body={"value": value}, headers=bearer(self.open_session()))
+        status, voucher = self.request(
+            "POST",
+            RESERVE_BY_VALUE.format(store=store, offer=offer),
+            json_body={"value": value},
+            headers=bearer(self.open_session()),
+        )
         assert status == 201, voucher
         return voucher["voucherId"]
 
@@ -129,8 +133,10 @@ def test_the_seed_token_path_and_amounts_that_overflow(deployment: Deployment) -
 
     before = written(deployment.engine)
     iat = int(acme.now().timestamp())
-    claims = (f'"iss":"{PARTNER}","tenant":"{acme.name}","iat":{iat},"exp":{iat + 300},'
-              f'"currency":"EUR","customerReference":"c-1"')
+    claims = (
+        f'"iss":"{PARTNER}","tenant":"{acme.name}","iat":{iat},"exp":{iat + 300},'
+        f'"currency":"EUR","customerReference":"c-1"'
+    )
     for jwt_, expected in [
         # Forged: refused for its signature before its amount is read.
         (acme.session_jwt(amount="1e999999999", secret="x" * 48), (401, "unauthorized")),
@@ -160,8 +166,9 @@ def test_every_proposal_can_be_reserved(deployment: Deployment) -> None:
     # Each proposal listed, reserved as proposed by a session of its own: none is refused.
     for proposal in by_amount + of_amazon:
         path = RESERVE_BY_VALUE.format(store=proposal["storeId"], offer=proposal["offerId"])
-        status, voucher = acme.request("POST", path, json_body={"value": proposal["value"]},
-                                       headers=bearer(acme.open_session()))
+        status, voucher = acme.request(
+            "POST", path, json_body={"value": proposal["value"]}, headers=bearer(acme.open_session())
+        )
         assert (status, voucher["value"], voucher["price"]) == (201, proposal["value"], proposal["price"]), voucher
 
 
@@ -221,18 +228,29 @@ def test_one_session_reserves_once_across_two_server_processes(deployment: Deplo
     the spend is turned into a read-then-write; on SQLite every write transaction is BEGIN
     IMMEDIATE, so there is no window to widen.)"""
     acme = deployment.tenant(jackpot_veto_plugin.SLOW_ISSUE)
-    second = start_server(deployment.url, plugins=PLUGINS, mounts={"jackpot": "/"}, clock=deployment.clock,
-                          workdir=deployment.folder / "servers")
+    second = start_server(
+        deployment.url,
+        plugins=PLUGINS,
+        mounts={"jackpot": "/"},
+        clock=deployment.clock,
+        workdir=deployment.folder / "servers",
+    )
     try:
         servers = [deployment.server, second]
         token = acme.open_session()
         before = written(deployment.engine)
         path = RESERVE_BY_VALUE.format(store="amazon", offer="amz-range")
         with ThreadPoolExecutor(THREADS) as pool:
-            replies = list(pool.map(
-                lambda i: answer(servers[i % 2].request("POST", path, json_body={"value": f"{5 * (1 + i % 8)}.00"},
-                                                        headers=bearer(token))),
-                range(THREADS)))
+            replies = list(
+                pool.map(
+                    lambda i: answer(
+                        servers[i % 2].request(
+                            "POST", path, json_body={"value": f"{5 * (1 + i % 8)}.00"}, headers=bearer(token)
+                        )
+                    ),
+                    range(THREADS),
+                )
+            )
     finally:
         second.stop()
     assert sorted(status for status, _ in replies) == [201] + [401] * (THREADS - 1), replies
@@ -240,5 +258,8 @@ def test_one_session_reserves_once_across_two_server_processes(deployment: Deplo
     (winner,) = [body for status, body in replies if status == 201]
     after = written(deployment.engine)
     assert after["vouchers"] - before["vouchers"] == 1
-    assert after["reserved"] - before["reserved"] == acme.held(winner["voucherId"]) == int(
-        winner["price"].replace(".", ""))
+    assert (
+        after["reserved"] - before["reserved"]
+        == acme.held(winner["voucherId"])
+        == int(winner["price"].replace(".", ""))
+    )

@@ -42,12 +42,16 @@ def test_a_partner_reserves_confirms_and_gets_a_ready_voucher(client, jackpot_en
 
     stores = client.get("/v2/stores", headers=bearer(token)).json()
     assert [(s["id"], [o["id"] for o in s["offers"]]) for s in stores] == [
-        ("amazon", ["amz-fixed", "amz-range"]), ("zalando", ["zal-fixed"])]
+        ("amazon", ["amz-fixed", "amz-range"]),
+        ("zalando", ["zal-fixed"]),
+    ]
     assert stores[0]["offers"][0]["denominations"] == ["10.00", "25.00", "50.00"]
 
     by_amount = client.get("/v2/stores/proposed-vouchers", params={"amount": "30.00"}, headers=bearer(token)).json()
     assert [(p["storeId"], p["offerId"], p["value"], p["price"]) for p in by_amount] == [
-        ("amazon", "amz-range", "30.00", "30.00"), ("zalando", "zal-fixed", "20.00", "20.00")]
+        ("amazon", "amz-range", "30.00", "30.00"),
+        ("zalando", "zal-fixed", "20.00", "20.00"),
+    ]
 
     of_store = client.get("/v2/stores/amazon/proposed-vouchers", headers=bearer(token)).json()
     assert of_store and all(float(p["price"]) <= 50.00 for p in of_store)
@@ -56,13 +60,22 @@ def test_a_partner_reserves_confirms_and_gets_a_ready_voucher(client, jackpot_en
     offer = client.get("/v2/stores/amazon/offers/amz-fixed", headers=bearer(token)).json()
     assert offer["offer"]["discountPercent"] == "5.00"
     assert [(p["value"], p["price"]) for p in offer["proposals"]] == [
-        ("50.00", "47.50"), ("25.00", "23.75"), ("10.00", "9.50")]
+        ("50.00", "47.50"),
+        ("25.00", "23.75"),
+        ("10.00", "9.50"),
+    ]
 
-    reserved = client.post("/v2/stores/amazon/offers/amz-fixed/reserve-voucher-by-price",
-                           json={"price": "47.50"}, headers=bearer(token))
+    reserved = client.post(
+        "/v2/stores/amazon/offers/amz-fixed/reserve-voucher-by-price", json={"price": "47.50"}, headers=bearer(token)
+    )
     assert reserved.status_code == 201, reserved.text
     voucher = reserved.json()
-    assert (voucher["state"], voucher["value"], voucher["price"], voucher["code"]) == ("RESERVED", "50.00", "47.50", None)
+    assert (voucher["state"], voucher["value"], voucher["price"], voucher["code"]) == (
+        "RESERVED",
+        "50.00",
+        "47.50",
+        None,
+    )
     voucher_id = voucher["voucherId"]
 
     # The session ended with the reservation.
@@ -87,7 +100,8 @@ def test_a_partner_reserves_confirms_and_gets_a_ready_voucher(client, jackpot_en
     assert {t: (d["state"], d["voucherId"], d["price"], d["value"]) for t, d in steps.items()} == {
         "RESERVED": ("RESERVED", voucher_id, "47.50", "50.00"),
         "CONFIRMED": ("CONFIRMED", voucher_id, "47.50", "50.00"),
-        "READY": ("READY", voucher_id, "47.50", "50.00")}
+        "READY": ("READY", voucher_id, "47.50", "50.00"),
+    }
     assert steps["RESERVED"]["code"] is None and steps["CONFIRMED"]["code"] is None
 
     ready = client.get(f"/v2/vouchers/{voucher_id}", headers=bearer(sign(now))).json()
@@ -114,8 +128,9 @@ def test_a_partner_reserves_confirms_and_gets_a_ready_voucher(client, jackpot_en
 def test_reserve_by_value_on_a_range_offer(client, jackpot_clock):
     now = jackpot_clock.now()
     token = client.post("/v2/token", json={"token": session_jwt(now, "50.00")}).json()["sessionToken"]
-    reserved = client.post("/v2/stores/amazon/offers/amz-range/reserve-voucher-by-value",
-                           json={"value": "45.00"}, headers=bearer(token))
+    reserved = client.post(
+        "/v2/stores/amazon/offers/amz-range/reserve-voucher-by-value", json={"value": "45.00"}, headers=bearer(token)
+    )
     assert reserved.status_code == 201, reserved.text
     assert (reserved.json()["value"], reserved.json()["price"]) == ("45.00", "45.00")
     assert json.loads(reserved.content)["customerReference"] == "customer-1001"

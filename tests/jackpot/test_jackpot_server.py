@@ -48,13 +48,19 @@ def test_the_partner_flow_against_a_real_server(jackpot_url, jackpot_clock, star
         status, voucher = answer(server.request("POST", RESERVE, json_body={"price": "47.50"}, headers=bearer(token)))
         assert (status, voucher["state"]) == (201, "RESERVED")
         vid = voucher["voucherId"]
-        assert answer(server.request("POST", RESERVE, json_body={"price": "9.50"}, headers=bearer(token)))[1][
-            "code"] == "session_ended"
+        assert (
+            answer(server.request("POST", RESERVE, json_body={"price": "9.50"}, headers=bearer(token)))[1]["code"]
+            == "session_ended"
+        )
 
         assert answer(server.request("POST", f"/v2/vouchers/{vid}/refund-request", headers=bearer(sign(now())))) == (
-            409, {"code": "voucher_not_ready", "message": "the voucher is RESERVED, not READY"})
-        assert answer(server.request("POST", f"/v2/vouchers/{vid}/confirm", headers=bearer(sign(now()))))[1][
-            "state"] == "CONFIRMED"
+            409,
+            {"code": "voucher_not_ready", "message": "the voucher is RESERVED, not READY"},
+        )
+        assert (
+            answer(server.request("POST", f"/v2/vouchers/{vid}/confirm", headers=bearer(sign(now()))))[1]["state"]
+            == "CONFIRMED"
+        )
         status, refused = answer(server.request("POST", f"/v2/vouchers/{vid}/cancel", headers=bearer(sign(now()))))
         assert (status, refused["code"]) == (409, "voucher_not_reserved")
         other = bearer(sign(now(), partner=OTHER_PARTNER, secret=OTHER_SECRET))
@@ -70,14 +76,21 @@ def test_the_partner_flow_against_a_real_server(jackpot_url, jackpot_clock, star
         events = receiver.verify(endpoint.secret)  # standardwebhooks, on the test's clock
         # The partner's shape: each step named as such, the voucher as the REST API shows it.
         assert sorted((e["type"], e["data"]["state"]) for e in events) == [
-            ("CONFIRMED", "CONFIRMED"), ("READY", "READY"), ("RESERVED", "RESERVED")]
+            ("CONFIRMED", "CONFIRMED"),
+            ("READY", "READY"),
+            ("RESERVED", "RESERVED"),
+        ]
 
         reply = server.request("GET", f"/v2/vouchers/{vid}/attachment", headers=bearer(sign(now())))
         status, pdf, headers = reply.status, reply.body, reply.headers
         assert (status, headers["content-type"]) == (200, "application/pdf")
         assert pdf.startswith(b"%PDF-") and b"Voucher code: AMZ-0001-AAAA" in pdf
-        assert answer(server.request("POST", f"/v2/vouchers/{vid}/refund-request", headers=bearer(sign(now()))))[1][
-            "state"] == "REFUND_REQUESTED"
+        assert (
+            answer(server.request("POST", f"/v2/vouchers/{vid}/refund-request", headers=bearer(sign(now()))))[1][
+                "state"
+            ]
+            == "REFUND_REQUESTED"
+        )
 
 
 def test_parallel_requests_against_a_real_server(jackpot_url, jackpot_clock, start_server):
@@ -89,8 +102,11 @@ def test_parallel_requests_against_a_real_server(jackpot_url, jackpot_clock, sta
         # One JWT presented 16 times at once opens exactly one session.
         jwt_once = session_jwt(now(), "50.00")
         with ThreadPoolExecutor(THREADS) as pool:
-            replies = list(pool.map(
-                lambda _: answer(server.request("POST", "/v2/token", json_body={"token": jwt_once})), range(THREADS)))
+            replies = list(
+                pool.map(
+                    lambda _: answer(server.request("POST", "/v2/token", json_body={"token": jwt_once})), range(THREADS)
+                )
+            )
         assert sorted(status for status, _ in replies) == [201] + [401] * (THREADS - 1)
         assert {body["code"] for status, body in replies if status == 401} == {"token_already_used"}
         token = next(body["sessionToken"] for status, body in replies if status == 201)
@@ -98,9 +114,14 @@ def test_parallel_requests_against_a_real_server(jackpot_url, jackpot_clock, sta
         # 16 reservations at once on one 50.00 session, each within it: exactly one succeeds.
         before = written(engine)
         with ThreadPoolExecutor(THREADS) as pool:
-            replies = list(pool.map(
-                lambda _: answer(server.request("POST", RESERVE, json_body={"price": "23.75"}, headers=bearer(token))),
-                range(THREADS)))
+            replies = list(
+                pool.map(
+                    lambda _: answer(
+                        server.request("POST", RESERVE, json_body={"price": "23.75"}, headers=bearer(token))
+                    ),
+                    range(THREADS),
+                )
+            )
         assert sorted(status for status, _ in replies) == [201] + [401] * (THREADS - 1)
         assert {body["code"] for status, body in replies if status == 401} == {"session_ended"}
         after = written(engine)
@@ -116,7 +137,8 @@ def test_refusals_against_a_real_server(jackpot_url, jackpot_clock, start_server
         assert server.request("POST", "/v2/token", json_body={"token": expired_jwt}).status == 401
 
         token = answer(server.request("POST", "/v2/token", json_body={"token": session_jwt(now(), "30.00")}))[1][
-            "sessionToken"]
+            "sessionToken"
+        ]
         before = written(engine)
         status, over = answer(server.request("POST", RESERVE, json_body={"price": "47.50"}, headers=bearer(token)))
         assert (status, over["code"]) == (422, "session_amount_exceeded")

@@ -51,14 +51,25 @@ def open_session(server, now) -> str:
 
 def serve_with_worker(ve_server, url: str, clock, env: dict[str, str] | None = None):
     """A real server process with the admin API and a worker thread (``jackpot_served_app``)."""
-    return ve_server(url, plugins=[voucher_engine_jackpot, voucher_engine_admin], mounts={"jackpot": "/"},
-                     clock=clock, app="jackpot_served_app:create_app", env={"PYTHONPATH": str(HERE), **(env or {})})
+    return ve_server(
+        url,
+        plugins=[voucher_engine_jackpot, voucher_engine_admin],
+        mounts={"jackpot": "/"},
+        clock=clock,
+        app="jackpot_served_app:create_app",
+        env={"PYTHONPATH": str(HERE), **(env or {})},
+    )
 
 
 def reserve_and_follow(server, now, token: str) -> str:
-    status, voucher = answer(server.request(
-        "POST", RESERVE_BY_VALUE.format(store="amazon", offer="amz-fixed"), json_body={"value": "50.00"},
-        headers=bearer(token)))
+    status, voucher = answer(
+        server.request(
+            "POST",
+            RESERVE_BY_VALUE.format(store="amazon", offer="amz-fixed"),
+            json_body={"value": "50.00"},
+            headers=bearer(token),
+        )
+    )
     assert (status, voucher["state"], voucher["code"]) == (201, "RESERVED", None), voucher
     return voucher["voucherId"]
 
@@ -73,13 +84,17 @@ def assert_the_seed_steps(events: list[dict], voucher: dict) -> None:
         assert data["state"] == step and data["voucherId"] == voucher["voucherId"]
         assert DECIMAL.match(data["value"]) and DECIMAL.match(data["price"]), data
         assert {k: data[k] for k in ("value", "price", "currency", "storeId", "offerId")} == {
-            k: voucher[k] for k in ("value", "price", "currency", "storeId", "offerId")}
+            k: voucher[k] for k in ("value", "price", "currency", "storeId", "offerId")
+        }
     assert (by_type["RESERVED"]["code"], by_type["CONFIRMED"]["code"]) == (None, None)
     assert by_type["READY"]["code"] == voucher["code"] == "AMZ-0001-AAAA"
 
 
 def test_the_notification_url_registered_in_the_admin_api_gets_the_seed_steps(
-    jackpot_url, jackpot_clock, ve_server, receiver,
+    jackpot_url,
+    jackpot_clock,
+    ve_server,
+    receiver,
 ):
     now = jackpot_clock.now
     with open_jackpot_engine(jackpot_url, jackpot_clock) as engine:
@@ -89,17 +104,32 @@ def test_the_notification_url_registered_in_the_admin_api_gets_the_seed_steps(
 
     # The seed: "you provide a notification https URL (in the administration interface)".
     basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
-    status, issued = answer(server.request(
-        "POST", "/admin/oauth/token", data=b"grant_type=client_credentials",
-        headers={"content-type": "application/x-www-form-urlencoded", "authorization": f"Basic {basic}"}))
+    status, issued = answer(
+        server.request(
+            "POST",
+            "/admin/oauth/token",
+            data=b"grant_type=client_credentials",
+            headers={"content-type": "application/x-www-form-urlencoded", "authorization": f"Basic {basic}"},
+        )
+    )
     assert status == 200, issued
-    status, endpoint = answer(server.request(
-        "POST", "/admin/webhooks", json_body={"url": receiver.url, "provider": "jackpot"},
-        headers=bearer(issued["access_token"])))
+    status, endpoint = answer(
+        server.request(
+            "POST",
+            "/admin/webhooks",
+            json_body={"url": receiver.url, "provider": "jackpot"},
+            headers=bearer(issued["access_token"]),
+        )
+    )
     assert (status, endpoint["provider"]) == (201, "jackpot"), endpoint
-    status, unknown = answer(server.request(
-        "POST", "/admin/webhooks", json_body={"url": receiver.url, "provider": "jackp0t"},
-        headers=bearer(issued["access_token"])))
+    status, unknown = answer(
+        server.request(
+            "POST",
+            "/admin/webhooks",
+            json_body={"url": receiver.url, "provider": "jackp0t"},
+            headers=bearer(issued["access_token"]),
+        )
+    )
     assert (status, unknown["code"]) == (422, "invalid"), unknown
 
     vid = reserve_and_follow(server, now, open_session(server, now()))

@@ -31,8 +31,15 @@ NOW = datetime(2017, 7, 21, 17, 32, 28, tzinfo=UTC)
 SEED_BODY = b'\n{\n  "amount": "10.53",\n  "currency": "EUR",\n  "code": "test",\n  "pin": "test"\n}\n'
 #: The seed's response fields and their JSON types (``voucher_tax_rate``: a string, or null).
 SEED_FIELDS = {
-    "id": str, "voucher_id": str, "voucher_taxable": bool, "voucher_tax_rate": (str, type(None)),
-    "client_id": str, "amount": str, "valid_until": str, "created_at": str, "updated_at": str,
+    "id": str,
+    "voucher_id": str,
+    "voucher_taxable": bool,
+    "voucher_tax_rate": (str, type(None)),
+    "client_id": str,
+    "amount": str,
+    "valid_until": str,
+    "created_at": str,
+    "updated_at": str,
 }
 RFC3339_UTC = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$"
 
@@ -48,8 +55,7 @@ def with_fast_identity(engine: Engine) -> Engine:
 
 def open_jtl_engine(url: str, clock: ManualClock) -> Engine:
     """A second engine on a database (another process's view, with its own clock)."""
-    engine = Engine.open(url, clock=clock, plugins=PluginSettings(load_entry_points=False,
-                                                                  extra=(voucher_engine_jtl,)))
+    engine = Engine.open(url, clock=clock, plugins=PluginSettings(load_entry_points=False, extra=(voucher_engine_jtl,)))
     return with_fast_identity(engine)
 
 
@@ -74,13 +80,27 @@ def token_of(engine: Engine, client: Client, scope: str | None = None) -> str:
 
 
 def issue(
-    engine: Engine, code: str, value: str = "50.00", currency: str = "EUR", *, tenant: str = TENANT,
-    pin: str | None = None, taxable: bool = False, tax_rate: str | None = None,
+    engine: Engine,
+    code: str,
+    value: str = "50.00",
+    currency: str = "EUR",
+    *,
+    tenant: str = TENANT,
+    pin: str | None = None,
+    taxable: bool = False,
+    tax_rate: str | None = None,
 ):
-    return engine.issue(tenant, VoucherSpec(
-        kind=VoucherKind.MONETARY, value=Money.parse(value, currency), pin=pin, taxable=taxable,
-        tax_rate=Decimal(tax_rate) if tax_rate is not None else None,
-    ), code=code)
+    return engine.issue(
+        tenant,
+        VoucherSpec(
+            kind=VoucherKind.MONETARY,
+            value=Money.parse(value, currency),
+            pin=pin,
+            taxable=taxable,
+            tax_rate=Decimal(tax_rate) if tax_rate is not None else None,
+        ),
+        code=code,
+    )
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -102,8 +122,13 @@ def snapshot(engine: Engine, code: str, tenant: str = TENANT) -> tuple:
     """Everything a JTL request may change about a voucher: its ledger, balances, state, and
     the tenant's outbox. A refused request leaves it equal."""
     voucher = engine.get_voucher(tenant, code=code)
-    return (engine.ledger(tenant, code=code), voucher.available, voucher.held, voucher.state,
-            engine.outbox_size(tenant))
+    return (
+        engine.ledger(tenant, code=code),
+        voucher.available,
+        voucher.held,
+        voucher.state,
+        engine.outbox_size(tenant),
+    )
 
 
 def assert_replay_matches(engine: Engine, code: str, tenant: str = TENANT) -> None:
@@ -112,7 +137,9 @@ def assert_replay_matches(engine: Engine, code: str, tenant: str = TENANT) -> No
     assert (balance.available, balance.held) == (voucher.available, voucher.held)
 
 
-def call(server: Server, method: str, path: str, data: bytes | None, headers: dict[str, str]) -> tuple[int, dict | None]:
+def call(
+    server: Server, method: str, path: str, data: bytes | None, headers: dict[str, str]
+) -> tuple[int, dict | None]:
     """One request to a kit server on its own connection (safe from any thread): the status
     and the decoded JSON body (None when empty, as a 204's)."""
     response = server.request(method, path, data=data, headers=headers, timeout=60)

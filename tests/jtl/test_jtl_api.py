@@ -69,8 +69,9 @@ def test_the_seeds_request_answers_every_documented_field(client, jtl_engine, sh
 
 def test_a_taxable_voucher_states_its_rate(client, jtl_engine, shop):
     issue(jtl_engine, "TAXED", "30.00", taxable=True, tax_rate="19")
-    response = client.post(RESERVATIONS, content=reservation(code="TAXED", pin=None),
-                           headers=bearer(token_of(jtl_engine, shop)))
+    response = client.post(
+        RESERVATIONS, content=reservation(code="TAXED", pin=None), headers=bearer(token_of(jtl_engine, shop))
+    )
     assert response.status_code == 200, response.text
     assert (response.json()["voucher_taxable"], response.json()["voucher_tax_rate"]) == (True, "19.00")
 
@@ -89,8 +90,13 @@ def _token_ok(response) -> str:
 def test_a_token_from_the_form_and_from_basic_auth_both_reserve(client, jtl_engine, shop):
     form = f"grant_type=client_credentials&client_id={shop.client_id}&client_secret={shop.secret}&client_type=POS-7"
     by_form = _token_ok(client.post(TOKEN_PATH, content=form, headers=FORM))
-    by_basic = _token_ok(client.post(TOKEN_PATH, content="grant_type=client_credentials&scope=use",
-                                     headers={**FORM, "Authorization": shop.basic()}))
+    by_basic = _token_ok(
+        client.post(
+            TOKEN_PATH,
+            content="grant_type=client_credentials&scope=use",
+            headers={**FORM, "Authorization": shop.basic()},
+        )
+    )
     assert client.post(RESERVATIONS, content=SEED_BODY, headers=bearer(by_form)).status_code == 200
     assert client.post(RESERVATIONS, content=SEED_BODY, headers=bearer(by_basic)).status_code == 200
 
@@ -99,8 +105,12 @@ TOKEN_REFUSALS = [
     ("grant_type=client_credentials&client_id={id}&client_secret=wrong", FORM, 401, "invalid_client"),
     ("grant_type=password&client_id={id}&client_secret={secret}", FORM, 400, "unsupported_grant_type"),
     ("grant_type=client_credentials&client_id={id}&client_secret={secret}&scope=admin", FORM, 400, "invalid_scope"),
-    ("grant_type=client_credentials&client_id={id}&client_secret={secret}&client_type=" + "x" * 33, FORM, 400,
-     "invalid_request"),
+    (
+        "grant_type=client_credentials&client_id={id}&client_secret={secret}&client_type=" + "x" * 33,
+        FORM,
+        400,
+        "invalid_request",
+    ),
     ("client_id={id}&client_secret={secret}", FORM, 400, "invalid_request"),
     ('{{"grant_type": "client_credentials"}}', {"Content-Type": "application/json"}, 400, "invalid_request"),
 ]
@@ -108,8 +118,9 @@ TOKEN_REFUSALS = [
 
 def test_token_refusals_follow_rfc_6749(client, shop):
     for content, headers, status, error in TOKEN_REFUSALS:
-        response = client.post(TOKEN_PATH, content=content.format(id=shop.client_id, secret=shop.secret),
-                               headers=headers)
+        response = client.post(
+            TOKEN_PATH, content=content.format(id=shop.client_id, secret=shop.secret), headers=headers
+        )
         assert response.status_code == status, content
         assert set(response.json()) == {"error", "error_description"}
         assert response.json()["error"] == error, content
@@ -117,7 +128,9 @@ def test_token_refusals_follow_rfc_6749(client, shop):
 
 def test_basic_credentials_with_a_wrong_secret_are_told_to_use_basic(client, shop):
     wrong = "Basic " + base64.b64encode(f"{shop.client_id}:nope".encode()).decode()
-    response = client.post(TOKEN_PATH, content="grant_type=client_credentials", headers={**FORM, "Authorization": wrong})
+    response = client.post(
+        TOKEN_PATH, content="grant_type=client_credentials", headers={**FORM, "Authorization": wrong}
+    )
     assert (response.status_code, response.json()["error"]) == (401, "invalid_client")
     assert response.headers["www-authenticate"].startswith("Basic")
 
@@ -175,11 +188,14 @@ def test_an_unknown_code_and_a_wrong_pin_answer_alike(client, jtl_engine, shop):
 
 
 def test_every_failing_field_is_reported(client, jtl_engine, shop):
-    response = client.post(RESERVATIONS, content=b'{"amount": 10.53, "currency": "eur"}',
-                           headers=bearer(token_of(jtl_engine, shop)))
+    response = client.post(
+        RESERVATIONS, content=b'{"amount": 10.53, "currency": "eur"}', headers=bearer(token_of(jtl_engine, shop))
+    )
     body = refused(response, 422, "REQUEST.VALIDATION_FAILED", "amount")
     assert [(e["property"], e["rule"]) for e in body["errors"]] == [
-        ("amount", "type"), ("currency", "pattern"), ("code", "required"),
+        ("amount", "type"),
+        ("currency", "pattern"),
+        ("code", "required"),
     ]
 
 
@@ -199,10 +215,13 @@ def test_an_expired_token_is_unauthorized(client, jtl_engine, ve_clock, shop):
     assert snapshot(jtl_engine, "test") == before
 
 
-@pytest.mark.parametrize("headers", [
-    {"Content-Type": "application/json"},
-    {"Content-Type": "application/json", "Authorization": "Bearer not-a-token"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Type": "application/json"},
+        {"Content-Type": "application/json", "Authorization": "Bearer not-a-token"},
+    ],
+)
 def test_no_or_a_forged_token_is_unauthorized(client, jtl_engine, headers):
     before = snapshot(jtl_engine, "test")
     response = client.post(RESERVATIONS, content=SEED_BODY, headers=headers)
@@ -214,16 +233,24 @@ def test_no_or_a_forged_token_is_unauthorized(client, jtl_engine, headers):
 def test_another_tenants_client_finds_nothing(client, jtl_engine, shop):
     stranger = new_client(jtl_engine, OTHER_TENANT)
     mine = client.post(RESERVATIONS, content=SEED_BODY, headers=bearer(token_of(jtl_engine, shop))).json()
-    charge = client.post(f"{RESERVATIONS}/{mine['id']}/charge", content=b'{"order_number": "A-1"}',
-                         headers=bearer(token_of(jtl_engine, shop))).json()
+    charge = client.post(
+        f"{RESERVATIONS}/{mine['id']}/charge",
+        content=b'{"order_number": "A-1"}',
+        headers=bearer(token_of(jtl_engine, shop)),
+    ).json()
     before = snapshot(jtl_engine, "test")
     theirs = bearer(token_of(jtl_engine, stranger))
     refused(client.post(RESERVATIONS, content=SEED_BODY, headers=theirs), 404, "VOUCHER.NOT_FOUND")
     refused(client.get(f"{RESERVATIONS}/{mine['id']}", headers=theirs), 404, "RESERVATION.NOT_FOUND")
     refused(client.delete(f"{RESERVATIONS}/{mine['id']}", headers=theirs), 404, "RESERVATION.NOT_FOUND")
     refused(client.get(f"/v1/charges/{charge['id']}", headers=theirs), 404, "CHARGE.NOT_FOUND")
-    refused(client.post(f"/v1/charges/{charge['id']}/refund", content=b'{"amount": "1.00", "currency": "EUR"}',
-                        headers=theirs), 404, "CHARGE.NOT_FOUND")
+    refused(
+        client.post(
+            f"/v1/charges/{charge['id']}/refund", content=b'{"amount": "1.00", "currency": "EUR"}', headers=theirs
+        ),
+        404,
+        "CHARGE.NOT_FOUND",
+    )
     assert snapshot(jtl_engine, "test") == before
 
 
@@ -234,13 +261,18 @@ def test_reserve_charge_refund_twice_and_over_the_rest(client, jtl_engine, shop)
     headers = bearer(token_of(jtl_engine, shop))
     reserved = client.post(RESERVATIONS, content=reservation(amount="20.00"), headers=headers).json()
 
-    response = client.post(f"{RESERVATIONS}/{reserved['id']}/charge", content=b'{"order_number": "AB-10042"}',
-                           headers=headers)
+    response = client.post(
+        f"{RESERVATIONS}/{reserved['id']}/charge", content=b'{"order_number": "AB-10042"}', headers=headers
+    )
     assert response.status_code == 200, response.text
     charge = response.json()
     assert {k: charge[k] for k in ("voucher_id", "client_id", "type", "amount", "order_number")} == {
-        "voucher_id": reserved["voucher_id"], "client_id": shop.client_id, "type": "charge", "amount": "20.00",
-        "order_number": "AB-10042"}
+        "voucher_id": reserved["voucher_id"],
+        "client_id": shop.client_id,
+        "type": "charge",
+        "amount": "20.00",
+        "order_number": "AB-10042",
+    }
     assert isinstance(charge["id"], str) and charge["id"].isdigit()
     assert re.match(RFC3339_UTC, charge["created_at"]) and re.match(RFC3339_UTC, charge["updated_at"])
     assert client.get(f"/v1/charges/{charge['id']}", headers=headers).json()["amount"] == "20.00"
@@ -248,14 +280,21 @@ def test_reserve_charge_refund_twice_and_over_the_rest(client, jtl_engine, shop)
     assert jtl_engine.get_voucher(TENANT, code="test").available == 3000
 
     def refund(amount: str, currency: str = "EUR"):
-        return client.post(f"/v1/charges/{charge['id']}/refund",
-                           content=f'{{"amount": "{amount}", "currency": "{currency}"}}'.encode(), headers=headers)
+        return client.post(
+            f"/v1/charges/{charge['id']}/refund",
+            content=f'{{"amount": "{amount}", "currency": "{currency}"}}'.encode(),
+            headers=headers,
+        )
 
     first = refund("5.00")
     assert first.status_code == 200, first.text
     assert {k: first.json()[k] for k in ("voucher_id", "client_id", "type", "amount", "order_number")} == {
-        "voucher_id": reserved["voucher_id"], "client_id": shop.client_id, "type": "refund", "amount": "5.00",
-        "order_number": "AB-10042"}
+        "voucher_id": reserved["voucher_id"],
+        "client_id": shop.client_id,
+        "type": "refund",
+        "amount": "5.00",
+        "order_number": "AB-10042",
+    }
     assert first.json()["id"] != charge["id"]
     assert refund("10.00").status_code == 200
 
@@ -290,18 +329,23 @@ def test_a_reservation_entry_is_not_a_charge(client, jtl_engine, shop):
 
 def test_a_new_reservation_replaces_the_pending_one_even_from_another_client(client, jtl_engine, shop):
     pos = new_client(jtl_engine)
-    first = client.post(RESERVATIONS, content=reservation(amount="10.00"),
-                        headers=bearer(token_of(jtl_engine, shop))).json()
-    second = client.post(RESERVATIONS, content=reservation(amount="15.00"),
-                         headers=bearer(token_of(jtl_engine, pos))).json()
+    first = client.post(
+        RESERVATIONS, content=reservation(amount="10.00"), headers=bearer(token_of(jtl_engine, shop))
+    ).json()
+    second = client.post(
+        RESERVATIONS, content=reservation(amount="15.00"), headers=bearer(token_of(jtl_engine, pos))
+    ).json()
     assert second["client_id"] == pos.client_id
     voucher = jtl_engine.get_voucher(TENANT, code="test")
     assert (voucher.available, voucher.held) == (3500, 1500)
     headers = bearer(token_of(jtl_engine, shop))
     assert client.get(f"{RESERVATIONS}/{first['id']}", headers=headers).json()["status"] == "cancelled"
     before = snapshot(jtl_engine, "test")
-    refused(client.post(f"{RESERVATIONS}/{first['id']}/charge", content=b'{"order_number": "1"}', headers=headers),
-            409, "RESERVATION.NOT_PENDING")
+    refused(
+        client.post(f"{RESERVATIONS}/{first['id']}/charge", content=b'{"order_number": "1"}', headers=headers),
+        409,
+        "RESERVATION.NOT_PENDING",
+    )
     assert snapshot(jtl_engine, "test") == before
     assert_replay_matches(jtl_engine, "test")
 
@@ -325,8 +369,11 @@ def test_an_expired_reservation_cannot_be_charged(client, jtl_engine, ve_clock, 
     headers = bearer(token_of(jtl_engine, shop))
     assert client.get(f"{RESERVATIONS}/{reserved['id']}", headers=headers).json()["status"] == "expired"
     before = snapshot(jtl_engine, "test")
-    refused(client.post(f"{RESERVATIONS}/{reserved['id']}/charge", content=b'{"order_number": "1"}', headers=headers),
-            409, "RESERVATION.EXPIRED")
+    refused(
+        client.post(f"{RESERVATIONS}/{reserved['id']}/charge", content=b'{"order_number": "1"}', headers=headers),
+        409,
+        "RESERVATION.EXPIRED",
+    )
     assert snapshot(jtl_engine, "test") == before
 
 
@@ -334,16 +381,37 @@ def test_a_charge_needs_an_order_number_and_the_use_scope(client, jtl_engine, sh
     reserved = client.post(RESERVATIONS, content=SEED_BODY, headers=bearer(token_of(jtl_engine, shop))).json()
     before = snapshot(jtl_engine, "test")
     path = f"{RESERVATIONS}/{reserved['id']}/charge"
-    refused(client.post(path, content=b"{}", headers=bearer(token_of(jtl_engine, shop))), 422,
-            "REQUEST.VALIDATION_FAILED", "order_number")
-    refused(client.post(path, content=b'{"order_number": 42}', headers=bearer(token_of(jtl_engine, shop))), 422,
-            "REQUEST.VALIDATION_FAILED", "order_number")
-    refused(client.post(path, content=b'{"order_number": "1"}', headers=bearer(token_of(jtl_engine, shop, "read"))),
-            403, "AUTH.FORBIDDEN")
-    refused(client.get(f"{RESERVATIONS}/{reserved['id']}", headers=bearer(token_of(jtl_engine, shop, "use"))),
-            403, "AUTH.FORBIDDEN")
-    refused(client.post(f"{RESERVATIONS}/hld_nope/charge", content=b'{"order_number": "1"}',
-                        headers=bearer(token_of(jtl_engine, shop))), 404, "RESERVATION.NOT_FOUND")
+    refused(
+        client.post(path, content=b"{}", headers=bearer(token_of(jtl_engine, shop))),
+        422,
+        "REQUEST.VALIDATION_FAILED",
+        "order_number",
+    )
+    refused(
+        client.post(path, content=b'{"order_number": 42}', headers=bearer(token_of(jtl_engine, shop))),
+        422,
+        "REQUEST.VALIDATION_FAILED",
+        "order_number",
+    )
+    refused(
+        client.post(path, content=b'{"order_number": "1"}', headers=bearer(token_of(jtl_engine, shop, "read"))),
+        403,
+        "AUTH.FORBIDDEN",
+    )
+    refused(
+        client.get(f"{RESERVATIONS}/{reserved['id']}", headers=bearer(token_of(jtl_engine, shop, "use"))),
+        403,
+        "AUTH.FORBIDDEN",
+    )
+    refused(
+        client.post(
+            f"{RESERVATIONS}/hld_nope/charge",
+            content=b'{"order_number": "1"}',
+            headers=bearer(token_of(jtl_engine, shop)),
+        ),
+        404,
+        "RESERVATION.NOT_FOUND",
+    )
     assert snapshot(jtl_engine, "test") == before
 
 

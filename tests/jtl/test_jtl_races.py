@@ -72,9 +72,9 @@ def test_16_parallel_reservations_of_one_voucher_leave_exactly_one(jtl_engine, s
 
 def _waiting_on_locks(probe: Connection) -> int:
     # Autocommit: pg_stat_activity is a snapshot taken once per transaction.
-    return probe.execute(text(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )).scalar_one()
+    return probe.execute(
+        text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+    ).scalar_one()
 
 
 def _until_waiting(probe: Connection, count: int) -> None:
@@ -87,7 +87,11 @@ def _until_waiting(probe: Connection, count: int) -> None:
 
 
 def test_a_reservation_expiring_while_it_is_charged_has_one_winner(
-    jtl_engine, shop, jtl_server, ve_database_url, ve_clock,
+    jtl_engine,
+    shop,
+    jtl_server,
+    ve_database_url,
+    ve_clock,
 ):
     """The server's clock says the reservations are still valid; the sweeper's says they are
     due. Each reservation is charged (over HTTP) and expired (by the sweeper) at once: both
@@ -120,17 +124,26 @@ def test_a_reservation_expiring_while_it_is_charged_has_one_winner(
         return sweeper.expire_hold(TENANT, hold_id)
 
     try:
-        with (ThreadPoolExecutor(THREADS) as pool, raw.connect() as holder,
-              raw.connect().execution_options(isolation_level="AUTOCOMMIT") as probe):
-            holder.execute(text("SELECT id FROM vouchers WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"),
-                           {"ids": voucher_ids})
+        with (
+            ThreadPoolExecutor(THREADS) as pool,
+            raw.connect() as holder,
+            raw.connect().execution_options(isolation_level="AUTOCOMMIT") as probe,
+        ):
+            holder.execute(
+                text("SELECT id FROM vouchers WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"), {"ids": voucher_ids}
+            )
             first = {h: pool.submit(expire if h in expired_first else charge, h) for h in reserved}
             _until_waiting(probe, count)
             second = {h: pool.submit(charge if h in expired_first else expire, h) for h in reserved}
             _until_waiting(probe, 2 * count)
             holder.commit()  # the race starts
-            outcomes = {h: ((first if h not in expired_first else second)[h].result(),
-                            (first if h in expired_first else second)[h].result()) for h in reserved}
+            outcomes = {
+                h: (
+                    (first if h not in expired_first else second)[h].result(),
+                    (first if h in expired_first else second)[h].result(),
+                )
+                for h in reserved
+            }
     finally:
         sweeper.close()
         raw.dispose()
@@ -155,15 +168,17 @@ def test_parallel_refunds_of_one_charge_never_exceed_it(jtl_engine, shop, jtl_se
     server = jtl_server()
     status, reserved = call(server, "POST", RESERVATIONS, reservation(amount="20.00"), headers)
     assert status == 200, reserved
-    status, charge = call(server, "POST", f"{RESERVATIONS}/{reserved['id']}/charge", b'{"order_number": "P-1"}',
-                          headers)
+    status, charge = call(
+        server, "POST", f"{RESERVATIONS}/{reserved['id']}/charge", b'{"order_number": "P-1"}', headers
+    )
     assert status == 200, charge
     barrier = threading.Barrier(THREADS)
 
     def refund(_: int) -> tuple[int, dict | None]:
         barrier.wait()
-        return final(server, "POST", f"/v1/charges/{charge['id']}/refund",
-                     b'{"amount": "3.00", "currency": "EUR"}', headers)
+        return final(
+            server, "POST", f"/v1/charges/{charge['id']}/refund", b'{"amount": "3.00", "currency": "EUR"}', headers
+        )
 
     with ThreadPoolExecutor(THREADS) as pool:
         answers = list(pool.map(refund, range(THREADS)))

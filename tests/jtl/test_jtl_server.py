@@ -27,18 +27,27 @@ def seed_curl(base: str, token: str) -> list[str]:
     """The seed's cURL with our host for JTL's and the token filled in; ``-s -w`` only make
     curl print the status after the body."""
     return [
-        "curl", "--request", "POST",
-        "--url", f"{base}/v1/reservations",
-        "--header", f"Authorization: Bearer {token}",
-        "--header", "Content-Type: application/json",
-        "--data", SEED_BODY.decode(),
-        "-s", "-w", "\n%{http_code}",
+        "curl",
+        "--request",
+        "POST",
+        "--url",
+        f"{base}/v1/reservations",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--header",
+        "Content-Type: application/json",
+        "--data",
+        SEED_BODY.decode(),
+        "-s",
+        "-w",
+        "\n%{http_code}",
     ]
 
 
 def curl(*argv: str) -> tuple[int, dict]:
-    out = subprocess.run(["curl", "-s", "-w", "\n%{http_code}", *argv], capture_output=True, text=True,
-                         timeout=30, check=True)
+    out = subprocess.run(
+        ["curl", "-s", "-w", "\n%{http_code}", *argv], capture_output=True, text=True, timeout=30, check=True
+    )
     answer, status = out.stdout.rsplit("\n", 1)
     return int(status), json.loads(answer)
 
@@ -53,7 +62,10 @@ def assert_seed_answer(status: int, body: dict, client_id: str) -> None:
 
 
 def test_tokens_from_a_standard_oauth2_library_and_curl_then_the_seeds_curl(
-    jtl_engine, shop, jtl_server, monkeypatch,
+    jtl_engine,
+    shop,
+    jtl_server,
+    monkeypatch,
 ):
     assert shutil.which("curl") is not None, "curl is needed to replay the seed's sample request"
     # oauthlib refuses plain HTTP unless told this is a test on loopback.
@@ -68,18 +80,32 @@ def test_tokens_from_a_standard_oauth2_library_and_curl_then_the_seeds_curl(
     answer = session.post(server.url + RESERVATIONS, data=SEED_BODY, headers={"Content-Type": "application/json"})
     assert_seed_answer(answer.status_code, answer.json(), shop.client_id)
     in_form = OAuth2Session(client=BackendApplicationClient(client_id=shop.client_id)).fetch_token(
-        token_url=token_url, client_id=shop.client_id, client_secret=shop.secret, include_client_id=True,
+        token_url=token_url,
+        client_id=shop.client_id,
+        client_secret=shop.secret,
+        include_client_id=True,
         scope=["use"],
     )
     assert in_form["scope"] in ("use", ["use"])
 
     # curl: a form post, and Basic auth.
-    status, form_token = curl("-X", "POST", token_url, "-d", "grant_type=client_credentials",
-                              "-d", f"client_id={shop.client_id}", "-d", f"client_secret={shop.secret}",
-                              "-d", "client_type=JTL-Wawi")
+    status, form_token = curl(
+        "-X",
+        "POST",
+        token_url,
+        "-d",
+        "grant_type=client_credentials",
+        "-d",
+        f"client_id={shop.client_id}",
+        "-d",
+        f"client_secret={shop.secret}",
+        "-d",
+        "client_type=JTL-Wawi",
+    )
     assert status == 200, form_token
-    status, basic_token = curl("-X", "POST", token_url, "-u", f"{shop.client_id}:{shop.secret}",
-                               "-d", "grant_type=client_credentials")
+    status, basic_token = curl(
+        "-X", "POST", token_url, "-u", f"{shop.client_id}:{shop.secret}", "-d", "grant_type=client_credentials"
+    )
     assert status == 200, basic_token
 
     # The seed's cURL, as written, with each token.

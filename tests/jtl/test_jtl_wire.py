@@ -20,22 +20,25 @@ def decoded(raw: bytes, kind: type = ReservationIn):
     return msgspec.json.decode(raw, type=kind)
 
 
-@pytest.mark.parametrize(("raw", "rule"), [
-    (b'"10.5"', "pattern"),
-    (b'"10,53"', "pattern"),
-    (b"10.53", "type"),
-    (b"1053", "type"),
-    (b'"100000.00"', "pattern"),
-    (b'"10.53\\n"', "pattern"),
-    (b'"\\u0661\\u0660.\\u0665\\u0663"', "pattern"),  # Arabic-Indic digits: \d would take them
-    (b'"1.5"', "min_length"),
-    (b'"0000001.00"', "max_length"),
-    (b'"-1.00"', "pattern"),
-    (b'" 10.53"', "pattern"),
-    (b'"1e3.00"', "pattern"),
-    (b"true", "type"),
-    (b"null", "type"),
-])
+@pytest.mark.parametrize(
+    ("raw", "rule"),
+    [
+        (b'"10.5"', "pattern"),
+        (b'"10,53"', "pattern"),
+        (b"10.53", "type"),
+        (b"1053", "type"),
+        (b'"100000.00"', "pattern"),
+        (b'"10.53\\n"', "pattern"),
+        (b'"\\u0661\\u0660.\\u0665\\u0663"', "pattern"),  # Arabic-Indic digits: \d would take them
+        (b'"1.5"', "min_length"),
+        (b'"0000001.00"', "max_length"),
+        (b'"-1.00"', "pattern"),
+        (b'" 10.53"', "pattern"),
+        (b'"1e3.00"', "pattern"),
+        (b"true", "type"),
+        (b"null", "type"),
+    ],
+)
 def test_every_bad_amount_names_the_field_and_its_rule(raw, rule):
     body = decoded(b'{"amount": ' + raw + b', "currency": "EUR", "code": "test"}')
     parsed, problems = check_reservation(body)
@@ -44,10 +47,15 @@ def test_every_bad_amount_names_the_field_and_its_rule(raw, rule):
     assert amount_problem(msgspec.json.decode(raw))[0] == rule
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("10.53", Decimal("10.53")), ("0.01", Decimal("0.01")), ("99999.99", Decimal("99999.99")),
-    ("00000.10", Decimal("0.10")),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("10.53", Decimal("10.53")),
+        ("0.01", Decimal("0.01")),
+        ("99999.99", Decimal("99999.99")),
+        ("00000.10", Decimal("0.10")),
+    ],
+)
 def test_good_amounts_are_read_exactly(text, value):
     parsed, problems = check_reservation(decoded(b'{"amount": "%s", "currency": "EUR", "code": "c"}' % text.encode()))
     assert problems == []
@@ -63,22 +71,29 @@ def test_every_failing_field_is_listed_not_only_the_first():
     body = decoded(b'{"amount": 10.53, "currency": "eur", "code": "", "pin": 1234}')
     _, problems = check_reservation(body)
     assert [(p.property, p.rule) for p in problems] == [
-        ("amount", "type"), ("currency", "pattern"), ("code", "min_length"), ("pin", "type"),
+        ("amount", "type"),
+        ("currency", "pattern"),
+        ("code", "min_length"),
+        ("pin", "type"),
     ]
 
 
 def test_missing_fields_are_required_and_unknown_fields_are_ignored():
     _, problems = check_reservation(decoded(b'{"pin": "1", "note": "ignored"}'))
     assert [(p.property, p.rule) for p in problems] == [
-        ("amount", "required"), ("currency", "required"), ("code", "required"),
+        ("amount", "required"),
+        ("currency", "required"),
+        ("code", "required"),
     ]
     order, problems = check_charge(decoded(b"{}", ChargeIn))
     assert order is None and [(p.property, p.rule) for p in problems] == [("order_number", "required")]
 
 
 def test_pin_is_optional_and_null_means_absent():
-    for raw in (b'{"amount": "1.00", "currency": "EUR", "code": "c"}',
-                b'{"amount": "1.00", "currency": "EUR", "code": "c", "pin": null}'):
+    for raw in (
+        b'{"amount": "1.00", "currency": "EUR", "code": "c"}',
+        b'{"amount": "1.00", "currency": "EUR", "code": "c", "pin": null}',
+    ):
         parsed, problems = check_reservation(decoded(raw))
         assert problems == [] and parsed.pin is None
 
@@ -108,8 +123,15 @@ def test_amounts_and_rates_are_shown_with_two_decimals():
 
 def test_the_response_type_has_the_seeds_fields_in_its_order():
     assert ReservationOut.__struct_fields__ == (
-        "id", "voucher_id", "voucher_taxable", "voucher_tax_rate", "client_id", "amount", "valid_until",
-        "created_at", "updated_at",
+        "id",
+        "voucher_id",
+        "voucher_taxable",
+        "voucher_tax_rate",
+        "client_id",
+        "amount",
+        "valid_until",
+        "created_at",
+        "updated_at",
     )
 
 
@@ -117,12 +139,20 @@ def test_the_response_type_has_the_seeds_fields_in_its_order():
 
 
 def test_a_validation_failure_lists_each_field():
-    status, body, headers = answer("invalid", "invalid", "the request is invalid", [
-        ("amount", "pattern", "amount must be ..."), ("currency", "required", "currency is required"),
-    ])
+    status, body, headers = answer(
+        "invalid",
+        "invalid",
+        "the request is invalid",
+        [
+            ("amount", "pattern", "amount must be ..."),
+            ("currency", "required", "currency is required"),
+        ],
+    )
     assert status == 422 and headers == {}
     assert body == {
-        "status": 422, "code": "REQUEST.VALIDATION_FAILED", "message": "The request is invalid.",
+        "status": 422,
+        "code": "REQUEST.VALIDATION_FAILED",
+        "message": "The request is invalid.",
         "errors": [
             {"code": "FIELD.PATTERN", "property": "amount", "rule": "pattern", "message": "amount must be ..."},
             {"code": "FIELD.REQUIRED", "property": "currency", "rule": "required", "message": "currency is required"},
@@ -139,42 +169,60 @@ def test_an_unknown_code_and_a_wrong_pin_read_exactly_alike():
     unknown = answer("not_found", "voucher_not_found", "no voucher 'x'")
     wrong_pin = answer("rejected", "invalid_pin", "wrong or missing PIN")
     assert unknown == wrong_pin
-    assert unknown[:2] == (404, {"status": 404, "code": "VOUCHER.NOT_FOUND",
-                                 "message": "No voucher matches this code and PIN."})
+    assert unknown[:2] == (
+        404,
+        {"status": 404, "code": "VOUCHER.NOT_FOUND", "message": "No voucher matches this code and PIN."},
+    )
 
 
 def test_a_currency_mismatch_names_the_currency_field():
     status, body, _ = answer("invalid", "currency_mismatch", "USD does not match EUR")
     assert status == 422 and body["code"] == "VOUCHER.CURRENCY_MISMATCH"
-    assert body["errors"] == [{"code": "VOUCHER.CURRENCY_MISMATCH", "property": "currency",
-                               "rule": "voucher_currency", "message": "USD does not match EUR"}]
+    assert body["errors"] == [
+        {
+            "code": "VOUCHER.CURRENCY_MISMATCH",
+            "property": "currency",
+            "rule": "voucher_currency",
+            "message": "USD does not match EUR",
+        }
+    ]
 
 
 def test_a_refund_over_the_rest_names_the_amount():
-    status, body, _ = answer("invalid", "refund_exceeds_charge", "too much",
-                             [("amount", "maximum", "amount is more than the charge has left (at most 2.00)")])
-    assert (status, body["code"], body["errors"][0]["code"]) == (422, "CHARGE.REFUND_EXCEEDS_REMAINING",
-                                                                 "FIELD.TOO_LARGE")
+    status, body, _ = answer(
+        "invalid",
+        "refund_exceeds_charge",
+        "too much",
+        [("amount", "maximum", "amount is more than the charge has left (at most 2.00)")],
+    )
+    assert (status, body["code"], body["errors"][0]["code"]) == (
+        422,
+        "CHARGE.REFUND_EXCEEDS_REMAINING",
+        "FIELD.TOO_LARGE",
+    )
 
 
-@pytest.mark.parametrize(("kind", "code", "status", "jtl"), [
-    ("malformed", None, 400, "REQUEST.MALFORMED"),
-    ("unauthorized", "unauthorized", 401, "AUTH.UNAUTHORIZED"),
-    ("forbidden", "forbidden", 403, "AUTH.FORBIDDEN"),
-    ("not_found", None, 404, "RESOURCE.NOT_FOUND"),
-    ("not_found", "hold_not_found", 404, "RESERVATION.NOT_FOUND"),
-    ("not_found", "charge_not_found", 404, "CHARGE.NOT_FOUND"),
-    ("method_not_allowed", None, 405, "REQUEST.METHOD_NOT_ALLOWED"),
-    ("rejected", "hold_expired", 409, "RESERVATION.EXPIRED"),
-    ("rejected", "hold_not_pending", 409, "RESERVATION.NOT_PENDING"),
-    ("rejected", "insufficient_funds", 409, "VOUCHER.INSUFFICIENT_BALANCE"),
-    ("rejected", "voucher_expired", 409, "VOUCHER.EXPIRED"),
-    ("rejected", "some_future_rule", 409, "REQUEST.REFUSED"),
-    ("too_large", None, 413, "REQUEST.TOO_LARGE"),
-    ("rate_limited", None, 429, "REQUEST.RATE_LIMITED"),
-    ("unavailable", "storage_error", 503, "SERVICE.UNAVAILABLE"),
-    ("internal", None, 500, "SERVER.ERROR"),
-])
+@pytest.mark.parametrize(
+    ("kind", "code", "status", "jtl"),
+    [
+        ("malformed", None, 400, "REQUEST.MALFORMED"),
+        ("unauthorized", "unauthorized", 401, "AUTH.UNAUTHORIZED"),
+        ("forbidden", "forbidden", 403, "AUTH.FORBIDDEN"),
+        ("not_found", None, 404, "RESOURCE.NOT_FOUND"),
+        ("not_found", "hold_not_found", 404, "RESERVATION.NOT_FOUND"),
+        ("not_found", "charge_not_found", 404, "CHARGE.NOT_FOUND"),
+        ("method_not_allowed", None, 405, "REQUEST.METHOD_NOT_ALLOWED"),
+        ("rejected", "hold_expired", 409, "RESERVATION.EXPIRED"),
+        ("rejected", "hold_not_pending", 409, "RESERVATION.NOT_PENDING"),
+        ("rejected", "insufficient_funds", 409, "VOUCHER.INSUFFICIENT_BALANCE"),
+        ("rejected", "voucher_expired", 409, "VOUCHER.EXPIRED"),
+        ("rejected", "some_future_rule", 409, "REQUEST.REFUSED"),
+        ("too_large", None, 413, "REQUEST.TOO_LARGE"),
+        ("rate_limited", None, 429, "REQUEST.RATE_LIMITED"),
+        ("unavailable", "storage_error", 503, "SERVICE.UNAVAILABLE"),
+        ("internal", None, 500, "SERVER.ERROR"),
+    ],
+)
 def test_every_kind_has_its_status_and_dotted_code(kind, code, status, jtl):
     got_status, body, _ = answer(kind, code, "internal detail")
     assert (got_status, body["status"], body["code"]) == (status, status, jtl)
@@ -185,7 +233,8 @@ def test_every_kind_has_its_status_and_dotted_code(kind, code, status, jtl):
 def test_auth_failures_say_how_to_authenticate():
     assert answer("unauthorized", "unauthorized")[2] == {"WWW-Authenticate": 'Bearer realm="jtl"'}
     assert answer("forbidden", "forbidden", scope="use")[2] == {
-        "WWW-Authenticate": 'Bearer realm="jtl", error="insufficient_scope", scope="use"'}
+        "WWW-Authenticate": 'Bearer realm="jtl", error="insufficient_scope", scope="use"'
+    }
 
 
 def test_retryable_failures_say_when():

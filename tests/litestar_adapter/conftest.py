@@ -18,7 +18,10 @@ from voucher_engine_litestar import create_app
 
 def _giftcard_engine(url: str, clock: ManualClock) -> Engine:
     engine = Engine.open(
-        url, clock=clock, random=random.Random(3), config=EngineConfig(auto_migrate=True),
+        url,
+        clock=clock,
+        random=random.Random(3),
+        config=EngineConfig(auto_migrate=True),
         plugins=PluginSettings(load_entry_points=False, extra=(load_giftcard(),)),
     )
     for tenant in ("acme", "globex"):

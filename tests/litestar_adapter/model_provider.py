@@ -142,11 +142,17 @@ class OAuthFailure(errors.Unauthorized):
 def render_oauth(failure: Failure) -> Reply:
     """RFC 6749 5.2 for the token endpoint, whatever failed."""
     if failure.kind is FailureKind.UNAUTHORIZED:
-        return Reply(body={"error": "invalid_client", "error_description": failure.message}, status=401,
-                     headers={"WWW-Authenticate": 'Basic realm="alpha"'})
+        return Reply(
+            body={"error": "invalid_client", "error_description": failure.message},
+            status=401,
+            headers={"WWW-Authenticate": 'Basic realm="alpha"'},
+        )
     if failure.kind in (FailureKind.RATE_LIMITED, FailureKind.UNAVAILABLE, FailureKind.INTERNAL, FailureKind.CONFLICT):
-        return Reply(body={"error": "temporarily_unavailable", "error_description": failure.message},
-                     status=DEFAULT_STATUS[failure.kind], headers=retry_headers(failure))
+        return Reply(
+            body={"error": "temporarily_unavailable", "error_description": failure.message},
+            status=DEFAULT_STATUS[failure.kind],
+            headers=retry_headers(failure),
+        )
     return Reply(body={"error": "invalid_request", "error_description": failure.message}, status=400)
 
 
@@ -176,8 +182,13 @@ def _api_key(engine: Engine, credentials: Credentials) -> str:
 BASIC_CLIENT = AuthScheme("basic", _client, description="client id and secret")
 FORM_CLIENT = AuthScheme("body", _client, description="client_id and client_secret in the form")
 BEARER_TOKEN = AuthScheme("bearer", _bearer, description="an access token")
-KEY_WITH_HOST = AuthScheme("header", _api_key, header="X-Api-Key", required_headers=(HOSTNAME,),
-                           description="a privileged key, with the hostname header")
+KEY_WITH_HOST = AuthScheme(
+    "header",
+    _api_key,
+    header="X-Api-Key",
+    required_headers=(HOSTNAME,),
+    description="a privileged key, with the hostname header",
+)
 
 
 def token(call: Call) -> TokenOut:
@@ -189,9 +200,9 @@ def token(call: Call) -> TokenOut:
 def create_order(call: Call) -> Reply:
     order: Order = call.body
     if order.reference == "taken":
-        raise errors.ValidationError("reference taken", fields=(
-            FieldError("reference", "unique", "this reference is already used"),
-        ))
+        raise errors.ValidationError(
+            "reference taken", fields=(FieldError("reference", "unique", "this reference is already used"),)
+        )
     Money.parse(order.amount, "EUR")
     return Reply(OrderOut("o-1", order.amount, order.reference), status=201)
 
@@ -224,11 +235,13 @@ def alpha_webhooks(message: WebhookMessage) -> WebhookMessage | None:
     the balance at that moment (from the event, not from the card as it is by now)."""
     data = message.data
     if message.type == "voucher.issued":
-        return WebhookMessage("card.created", {
-            "cardCode": data["code"], "balance": Money(data["units"], data["currency"]).format()})
+        return WebhookMessage(
+            "card.created", {"cardCode": data["code"], "balance": Money(data["units"], data["currency"]).format()}
+        )
     if message.type == "voucher.redeemed":
-        return WebhookMessage("card.redeemed", {
-            "cardCode": data["code"], "balance": Money(data["available"], data["currency"]).format()})
+        return WebhookMessage(
+            "card.redeemed", {"cardCode": data["code"], "balance": Money(data["available"], data["currency"]).format()}
+        )
     return None
 
 
@@ -239,19 +252,53 @@ ALPHA = Provider(
     error_type=AlphaError,
     webhooks=alpha_webhooks,
     operations=(
-        Operation("token", "POST", "/token", token, body=TokenForm, body_encoding="form", response=TokenOut,
-                  auth=(BASIC_CLIENT, FORM_CLIENT), render_error=render_oauth, error_type=OAuthErrorOut,
-                  max_body_bytes=1024),
-        Operation("createOrder", "POST", "/orders", create_order, body=Order, response=OrderOut, status=201,
-                  auth=BEARER_TOKEN),
+        Operation(
+            "token",
+            "POST",
+            "/token",
+            token,
+            body=TokenForm,
+            body_encoding="form",
+            response=TokenOut,
+            auth=(BASIC_CLIENT, FORM_CLIENT),
+            render_error=render_oauth,
+            error_type=OAuthErrorOut,
+            max_body_bytes=1024,
+        ),
+        Operation(
+            "createOrder", "POST", "/orders", create_order, body=Order, response=OrderOut, status=201, auth=BEARER_TOKEN
+        ),
         Operation("deleteOrder", "DELETE", "/orders/{orderId:str}", delete_order, status=204, auth=BEARER_TOKEN),
         Operation("who", "GET", "/who", who, response=WhoOut, auth=(BEARER_TOKEN, KEY_WITH_HOST)),
-        Operation("addNote", "POST", "/notes", add_note, body=Note, body_encoding=("json", "form"),
-                  response=NoteOut, auth=BEARER_TOKEN),
-        Operation("importFile", "POST", "/imports", import_file, body=ImportForm, body_encoding="multipart",
-                  response=ImportOut, auth=BEARER_TOKEN),
-        Operation("listStaff", "GET", "/staff", list_staff, response=list[StaffOut], auth=BEARER_TOKEN,
-                  rate_limit=RateLimit(requests=2, per_seconds=3600)),
+        Operation(
+            "addNote",
+            "POST",
+            "/notes",
+            add_note,
+            body=Note,
+            body_encoding=("json", "form"),
+            response=NoteOut,
+            auth=BEARER_TOKEN,
+        ),
+        Operation(
+            "importFile",
+            "POST",
+            "/imports",
+            import_file,
+            body=ImportForm,
+            body_encoding="multipart",
+            response=ImportOut,
+            auth=BEARER_TOKEN,
+        ),
+        Operation(
+            "listStaff",
+            "GET",
+            "/staff",
+            list_staff,
+            response=list[StaffOut],
+            auth=BEARER_TOKEN,
+            rate_limit=RateLimit(requests=2, per_seconds=3600),
+        ),
     ),
 )
 
@@ -268,8 +315,11 @@ def render_beta(failure: Failure) -> Reply:
     by_field: dict[str, list[str]] = {}
     for f in failure.fields:
         by_field.setdefault(f.field, []).append(f.message)
-    return Reply(body={"errors": by_field or {"_": [failure.message]}}, status=DEFAULT_STATUS[failure.kind],
-                 headers=retry_headers(failure))
+    return Reply(
+        body={"errors": by_field or {"_": [failure.message]}},
+        status=DEFAULT_STATUS[failure.kind],
+        headers=retry_headers(failure),
+    )
 
 
 class Status(msgspec.Struct, forbid_unknown_fields=True):
@@ -287,8 +337,9 @@ BETA = Provider(
     render_error=render_beta,
     error_type=BetaError,
     operations=(
-        Operation("status", "POST", "/status", lambda call: StatusOut(call.body.code, True), body=Status,
-                  response=StatusOut),
+        Operation(
+            "status", "POST", "/status", lambda call: StatusOut(call.body.code, True), body=Status, response=StatusOut
+        ),
     ),
 )
 

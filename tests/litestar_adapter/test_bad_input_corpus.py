@@ -92,18 +92,25 @@ def _set_up(engine: Engine, clock: SharedClock) -> dict[str, Any]:
     engine.issue("shop", VoucherSpec(VoucherKind.MONETARY, Money.parse("50.00", "EUR")), code="JTL-1")
 
     admin = identity.clients.create_client("acme", [voucher_engine_admin.ADMIN, "admin:tenants"], "admin")
-    jtl = identity.clients.create_client("shop", ["read", "read-lists", "read-secrets", "use", "manage",
-                                                  "update", "recharge"], "JTL shop")
+    jtl = identity.clients.create_client(
+        "shop", ["read", "read-lists", "read-secrets", "use", "manage", "update", "recharge"], "JTL shop"
+    )
     spaaza = identity.clients.create_client(
-        "chain-1799", [voucher_engine_spaaza.PRIVILEGED_SCOPE, voucher_engine_spaaza.APP_SCOPE_PREFIX + SPAAZA_HOST])
+        "chain-1799", [voucher_engine_spaaza.PRIVILEGED_SCOPE, voucher_engine_spaaza.APP_SCOPE_PREFIX + SPAAZA_HOST]
+    )
     identity.partners.register_partner("acme", "shop-42", PARTNER_SECRET, algorithm="HS256")
     identity.staff.create_staff_user(
-        "acme", "staff@acme.test", PASSWORD, full_name="Staff", locale="en",
-        grants={"store:1": StaffGrant("administrator", frozenset({"redeem.voucher", "manage.orders",
-                                                                  "manage.users"}))})
+        "acme",
+        "staff@acme.test",
+        PASSWORD,
+        full_name="Staff",
+        locale="en",
+        grants={"store:1": StaffGrant("administrator", frozenset({"redeem.voucher", "manage.orders", "manage.users"}))},
+    )
     kid, key = identity.keys.signing()
     return {
-        "admin": identity.client_credentials(admin.client_id, admin.secret).access_token, "jtl": identity.client_credentials(jtl.client_id, jtl.secret).access_token,
+        "admin": identity.client_credentials(admin.client_id, admin.secret).access_token,
+        "jtl": identity.client_credentials(jtl.client_id, jtl.secret).access_token,
         "spaaza": identity.client_credentials(spaaza.client_id, spaaza.secret).access_token,
         "promo": identity.distributors.create_distributor("acme", "DIST-1"),
         "partner": PartnerSigner(clock, "shop-42", PARTNER_SECRET, tenant="acme"),
@@ -115,8 +122,10 @@ def _json(conn: http.client.HTTPConnection, method: str, path: str, body: object
     return send(conn, method, path, json.dumps(body).encode(), {"Content-Type": "application/json", **headers})
 
 
-@pytest.fixture(scope="module", params=[pytest.param(b, marks=[pytest.mark.postgresql] if b == "postgresql" else [])
-                                        for b in BACKENDS])
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(b, marks=[pytest.mark.postgresql] if b == "postgresql" else []) for b in BACKENDS],
+)
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     root = tmp_path_factory.mktemp(f"corpus-{request.param}")
     with fresh_database(request.param, root, migrated=True) as url:
@@ -126,12 +135,21 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         server = start_server(url, clock=clock, workdir=root / "server")
         conn = server.connection()
         try:
-            session = _json(conn, "POST", "/jackpot/v2/token", {"token": made["partner"].sign(
-                amount="50.00", currency="EUR", customerReference="c-1")}, {})
+            session = _json(
+                conn,
+                "POST",
+                "/jackpot/v2/token",
+                {"token": made["partner"].sign(amount="50.00", currency="EUR", customerReference="c-1")},
+                {},
+            )
             assert session.status in (200, 201), session.body
-            staff = send(conn, "POST", "/vouchercart/v1/authorize", b"subdomain=hello-world",
-                         {"Content-Type": "application/x-www-form-urlencoded",
-                          **_basic("staff@acme.test", PASSWORD)})
+            staff = send(
+                conn,
+                "POST",
+                "/vouchercart/v1/authorize",
+                b"subdomain=hello-world",
+                {"Content-Type": "application/x-www-form-urlencoded", **_basic("staff@acme.test", PASSWORD)},
+            )
             assert staff.status == 200, staff.body
             headers = {
                 "admin": bearer(made["admin"]),
@@ -144,9 +162,11 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
                 "vouchercart.authorize": _basic("staff@acme.test", PASSWORD),
             }
             kid, key = made["key"]
-            tokens = {"access": (made["admin"], key, kid),
-                      "session": (session.json()["sessionToken"], key, kid),
-                      "staff": (staff.json()["accessToken"], key, kid)}
+            tokens = {
+                "access": (made["admin"], key, kid),
+                "session": (session.json()["sessionToken"], key, kid),
+                "staff": (staff.json()["accessToken"], key, kid),
+            }
             yield Site(server, conn, url, headers, made["partner"], list(engine.hooks.providers()), tokens)
         finally:
             conn.close()
@@ -214,8 +234,9 @@ def corpus(provider: Provider, op: Operation, credentials: Callable[[], dict[str
     invalid = _statuses(provider, op, FailureKind.INVALID)
     cases: list[Case] = []
 
-    def case(what: str, body: bytes | None, expected: frozenset[int], *, content_type: str | None = None,
-             at: str = path) -> None:
+    def case(
+        what: str, body: bytes | None, expected: frozenset[int], *, content_type: str | None = None, at: str = path
+    ) -> None:
         sent = credentials()
         if content_type:
             sent["Content-Type"] = content_type
@@ -223,9 +244,13 @@ def corpus(provider: Provider, op: Operation, credentials: Callable[[], dict[str
 
     for param in params:
         bad_path, _ = _path(op, prefix, "a%00b")
-        case(f"NUL in path parameter {param}", b"{}" if op.body is not None else None,
-             invalid, content_type="application/json" if op.encodings[0] == "json" and op.body else None,
-             at=bad_path)
+        case(
+            f"NUL in path parameter {param}",
+            b"{}" if op.body is not None else None,
+            invalid,
+            content_type="application/json" if op.encodings[0] == "json" and op.body else None,
+            at=bad_path,
+        )
         break  # every parameter gets the same value: one request says it
     for field, kind in _fields(op.query):
         case(f"NUL in query parameter {field}", None, invalid, at=f"{path}?{field}=a%00b")
@@ -238,25 +263,39 @@ def corpus(provider: Provider, op: Operation, credentials: Callable[[], dict[str
     first = fields[0][0] if fields else "x"
     if "json" in op.encodings:
         j = "application/json"
-        case("malformed JSON", b'{,}', malformed, content_type=j)
+        case("malformed JSON", b"{,}", malformed, content_type=j)
         case(f"nested {DEEP} deep at the top", b"[" * DEEP + b"]" * DEEP, malformed, content_type=j)
-        case(f"nested {DEEP} deep in {first}", b'{"' + first.encode() + b'": ' + b"[" * DEEP + b"]" * DEEP + b"}",
-             malformed, content_type=j)
+        case(
+            f"nested {DEEP} deep in {first}",
+            b'{"' + first.encode() + b'": ' + b"[" * DEEP + b"]" * DEEP + b"}",
+            malformed,
+            content_type=j,
+        )
         case("a JSON body sent as text/plain", b"{}", malformed, content_type="text/plain")
         case("unknown field", b'{"zz_not_a_field": 1}', invalid, content_type=j)
-        case("one byte over the limit", b'{"' + first.encode() + b'": "' + b"a" * op.max_body_bytes + b'"}',
-             _statuses(provider, op, FailureKind.TOO_LARGE), content_type=j)
+        case(
+            "one byte over the limit",
+            b'{"' + first.encode() + b'": "' + b"a" * op.max_body_bytes + b'"}',
+            _statuses(provider, op, FailureKind.TOO_LARGE),
+            content_type=j,
+        )
         for field, kind in fields:
             case(f"NUL in {field}", json.dumps({field: "a\x00b"}).encode(), invalid, content_type=j)
-            case(f"lone surrogate in {field}", b'{"' + field.encode() + b'": "a\\ud800b"}', malformed,
-                 content_type=j)
-            case(f"integer beyond 64 bits in {field}", b'{"' + field.encode() + b'": 1' + b"0" * 30 + b"}",
-                 invalid, content_type=j)
-            case(f"number beyond a double in {field}", b'{"' + field.encode() + b'": 1e999}', invalid,
-                 content_type=j)
+            case(f"lone surrogate in {field}", b'{"' + field.encode() + b'": "a\\ud800b"}', malformed, content_type=j)
+            case(
+                f"integer beyond 64 bits in {field}",
+                b'{"' + field.encode() + b'": 1' + b"0" * 30 + b"}",
+                invalid,
+                content_type=j,
+            )
+            case(f"number beyond a double in {field}", b'{"' + field.encode() + b'": 1e999}', invalid, content_type=j)
             # (a credential carried in the body, a partner JWT, may be refused as one instead)
-            case(f"text longer than any column in {field}", json.dumps({field: "x" * 5000}).encode(),
-                 invalid | _statuses(provider, op, FailureKind.UNAUTHORIZED), content_type=j)
+            case(
+                f"text longer than any column in {field}",
+                json.dumps({field: "x" * 5000}).encode(),
+                invalid | _statuses(provider, op, FailureKind.UNAUTHORIZED),
+                content_type=j,
+            )
             wrong = _wrong_value(kind)
             if wrong is not None:
                 case(f"wrong type in {field}", json.dumps({field: wrong}).encode(), invalid, content_type=j)
@@ -264,8 +303,12 @@ def corpus(provider: Provider, op: Operation, credentials: Callable[[], dict[str
         f = "application/x-www-form-urlencoded"
         case("a form sent as JSON", b"{}", malformed, content_type="application/json")
         case("not UTF-8", first.encode() + b"=\xed\xa0\x80", malformed, content_type=f)
-        case("one byte over the limit", first.encode() + b"=" + b"a" * op.max_body_bytes,
-             _statuses(provider, op, FailureKind.TOO_LARGE), content_type=f)
+        case(
+            "one byte over the limit",
+            first.encode() + b"=" + b"a" * op.max_body_bytes,
+            _statuses(provider, op, FailureKind.TOO_LARGE),
+            content_type=f,
+        )
         for field, kind in fields:
             case(f"NUL in {field}", _form({field: "a\x00b"}), invalid, content_type=f)
             if _takes_int(kind):  # in a text field, digits are just text
@@ -283,8 +326,11 @@ def _raw_signed(token: str, key: bytes, kid: str, claim: str, literal: str) -> s
 
 def token_cases(site: Site, signer: PartnerSigner) -> list[Case]:
     """Signed tokens (the real key) whose exp or iat is no instant, on a route of each kind."""
-    probes = {"access": ("admin", "GET", "/admin/pools"), "session": ("jackpot", "GET", "/jackpot/v2/stores"),
-              "staff": ("vouchercart", "GET", "/vouchercart/v1/domains")}
+    probes = {
+        "access": ("admin", "GET", "/admin/pools"),
+        "session": ("jackpot", "GET", "/jackpot/v2/stores"),
+        "staff": ("vouchercart", "GET", "/vouchercart/v1/domains"),
+    }
     by_name = {p.name: p for p in site.providers}
     cases = []
     for kind, (provider, method, path) in probes.items():
@@ -293,8 +339,16 @@ def token_cases(site: Site, signer: PartnerSigner) -> list[Case]:
         for claim in ("exp", "iat"):
             for literal in ("NaN", "Infinity", "-Infinity", "1e999"):
                 bad = _raw_signed(token, key, kid, claim, literal)
-                cases.append(Case(f"{kind} token {claim}={literal}", method, path, None,
-                                  {"Authorization": f"Bearer {bad}"}, unauthorized))
+                cases.append(
+                    Case(
+                        f"{kind} token {claim}={literal}",
+                        method,
+                        path,
+                        None,
+                        {"Authorization": f"Bearer {bad}"},
+                        unauthorized,
+                    )
+                )
     jackpot = by_name["jackpot"]
     token_op = next(op for op in jackpot.operations if op.path == "/v2/token")
     for claim in ("exp", "iat"):
@@ -302,10 +356,21 @@ def token_cases(site: Site, signer: PartnerSigner) -> list[Case]:
             partner = signer.sign(amount="5.00", currency="EUR", customerReference="c-1", jti=f"{claim}{literal}")
             raw = jwt.api_jws.encode(
                 json.dumps({**jwt.decode(partner, options={"verify_signature": False}), claim: "@@"})
-                .replace('"@@"', literal).encode(), PARTNER_SECRET, algorithm="HS256")
-            cases.append(Case(f"partner JWT {claim}={literal}", "POST", "/jackpot/v2/token",
-                              json.dumps({"token": raw}).encode(), {"Content-Type": "application/json"},
-                              _statuses(jackpot, token_op, FailureKind.UNAUTHORIZED)))
+                .replace('"@@"', literal)
+                .encode(),
+                PARTNER_SECRET,
+                algorithm="HS256",
+            )
+            cases.append(
+                Case(
+                    f"partner JWT {claim}={literal}",
+                    "POST",
+                    "/jackpot/v2/token",
+                    json.dumps({"token": raw}).encode(),
+                    {"Content-Type": "application/json"},
+                    _statuses(jackpot, token_op, FailureKind.UNAUTHORIZED),
+                )
+            )
     return cases
 
 
@@ -336,32 +401,81 @@ def credential_cases(site: Site) -> list[Case]:
             path, _ = _path(op, f"/{provider.name}")
             if any(s.kind == "basic" for s in op.schemes):
                 body, media = (b"{}", "application/json") if "json" in op.encodings else (b"", _FORM)
-                cases.append(Case(f"{provider.name}.{op.name}: NUL in Basic credentials", op.method, path, body,
-                                  {"Content-Type": media, **nul_basic}, refused))
+                cases.append(
+                    Case(
+                        f"{provider.name}.{op.name}: NUL in Basic credentials",
+                        op.method,
+                        path,
+                        body,
+                        {"Content-Type": media, **nul_basic},
+                        refused,
+                    )
+                )
             if op.path.endswith("/oauth/token"):
-                for form in ("client_id=a%00b&client_secret=s", "client_id=c&client_secret=a%00b",
-                             "client_id=c&client_secret=s&scope=a%00b", "client_id=c&client_secret=s&client_type=%00"):
-                    cases.append(Case(f"{provider.name}.{op.name}: {form}", "POST", path,
-                                      b"grant_type=client_credentials&" + form.encode(), {"Content-Type": _FORM},
-                                      refused))
-                cases.append(Case(f"{provider.name}.{op.name}: NUL in Basic", "POST", path,
-                                  b"grant_type=client_credentials", {"Content-Type": _FORM, **nul_basic}, refused))
+                for form in (
+                    "client_id=a%00b&client_secret=s",
+                    "client_id=c&client_secret=a%00b",
+                    "client_id=c&client_secret=s&scope=a%00b",
+                    "client_id=c&client_secret=s&client_type=%00",
+                ):
+                    cases.append(
+                        Case(
+                            f"{provider.name}.{op.name}: {form}",
+                            "POST",
+                            path,
+                            b"grant_type=client_credentials&" + form.encode(),
+                            {"Content-Type": _FORM},
+                            refused,
+                        )
+                    )
+                cases.append(
+                    Case(
+                        f"{provider.name}.{op.name}: NUL in Basic",
+                        "POST",
+                        path,
+                        b"grant_type=client_credentials",
+                        {"Content-Type": _FORM, **nul_basic},
+                        refused,
+                    )
+                )
     by_name = {p.name: p for p in site.providers}
     _, key, _ = site.tokens["access"]
     claims = jwt.decode(site.tokens["access"][0], options={"verify_signature": False})
     nul_kid = jwt.encode(claims, key, algorithm="HS256", headers={"kid": "a\x00b"})
-    cases.append(Case("access token with a NUL in its kid", "GET", "/admin/pools", None,
-                      {"Authorization": f"Bearer {nul_kid}"},
-                      _statuses(by_name["admin"], by_name["admin"].operations[0], FailureKind.UNAUTHORIZED)))
+    cases.append(
+        Case(
+            "access token with a NUL in its kid",
+            "GET",
+            "/admin/pools",
+            None,
+            {"Authorization": f"Bearer {nul_kid}"},
+            _statuses(by_name["admin"], by_name["admin"].operations[0], FailureKind.UNAUTHORIZED),
+        )
+    )
     jackpot = by_name["jackpot"]
     token_op = next(op for op in jackpot.operations if op.path == "/v2/token")
     for claim in ("iss", "tenant"):
-        bad = jwt.encode({**jwt.decode(site.signer.sign(amount="5.00", currency="EUR", customerReference="c-1"),
-                                       options={"verify_signature": False}), claim: "a\x00b"},
-                         PARTNER_SECRET, algorithm="HS256")
-        cases.append(Case(f"partner JWT with a NUL in {claim}", "POST", "/jackpot/v2/token",
-                          json.dumps({"token": bad}).encode(), {"Content-Type": "application/json"},
-                          _statuses(jackpot, token_op, FailureKind.UNAUTHORIZED)))
+        bad = jwt.encode(
+            {
+                **jwt.decode(
+                    site.signer.sign(amount="5.00", currency="EUR", customerReference="c-1"),
+                    options={"verify_signature": False},
+                ),
+                claim: "a\x00b",
+            },
+            PARTNER_SECRET,
+            algorithm="HS256",
+        )
+        cases.append(
+            Case(
+                f"partner JWT with a NUL in {claim}",
+                "POST",
+                "/jackpot/v2/token",
+                json.dumps({"token": bad}).encode(),
+                {"Content-Type": "application/json"},
+                _statuses(jackpot, token_op, FailureKind.UNAUTHORIZED),
+            )
+        )
     return cases
 
 
@@ -404,17 +518,32 @@ def test_what_was_stored_wrongly_is_refused_through_the_server(site: Site) -> No
         "voucher of globex's campaign": ("POST", "/admin/vouchers", {**voucher, "campaign_id": "gcamp"}),
         "voucher of globex's offer": ("POST", "/admin/vouchers", {**voucher, "offer_id": "goffer"}),
         "voucher at globex's store": ("POST", "/admin/vouchers", {**voucher, "redeemable_at": ["s1", "gshop"]}),
-        "step of zero": ("PUT", "/admin/offers/o9", {"store_id": "s1", "name": "O", "currency": "EUR",
-                                                     "min_value": "1.00", "max_value": "5.00", "step": "0.00"}),
+        "step of zero": (
+            "PUT",
+            "/admin/offers/o9",
+            {
+                "store_id": "s1",
+                "name": "O",
+                "currency": "EUR",
+                "min_value": "1.00",
+                "max_value": "5.00",
+                "step": "0.00",
+            },
+        ),
         "start at 0": ("PUT", "/admin/campaigns/c9", {"name": "C", "starts_at": 0}),
     }
     answers = {}
     for what, (method, path, body) in requests.items():
         got = _json(site.conn, method, path, body, site.headers["admin"])
         answers[what] = (got.status, got.json().get("code"), [f["field"] for f in got.json().get("fields", [])])
-    plain = send(site.conn, "PUT", "/admin/stores/s9", b'{"name": "S"}',
-                 {**site.headers["admin"], "Content-Type": "text/plain"})
-    answers["text/plain"] = (plain.status, plain.json().get("code"), [f["field"] for f in plain.json().get("fields", [])])
+    plain = send(
+        site.conn, "PUT", "/admin/stores/s9", b'{"name": "S"}', {**site.headers["admin"], "Content-Type": "text/plain"}
+    )
+    answers["text/plain"] = (
+        plain.status,
+        plain.json().get("code"),
+        [f["field"] for f in plain.json().get("fields", [])],
+    )
     assert answers == {
         "offer on globex's pool": (404, "pool_not_found", []),
         "offer of globex's store": (404, "store_not_found", []),

@@ -52,13 +52,19 @@ class World:
 
     def login(self, source: str, email: str, password: str) -> Response:
         basic = base64.b64encode(f"{email}:{password}".encode()).decode()
-        return self.request(source, "POST", "/admin/staff-sessions", json.dumps({"tenant": "acme", "scope": "shop"}).encode(),
-                            {"Authorization": f"Basic {basic}", "Content-Type": "application/json"})
+        return self.request(
+            source,
+            "POST",
+            "/admin/staff-sessions",
+            json.dumps({"tenant": "acme", "scope": "shop"}).encode(),
+            {"Authorization": f"Basic {basic}", "Content-Type": "application/json"},
+        )
 
     def token(self, source: str, client_id: str, secret: str) -> Response:
         form = urlencode({"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})
-        return self.request(source, "POST", "/admin/oauth/token", form.encode(),
-                            {"Content-Type": "application/x-www-form-urlencoded"})
+        return self.request(
+            source, "POST", "/admin/oauth/token", form.encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+        )
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +106,7 @@ def test_guesses_from_one_address_are_refused_after_the_documented_limits(world:
     passwords = [world.login(ATTACKER, "s1@example.com", f"guess {n}") for n in range(50)]
     assert statuses(passwords) == [401] * LIMITS.per_identity + [429] * (50 - LIMITS.per_identity)
     # The clock stands still: the window, opened by the first failure, has all of it left.
-    assert {r.headers["retry-after"] for r in passwords[LIMITS.per_identity:]} == {str(window)}
+    assert {r.headers["retry-after"] for r in passwords[LIMITS.per_identity :]} == {str(window)}
 
     # 50 distinct wrong secrets for one client: that identity's limit, from the same address.
     c1 = world.secrets["c1"]

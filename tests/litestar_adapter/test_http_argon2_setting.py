@@ -53,10 +53,14 @@ def test_unset_the_served_app_hashes_at_the_default_cost(env) -> None:
         app.state.engine.close()
 
 
-@pytest.mark.parametrize(("variable", "value", "named"), [
-    ("TIME_COST", "0", "argon2.time_cost"), ("MEMORY_COST_KIB", "lots", "argon2.memory_cost_kib"),
-    ("PARALLELISM", "16", "argon2.memory_cost_kib"),  # 16 lanes need 128 KiB, not 64
-])
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("TIME_COST", "0", "argon2.time_cost"),
+        ("MEMORY_COST_KIB", "lots", "argon2.memory_cost_kib"),
+        ("PARALLELISM", "16", "argon2.memory_cost_kib"),  # 16 lanes need 128 KiB, not 64
+    ],
+)
 def test_a_bad_setting_stops_the_start_naming_the_key(env, variable: str, value: str, named: str) -> None:
     env.setenv(f"VOUCHER_ENGINE_ARGON2_{variable}", value)
     if variable == "PARALLELISM":

@@ -55,14 +55,13 @@ def test_storage_errors_are_503_without_the_drivers_text() -> None:
     with _client(errors.StorageError("connection to server at 10.0.0.5 (user admin) failed")) as client:
         response = client.get("/raise")
     assert response.status_code == 503
-    assert response.json() == {
-        "code": "storage_error", "message": "the database is unavailable; try again later"
-    }
+    assert response.json() == {"code": "storage_error", "message": "the database is unavailable; try again later"}
 
 
 def test_every_error_class_of_the_engine_has_a_client_or_unavailable_status() -> None:
     classes = [
-        cls for _, cls in inspect.getmembers(errors, inspect.isclass)
+        cls
+        for _, cls in inspect.getmembers(errors, inspect.isclass)
         if issubclass(cls, errors.VoucherEngineError) and cls is not errors.VoucherEngineError
     ]
     assert len(classes) > 20

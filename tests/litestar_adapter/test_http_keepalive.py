@@ -92,7 +92,8 @@ def test_voucher_engine_serve_runs_uvloop_and_httptools_and_logs_each_request_on
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "voucher_engine.cli", "serve", "--url", url, "--port", str(port), "--no-worker"],
-                stdout=log, stderr=subprocess.STDOUT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
             try:
                 _wait_for_health(process, port)

@@ -41,12 +41,16 @@ def test_ready_when_migrated(client: TestClient, backend: str) -> None:
 
 
 #: A well-formed token signed by a key nobody knows: checking it reads the signing keys.
-UNKNOWN_KEY = {"Authorization": "Bearer " + jwt.encode({"sub": "x"}, "k" * 32, algorithm="HS256", headers={"kid": "nope"})}
+UNKNOWN_KEY = {
+    "Authorization": "Bearer " + jwt.encode({"sub": "x"}, "k" * 32, algorithm="HS256", headers={"kid": "nope"})
+}
 
 
 def test_not_ready_on_an_unmigrated_database(database_url: str) -> None:
-    with Engine.open(database_url, config=EngineConfig(auto_migrate=False)) as engine, \
-            TestClient(create_app(engine)) as client:
+    with (
+        Engine.open(database_url, config=EngineConfig(auto_migrate=False)) as engine,
+        TestClient(create_app(engine)) as client,
+    ):
         ready = client.get("/ready")
         stats = client.get("/stats", headers=UNKNOWN_KEY)
         health = client.get("/health")
@@ -57,9 +61,7 @@ def test_not_ready_on_an_unmigrated_database(database_url: str) -> None:
     }
     # Without tables the engine raises StorageError: a 503 whose text hides the driver's.
     assert stats.status_code == 503
-    assert stats.json() == {
-        "code": "storage_error", "message": "the database is unavailable; try again later"
-    }
+    assert stats.json() == {"code": "storage_error", "message": "the database is unavailable; try again later"}
     assert health.status_code == 200
 
 
@@ -72,8 +74,10 @@ DOWN = {
 
 @pytest.mark.parametrize("dialect", sorted(DOWN))
 def test_not_ready_when_the_database_is_down(dialect: str) -> None:
-    with Engine.open(DOWN[dialect], config=EngineConfig(auto_migrate=False)) as engine, \
-            TestClient(create_app(engine)) as client:
+    with (
+        Engine.open(DOWN[dialect], config=EngineConfig(auto_migrate=False)) as engine,
+        TestClient(create_app(engine)) as client,
+    ):
         ready = client.get("/ready")
         stats = client.get("/stats", headers=UNKNOWN_KEY)
     assert ready.status_code == 503
@@ -116,7 +120,8 @@ def test_stats_for_an_unknown_tenant_is_not_found(client: TestClient) -> None:
 
 
 def test_stats_answer_only_with_a_fitting_token_and_never_say_which_tenants_exist(
-    engine: Engine, client: TestClient,
+    engine: Engine,
+    client: TestClient,
 ) -> None:
     engine.issue("globex", VoucherSpec(VoucherKind.SINGLE_USE))
     acme_reader = bearer_headers(engine, "acme", "admin:read")
@@ -132,8 +137,10 @@ def test_stats_answer_only_with_a_fitting_token_and_never_say_which_tenants_exis
     assert other.json()["code"] == unknown.json()["code"] == "tenant_not_found"
     # A tenant's token without a reading scope: 403, whatever tenant it names.
     pools = bearer_headers(engine, "acme", "admin:pools")
-    assert {client.get("/stats", headers=pools, params=p).status_code
-            for p in ({}, {"tenant": "globex"}, {"tenant": "initech"})} == {403}
+    assert {
+        client.get("/stats", headers=pools, params=p).status_code
+        for p in ({}, {"tenant": "globex"}, {"tenant": "initech"})
+    } == {403}
 
 
 def test_unknown_route_is_a_json_404(sqlite_client: TestClient) -> None:
@@ -165,9 +172,7 @@ def test_not_ready_on_a_database_behind_head(database_url: str) -> None:
         with TestClient(create_app(engine)) as client:
             response = client.get("/ready")
     assert response.status_code == 503
-    assert response.json() == {
-        "status": "unavailable", "reason": f"the database schema is at 0001, not at {head}"
-    }
+    assert response.json() == {"status": "unavailable", "reason": f"the database schema is at 0001, not at {head}"}
 
 
 def test_the_app_leaves_a_host_owned_engine_open(engine: Engine) -> None:

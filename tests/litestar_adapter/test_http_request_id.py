@@ -49,9 +49,7 @@ def test_each_request_without_an_id_gets_a_new_one(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(("method", "path", "status"), [("GET", "/nowhere", 404), ("DELETE", "/health", 405)])
-def test_errors_raised_while_routing_carry_the_id_too(
-    client: TestClient, method: str, path: str, status: int
-) -> None:
+def test_errors_raised_while_routing_carry_the_id_too(client: TestClient, method: str, path: str, status: int) -> None:
     response = client.request(method, path, headers={"X-Request-ID": "route-miss"})
     assert response.status_code == status
     assert response.headers.get_list("x-request-id") == ["route-miss"]
@@ -73,8 +71,10 @@ def test_log_lines_written_during_a_request_carry_its_id() -> None:
     logger = logging.getLogger("voucher_engine_litestar")
     logger.addHandler(records)
     try:
-        with Engine.open(url, config=EngineConfig(auto_migrate=False)) as engine, \
-                TestClient(create_app(engine)) as client:
+        with (
+            Engine.open(url, config=EngineConfig(auto_migrate=False)) as engine,
+            TestClient(create_app(engine)) as client,
+        ):
             response = client.get("/ready", headers={"X-Request-ID": "probe-7"})
     finally:
         logger.removeHandler(records)

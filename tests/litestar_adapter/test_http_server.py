@@ -17,9 +17,7 @@ from voucher_engine.testing import PRODUCTION_APP, Server
 from voucher_engine_litestar import create_app_from_env
 
 
-def test_the_app_from_env_opens_the_url_and_closes_its_engine(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_app_from_env_opens_the_url_and_closes_its_engine(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOUCHER_ENGINE_URL", sqlite_url)
     app = create_app_from_env()
     engine = app.state.engine
@@ -73,9 +71,7 @@ def _check_server(server: Server, dialect: str, operator: dict[str, str]) -> Non
     assert (status, body) == (200, {"status": "ok"})
 
     status, headers, body = _get(server, "/ready", {"X-Request-ID": "e2e-ready-1"})
-    assert (status, body) == (
-        200, {"status": "ready", "database": dialect, "schema": migrate.head_revision()}
-    )
+    assert (status, body) == (200, {"status": "ready", "database": dialect, "schema": migrate.head_revision()})
     assert headers["x-request-id"] == "e2e-ready-1"
 
     status, _, body = _get(server, "/stats", operator)

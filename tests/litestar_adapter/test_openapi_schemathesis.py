@@ -43,8 +43,9 @@ def app(tmp_path_factory):
     application = create_app(engine)
     with TestClient(application) as client:
         client_id, secret = voucher_engine_admin.bootstrap(engine, "acme", scopes=("admin",))
-        token = client.post("/admin/oauth/token", data={"grant_type": "client_credentials"},
-                            auth=(client_id, secret)).json()["access_token"]
+        token = client.post(
+            "/admin/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+        ).json()["access_token"]
         application.state.test_credentials = {
             "admin": {"Authorization": f"Bearer {token}"},
             "promo": {"Authorization": f"Bearer {Identity(engine).distributors.create_distributor('acme', 'DIST-1')}"},
@@ -54,7 +55,10 @@ def app(tmp_path_factory):
             "spaaza": spaaza_headers(engine),
         }
         # the credentials work, so the runs below get past authentication
-        assert client.get("/vouchercart/v1/domains", headers=application.state.test_credentials["vouchercart"]).status_code == 200
+        assert (
+            client.get("/vouchercart/v1/domains", headers=application.state.test_credentials["vouchercart"]).status_code
+            == 200
+        )
         yield application
     engine.close()
 
@@ -71,7 +75,10 @@ def vouchercart_key(engine: Engine) -> str:
     engine.put_store(Store("1", "acme", "my-sales-page", "https://my-sales-page.example/"))
     staff = engine.shared(Identity)
     admin = staff.staff.create_staff_user(
-        "acme", "admin@example.com", "sEcret9", full_name="Admin",
+        "acme",
+        "admin@example.com",
+        "sEcret9",
+        full_name="Admin",
         grants={"store:1": StaffGrant("administrator", frozenset({"redeem.voucher", "manage.orders", "manage.users"}))},
     )
     return staff.api_keys.create_api_key("acme", admin.id).key
@@ -82,7 +89,8 @@ def spaaza_headers(engine: Engine) -> dict[str, str]:
     engine.create_tenant("chain-1799")
     identity = engine.shared(Identity)
     client = identity.clients.create_client(
-        "chain-1799", [voucher_engine_spaaza.PRIVILEGED_SCOPE, voucher_engine_spaaza.APP_SCOPE_PREFIX + "app.test"])
+        "chain-1799", [voucher_engine_spaaza.PRIVILEGED_SCOPE, voucher_engine_spaaza.APP_SCOPE_PREFIX + "app.test"]
+    )
     token = identity.client_credentials(client.client_id, client.secret).access_token
     return {"Authorization": f"Bearer {token}", "X-Spaaza-MyPrice-App-Hostname": "app.test"}
 
@@ -94,8 +102,13 @@ def failures_of(app, provider: str, mode: GenerationMode) -> list[str]:
     for result in schema.get_all_operations():
         operation = result.ok()
 
-        @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy(generation_mode=mode))
         def run(case) -> None:
             try:

@@ -56,7 +56,8 @@ def test_an_operations_own_smaller_limit_wins_and_answers_in_the_providers_shape
     padding = "x" * (64 * 1024)
     with TestClient(create_app(sqlite_engine)) as client:
         response = client.post(
-            "/giftcard/cards/CARD-1/redeem", headers={**KEY, "Content-Type": "application/json"},
+            "/giftcard/cards/CARD-1/redeem",
+            headers={**KEY, "Content-Type": "application/json"},
             content=f'{{"amount": "1.00", "currency": "EUR", "storeId": "{padding}"}}'.encode(),
         )
     assert response.status_code == 413

@@ -24,7 +24,11 @@ def test_the_index_names_each_provider_and_every_link_on_it_answers(sqlite_engin
     assert f"voucher-engine {__version__}" in page.text
     assert "<code>/gift</code>, <code>/cards</code>" in page.text
     assert set(links) == {
-        "/providers/giftcard/openapi.json", "/providers/giftcard/docs", "/health", "/ready", "/schema",
+        "/providers/giftcard/openapi.json",
+        "/providers/giftcard/docs",
+        "/health",
+        "/ready",
+        "/schema",
     }
     assert {link: r.status_code for link, r in answers.items()} == dict.fromkeys(links, 200)
     assert answers["/providers/giftcard/openapi.json"].json()["info"]["title"]

@@ -31,14 +31,24 @@ def test_one_json_access_line_per_request(sqlite_engine: Engine, caplog: pytest.
     lines = _json_lines(caplog, ACCESS)
     assert [{k: v for k, v in line.items() if k not in {"time", "duration_ms"}} for line in lines] == [
         {
-            "level": "INFO", "logger": ACCESS, "message": "GET /giftcard/cards/{code} 200",
-            "request_id": "order-42", "method": "GET", "route": "/giftcard/cards/{code}", "status": 200,
+            "level": "INFO",
+            "logger": ACCESS,
+            "message": "GET /giftcard/cards/{code} 200",
+            "request_id": "order-42",
+            "method": "GET",
+            "route": "/giftcard/cards/{code}",
+            "status": 200,
             "client": "testclient",
         },
         {
-            "level": "INFO", "logger": ACCESS, "message": "GET unmatched 404",
-            "request_id": missing.headers["x-request-id"], "method": "GET", "route": "unmatched",
-            "status": 404, "client": "testclient",
+            "level": "INFO",
+            "logger": ACCESS,
+            "message": "GET unmatched 404",
+            "request_id": missing.headers["x-request-id"],
+            "method": "GET",
+            "route": "unmatched",
+            "status": 404,
+            "client": "testclient",
         },
     ]
     assert card.headers["x-request-id"] == "order-42"
@@ -58,10 +68,14 @@ def test_every_adapter_line_of_a_request_carries_its_id(caplog: pytest.LogCaptur
     # A database that does not open: readiness logs a warning on the adapter's logger.
     caplog.set_level(logging.INFO, logger="voucher_engine_litestar")
     url = "sqlite:////nonexistent-directory/voucher-engine.sqlite3"
-    with Engine.open(url, config=EngineConfig(auto_migrate=False)) as engine, \
-            TestClient(create_app(engine, access_log=True)) as client:
+    with (
+        Engine.open(url, config=EngineConfig(auto_migrate=False)) as engine,
+        TestClient(create_app(engine, access_log=True)) as client,
+    ):
         assert client.get("/ready", headers={"X-Request-ID": "probe-7"}).status_code == 503
-    lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name.startswith("voucher_engine_litestar")]
+    lines = [
+        json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name.startswith("voucher_engine_litestar")
+    ]
     assert [(line["logger"], line["level"], line["request_id"]) for line in lines] == [
         ("voucher_engine_litestar", "WARNING", "probe-7"),
         (ACCESS, "INFO", "probe-7"),
@@ -79,8 +93,11 @@ def test_configured_json_logging_writes_parseable_lines(sqlite_engine: Engine) -
         assert configure_json_logging(stream=stream) is not handler
         with TestClient(create_app(sqlite_engine, access_log=True)) as client:
             client.get("/health", headers={"X-Request-ID": "lb-probe"})
-            client.get("/stats", headers={"X-Request-ID": "ops-1", **bearer_headers(sqlite_engine, "acme")},
-                       params={"tenant": "nobody"})
+            client.get(
+                "/stats",
+                headers={"X-Request-ID": "ops-1", **bearer_headers(sqlite_engine, "acme")},
+                params={"tenant": "nobody"},
+            )
         try:
             raise RuntimeError("boom")
         except RuntimeError:
@@ -92,7 +109,8 @@ def test_configured_json_logging_writes_parseable_lines(sqlite_engine: Engine) -
         adapter_logger.propagate = saved[1]
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [(line["route"], line["status"], line["request_id"]) for line in lines[:2]] == [
-        ("/health", 200, "lb-probe"), ("/stats", 404, "ops-1"),
+        ("/health", 200, "lb-probe"),
+        ("/stats", 404, "ops-1"),
     ]
     assert lines[2]["request_id"] == "-"
     assert lines[2]["message"] == "outside any request"

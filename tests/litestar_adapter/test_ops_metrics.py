@@ -46,7 +46,8 @@ def test_requests_are_counted_by_route_template_method_and_status(sqlite_engine:
     assert by_label(first.text, REQUESTS, "method", "route", "status") == expected
     # A scrape is counted once it has been answered, so the next scrape shows it.
     assert by_label(second.text, REQUESTS, "method", "route", "status") == {
-        **expected, ("GET", "/metrics", "200"): 1.0,
+        **expected,
+        ("GET", "/metrics", "200"): 1.0,
     }
 
 
@@ -60,7 +61,8 @@ def test_latency_histogram_counts_each_request_of_a_route(sqlite_engine: Engine)
     assert counts == {"/giftcard/cards/{code}": 4.0, "/health": 1.0}
     buckets = samples(text, "voucher_engine_http_request_duration_seconds_bucket")
     card = sorted(
-        (float(dict(labels)["le"]), value) for labels, value in buckets.items()
+        (float(dict(labels)["le"]), value)
+        for labels, value in buckets.items()
         if dict(labels)["route"] == "/giftcard/cards/{code}"
     )
     assert card[-1] == (float("inf"), 4.0)
@@ -69,8 +71,10 @@ def test_latency_histogram_counts_each_request_of_a_route(sqlite_engine: Engine)
 
 
 def test_two_apps_keep_their_own_counters(sqlite_engine: Engine) -> None:
-    with TestClient(create_app(sqlite_engine, metrics_token=METRICS_TOKEN)) as one, \
-            TestClient(create_app(sqlite_engine, metrics_token=METRICS_TOKEN)) as other:
+    with (
+        TestClient(create_app(sqlite_engine, metrics_token=METRICS_TOKEN)) as one,
+        TestClient(create_app(sqlite_engine, metrics_token=METRICS_TOKEN)) as other,
+    ):
         for _ in range(2):
             one.get("/health")
         other_scrape = other.get("/metrics", headers=METRICS).text
@@ -144,7 +148,8 @@ def test_engine_figures_after_known_operations(one_card_engine: Engine) -> None:
     }
     assert vouchers == {
         (tenant, state.value): float(expected_states[tenant].get(state.value, 0))
-        for tenant in ("acme", "globex") for state in State
+        for tenant in ("acme", "globex")
+        for state in State
     }
     assert by_label(before, "voucher_engine_vouchers_issued_total", "tenant") == {"acme": 6.0, "globex": 2.0}
     assert by_label(before, "voucher_engine_redemptions_total", "tenant") == {"acme": 3.0, "globex": 1.0}
@@ -169,7 +174,8 @@ def test_engine_figures_after_known_operations(one_card_engine: Engine) -> None:
     # none for globex, which has no endpoint.
     assert by_label(after, "voucher_engine_outbox_undispatched", "tenant") == {"acme": 0.0, "globex": 0.0}
     assert by_label(after, "voucher_engine_webhook_deliveries_pending", "tenant") == {
-        "acme": events["acme"], "globex": 0.0,
+        "acme": events["acme"],
+        "globex": 0.0,
     }
 
 
@@ -178,10 +184,20 @@ def test_figures_written_by_another_engine_are_seen_at_the_next_scrape(one_card_
     the figures are read from the database, not counted in memory."""
     url = database_of(one_card_engine).sa.url.render_as_string(hide_password=False)
     with TestClient(create_app(one_card_engine, metrics_token=METRICS_TOKEN)) as client:
-        assert by_label(client.get("/metrics", headers=METRICS).text, "voucher_engine_vouchers_issued_total", "tenant")["acme"] == 1.0
+        assert (
+            by_label(client.get("/metrics", headers=METRICS).text, "voucher_engine_vouchers_issued_total", "tenant")[
+                "acme"
+            ]
+            == 1.0
+        )
         with Engine.open(url, config=EngineConfig(auto_migrate=False)) as elsewhere:
             elsewhere.issue("acme", VoucherSpec(VoucherKind.MONETARY, Money.parse("9.00", "EUR")), code="ELSEWHERE")
-        assert by_label(client.get("/metrics", headers=METRICS).text, "voucher_engine_vouchers_issued_total", "tenant")["acme"] == 2.0
+        assert (
+            by_label(client.get("/metrics", headers=METRICS).text, "voucher_engine_vouchers_issued_total", "tenant")[
+                "acme"
+            ]
+            == 2.0
+        )
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
@@ -191,8 +207,10 @@ def test_a_scrape_answers_when_the_database_does_not(dialect: str) -> None:
         # A port nothing listens on: the connection is refused at once.
         "postgresql": "postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2",
     }[dialect]
-    with Engine.open(url, config=EngineConfig(auto_migrate=False)) as engine, \
-            TestClient(create_app(engine, metrics_token=METRICS_TOKEN)) as client:
+    with (
+        Engine.open(url, config=EngineConfig(auto_migrate=False)) as engine,
+        TestClient(create_app(engine, metrics_token=METRICS_TOKEN)) as client,
+    ):
         client.get("/health")
         response = client.get("/metrics", headers=METRICS)
     assert response.status_code == 200

@@ -58,7 +58,9 @@ def test_an_access_record_passes_the_request_id_filter_once(
     access_passes = [record for name, record in passes if name == ACCESS]
     lines = [json.loads(line) for line in json_lines.getvalue().splitlines()]
     assert [(line["route"], line["status"], line["request_id"]) for line in lines] == [
-        ("/health", 200, "probe-0"), ("/health", 200, "probe-1"), ("/health", 200, "probe-2"),
+        ("/health", 200, "probe-0"),
+        ("/health", 200, "probe-1"),
+        ("/health", 200, "probe-2"),
         ("unmatched", 404, "lost-1"),
     ]
     # Four records, each through the one filter on the handler, none twice.
@@ -82,6 +84,7 @@ def _counting(calls: list[tuple[str, ...]], labels: Callable[..., Any]) -> Calla
     def counted(*values: str) -> Any:
         calls.append(values)
         return labels(*values)
+
     return counted
 
 
@@ -140,8 +143,15 @@ def test_a_json_line_keeps_every_field_and_its_type() -> None:
     assert "/größe" in line  # UTF-8 as is, not \\u escapes
     assert json.loads(line) == {
         "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-        "level": "INFO", "logger": ACCESS, "message": "GET /größe 200", "request_id": "r-1",
-        "status": 200, "duration_ms": 0.125, "client": None, "route": "/größe", "opaque": "opaque!",
+        "level": "INFO",
+        "logger": ACCESS,
+        "message": "GET /größe 200",
+        "request_id": "r-1",
+        "status": 200,
+        "duration_ms": 0.125,
+        "client": None,
+        "route": "/größe",
+        "opaque": "opaque!",
     }
 
 

@@ -73,7 +73,8 @@ def test_host_requests_get_ids_and_are_counted(sqlite_engine: Engine) -> None:
         scrape = client.get("/metrics", headers=METRICS).text
     assert own.headers["x-request-id"] == "host-1"
     assert by_label(scrape, "voucher_engine_http_requests_total", "route", "status") == {
-        ("/shop/basket", "200"): 2.0, ("/partners/gift/cards/{code}", "200"): 1.0,
+        ("/shop/basket", "200"): 2.0,
+        ("/partners/gift/cards/{code}", "200"): 1.0,
     }
     assert by_label(scrape, "voucher_engine_vouchers_issued_total", "tenant") == {"acme": 1.0, "globex": 0.0}
 
@@ -93,7 +94,10 @@ def test_the_hosts_openapi_gains_the_providers_security_scheme(sqlite_engine: En
         provider_doc = client.get("/providers/giftcard/openapi.json").json()
     assert {"/shop/basket", "/partners/gift/cards/{code}"} <= set(schema["paths"])
     assert schema["components"]["securitySchemes"]["giftcard-header-x-api-key"] == {
-        "type": "apiKey", "name": "X-Api-Key", "in": "header", "description": "Your API key",
+        "type": "apiKey",
+        "name": "X-Api-Key",
+        "in": "header",
+        "description": "Your API key",
     }
     assert "/shop/basket" not in provider_doc["paths"]
     assert "/partners/gift/cards/{code}" in provider_doc["paths"]

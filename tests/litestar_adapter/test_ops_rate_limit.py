@@ -18,8 +18,12 @@ def monotonic() -> FakeMonotonic:
 
 
 def _app(engine: Engine, monotonic: FakeMonotonic, *, per_second: float = 1, burst: int = 3, mounts=None):
-    return create_app(engine, mounts=mounts, rate_limit=RateLimit(per_second=per_second, burst=burst, clock=monotonic),
-                      metrics_token=METRICS_TOKEN)
+    return create_app(
+        engine,
+        mounts=mounts,
+        rate_limit=RateLimit(per_second=per_second, burst=burst, clock=monotonic),
+        metrics_token=METRICS_TOKEN,
+    )
 
 
 def _client(engine: Engine, monotonic: FakeMonotonic, **options) -> TestClient:
@@ -106,8 +110,13 @@ def test_forgotten_clients_start_with_a_full_bucket() -> None:
 
 
 @pytest.mark.parametrize(
-    "arguments", [{"per_second": 0, "burst": 1}, {"per_second": -1, "burst": 1}, {"per_second": 1, "burst": 0},
-                  {"per_second": 1, "burst": 1, "max_clients": 0}],
+    "arguments",
+    [
+        {"per_second": 0, "burst": 1},
+        {"per_second": -1, "burst": 1},
+        {"per_second": 1, "burst": 0},
+        {"per_second": 1, "burst": 1, "max_clients": 0},
+    ],
 )
 def test_a_limit_that_cannot_work_is_refused(arguments: dict) -> None:
     with pytest.raises(ValueError):

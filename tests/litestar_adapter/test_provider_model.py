@@ -28,7 +28,10 @@ def basic(user: str, password: str) -> dict[str, str]:
 
 def open_engine(url: str, clock: ManualClock | None = None) -> Engine:
     return Engine.open(
-        url, clock=clock, random=random.Random(5), config=EngineConfig(auto_migrate=True),
+        url,
+        clock=clock,
+        random=random.Random(5),
+        config=EngineConfig(auto_migrate=True),
         plugins=PluginSettings(load_entry_points=False, extra=(model_provider,)),
     )
 
@@ -50,14 +53,20 @@ def client(model_engine):
 # --- per-field errors -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ({"amount": 10.5, "reference": "r"}, ("amount", "type")),
-    ({"reference": "r"}, ("amount", "required")),
-    ({"amount": "10.5", "reference": "r"}, ("amount", "pattern")),
-    ({"amount": "10.50", "reference": "r", "tip": 1}, ("tip", "unknown")),
-    ({"amount": "10.50", "reference": "r", "items": [{"itemCode": "a", "quantity": 0}]}, ("items[0].quantity", "minimum")),
-    ({"amount": "10.50", "reference": "r", "items": [{}]}, ("items[0].itemCode", "required")),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"amount": 10.5, "reference": "r"}, ("amount", "type")),
+        ({"reference": "r"}, ("amount", "required")),
+        ({"amount": "10.5", "reference": "r"}, ("amount", "pattern")),
+        ({"amount": "10.50", "reference": "r", "tip": 1}, ("tip", "unknown")),
+        (
+            {"amount": "10.50", "reference": "r", "items": [{"itemCode": "a", "quantity": 0}]},
+            ("items[0].quantity", "minimum"),
+        ),
+        ({"amount": "10.50", "reference": "r", "items": [{}]}, ("items[0].itemCode", "required")),
+    ],
+)
 def test_a_decoding_failure_names_the_field_and_rule(client, body, expected):
     response = client.post("/v1/orders", json=body, headers=BEARER)
     assert response.status_code == 422
@@ -68,8 +77,11 @@ def test_a_decoding_failure_names_the_field_and_rule(client, body, expected):
 def test_a_handlers_field_errors_reach_the_renderer(client):
     response = client.post("/v1/orders", json={"amount": "10.50", "reference": "taken"}, headers=BEARER)
     assert response.status_code == 422
-    assert response.json() == {"errors": [
-        {"code": "invalid", "property": "reference", "rule": "unique", "message": "this reference is already used"}]}
+    assert response.json() == {
+        "errors": [
+            {"code": "invalid", "property": "reference", "rule": "unique", "message": "this reference is already used"}
+        ]
+    }
 
 
 def test_another_provider_renders_the_same_failure_in_its_own_shape(client):
@@ -103,8 +115,11 @@ def test_a_token_endpoint_takes_basic_or_form_credentials(client):
 
 def test_the_first_scheme_present_decides(client):
     # Basic credentials are present and wrong: the form's right ones are not tried instead.
-    response = client.post("/v1/token", data={"grant_type": "client_credentials", "client_id": "shop-1",
-                                              "client_secret": "s3cret-s3cret"}, headers=basic("shop-1", "wrong"))
+    response = client.post(
+        "/v1/token",
+        data={"grant_type": "client_credentials", "client_id": "shop-1", "client_secret": "s3cret-s3cret"},
+        headers=basic("shop-1", "wrong"),
+    )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
 
@@ -125,8 +140,9 @@ def test_a_bearer_token_or_a_key_with_its_required_header(client):
 
 
 def test_multipart_form_data_with_a_file(client):
-    response = client.post("/v1/imports", headers=BEARER, data={"note": "codes"},
-                           files={"file": ("codes.csv", b"A\nB\nC\n", "text/csv")})
+    response = client.post(
+        "/v1/imports", headers=BEARER, data={"note": "codes"}, files={"file": ("codes.csv", b"A\nB\nC\n", "text/csv")}
+    )
     assert response.status_code == 200, response.text
     assert response.json() == {"filename": "codes.csv", "contentType": "text/csv", "lines": 3, "note": "codes"}
     no_file = client.post("/v1/imports", headers=BEARER, files={"note": (None, b"x")})
@@ -150,12 +166,18 @@ def test_one_operation_takes_json_or_a_form_by_content_type(client):
 def test_the_token_endpoints_own_shape_covers_failures_before_its_handler(client):
     unauthenticated = client.post("/v1/token")
     assert unauthenticated.status_code == 401
-    assert unauthenticated.json() == {"error": "invalid_client", "error_description": "missing Basic credentials or credentials in the body"}
+    assert unauthenticated.json() == {
+        "error": "invalid_client",
+        "error_description": "missing Basic credentials or credentials in the body",
+    }
     assert unauthenticated.headers["www-authenticate"] == 'Basic realm="alpha"'
     no_client_in_form = client.post("/v1/token", data={"grant_type": "client_credentials"})
     assert (no_client_in_form.status_code, no_client_in_form.json()["error"]) == (401, "invalid_client")
-    too_large = client.post("/v1/token", content=b"grant_type=" + b"x" * 2048,
-                            headers={**basic(*model_provider.CLIENT), "Content-Type": "application/x-www-form-urlencoded"})
+    too_large = client.post(
+        "/v1/token",
+        content=b"grant_type=" + b"x" * 2048,
+        headers={**basic(*model_provider.CLIENT), "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert too_large.status_code == 400
     assert too_large.json()["error"] == "invalid_request"
     wrong_method = client.get("/v1/token")
@@ -197,23 +219,42 @@ def test_two_operations_at_one_method_and_path_fail_at_start_up(model_engine):
 def test_openapi_tells_each_providers_truth(client):
     alpha = client.get("/providers/alpha/openapi.json").json()
     beta = client.get("/providers/beta/openapi.json").json()
-    assert set(alpha["paths"]) == {"/v1/token", "/v1/orders", "/v1/orders/{orderId}", "/v1/who", "/v1/notes",
-                                   "/v1/imports", "/v1/staff"}
+    assert set(alpha["paths"]) == {
+        "/v1/token",
+        "/v1/orders",
+        "/v1/orders/{orderId}",
+        "/v1/who",
+        "/v1/notes",
+        "/v1/imports",
+        "/v1/staff",
+    }
     assert set(beta["paths"]) == {"/v1/status"}
     delete = alpha["paths"]["/v1/orders/{orderId}"]["delete"]
     assert delete["responses"]["204"] == {"description": "No Content"}
     create = alpha["paths"]["/v1/orders"]["post"]
     assert {"201", "401", "422"} <= set(create["responses"])
-    assert create["responses"]["422"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/AlphaError"}
+    assert create["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/AlphaError"
+    }
     token = alpha["paths"]["/v1/token"]["post"]
-    assert token["responses"]["401"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/OAuthErrorOut"}
+    assert token["responses"]["401"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/OAuthErrorOut"
+    }
     assert token["security"] == [{"alpha-basic": []}, {}]
     assert alpha["paths"]["/v1/who"]["get"]["security"] == [
-        {"alpha-bearer": []}, {"alpha-header-x-api-key": [], "alpha-header-x-hostname": []}]
+        {"alpha-bearer": []},
+        {"alpha-header-x-api-key": [], "alpha-header-x-hostname": []},
+    ]
     assert set(alpha["paths"]["/v1/notes"]["post"]["requestBody"]["content"]) == {
-        "application/json", "application/x-www-form-urlencoded"}
+        "application/json",
+        "application/x-www-form-urlencoded",
+    }
     assert "multipart/form-data" in alpha["paths"]["/v1/imports"]["post"]["requestBody"]["content"]
-    assert alpha["components"]["schemas"]["Upload"] == {"type": "string", "format": "binary", "description": "A file part"}
+    assert alpha["components"]["schemas"]["Upload"] == {
+        "type": "string",
+        "format": "binary",
+        "description": "A file part",
+    }
     # Every operation can be limited: failed authentications wherever credentials are checked.
     assert "429" in alpha["paths"]["/v1/staff"]["get"]["responses"]
     assert "429" in alpha["paths"]["/v1/who"]["get"]["responses"]
@@ -245,8 +286,10 @@ def test_an_endpoint_registered_for_a_provider_gets_its_shape(database_url):
                     pass
             finally:
                 worker.close()
-            events = sorted((Webhook(alpha.secret).verify(r.body, r.headers) for r in shaped.received),
-                            key=lambda e: e["timestamp"] + e["type"])
+            events = sorted(
+                (Webhook(alpha.secret).verify(r.body, r.headers) for r in shaped.received),
+                key=lambda e: e["timestamp"] + e["type"],
+            )
             assert [(e["type"], e["data"]) for e in events] == [
                 ("card.created", {"cardCode": "CARD-9", "balance": "50.00"}),
                 ("card.redeemed", {"cardCode": "CARD-9", "balance": "45.00"}),

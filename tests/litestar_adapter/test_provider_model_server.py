@@ -23,31 +23,50 @@ pytestmark = pytest.mark.parametrize("ve_backend", ["sqlite"])  # the adapter de
 @pytest.fixture
 def served(ve_server, ve_database_url):
     """alpha and beta under /v1, with the server's own webhook worker."""
-    return ve_server(plugins=[model_provider], mounts=model_provider.MOUNTS, worker=True,
-                     webhook_networks=("127.0.0.1/32",), clock=None)
+    return ve_server(
+        plugins=[model_provider],
+        mounts=model_provider.MOUNTS,
+        worker=True,
+        webhook_networks=("127.0.0.1/32",),
+        clock=None,
+    )
 
 
 def test_every_capability_over_a_socket(served) -> None:
     # per-field errors, in alpha's shape
-    reply = served.request("POST", "/v1/orders", data=b'{"amount": "1.5", "reference": "r"}', headers={**BEARER, **JSON})
+    reply = served.request(
+        "POST", "/v1/orders", data=b'{"amount": "1.5", "reference": "r"}', headers={**BEARER, **JSON}
+    )
     assert (reply.status, reply.json()["errors"][0]["property"]) == (422, "amount")
     # 204 with no body
     reply = served.request("DELETE", "/v1/orders/o-1", headers=BEARER)
     assert (reply.status, reply.body) == (204, b"")
     # any-of auth: the form's credentials
     form = b"grant_type=client_credentials&client_id=shop-1&client_secret=s3cret-s3cret"
-    reply = served.request("POST", "/v1/token", data=form, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    reply = served.request(
+        "POST", "/v1/token", data=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert (reply.status, reply.json()["token_type"]) == (200, "Bearer")
     basic = base64.b64encode(b"shop-1:wrong").decode()
-    reply = served.request("POST", "/v1/token", data=b"grant_type=client_credentials",
-                           headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"})
+    reply = served.request(
+        "POST",
+        "/v1/token",
+        data=b"grant_type=client_credentials",
+        headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert (reply.status, reply.json()["error"]) == (401, "invalid_client")
     # multipart
     boundary = uuid.uuid4().hex
-    multipart = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.csv\"\r\n"
-                 f"Content-Type: text/csv\r\n\r\nA\nB\n\r\n--{boundary}--\r\n").encode()
-    reply = served.request("POST", "/v1/imports", data=multipart,
-                           headers={**BEARER, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    multipart = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="c.csv"\r\n'
+        f"Content-Type: text/csv\r\n\r\nA\nB\n\r\n--{boundary}--\r\n"
+    ).encode()
+    reply = served.request(
+        "POST",
+        "/v1/imports",
+        data=multipart,
+        headers={**BEARER, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
     assert (reply.status, reply.json()["lines"]) == (200, 2)
     # a per-operation rate limit, in the provider's shape
     assert [served.request("GET", "/v1/staff", headers=BEARER).status for _ in range(3)] == [200, 200, 429]

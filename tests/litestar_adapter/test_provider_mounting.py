@@ -109,7 +109,8 @@ def test_routing_errors_under_a_prefix_use_the_providers_shape(client):
 
 def test_too_large_body_is_refused_in_the_providers_shape(client):
     response = client.post(
-        "/giftcard/cards/CARD-1/redeem", content=b'{"amount": "' + b"1" * 70_000 + b'"}',
+        "/giftcard/cards/CARD-1/redeem",
+        content=b'{"amount": "' + b"1" * 70_000 + b'"}',
         headers={**KEY, "Content-Type": "application/json"},
     )
     assert response.status_code == 413

@@ -28,26 +28,43 @@ def _lax(fields: dict[str, Any]) -> Form:
     return msgspec.convert(fields, Form, strict=False)
 
 
-@pytest.mark.parametrize(("value", "problem"), [
-    (_lax({"items": [{"itemCode": "a\x00b"}]}), FieldError("items[0].itemCode", "characters", "a NUL character is not allowed")),
-    (_lax({"items": [{"itemCode": "a", "count": "1" + "0" * 30}]}),
-     FieldError("items[0].count", "maximum", "the number is out of range (64-bit integers only)")),
-    (_lax({"items": [{"itemCode": "a", "count": "-1" + "0" * 30}]}),
-     FieldError("items[0].count", "minimum", "the number is out of range (64-bit integers only)")),
-    (_lax({"ratio": "nan"}), FieldError("ratio", "finite", "the number is not finite")),
-    (_lax({"ratio": "inf"}), FieldError("ratio", "finite", "the number is not finite")),
-    (Form(meta={"k\x00": 1}), FieldError("meta.k\x00", "characters", "a NUL character is not allowed")),
-    (Form(meta={"deep": [{"x": "\ud800"}]}),
-     FieldError("meta.deep[0].x", "characters", "a lone surrogate (not a character) is not allowed")),
-    ({"q": ["ok", "a\x00"]}, FieldError("q[1]", "characters", "a NUL character is not allowed")),
-])
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (
+            _lax({"items": [{"itemCode": "a\x00b"}]}),
+            FieldError("items[0].itemCode", "characters", "a NUL character is not allowed"),
+        ),
+        (
+            _lax({"items": [{"itemCode": "a", "count": "1" + "0" * 30}]}),
+            FieldError("items[0].count", "maximum", "the number is out of range (64-bit integers only)"),
+        ),
+        (
+            _lax({"items": [{"itemCode": "a", "count": "-1" + "0" * 30}]}),
+            FieldError("items[0].count", "minimum", "the number is out of range (64-bit integers only)"),
+        ),
+        (_lax({"ratio": "nan"}), FieldError("ratio", "finite", "the number is not finite")),
+        (_lax({"ratio": "inf"}), FieldError("ratio", "finite", "the number is not finite")),
+        (Form(meta={"k\x00": 1}), FieldError("meta.k\x00", "characters", "a NUL character is not allowed")),
+        (
+            Form(meta={"deep": [{"x": "\ud800"}]}),
+            FieldError("meta.deep[0].x", "characters", "a lone surrogate (not a character) is not allowed"),
+        ),
+        ({"q": ["ok", "a\x00"]}, FieldError("q[1]", "characters", "a NUL character is not allowed")),
+    ],
+)
 def test_screen_names_the_first_value_no_column_holds(value: object, problem: FieldError) -> None:
     assert screen(value) == problem
 
 
 def test_what_every_column_holds_passes() -> None:
-    fine = _lax({"items": [{"itemCode": "Grüße 😀", "count": str(2**63 - 1)}], "ratio": "1e300",
-                 "meta": {"n": -(2**63), "ok": True, "none": None}})
+    fine = _lax(
+        {
+            "items": [{"itemCode": "Grüße 😀", "count": str(2**63 - 1)}],
+            "ratio": "1e300",
+            "meta": {"n": -(2**63), "ok": True, "none": None},
+        }
+    )
     assert screen(fine) is None
     assert screen(b"\x00 bytes are not text") is None  # uploads are bytes, not text
 

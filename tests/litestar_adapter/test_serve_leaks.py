@@ -78,7 +78,9 @@ def test_a_value_the_database_refuses_is_a_client_error_without_driver_text(serv
     # A NUL character in the staff email of a Basic login reaches PostgreSQL's text column.
     basic = base64.b64encode(b"ann\x00@example.com:password").decode()
     response = served.server.request(
-        "POST", "/admin/staff-sessions", json_body={"tenant": "acme", "scope": "shop"},
+        "POST",
+        "/admin/staff-sessions",
+        json_body={"tenant": "acme", "scope": "shop"},
         headers={"Authorization": f"Basic {basic}"},
     )
     assert 400 <= response.status < 500
@@ -90,16 +92,22 @@ def test_a_value_the_database_refuses_is_a_client_error_without_driver_text(serv
 def test_the_access_log_has_one_line_per_request_naming_templates_not_codes(served: Served) -> None:
     get = served.server.request
     assert get("GET", f"/admin/vouchers/{CODE}/ledger?pin=1234", headers={"X-Request-ID": "leak-1"}).status == 401
-    assert get("GET", f"/admin/vouchers/{CODE}", headers={"X-Request-ID": "leak-2", **served.operator}).status in (200, 403)
+    assert get("GET", f"/admin/vouchers/{CODE}", headers={"X-Request-ID": "leak-2", **served.operator}).status in (
+        200,
+        403,
+    )
     assert get("GET", f"/no/such/{CODE}", headers={"X-Request-ID": "leak-3"}).status == 404
     served.server.stop()
     log = served.server.log()
     assert CODE not in log
     lines = log.splitlines()
     # uvicorn's own access line ('127.0.0.1:PORT - "GET /path HTTP/1.1" 200') is off.
-    assert not [line for line in lines if "HTTP/1.1\"" in line]
-    access = [json.loads(line) for line in lines
-              if line.startswith("{") and json.loads(line)["logger"] == "voucher_engine_litestar.access"]
+    assert not [line for line in lines if 'HTTP/1.1"' in line]
+    access = [
+        json.loads(line)
+        for line in lines
+        if line.startswith("{") and json.loads(line)["logger"] == "voucher_engine_litestar.access"
+    ]
     ours = [(a["request_id"], a["route"]) for a in access if a["request_id"] != STARTUP_PROBE_ID]
     assert [o for o in ours if o[0].startswith("leak-")] == [
         ("leak-1", "/admin/vouchers/{code}/ledger"),

@@ -16,7 +16,10 @@ from voucher_engine.providers import Attachment, Fulfilment, Operation, Provider
 
 def open_with(url, *plugins, clock=None) -> Engine:
     eng = Engine.open(
-        url, clock=clock, random=random.Random(7), config=EngineConfig(auto_migrate=True),
+        url,
+        clock=clock,
+        random=random.Random(7),
+        config=EngineConfig(auto_migrate=True),
         plugins=PluginSettings(load_entry_points=False, extra=plugins),
     )
     eng.create_tenant("acme")
@@ -210,8 +213,12 @@ def test_a_misspelt_hook_fails_at_start_up(sqlite_url):
 class StampJobs:
     @hookimpl
     def voucher_engine_register_job_handlers(self, register):
-        register("stamp", lambda engine, job: engine.issue(
-            job.tenant_id, VoucherSpec(VoucherKind.SINGLE_USE), code=job.payload["code"]))
+        register(
+            "stamp",
+            lambda engine, job: engine.issue(
+                job.tenant_id, VoucherSpec(VoucherKind.SINGLE_USE), code=job.payload["code"]
+            ),
+        )
 
 
 def test_plugins_give_every_worker_their_job_handlers(database_url):

@@ -24,21 +24,21 @@ PATH = "/api/v1/voucher/request"
 
 #: The body of the seed's sample cURL (its -d argument), byte for byte.
 SEED_BODY = (
-    b'{\n'
+    b"{\n"
     b'    "distributor_id": "DIST-001",\n'
     b'    "terminal_id": "AT-998877",\n'
     b'    "trigger_category_id": "PAY",\n'
     b'    "trigger_product_id": "PaysafeCard"\n'
-    b'  }'
+    b"  }"
 )
 #: The seed's "Request Body" example, comment included: not JSON, so a 400.
 SEED_COMMENTED_BODY = (
-    b'{\n'
+    b"{\n"
     b'  "distributor_id": "DIST-001",\n'
     b'  "terminal_id": "AT-998877",\n'
     b'  "trigger_category_id": "PAY",\n'
     b'  "trigger_product_id": "PaySafeCard"  // optional\n'
-    b'}'
+    b"}"
 )
 #: The seed's sample response; with the clock at its issued_at and its code first in the pool,
 #: the provider must answer exactly this.
@@ -54,7 +54,9 @@ SEED_END = datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC)
 
 def open_promo_engine(url: str, clock: ManualClock | None = None) -> Engine:
     return Engine.open(
-        url, clock=clock, config=EngineConfig(auto_migrate=True),
+        url,
+        clock=clock,
+        config=EngineConfig(auto_migrate=True),
         plugins=PluginSettings(load_entry_points=False, extra=(voucher_engine_promo,)),
     )
 
@@ -78,8 +80,15 @@ def add_campaign(
     engine.create_pool(tenant, pool_id, low_stock_threshold=low_stock)
     engine.add_codes(tenant, pool_id, list(codes))
     engine.put_campaign(
-        tenant, campaign_id, name=campaign_id, pool_id=pool_id, starts_at=starts_at, ends_at=ends_at,
-        trigger_categories=categories, distributors=distributors, priority=priority,
+        tenant,
+        campaign_id,
+        name=campaign_id,
+        pool_id=pool_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        trigger_categories=categories,
+        distributors=distributors,
+        priority=priority,
     )
     return pool_id
 
@@ -105,10 +114,12 @@ def issued_attributes(engine: Engine, tenant: str) -> list[dict]:
     with database_of(engine).read() as conn:
         rows = conn.execute(
             select(pool_issues.c.code, pool_issues.c.campaign_id, pool_issues.c.attributes, pool_issues.c.issued_at)
-            .where(pool_issues.c.tenant_id == tenant).order_by(pool_issues.c.issued_at, pool_issues.c.code)
+            .where(pool_issues.c.tenant_id == tenant)
+            .order_by(pool_issues.c.issued_at, pool_issues.c.code)
         ).all()
-    return [{"code": r.code, "campaign": r.campaign_id, "attributes": r.attributes, "issued_at": r.issued_at}
-            for r in rows]
+    return [
+        {"code": r.code, "campaign": r.campaign_id, "attributes": r.attributes, "issued_at": r.issued_at} for r in rows
+    ]
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -118,8 +129,10 @@ def bearer(token: str) -> dict[str, str]:
 def body(**fields: object) -> bytes:
     """A request body: the seed's fields, changed or removed (``None``) as given."""
     base: dict[str, object] = {
-        "distributor_id": "DIST-001", "terminal_id": "AT-998877",
-        "trigger_category_id": "PAY", "trigger_product_id": "PaysafeCard",
+        "distributor_id": "DIST-001",
+        "terminal_id": "AT-998877",
+        "trigger_category_id": "PAY",
+        "trigger_product_id": "PaysafeCard",
     }
     for name, value in fields.items():
         if value is None:

@@ -36,7 +36,10 @@ def test_the_seed_sample_request_gets_the_seed_sample_response(client, token, pr
     assert all(isinstance(value, str) for value in response.json().values())
     [issue] = issued_attributes(promo_engine, "acme")
     assert issue["attributes"] == {
-        "distributor": "DIST-001", "terminal": "AT-998877", "category": "PAY", "product": "PaysafeCard",
+        "distributor": "DIST-001",
+        "terminal": "AT-998877",
+        "category": "PAY",
+        "product": "PaysafeCard",
     }
     assert issue["issued_at"] == SEED_NOW
 
@@ -170,8 +173,9 @@ def test_idempotency_keys_are_per_distributor(client, token, promo_engine):
     add_campaign(promo_engine, "acme", "CAMP-TWO", ["TWO-1"], distributors=["DIST-002"])
     other = new_distributor(promo_engine, "acme", "DIST-002")
     mine = client.post(PATH, content=SEED_BODY, headers={**bearer(token), "Idempotency-Key": "k-1"})
-    theirs = client.post(PATH, content=body(distributor_id="DIST-002"),
-                         headers={**bearer(other), "Idempotency-Key": "k-1"})
+    theirs = client.post(
+        PATH, content=body(distributor_id="DIST-002"), headers={**bearer(other), "Idempotency-Key": "k-1"}
+    )
     assert mine.json()["voucher_code"] == "BET-ABC-123456"
     assert theirs.json()["voucher_code"] == "TWO-1"
 
@@ -214,6 +218,7 @@ def test_the_default_mount_and_openapi(promo_engine, token):
     operation = doc["paths"]["/promo" + PATH]["post"]
     assert operation["operationId"] == "promo.requestVoucher"
     assert doc["components"]["securitySchemes"]["promo-bearer"] == {
-        "type": "http", "scheme": "bearer",
+        "type": "http",
+        "scheme": "bearer",
         "description": "The distributor's bearer token; each token is tied to one distributor_id.",
     }

@@ -68,8 +68,14 @@ def test_a_pool_drained_by_32_clients_through_2_workers(pg_url, start_server):
         engine.create_tenant("acme")
         engine.create_pool("acme", "betathome", code_format=CodeFormat("BET-XXX-######"), low_stock_threshold=100)
         engine.generate_codes("acme", "betathome", POOL_SIZE)
-        engine.put_campaign("acme", "CAMP-BETATHOME-001", name="bet-at-home", pool_id="betathome",
-                            trigger_categories=["PAY"], distributors=["DIST-001"])
+        engine.put_campaign(
+            "acme",
+            "CAMP-BETATHOME-001",
+            name="bet-at-home",
+            pool_id="betathome",
+            trigger_categories=["PAY"],
+            distributors=["DIST-001"],
+        )
         token = new_distributor(engine, "acme", "DIST-001")
         pool_codes = {c.code for c in engine.export_codes("acme", "betathome")}
         server = start_server(pg_url, workers=WORKERS)

@@ -39,8 +39,10 @@ def test_the_fixtures_file_and_the_sample_request(promo_url, tmp_path):
         with TestClient(create_app(engine, mounts={"promo": "/"})) as client:
             response = client.post(PATH, content=_curl_body(), headers=bearer(token))
     assert response.json() == {
-        "campaign_id": "CAMP-BETATHOME-001", "voucher_code": "BET-ABC-123456",
-        "expiry_date": "2030-12-31T23:59:59Z", "issued_at": "2026-01-02T03:04:05Z",
+        "campaign_id": "CAMP-BETATHOME-001",
+        "voucher_code": "BET-ABC-123456",
+        "expiry_date": "2030-12-31T23:59:59Z",
+        "issued_at": "2026-01-02T03:04:05Z",
     }
 
 

@@ -45,7 +45,9 @@ def test_promo_issuance_over_http(round_trips: RoundTripCounter, promo: tuple[Te
     assert trips[0] <= max(LIMIT, REACHED["issue"])
 
 
-def test_promo_issuance_with_an_idempotency_key(round_trips: RoundTripCounter, promo: tuple[TestClient[Litestar], str]) -> None:
+def test_promo_issuance_with_an_idempotency_key(
+    round_trips: RoundTripCounter, promo: tuple[TestClient[Litestar], str]
+) -> None:
     client, token = promo
     assert client.post(PATH, content=body(), headers={**bearer(token), "Idempotency-Key": "k0"}).status_code == 200
     with round_trips.counting() as trips:

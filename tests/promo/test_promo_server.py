@@ -25,12 +25,19 @@ def seed_curl(base: str, token: str) -> list[str]:
     only make curl print the status after the body."""
     return [
         "curl",
-        "-X", "POST", f"{base}/api/v1/voucher/request",
-        "-H", "Content-Type: application/json",
-        "-H", f"Authorization: Bearer {token}",
-        "-d", '{\n    "distributor_id": "DIST-001",\n    "terminal_id": "AT-998877",\n'
-              '    "trigger_category_id": "PAY",\n    "trigger_product_id": "PaysafeCard"\n  }',
-        "-s", "-w", "\n%{http_code}",
+        "-X",
+        "POST",
+        f"{base}/api/v1/voucher/request",
+        "-H",
+        "Content-Type: application/json",
+        "-H",
+        f"Authorization: Bearer {token}",
+        "-d",
+        '{\n    "distributor_id": "DIST-001",\n    "terminal_id": "AT-998877",\n'
+        '    "trigger_category_id": "PAY",\n    "trigger_product_id": "PaysafeCard"\n  }',
+        "-s",
+        "-w",
+        "\n%{http_code}",
     ]
 
 
@@ -56,6 +63,7 @@ def test_the_seed_exchange_against_a_real_server(promo_url, start_server):
 
         conn = server.connection()
         try:
+
             def answer_of(method: str, data: bytes | None, headers: dict[str, str]) -> tuple[int, dict]:
                 reply = send(conn, method, PATH, data, headers)
                 return reply.status, reply.json()

@@ -25,6 +25,7 @@ def test_a_rotated_token_is_refused_by_another_process_at_once(promo_url: str, s
         server = start_server(promo_url)
         conn = server.connection()
         try:
+
             def post(token: str, key: str | None = None) -> tuple[int, dict[str, str]]:
                 headers = {**bearer(token), **({"Idempotency-Key": key} if key else {})}
                 reply = send(conn, "POST", PATH, body(), headers)

@@ -195,15 +195,20 @@ class EngineVersusModel(RuleBasedStateMachine):
         self.model[voucher.id] = ModelVoucher(monetary=kind == "monetary", state=start, available=units)
         return voucher.id
 
-    @rule(voucher=vouchers, retarget=st.booleans(),
-          code=st.sampled_from([None, "basket-1", "basket-2"]), data=st.data())
+    @rule(
+        voucher=vouchers, retarget=st.booleans(), code=st.sampled_from([None, "basket-1", "basket-2"]), data=st.data()
+    )
     def redeem(self, voucher: str, retarget: bool, code: str | None, data) -> None:
         voucher = self.pick(voucher, retarget, lambda m: m.state in SPENDABLE)
         m = self.model[voucher]
         units = self.draw_units(data, m)
         refusal = m.spend_refusal(units, self.clock.now(), code)
-        moved = self.expect(refusal, lambda: self.engine.redeem(
-            self.tenant, voucher_id=voucher, amount=self.amount(voucher, units), locking_code=code))
+        moved = self.expect(
+            refusal,
+            lambda: self.engine.redeem(
+                self.tenant, voucher_id=voucher, amount=self.amount(voucher, units), locking_code=code
+            ),
+        )
         if moved is None:
             return
         m.available -= units
@@ -229,8 +234,10 @@ class EngineVersusModel(RuleBasedStateMachine):
         else:
             refusal = None
         amount = None if wanted is None else self.amount(voucher, wanted)
-        if self.expect(refusal, lambda: self.engine.reverse(
-                self.tenant, voucher_id=voucher, seq=seq, amount=amount)) is None:
+        if (
+            self.expect(refusal, lambda: self.engine.reverse(self.tenant, voucher_id=voucher, seq=seq, amount=amount))
+            is None
+        ):
             return
         m.available += units
         m.returnable[seq] -= units
@@ -239,17 +246,30 @@ class EngineVersusModel(RuleBasedStateMachine):
 
     # --- holds ---
 
-    @rule(target=holds, voucher=vouchers, retarget=st.booleans(), ttl=st.integers(1, 600),
-          code=st.sampled_from([None, "basket-1"]), data=st.data())
+    @rule(
+        target=holds,
+        voucher=vouchers,
+        retarget=st.booleans(),
+        ttl=st.integers(1, 600),
+        code=st.sampled_from([None, "basket-1"]),
+        data=st.data(),
+    )
     def hold(self, voucher: str, retarget: bool, ttl: int, code: str | None, data):
         voucher = self.pick(voucher, retarget, lambda m: m.state in SPENDABLE and m.available)
         m = self.model[voucher]
         units = self.draw_units(data, m)
         now = self.clock.now()
         refusal = m.spend_refusal(units, now, code)
-        held = self.expect(refusal, lambda: self.engine.hold(
-            self.tenant, voucher_id=voucher, amount=self.amount(voucher, units),
-            ttl=timedelta(seconds=ttl), locking_code=code))
+        held = self.expect(
+            refusal,
+            lambda: self.engine.hold(
+                self.tenant,
+                voucher_id=voucher,
+                amount=self.amount(voucher, units),
+                ttl=timedelta(seconds=ttl),
+                locking_code=code,
+            ),
+        )
         if held is None:
             return multiple()
         # A hold only sets funds aside: the voucher's state changes when they are spent.
@@ -262,8 +282,7 @@ class EngineVersusModel(RuleBasedStateMachine):
     def pick_hold(self, hold: str, retarget: bool) -> str:
         if retarget:
             now = self.clock.now()
-            return next((k for k, h in self.model_holds.items()
-                         if h.state == "pending" and now < h.expires_at), hold)
+            return next((k for k, h in self.model_holds.items() if h.state == "pending" and now < h.expires_at), hold)
         return hold
 
     @rule(hold=holds, retarget=st.booleans(), data=st.data())
@@ -307,7 +326,8 @@ class EngineVersusModel(RuleBasedStateMachine):
     def waiting_for_time(self) -> bool:
         now = self.clock.now()
         return any(h.state == "pending" for h in self.model_holds.values()) or any(
-            m.locked(now) for m in self.model.values())
+            m.locked(now) for m in self.model.values()
+        )
 
     # Only when time would change something: otherwise this rule, the one always runnable,
     # crowds out the others in the examples where Hypothesis switches rules off.
@@ -327,8 +347,7 @@ class EngineVersusModel(RuleBasedStateMachine):
 
     # --- locks ---
 
-    @rule(voucher=vouchers, seconds=st.sampled_from([120, 300, 3600]),
-          code=st.sampled_from([None, "basket-1"]))
+    @rule(voucher=vouchers, seconds=st.sampled_from([120, 300, 3600]), code=st.sampled_from([None, "basket-1"]))
     def lock(self, voucher: str, seconds: int, code: str | None) -> None:
         m = self.model[voucher]
         now = self.clock.now()
@@ -338,8 +357,15 @@ class EngineVersusModel(RuleBasedStateMachine):
             refusal = IllegalTransition
         else:
             refusal = None
-        if self.expect(refusal, lambda: self.engine.lock(
-                self.tenant, voucher_id=voucher, period=timedelta(seconds=seconds), locking_code=code)) is None:
+        if (
+            self.expect(
+                refusal,
+                lambda: self.engine.lock(
+                    self.tenant, voucher_id=voucher, period=timedelta(seconds=seconds), locking_code=code
+                ),
+            )
+            is None
+        ):
             return
         m.locked_until, m.lock_code = now + timedelta(seconds=seconds), code
 
@@ -367,8 +393,12 @@ class EngineVersusModel(RuleBasedStateMachine):
         if action == "claim" and m.holder == "customer-1" and m.state in SPENDABLE:
             assert call(self.tenant, voucher_id=voucher, **extra).state.value == m.state  # no event
             return
-        if self.expect(None if m.may(action) else IllegalTransition,
-                       lambda: call(self.tenant, voucher_id=voucher, **extra)) is None:
+        if (
+            self.expect(
+                None if m.may(action) else IllegalTransition, lambda: call(self.tenant, voucher_id=voucher, **extra)
+            )
+            is None
+        ):
             return
         if action == "claim":
             m.holder = "customer-1"

@@ -41,8 +41,7 @@ def spaaza_engine(spaaza_url: str, spaaza_clock: ManualClock) -> Iterator[Engine
     engine = open_spaaza_engine(spaaza_url, spaaza_clock)
     set_up_chain(engine, TENANT)
     set_up_chain(engine, OTHER_TENANT)
-    add_user(engine, TENANT, USER_ID, username="jane@example.com", member_number="M-1001",
-             card_number="20000000001")
+    add_user(engine, TENANT, USER_ID, username="jane@example.com", member_number="M-1001", card_number="20000000001")
     add_user(engine, TENANT, USER_ID + 1, username="john@example.com", member_number="M-1002")
     yield engine
     engine.close()

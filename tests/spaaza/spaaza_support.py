@@ -90,7 +90,9 @@ SPAAZA_FACTS = {
 
 def open_spaaza_engine(url: str, clock: ManualClock) -> Engine:
     engine = Engine.open(
-        url, clock=clock, config=EngineConfig(auto_migrate=True),
+        url,
+        clock=clock,
+        config=EngineConfig(auto_migrate=True),
         plugins=PluginSettings(load_entry_points=False, extra=(voucher_engine_spaaza,)),
     )
     engine.provide(Identity, Identity(engine, IdentityConfig(argon2=CHEAP_ARGON2)))
@@ -105,15 +107,25 @@ def set_up_chain(engine: Engine, tenant: str) -> None:
 def spec(*, third_party_id: str | None = None) -> VoucherSpec:
     """20 EUR, valid 90 days from issue (the seed's created and expiry instants)."""
     return VoucherSpec(
-        VoucherKind.MONETARY, Money(2000, "EUR"), validity=(WindowSpec(days_after_issue=90),),
-        metadata={"spaaza": dict(SPAAZA_FACTS)}, third_party_id=third_party_id,
+        VoucherKind.MONETARY,
+        Money(2000, "EUR"),
+        validity=(WindowSpec(days_after_issue=90),),
+        metadata={"spaaza": dict(SPAAZA_FACTS)},
+        third_party_id=third_party_id,
     )
 
 
-def issue(engine: Engine, tenant: str = TENANT, *, code: str | None = None, third_party_id: str | None = None) -> Voucher:
+def issue(
+    engine: Engine, tenant: str = TENANT, *, code: str | None = None, third_party_id: str | None = None
+) -> Voucher:
     """A 20 EUR voucher of campaign 1, valid 90 days from now, under ``code`` or a Spaaza key."""
-    return engine.issue(tenant, spec(third_party_id=third_party_id), code=code, campaign_id="1",
-                        code_format=voucher_engine_spaaza.VOUCHER_KEY_FORMAT)
+    return engine.issue(
+        tenant,
+        spec(third_party_id=third_party_id),
+        code=code,
+        campaign_id="1",
+        code_format=voucher_engine_spaaza.VOUCHER_KEY_FORMAT,
+    )
 
 
 def add_user(engine: Engine, tenant: str, user_id: int, **identifiers: str) -> None:
@@ -130,10 +142,16 @@ def holder(engine: Engine, user_id: int, tenant: str = TENANT) -> str:
 def staff_headers(client: TestClient, engine: Engine, tenant: str = TENANT, chain: int = CHAIN) -> dict[str, str]:
     """A staff user with write access (role admin in scope "spaaza"), logged in through the API."""
     Identity_ = engine.shared(Identity)
-    Identity_.staff.create_staff_user(tenant, STAFF_EMAIL, STAFF_PASSWORD, full_name="Admin Spaaza",
-                                      roles={voucher_engine_spaaza.STAFF_SCOPE: "admin"})
-    answer = client.post("/auth/login", data={"username": STAFF_EMAIL, "password": STAFF_PASSWORD,
-                                              "chain_id": str(chain)})
+    Identity_.staff.create_staff_user(
+        tenant,
+        STAFF_EMAIL,
+        STAFF_PASSWORD,
+        full_name="Admin Spaaza",
+        roles={voucher_engine_spaaza.STAFF_SCOPE: "admin"},
+    )
+    answer = client.post(
+        "/auth/login", data={"username": STAFF_EMAIL, "password": STAFF_PASSWORD, "chain_id": str(chain)}
+    )
     assert answer.status_code == 200, answer.text
     session = answer.json()["results"]["session"]
     return {"X-Spaaza-Session-User-Id": str(session["user_id"]), "X-Spaaza-Session-Key": session["session_key"]}
@@ -142,7 +160,8 @@ def staff_headers(client: TestClient, engine: Engine, tenant: str = TENANT, chai
 def privileged_token(engine: Engine, tenant: str = TENANT, hostname: str = HOSTNAME) -> str:
     identity = engine.shared(Identity)
     client = identity.clients.create_client(
-        tenant, [voucher_engine_spaaza.PRIVILEGED_SCOPE, voucher_engine_spaaza.APP_SCOPE_PREFIX + hostname])
+        tenant, [voucher_engine_spaaza.PRIVILEGED_SCOPE, voucher_engine_spaaza.APP_SCOPE_PREFIX + hostname]
+    )
     return identity.client_credentials(client.client_id, client.secret).access_token
 
 
@@ -153,10 +172,17 @@ def privileged_headers(token: str, hostname: str | None = HOSTNAME) -> dict[str,
     return headers
 
 
-def claim_body(*vouchers: dict[str, Any], user: dict[str, Any] | None = None, chain: int = CHAIN,
-               locking: dict[str, Any] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"user": {"user_id": USER_ID} if user is None else user, "entity": {"chain_id": chain},
-                            "vouchers": list(vouchers)}
+def claim_body(
+    *vouchers: dict[str, Any],
+    user: dict[str, Any] | None = None,
+    chain: int = CHAIN,
+    locking: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "user": {"user_id": USER_ID} if user is None else user,
+        "entity": {"chain_id": chain},
+        "vouchers": list(vouchers),
+    }
     if locking is not None:
         body["locking"] = locking
     return body
@@ -168,8 +194,17 @@ def snapshot(engine: Engine, tenant: str, vouchers: list[Voucher]) -> list[tuple
     now = []
     for voucher in vouchers:
         current = engine.get_voucher(tenant, voucher_id=voucher.id)
-        now.append((current.holder, current.state, current.locked_until, current.lock_code_hash,
-                    current.available, current.seq, len(engine.ledger(tenant, voucher_id=voucher.id))))
+        now.append(
+            (
+                current.holder,
+                current.state,
+                current.locked_until,
+                current.lock_code_hash,
+                current.available,
+                current.seq,
+                len(engine.ledger(tenant, voucher_id=voucher.id)),
+            )
+        )
     return now
 
 
@@ -189,17 +224,34 @@ def assert_error(answer, status: int, name: str) -> dict:
 
 #: Keys the seed shows as null whose Spaaza type is a string (or an integer): ours may be set.
 NULLABLE_TEXT = {
-    "campaign_image_filename", "campaign_image_link", "campaign_image_url", "campaign_owner_code",
-    "campaign_product_promotion_type", "voucher_description", "voucher_honour_code", "voucher_image_url",
-    "voucher_notes", "voucher_redeemed_datetime", "voucher_text", "voucher_third_party_id", "voucher_title",
+    "campaign_image_filename",
+    "campaign_image_link",
+    "campaign_image_url",
+    "campaign_owner_code",
+    "campaign_product_promotion_type",
+    "voucher_description",
+    "voucher_honour_code",
+    "voucher_image_url",
+    "voucher_notes",
+    "voucher_redeemed_datetime",
+    "voucher_text",
+    "voucher_third_party_id",
+    "voucher_title",
 }
 NULLABLE_INT = {"campaign_image_dimension_x", "campaign_image_dimension_y"}
 ALWAYS_NULL = {"generating_return_transaction", "parent_voucher", "redeeming_basket"}
 
 
 def json_type(value: object) -> str:
-    return {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object",
-            list: "array", type(None): "null"}[type(value)]
+    return {
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        str: "string",
+        dict: "object",
+        list: "array",
+        type(None): "null",
+    }[type(value)]
 
 
 def assert_seed_shape(voucher: dict) -> None:

@@ -13,8 +13,10 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "providers" / "spaaza.md"
 
 
 def test_every_error_is_documented_with_its_number_and_status():
-    rows = {m["name"]: (int(m["code"]), int(m["status"]))
-            for m in re.finditer(r"^\| (?P<code>\d+) \| `(?P<name>[a-z_]+)` \| (?P<status>\d{3}) \|", DOC.read_text(), re.M)}
+    rows = {
+        m["name"]: (int(m["code"]), int(m["status"]))
+        for m in re.finditer(r"^\| (?P<code>\d+) \| `(?P<name>[a-z_]+)` \| (?P<status>\d{3}) \|", DOC.read_text(), re.M)
+    }
     assert rows == {name: (number, status) for name, (number, status, _) in CATALOGUE.items()}
 
 

@@ -51,8 +51,11 @@ def test_a_claimed_lock_binds_redemption_to_its_basket_until_it_ends(client, spa
 
     # ... and may once it has ended.
     spaaza_clock.advance(timedelta(seconds=1))
-    relocked = client.put("/lock-voucher", data={"voucher_key": SEED_KEY, "voucher_locking_code": "POS-2",
-                                                 "voucher_lock_period": "120"}, headers=headers)
+    relocked = client.put(
+        "/lock-voucher",
+        data={"voucher_key": SEED_KEY, "voucher_locking_code": "POS-2", "voucher_lock_period": "120"},
+        headers=headers,
+    )
     assert relocked.status_code == 200, relocked.text
     results = relocked.json()["results"]
     assert results["result_type"] == "lock-voucher"
@@ -60,7 +63,8 @@ def test_a_claimed_lock_binds_redemption_to_its_basket_until_it_ends(client, spa
     assert results["voucher_locking_code"] == "POS-2"
     assert results["voucher_retailer_basket_code_exclusive"] is None
     assert results["voucher_locked_until"] == (spaaza_clock.now() + timedelta(seconds=120)).strftime(
-        "%Y-%m-%dT%H:%M:%S+00:00")
+        "%Y-%m-%dT%H:%M:%S+00:00"
+    )
     with pytest.raises(errors.VoucherLocked):
         redeem(spaaza_engine, seed_voucher, BASKET)  # the old basket lost its binding
     redeem(spaaza_engine, seed_voucher, "POS-2")
@@ -73,8 +77,11 @@ def test_a_claimed_lock_binds_redemption_to_its_basket_until_it_ends(client, spa
 @pytest.mark.parametrize("how", ["PUT form", "POST form", "PUT multipart", "POST multipart"])
 def test_admin_unlock_clears_the_lock_and_its_binding(client, spaaza_engine, seed_voucher, how):
     headers = staff_headers(client, spaaza_engine)
-    locked = client.put("/lock-voucher", data={"voucher_key": SEED_KEY, "retailer_basket_code": BASKET,
-                                               "voucher_lock_period": "3600"}, headers=headers)
+    locked = client.put(
+        "/lock-voucher",
+        data={"voucher_key": SEED_KEY, "retailer_basket_code": BASKET, "voucher_lock_period": "3600"},
+        headers=headers,
+    )
     assert locked.status_code == 200, locked.text
     assert locked.json()["results"]["voucher_retailer_basket_code_exclusive"] == BASKET
 
@@ -88,7 +95,11 @@ def test_admin_unlock_clears_the_lock_and_its_binding(client, spaaza_engine, see
 
     assert answer.status_code == 200, answer.text
     results = answer.json()["results"]
-    assert (results["result_type"], results["voucher_locked"], results["voucher_key"]) == ("unlock-voucher", False, SEED_KEY)
+    assert (results["result_type"], results["voucher_locked"], results["voucher_key"]) == (
+        "unlock-voucher",
+        False,
+        SEED_KEY,
+    )
     stored = spaaza_engine.get_voucher(TENANT, voucher_id=seed_voucher.id)
     assert (stored.locked_until, stored.lock_code_hash) == (None, None)
     redeem(spaaza_engine, seed_voucher)  # no code needed any more
@@ -98,8 +109,11 @@ def test_lock_voucher_multipart_by_voucher_id_with_privileged_authentication(cli
     voucher = issue(spaaza_engine)
     public_id = spaaza_engine.get_voucher(TENANT, voucher_id=voucher.id).public_id
     headers = privileged_headers(privileged_token(spaaza_engine))
-    answer = client.put("/lock-voucher", files={"voucher_id": (None, str(public_id)),
-                                                "voucher_locking_code": (None, "L-9")}, headers=headers)
+    answer = client.put(
+        "/lock-voucher",
+        files={"voucher_id": (None, str(public_id)), "voucher_locking_code": (None, "L-9")},
+        headers=headers,
+    )
 
     assert answer.status_code == 200, answer.text
     assert answer.json()["results"]["voucher_id"] == public_id
@@ -118,8 +132,7 @@ def test_lock_voucher_multipart_by_voucher_id_with_privileged_authentication(cli
         ({"voucher_key": "no-such-key"}, 404, "voucher_not_found"),
         ({}, 400, "invalid_parameter"),
         ({"voucher_key": SEED_KEY, "chain_id": "1800"}, 403, "permission_denied_or_non_existent"),
-        ({"voucher_key": SEED_KEY, "voucher_locking_code": "A", "retailer_basket_code": "B"}, 400,
-         "invalid_parameter"),
+        ({"voucher_key": SEED_KEY, "voucher_locking_code": "A", "retailer_basket_code": "B"}, 400, "invalid_parameter"),
     ],
 )
 def test_lock_voucher_refusals_change_nothing(client, spaaza_engine, seed_voucher, fields, status, name):
@@ -131,8 +144,9 @@ def test_lock_voucher_refusals_change_nothing(client, spaaza_engine, seed_vouche
 
 def test_unlocking_an_unlocked_voucher_and_json_bodies_are_refused(client, spaaza_engine, seed_voucher):
     headers = staff_headers(client, spaaza_engine)
-    assert_error(client.put("/unlock-voucher", data={"voucher_key": SEED_KEY}, headers=headers), 409,
-                 "voucher_not_locked")
+    assert_error(
+        client.put("/unlock-voucher", data={"voucher_key": SEED_KEY}, headers=headers), 409, "voucher_not_locked"
+    )
     # lock-voucher takes form or multipart bodies only, as Spaaza documents.
     answer = client.put("/lock-voucher", json={"voucher_key": SEED_KEY}, headers=headers)
     assert answer.status_code in (400, 415) and answer.json()["result"]["status"] == "error"
@@ -143,7 +157,10 @@ def test_unlocking_an_unlocked_voucher_and_json_bodies_are_refused(client, spaaz
 def test_claim_then_lock_answers_the_claiming_user(client, spaaza_engine):
     voucher = issue(spaaza_engine)
     headers = staff_headers(client, spaaza_engine)
-    assert client.post("/claim-vouchers", json=claim_body({"voucher_key": voucher.code}), headers=headers).status_code == 200
+    assert (
+        client.post("/claim-vouchers", json=claim_body({"voucher_key": voucher.code}), headers=headers).status_code
+        == 200
+    )
     answer = client.put("/lock-voucher", data={"voucher_key": voucher.code}, headers=headers)
     assert answer.status_code == 200, answer.text
     assert answer.json()["results"]["user_entity_card"] == {"code": "20000000001", "type": "custom"}

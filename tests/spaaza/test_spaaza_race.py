@@ -69,9 +69,11 @@ def test_overlapping_parallel_claims_are_all_or_nothing(race_engine, locking):
     start = threading.Barrier(CLIENTS, timeout=60)
 
     def claim(n: int, client: TestClient) -> None:
-        body = claim_body(*({"voucher_key": vouchers[i].code} for i in wanted_by(n)),
-                          user={"user_id": FIRST_USER + n},
-                          locking={"voucher_locking_code": f"basket-{n}"} if locking else None)
+        body = claim_body(
+            *({"voucher_key": vouchers[i].code} for i in wanted_by(n)),
+            user={"user_id": FIRST_USER + n},
+            locking={"voucher_locking_code": f"basket-{n}"} if locking else None,
+        )
         try:
             start.wait()
             answers[n] = client.post("/claim-vouchers", json=body, headers=headers)
@@ -82,8 +84,7 @@ def test_overlapping_parallel_claims_are_all_or_nothing(race_engine, locking):
     with ExitStack() as stack:
         # Apps are built and started here, one after the other; only the requests run in
         # parallel, each client on its own event loop.
-        clients = [stack.enter_context(TestClient(create_app(engine, mounts={"spaaza": "/"})))
-                   for _ in range(CLIENTS)]
+        clients = [stack.enter_context(TestClient(create_app(engine, mounts={"spaaza": "/"}))) for _ in range(CLIENTS)]
         threads = [threading.Thread(target=claim, args=(n, clients[n])) for n in range(CLIENTS)]
         for thread in threads:
             thread.start()

@@ -37,21 +37,33 @@ def test_the_seed_request_against_a_real_server(ve_server, ve_database_url, ve_c
         add_user(engine, TENANT, USER_ID, card_number="20000000001")
         voucher = issue(engine, code=SEED_KEY)
         engine.shared(Identity).staff.create_staff_user(
-            TENANT, STAFF_EMAIL, STAFF_PASSWORD, full_name="Admin Spaaza",
-            roles={voucher_engine_spaaza.STAFF_SCOPE: "admin"})
+            TENANT,
+            STAFF_EMAIL,
+            STAFF_PASSWORD,
+            full_name="Admin Spaaza",
+            roles={voucher_engine_spaaza.STAFF_SCOPE: "admin"},
+        )
         ve_clock.advance(1)
         server = ve_server(plugins=[voucher_engine_spaaza], mounts={"spaaza": "/"})
 
-        login = server.request("POST", "/auth/login", data=urlencode(
-            {"username": STAFF_EMAIL, "password": STAFF_PASSWORD, "chain_id": str(CHAIN)}).encode(),
-            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        login = server.request(
+            "POST",
+            "/auth/login",
+            data=urlencode({"username": STAFF_EMAIL, "password": STAFF_PASSWORD, "chain_id": str(CHAIN)}).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert login.status == 200, login.body
         session = login.json()["results"]["session"]
-        answer = server.request("POST", "/claim-vouchers", data=SEED_BODY, headers={
-            "Content-Type": "application/json",
-            "X-Spaaza-Session-User-Id": str(session["user_id"]),
-            "X-Spaaza-Session-Key": session["session_key"],
-        })
+        answer = server.request(
+            "POST",
+            "/claim-vouchers",
+            data=SEED_BODY,
+            headers={
+                "Content-Type": "application/json",
+                "X-Spaaza-Session-User-Id": str(session["user_id"]),
+                "X-Spaaza-Session-Key": session["session_key"],
+            },
+        )
 
         assert answer.status == 200, answer.body
         assert answer.headers["content-type"].startswith("application/json")
@@ -60,7 +72,11 @@ def test_the_seed_request_against_a_real_server(ve_server, ve_database_url, ve_c
         [shown] = body["results"]["vouchers"]
         assert_seed_shape(shown)
         assert (shown["voucher_key"], shown["user_id"], shown["voucher_status"], shown["voucher_locked"]) == (
-            SEED_KEY, USER_ID, "claimed", True)
+            SEED_KEY,
+            USER_ID,
+            "claimed",
+            True,
+        )
         stored = engine.get_voucher(TENANT, voucher_id=voucher.id)
         assert (stored.state, stored.holder) == (State.CLAIMED, holder(engine, USER_ID))
         assert stored.locked_until == SEED_CREATED + timedelta(seconds=1 + 3600)

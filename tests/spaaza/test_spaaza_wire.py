@@ -86,10 +86,22 @@ def test_one_locking_code_at_most():
 
 
 def test_user_parameters_map_to_member_identifier_kinds():
-    user = UserRef(user_id=7, username="u", member_number="m", authentication_point_identifier="a",
-                   auxiliary_identifier="x", referral_code="r")
-    assert identifiers_of(user) == {"username": "u", "member_number": "m", "authentication_point": "a",
-                                    "auxiliary": "x", "referral_code": "r", "external:spaaza": "7"}
+    user = UserRef(
+        user_id=7,
+        username="u",
+        member_number="m",
+        authentication_point_identifier="a",
+        auxiliary_identifier="x",
+        referral_code="r",
+    )
+    assert identifiers_of(user) == {
+        "username": "u",
+        "member_number": "m",
+        "authentication_point": "a",
+        "auxiliary": "x",
+        "referral_code": "r",
+        "external:spaaza": "7",
+    }
     assert member_id_of("member:4232324") == 4232324
     assert member_id_of("customer-1") is None and member_id_of(None) is None and member_id_of("member:1x") is None
 
@@ -123,17 +135,36 @@ def rendered(failure: Failure) -> tuple[int, dict]:
 @pytest.mark.parametrize(
     ("failure", "status", "number_", "name"),
     [
-        (Failure(FailureKind.UNAUTHORIZED, "missing X-Spaaza-Session-Key header", errors.Unauthorized("x")),
-         401, 6, "no_valid_session"),
+        (
+            Failure(FailureKind.UNAUTHORIZED, "missing X-Spaaza-Session-Key header", errors.Unauthorized("x")),
+            401,
+            6,
+            "no_valid_session",
+        ),
         (Failure(FailureKind.MALFORMED, "bad JSON"), 400, 1000, "malformed_request"),
         (Failure(FailureKind.NOT_FOUND, "no route"), 404, 1014, "not_found"),
-        (Failure(FailureKind.INTERNAL, "boom: table vouchers", errors.StorageError("table vouchers")),
-         500, 1019, "internal_error"),
-        (Failure(FailureKind.REJECTED, "held", type("HeldByAnother", (errors.Rejected,),
-                                                     {"code": "voucher_held_by_another"})("held")),
-         409, 1007, "voucher_claimed_by_another_user"),
-        (Failure(FailureKind.CONFLICT, "busy", errors.Conflict("busy"), retry_after=1), 503, 1018,
-         "service_unavailable"),
+        (
+            Failure(FailureKind.INTERNAL, "boom: table vouchers", errors.StorageError("table vouchers")),
+            500,
+            1019,
+            "internal_error",
+        ),
+        (
+            Failure(
+                FailureKind.REJECTED,
+                "held",
+                type("HeldByAnother", (errors.Rejected,), {"code": "voucher_held_by_another"})("held"),
+            ),
+            409,
+            1007,
+            "voucher_claimed_by_another_user",
+        ),
+        (
+            Failure(FailureKind.CONFLICT, "busy", errors.Conflict("busy"), retry_after=1),
+            503,
+            1018,
+            "service_unavailable",
+        ),
     ],
 )
 def test_every_failure_answers_spaazas_error_envelope(failure, status, number_, name):
@@ -147,8 +178,13 @@ def test_every_failure_answers_spaazas_error_envelope(failure, status, number_, 
 def test_our_errors_carry_their_own_description_and_field_errors_name_the_field():
     status, body = rendered(Failure(FailureKind.INVALID, "x", spaaza_errors.TooManyVouchers("vouchers: 11")))
     assert (status, body["error"]["name"], body["error"]["description"]) == (400, "too_many_vouchers", "vouchers: 11")
-    status, body = rendered(Failure(FailureKind.INVALID, "Expected `int`, got `str` - at `$.entity.chain_id`",
-                                    fields=(FieldError("entity.chain_id", "type", "Expected `int`, got `str`"),)))
+    status, body = rendered(
+        Failure(
+            FailureKind.INVALID,
+            "Expected `int`, got `str` - at `$.entity.chain_id`",
+            fields=(FieldError("entity.chain_id", "type", "Expected `int`, got `str`"),),
+        )
+    )
     assert (status, body["error"]["name"]) == (400, "invalid_parameter")
     assert "entity.chain_id" in body["error"]["description"]
 

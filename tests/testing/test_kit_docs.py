@@ -20,8 +20,17 @@ def test_the_guide_quotes_the_example_tests_verbatim():
 
 def test_every_kit_fixture_is_documented():
     fixtures = sorted(name for name in kit.__all__ if name.startswith("ve_"))
-    assert fixtures == ["ve_backend", "ve_client", "ve_clock", "ve_database_url", "ve_engine",
-                        "ve_partner_signer", "ve_plugins", "ve_server", "ve_webhook_receiver"]
+    assert fixtures == [
+        "ve_backend",
+        "ve_client",
+        "ve_clock",
+        "ve_database_url",
+        "ve_engine",
+        "ve_partner_signer",
+        "ve_plugins",
+        "ve_server",
+        "ve_webhook_receiver",
+    ]
     guide = GUIDE.read_text()
     for name in fixtures:
         assert f"| `{name}` |" in guide, name

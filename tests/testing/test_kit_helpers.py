@@ -44,8 +44,9 @@ def test_the_receiver_verifies_what_the_engine_signs_and_refuses_anything_else(
     with pytest.raises(SignatureError, match="no signature matches"):
         verify(secret, dataclasses.replace(got, body=got.body.replace(b"HOOK-1", b"HOOK-2")), clock=ve_clock)
     with pytest.raises(SignatureError, match="no signature matches"):
-        verify(Webhooks(ve_engine, LOOPBACK).create_endpoint("acme", "http://127.0.0.1:9/x").secret, got,
-               clock=ve_clock)
+        verify(
+            Webhooks(ve_engine, LOOPBACK).create_endpoint("acme", "http://127.0.0.1:9/x").secret, got, clock=ve_clock
+        )
     ve_clock.advance(timedelta(minutes=6))
     with pytest.raises(SignatureError, match="not within"):
         ve_webhook_receiver.verify(secret)
@@ -63,7 +64,10 @@ def test_signed_partner_jwts_are_accepted_once_and_expire_on_the_test_clock(ve_e
     token = signer.sign(amount="50.00")
     used = partners.use_partner_jwt("acme", token)
     assert (used.partner_id, used.claims["amount"], used.claims["iat"]) == (
-        "shop-42", "50.00", int(ve_clock.now().timestamp()))
+        "shop-42",
+        "50.00",
+        int(ve_clock.now().timestamp()),
+    )
     with pytest.raises(Unauthorized):
         partners.use_partner_jwt("acme", token)  # its jti is used up
     with pytest.raises(Unauthorized):

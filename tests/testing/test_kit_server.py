@@ -26,26 +26,31 @@ def token(ve_engine) -> str:
     ve_engine.create_tenant("acme")
     ve_engine.create_pool("acme", "pool")
     ve_engine.add_codes("acme", "pool", ["CODE-1", "CODE-2", "CODE-3"])
-    ve_engine.put_campaign("acme", "CAMP", name="camp", pool_id="pool", trigger_categories=["PAY"],
-                           distributors=["DIST-001"])
+    ve_engine.put_campaign(
+        "acme", "CAMP", name="camp", pool_id="pool", trigger_categories=["PAY"], distributors=["DIST-001"]
+    )
     return Identity(ve_engine).distributors.create_distributor("acme", "DIST-001")
 
 
-def test_the_server_mounts_the_chosen_provider_at_the_chosen_prefixes_and_follows_the_clock(
-    ve_server, ve_clock, token
-):
+def test_the_server_mounts_the_chosen_provider_at_the_chosen_prefixes_and_follows_the_clock(ve_server, ve_clock, token):
     ve_clock.set(START)
     server = ve_server(mounts={"promo": ["/", "/partner"]})
     auth = {"Authorization": f"Bearer {token}"}
 
     first = server.request("POST", PATH, json_body=BODY, headers=auth)
     assert (first.status, first.json()["voucher_code"], first.json()["issued_at"]) == (
-        200, "CODE-1", "2025-10-29T10:15:30Z")
+        200,
+        "CODE-1",
+        "2025-10-29T10:15:30Z",
+    )
 
     ve_clock.advance(timedelta(days=2, seconds=5))
     second = server.request("POST", "/partner" + PATH, json_body=BODY, headers=auth)
     assert (second.status, second.json()["voucher_code"], second.json()["issued_at"]) == (
-        200, "CODE-2", "2025-10-31T10:15:35Z")
+        200,
+        "CODE-2",
+        "2025-10-31T10:15:35Z",
+    )
 
     # Only the chosen provider: the admin plugin (an installed entry point) is not served.
     assert server.request("GET", "/admin/tenant").status == 404

@@ -52,37 +52,61 @@ def test_a_json_body_where_a_form_belongs_and_garbage(client, vc_engine):
 def test_missing_parameters_elsewhere(client):
     assert client.get("/v1/user-domains").json()["code"] == 1018
     unknown = client.get("/v1/user-domains?email=nobody@example.com")
-    assert (unknown.status_code, unknown.json()) == (422, {
-        "code": 1000, "errors": {"email": ["We do not recognize given email address."]},
-        "message": "Incorrect request", "status": "failed"})
-    assert client.post("/v1/authorize", content=b"", headers={**basic(ADMIN_EMAIL, "password"), **FORM}).json()["code"] == 1018
+    assert (unknown.status_code, unknown.json()) == (
+        422,
+        {
+            "code": 1000,
+            "errors": {"email": ["We do not recognize given email address."]},
+            "message": "Incorrect request",
+            "status": "failed",
+        },
+    )
+    assert (
+        client.post("/v1/authorize", content=b"", headers={**basic(ADMIN_EMAIL, "password"), **FORM}).json()["code"]
+        == 1018
+    )
     assert client.put("/v1/refresh", content=b"accessToken=a.b.c", headers=FORM).json()["code"] == 1018
-    wrong = client.post("/v1/authorize", content=b"subdomain=my-sales-page", headers={**basic(ADMIN_EMAIL, "nope"), **FORM})
+    wrong = client.post(
+        "/v1/authorize", content=b"subdomain=my-sales-page", headers={**basic(ADMIN_EMAIL, "nope"), **FORM}
+    )
     assert (wrong.status_code, wrong.json()["code"]) == (401, 1001)
 
 
 BAD_USERS = {
     "not JSON": (b'{"fullName": "T",', 1000),
     "fields missing": (b'{"fullName": "T"}', 1018),
-    "unknown field": (b'{"fullName": "T", "email": "t@example.com", "password": "sEcret9", "permissions": [], "isAdmin": true}', 1000),
+    "unknown field": (
+        b'{"fullName": "T", "email": "t@example.com", "password": "sEcret9", "permissions": [], "isAdmin": true}',
+        1000,
+    ),
     "wrong type": (b'{"fullName": 7, "email": "t@example.com", "password": "sEcret9", "permissions": []}', 1000),
     "bad email": (b'{"fullName": "T", "email": "nope", "password": "sEcret9", "permissions": []}', 1000),
     "weak password": (b'{"fullName": "T", "email": "t@example.com", "password": "abc", "permissions": []}', 1000),
     "a domain left out (the seed's 500)": (
         b'{"fullName": "T", "email": "t@example.com", "password": "sEcret9", '
-        b'"permissions": [{"domainId": 1, "roleId": 0, "customPermissions": []}]}', 1000),
+        b'"permissions": [{"domainId": 1, "roleId": 0, "customPermissions": []}]}',
+        1000,
+    ),
     "an unknown domain": (
         b'{"fullName": "T", "email": "t@example.com", "password": "sEcret9", "permissions": ['
-        b'{"domainId": 1, "roleId": 0}, {"domainId": 2, "roleId": 0}, {"domainId": 3, "roleId": 0}]}', 1000),
+        b'{"domainId": 1, "roleId": 0}, {"domainId": 2, "roleId": 0}, {"domainId": 3, "roleId": 0}]}',
+        1000,
+    ),
     "an unknown role": (
         b'{"fullName": "T", "email": "t@example.com", "password": "sEcret9", "permissions": ['
-        b'{"domainId": 1, "roleId": 4}, {"domainId": 2, "roleId": 0}]}', 1000),
+        b'{"domainId": 1, "roleId": 4}, {"domainId": 2, "roleId": 0}]}',
+        1000,
+    ),
     "an unknown custom permission": (
         b'{"fullName": "T", "email": "t@example.com", "password": "sEcret9", "permissions": ['
-        b'{"domainId": 1, "roleId": 3, "customPermissions": ["fly"]}, {"domainId": 2, "roleId": 0}]}', 1000),
+        b'{"domainId": 1, "roleId": 3, "customPermissions": ["fly"]}, {"domainId": 2, "roleId": 0}]}',
+        1000,
+    ),
     "an email already used": (
         b'{"fullName": "T", "email": "admin@example.com", "password": "sEcret9", "permissions": ['
-        b'{"domainId": 1, "roleId": 0}, {"domainId": 2, "roleId": 0}]}', 1000),
+        b'{"domainId": 1, "roleId": 0}, {"domainId": 2, "roleId": 0}]}',
+        1000,
+    ),
 }
 
 
@@ -93,8 +117,11 @@ def test_bad_users_bodies_write_nothing(client, vc_engine):
         response = client.post("/v1/users", content=raw, headers={**bearer(token), **JSON})
         assert (response.status_code, response.json()["code"], response.json()["status"]) == (422, code, "failed"), name
     [admin] = before
-    mismatch = client.patch(f"/v1/users/{admin[0]}/password", content=b'{"password": "SEcreT123", "password2": "SEcreT124"}',
-                            headers={**bearer(token), **JSON})
+    mismatch = client.patch(
+        f"/v1/users/{admin[0]}/password",
+        content=b'{"password": "SEcreT123", "password2": "SEcreT124"}',
+        headers={**bearer(token), **JSON},
+    )
     assert (mismatch.status_code, list(mismatch.json()["errors"])) == (422, ["password2"])
     for path, status, code in [("/v1/users/abc", 422, 1000), ("/v1/users/999999", 404, 1004)]:
         got = client.get(path, headers=bearer(token))

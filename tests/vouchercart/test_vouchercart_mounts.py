@@ -48,10 +48,16 @@ class Neighbour:
 
     @hookimpl
     def voucher_engine_register_providers(self, register: Register) -> None:
-        register(Provider(self.name, "Reservations", operations=(
-            Operation("reserve", "POST", "/v1/reservations", reserve, response=Reservation),
-            Operation("getReservation", "GET", "/v1/reservations/{id:str}", missing, response=Reservation),
-        )))
+        register(
+            Provider(
+                self.name,
+                "Reservations",
+                operations=(
+                    Operation("reserve", "POST", "/v1/reservations", reserve, response=Reservation),
+                    Operation("getReservation", "GET", "/v1/reservations/{id:str}", missing, response=Reservation),
+                ),
+            )
+        )
 
 
 class Clash(Neighbour):
@@ -61,14 +67,20 @@ class Clash(Neighbour):
 
     @hookimpl
     def voucher_engine_register_providers(self, register: Register) -> None:
-        register(Provider(self.name, "Clash", operations=(
-            Operation("redeemSomethingElse", "POST", "/v1/redeem", reserve, response=Reservation),
-        )))
+        register(
+            Provider(
+                self.name,
+                "Clash",
+                operations=(Operation("redeemSomethingElse", "POST", "/v1/redeem", reserve, response=Reservation),),
+            )
+        )
 
 
 def open_engine(tmp_path: Path, *extra: object) -> Engine:
     engine = Engine.open(
-        f"sqlite:///{tmp_path / 'mounts.sqlite3'}", clock=ManualClock(NOW), config=EngineConfig(auto_migrate=True),
+        f"sqlite:///{tmp_path / 'mounts.sqlite3'}",
+        clock=ManualClock(NOW),
+        config=EngineConfig(auto_migrate=True),
         plugins=PluginSettings(load_entry_points=False, extra=(voucher_engine_vouchercart.hooks, *extra)),
     )
     engine.provide(Identity, Identity(engine, IdentityConfig(argon2=CHEAP_ARGON2)))

@@ -44,8 +44,12 @@ def served(migrated_pg_url, ve_server):
     add_domains(engine)
     add_staff(engine, ADMIN_EMAIL, ADMIN_PASSWORD, administrator())
     server = ve_server(pg_url, plugins=[voucher_engine_vouchercart.hooks], mounts={"vouchercart": "/"}, clock=None)
-    response = httpx.post(f"{server.url}/v1/authorize", content=b"subdomain=my-sales-page",
-                          headers={**basic(ADMIN_EMAIL, ADMIN_PASSWORD), **FORM}, timeout=30)
+    response = httpx.post(
+        f"{server.url}/v1/authorize",
+        content=b"subdomain=my-sales-page",
+        headers={**basic(ADMIN_EMAIL, ADMIN_PASSWORD), **FORM},
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
     yield engine, server.url, response.json()["accessToken"]
     server.stop()
@@ -60,8 +64,9 @@ def race(url: str, token: str, data: bytes) -> list[httpx.Response]:
     def one() -> None:
         with httpx.Client(timeout=60) as client:
             barrier.wait()
-            response = client.post(f"{url}/v1/redeem", content=data,
-                                   headers={"Authorization": f"Bearer {token}", **FORM})
+            response = client.post(
+                f"{url}/v1/redeem", content=data, headers={"Authorization": f"Bearer {token}", **FORM}
+            )
         with lock:
             results.append(response)
 
@@ -86,10 +91,15 @@ def test_32_parallel_unit_redemptions_of_a_20_unit_voucher(served):
     refused = [r for r in results if r.status_code != 200]
     assert (len(ok), len(refused)) == (20, 12)
     assert {(r.status_code, r.json()["code"]) for r in refused} <= {(422, 1013), (422, 1011)}
-    status = httpx.get(f"{url}/v1/status?code=MULT-IUSE-0000-0020&domain=1",
-                       headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+    status = httpx.get(
+        f"{url}/v1/status?code=MULT-IUSE-0000-0020&domain=1", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ).json()
     assert (len(status["redeemHistory"]), status["current"], status["status"], status["redeemed"]) == (
-        20, 20, "completed", True)
+        20,
+        20,
+        "completed",
+        True,
+    )
 
 
 def test_a_monetary_voucher_of_20_00_redeemed_by_1_00_from_32_clients(served):
@@ -98,9 +108,14 @@ def test_a_monetary_voucher_of_20_00_redeemed_by_1_00_from_32_clients(served):
     results = race(url, token, b"code=MONE-TARY-0000-2000&domain=1&reductor=100")
     assert sum(r.status_code == 200 for r in results) == 20
     assert {(r.status_code, r.json()["code"]) for r in results if r.status_code != 200} <= {(422, 1013), (422, 1011)}
-    status = httpx.get(f"{url}/v1/status?code=MONE-TARY-0000-2000&domain=1",
-                       headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
-    assert ([h["amount"] for h in status["redeemHistory"]], status["current"], status["stock"]) == ([100] * 20, 2000, 2000)
+    status = httpx.get(
+        f"{url}/v1/status?code=MONE-TARY-0000-2000&domain=1", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ).json()
+    assert ([h["amount"] for h in status["redeemHistory"]], status["current"], status["stock"]) == (
+        [100] * 20,
+        2000,
+        2000,
+    )
     assert (status["remainingString"], status["status"]) == ("0.00 USD left", "completed")
     voucher = engine.get_voucher("acme", code="MONE-TARY-0000-2000")
     assert (voucher.available, voucher.held) == (0, 0)

@@ -51,7 +51,9 @@ def test_an_expired_voucher_is_1012_then_redeemable_with_a_redeem_date_inside_it
     token = login(client)["accessToken"]  # a token lives one day: log in after the clock moved
     before = written(vc_engine)
     error(redeem(client, token, f"code={CODE}&domain=1"), 422, 1012)
-    error(redeem(client, token, f"code={CODE}&domain=1&redeemDate=2017-03-04 10:00"), 422, 1012)  # after the window, before now
+    error(
+        redeem(client, token, f"code={CODE}&domain=1&redeemDate=2017-03-04 10:00"), 422, 1012
+    )  # after the window, before now
     assert written(vc_engine) == before
     response = redeem(client, token, f"code={CODE}&domain=1&redeemDate=2017-02-28 18:45")
     assert response.status_code == 200, response.text
@@ -92,7 +94,10 @@ def test_reductor_beyond_the_rest_is_1011_and_no_reductor_redeems_everything(cli
     assert redeem(client, token, f"code={CODE}&domain=1&reductor=2").json()["current"] == 2
     everything = redeem(client, token, f"code={CODE}&domain=1").json()
     assert (everything["current"], everything["status"], [h["amount"] for h in everything["redeemHistory"]]) == (
-        5, "completed", [2, 3])
+        5,
+        "completed",
+        [2, 3],
+    )
     money = redeem(client, token, "code=MONE-TARY-0000-0001&domain=1&reductor=100").json()
     assert (money["current"], money["stock"], money["monetary"], money["multiUsable"]) == (100, 2000, True, True)
 
@@ -107,8 +112,11 @@ def test_a_user_with_only_redeem_voucher_on_domain_1(client, vc_engine):
     error(client.get("/v1/users", headers=bearer(token)), 403, 1003)
     error(client.post("/v1/users", content=b"{}", headers={**bearer(token), **JSON}), 403, 1003)
     # and it cannot log in to a domain it has no role on
-    response = client.post("/v1/authorize", content=b"subdomain=other-sales-page",
-                           headers={"Authorization": "Basic cmVkZWVtZXJAZXhhbXBsZS5jb206cHcx", **FORM})
+    response = client.post(
+        "/v1/authorize",
+        content=b"subdomain=other-sales-page",
+        headers={"Authorization": "Basic cmVkZWVtZXJAZXhhbXBsZS5jb206cHcx", **FORM},
+    )
     error(response, 401, 1001)
 
 
@@ -126,8 +134,12 @@ def test_refresh_token_reuse_kills_the_sibling_access_token(client):
 def test_jwt_failures_are_1006_to_1009(client, vc_clock):
     token = login(client)["accessToken"]
     error(client.get("/v1/domains", headers=bearer("eyJhbGciOi.bm90IGpzb24.c2ln")), 401, 1008)
-    forged = jwt.encode({**jwt.decode(token, options={"verify_signature": False})}, "x" * 32, algorithm="HS256",
-                        headers=jwt.get_unverified_header(token))
+    forged = jwt.encode(
+        {**jwt.decode(token, options={"verify_signature": False})},
+        "x" * 32,
+        algorithm="HS256",
+        headers=jwt.get_unverified_header(token),
+    )
     error(client.get("/v1/domains", headers=bearer(forged)), 401, 1009)
     assert jwt.decode(token, options={"verify_signature": False})["iat"] == int(NOW.timestamp())
     vc_clock.advance(timedelta(days=1, minutes=5))
@@ -147,7 +159,10 @@ def test_method_not_allowed_is_1002(client):
 
 
 def test_window_constants_are_the_seed_sample():
-    assert (WINDOW_FROM.isoformat(), WINDOW_TO.isoformat()) == ("2016-12-02T07:57:29+00:00", "2017-03-02T07:57:29+00:00")
+    assert (WINDOW_FROM.isoformat(), WINDOW_TO.isoformat()) == (
+        "2016-12-02T07:57:29+00:00",
+        "2017-03-02T07:57:29+00:00",
+    )
 
 
 def test_an_api_key_of_the_tenant_works_as_the_bearer_until_revoked(client, vc_engine):
@@ -178,8 +193,10 @@ def test_custom_permissions_are_enforced_not_only_stored(client, vc_engine):
 def test_changing_grants_needs_manage_users_on_that_domain_and_writes_nothing_otherwise(client, vc_engine):
     add_staff(vc_engine, "boss1@example.com", "pw1", {1: ("administrator", ALL)})
     token = login(client, "boss1@example.com", "pw1")["accessToken"]
-    body = ('{"fullName": "N", "email": "n@example.com", "password": "sEcret9", "permissions": ['
-            '{"domainId": 1, "roleId": 2}, {"domainId": 2, "roleId": %d}]}')
+    body = (
+        '{"fullName": "N", "email": "n@example.com", "password": "sEcret9", "permissions": ['
+        '{"domainId": 1, "roleId": 2}, {"domainId": 2, "roleId": %d}]}'
+    )
     before = staff_rows(vc_engine)
     error(client.post("/v1/users", content=(body % 2).encode(), headers={**bearer(token), **JSON}), 403, 1003)
     assert staff_rows(vc_engine) == before
@@ -187,7 +204,8 @@ def test_changing_grants_needs_manage_users_on_that_domain_and_writes_nothing_ot
     assert created.status_code == 200, created.text
     user = identity(vc_engine).staff.find_staff_user(TENANT, public_id=created.json()["userId"])
     assert {s: (g.role, g.permissions) for s, g in user.grants.items()} == {
-        "store:1": ("redeemer", frozenset({"redeem.voucher"}))}
+        "store:1": ("redeemer", frozenset({"redeem.voucher"}))
+    }
 
 
 def test_user_domains_has_its_own_rate_limit(client):
@@ -195,5 +213,9 @@ def test_user_domains_has_its_own_rate_limit(client):
         assert client.get(f"/v1/user-domains?email={ADMIN_EMAIL}").status_code == 200
     limited = client.get(f"/v1/user-domains?email={ADMIN_EMAIL}")
     assert limited.status_code == 429 and limited.json()["status"] == "failed"
-    assert client.post("/v1/authorize", content=b"subdomain=my-sales-page",
-                       headers={**basic(ADMIN_EMAIL, ADMIN_PASSWORD), **FORM}).status_code == 200
+    assert (
+        client.post(
+            "/v1/authorize", content=b"subdomain=my-sales-page", headers={**basic(ADMIN_EMAIL, ADMIN_PASSWORD), **FORM}
+        ).status_code
+        == 200
+    )

@@ -33,15 +33,20 @@ def types_of(body: dict, expected: dict[str, type]) -> None:
 
 
 def test_authorize(client):
-    response = client.post("/v1/authorize", content=b"subdomain=my-sales-page",
-                           headers={**basic(ADMIN_EMAIL, "password"), **FORM})
+    response = client.post(
+        "/v1/authorize", content=b"subdomain=my-sales-page", headers={**basic(ADMIN_EMAIL, "password"), **FORM}
+    )
     assert response.status_code == 200
     body = response.json()
     types_of(body, {**JWT_SAMPLE_KEYS, "profile": dict})
     types_of(body["profile"], {"email": str, "fullName": str, "id": int, "locale": str})
     assert body["status"] == "authenticated" and body["refreshToken"].startswith("RT")
-    assert body["profile"] == {"email": ADMIN_EMAIL, "fullName": "VoucherCart2 Demo", "id": body["profile"]["id"],
-                               "locale": "en"}
+    assert body["profile"] == {
+        "email": ADMIN_EMAIL,
+        "fullName": "VoucherCart2 Demo",
+        "id": body["profile"]["id"],
+        "locale": "en",
+    }
     claims = jwt.decode(body["accessToken"], options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 86400
     assert claims["jti"] == body["identifiedBy"]
@@ -50,10 +55,13 @@ def test_authorize(client):
 def test_user_domains(client):
     response = client.get(f"/v1/user-domains?email={ADMIN_EMAIL}")
     assert response.status_code == 200
-    assert response.json() == {"status": "success", "domains": [
-        {"id": 1, "name": "my-sales-page", "url": "https://my-sales-page.vouchercart.com/"},
-        {"id": 2, "name": "other-sales-page", "url": "https://other-sales-page.vouchercart.com/"},
-    ]}
+    assert response.json() == {
+        "status": "success",
+        "domains": [
+            {"id": 1, "name": "my-sales-page", "url": "https://my-sales-page.vouchercart.com/"},
+            {"id": 2, "name": "other-sales-page", "url": "https://other-sales-page.vouchercart.com/"},
+        ],
+    }
 
 
 def test_refresh(client):
@@ -82,8 +90,18 @@ def test_domains(client):
 
 
 VOUCHER_FIELDS = {
-    "code": str, "current": int, "expirations": list, "monetary": bool, "multiUsable": bool, "order": dict,
-    "redeemableOn": list, "redeemed": bool, "redeemHistory": list, "remainingString": str, "status": str, "stock": int,
+    "code": str,
+    "current": int,
+    "expirations": list,
+    "monetary": bool,
+    "multiUsable": bool,
+    "order": dict,
+    "redeemableOn": list,
+    "redeemed": bool,
+    "redeemHistory": list,
+    "remainingString": str,
+    "status": str,
+    "stock": int,
 }
 
 
@@ -95,10 +113,18 @@ def test_status_without_domain_as_the_seed_curl(client, vc_engine):
     body = response.json()
     types_of(body, VOUCHER_FIELDS)
     assert body == {
-        "code": CODE, "current": 0,
+        "code": CODE,
+        "current": 0,
         "expirations": [{"from": "2016-12-02T07:57:29+0000", "to": "2017-03-02T07:57:29+0000"}],
-        "monetary": False, "multiUsable": False, "order": ORDER, "redeemableOn": [1], "redeemed": False,
-        "redeemHistory": [], "remainingString": "1 time left", "status": "in_progress", "stock": 1,
+        "monetary": False,
+        "multiUsable": False,
+        "order": ORDER,
+        "redeemableOn": [1],
+        "redeemed": False,
+        "redeemHistory": [],
+        "remainingString": "1 time left",
+        "status": "in_progress",
+        "stock": 1,
     }
 
 
@@ -112,20 +138,33 @@ def test_redeem(client, vc_engine):
     assert body["redeemHistory"] == [{"redeemAt": "2016-12-02T13:32:48+0000", "amount": 1}]
     assert body["order"] == {**ORDER, "redeemedDate": "2016-12-02T13:32:48+0000"}
     assert (body["current"], body["redeemed"], body["status"], body["remainingString"], body["stock"]) == (
-        1, True, "completed", "0 time left", 1)
+        1,
+        True,
+        "completed",
+        "0 time left",
+        1,
+    )
 
 
 def test_redeem_with_reductor_and_redeem_date(client, vc_engine):
     """The seed's second redeem curl, its redeemDate sent with a literal space, as curl does."""
     issue(vc_engine, kind=VoucherKind.MULTI_USE, value=5, start=datetime(2015, 12, 1, tzinfo=UTC))
     token = login(client)["accessToken"]
-    response = client.post("/v1/redeem", content=f"code={CODE}&domain=1&reductor=2&redeemDate=2015-12-05 13:37".encode(),
-                           headers={**bearer(token), **FORM})
+    response = client.post(
+        "/v1/redeem",
+        content=f"code={CODE}&domain=1&reductor=2&redeemDate=2015-12-05 13:37".encode(),
+        headers={**bearer(token), **FORM},
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     types_of(body, VOUCHER_FIELDS)
     assert (body["current"], body["multiUsable"], body["redeemed"], body["status"], body["stock"]) == (
-        2, True, False, "in_progress", 5)
+        2,
+        True,
+        False,
+        "in_progress",
+        5,
+    )
     assert body["redeemHistory"] == [{"amount": 2, "redeemAt": "2015-12-05T13:37:00+0000"}]
 
 
@@ -166,10 +205,15 @@ def test_the_users_curls(client):
     assert got.status_code == 200
     types_of(got.json(), USER_FIELDS)
     assert got.json() == {
-        "id": user_id, "fullName": "Test User", "email": "test@example.com", "phone": "+1 123 456 789",
+        "id": user_id,
+        "fullName": "Test User",
+        "email": "test@example.com",
+        "phone": "+1 123 456 789",
         "createdAt": "02/12/2016 13:32",
-        "permissions": [{"domainId": 1, "roleId": 0, "customPermissions": []},
-                        {"domainId": 2, "roleId": 0, "customPermissions": []}],
+        "permissions": [
+            {"domainId": 1, "roleId": 0, "customPermissions": []},
+            {"domainId": 2, "roleId": 0, "customPermissions": []},
+        ],
     }
 
     updated = client.put(f"/v1/users/{user_id}", content=UPDATE, headers=auth)
@@ -179,8 +223,11 @@ def test_the_users_curls(client):
         {"domainId": 2, "roleId": 0, "customPermissions": []},
     ]
 
-    changed = client.patch(f"/v1/users/{user_id}/password",
-                           content=b'{\n    "password": "SEcreT123",\n    "password2": "SEcreT123"\n  }', headers=auth)
+    changed = client.patch(
+        f"/v1/users/{user_id}/password",
+        content=b'{\n    "password": "SEcreT123",\n    "password2": "SEcreT123"\n  }',
+        headers=auth,
+    )
     assert (changed.status_code, changed.content) == (204, b"")
     assert login(client, "test@example.com", "SEcreT123")["status"] == "authenticated"
 

@@ -34,8 +34,9 @@ from voucher_engine import VoucherKind
 
 def curl(*args: str) -> tuple[int, object]:
     """Run curl as the seed writes it; ``-s -w`` only make it print the status after the body."""
-    out = subprocess.run(["curl", *args, "-s", "-w", "\n%{http_code}"], capture_output=True, text=True,
-                         timeout=30, check=True)
+    out = subprocess.run(
+        ["curl", *args, "-s", "-w", "\n%{http_code}"], capture_output=True, text=True, timeout=30, check=True
+    )
     body, status = out.stdout.rsplit("\n", 1)
     return int(status), (json.loads(body) if body else None)
 
@@ -63,12 +64,23 @@ def server(sqlite_file_url, ve_clock, ve_server):
 def test_every_curl_of_the_seed_against_a_real_server(server):
     base = server
 
-    status, login = curl("-X", "POST", f"{base}/v1/authorize", "-u", f"{ADMIN_EMAIL}:{ADMIN_PASSWORD}",
-                         "--data", "subdomain=my-sales-page")
+    status, login = curl(
+        "-X",
+        "POST",
+        f"{base}/v1/authorize",
+        "-u",
+        f"{ADMIN_EMAIL}:{ADMIN_PASSWORD}",
+        "--data",
+        "subdomain=my-sales-page",
+    )
     assert status == 200, login
     types_of(login, {**JWT_SAMPLE_KEYS, "profile": dict})
     types_of(login["profile"], {"email": str, "fullName": str, "id": int, "locale": str})
-    assert (login["status"], login["refreshToken"][:2], login["profile"]["email"]) == ("authenticated", "RT", ADMIN_EMAIL)
+    assert (login["status"], login["refreshToken"][:2], login["profile"]["email"]) == (
+        "authenticated",
+        "RT",
+        ADMIN_EMAIL,
+    )
     claims = jwt.decode(login["accessToken"], options={"verify_signature": False})
     assert (claims["exp"] - claims["iat"], claims["jti"]) == (86400, login["identifiedBy"])
 
@@ -77,8 +89,13 @@ def test_every_curl_of_the_seed_against_a_real_server(server):
     types_of(domains, {"status": str, "domains": list})
     assert [d["name"] for d in domains["domains"]] == ["my-sales-page", "other-sales-page"]
 
-    status, refreshed = curl("-X", "PUT", f"{base}/v1/refresh",
-                             "--data", f"accessToken={login['accessToken']}&refreshToken={login['refreshToken']}")
+    status, refreshed = curl(
+        "-X",
+        "PUT",
+        f"{base}/v1/refresh",
+        "--data",
+        f"accessToken={login['accessToken']}&refreshToken={login['refreshToken']}",
+    )
     assert status == 200, refreshed
     types_of(refreshed, JWT_SAMPLE_KEYS)
     assert refreshed["status"] == "refreshed"
@@ -94,10 +111,22 @@ def test_every_curl_of_the_seed_against_a_real_server(server):
     status, voucher = curl(f"{base}/v1/status?code={CODE}", "-H", auth)
     assert status == 200, voucher
     types_of(voucher, VOUCHER_FIELDS)
-    assert (voucher["current"], voucher["stock"], voucher["multiUsable"], voucher["status"]) == (0, 5, True, "in_progress")
+    assert (voucher["current"], voucher["stock"], voucher["multiUsable"], voucher["status"]) == (
+        0,
+        5,
+        True,
+        "in_progress",
+    )
 
-    status, partly = curl(f"{base}/v1/redeem", "-X", "POST",
-                          "--data", f"code={CODE}&domain=1&reductor=2&redeemDate=2015-12-05 13:37", "-H", auth)
+    status, partly = curl(
+        f"{base}/v1/redeem",
+        "-X",
+        "POST",
+        "--data",
+        f"code={CODE}&domain=1&reductor=2&redeemDate=2015-12-05 13:37",
+        "-H",
+        auth,
+    )
     assert status == 200, partly
     types_of(partly, VOUCHER_FIELDS)
     assert (partly["current"], partly["redeemHistory"]) == (2, [{"amount": 2, "redeemAt": "2015-12-05T13:37:00+0000"}])
@@ -127,7 +156,11 @@ def test_every_curl_of_the_seed_against_a_real_server(server):
     assert status == 200, users
     for one in users:
         types_of(one, USER_FIELDS)
-    assert users[1]["permissions"][0] == {"domainId": 1, "roleId": 3, "customPermissions": ["manage.orders", "redeem.voucher"]}
+    assert users[1]["permissions"][0] == {
+        "domainId": 1,
+        "roleId": 3,
+        "customPermissions": ["manage.orders", "redeem.voucher"],
+    }
 
     assert curl(user, "-X", "DELETE", "-H", auth, "-H", "Accepts: application/json") == (204, None)
     status, gone = curl(user, "-X", "GET", "-H", auth)

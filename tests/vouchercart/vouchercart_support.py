@@ -34,23 +34,49 @@ CHEAP_ARGON2 = Argon2Params(time_cost=1, memory_cost_kib=64, parallelism=1)
 #: The seed's order object, as the shop that sold the voucher stored it in its metadata.
 ORDER = {
     "buyer": {
-        "city": None, "country": None, "county": None, "email": "buyer@example.com", "guest": True,
-        "handDelivery": True, "house": None, "id": None, "name": "Buyer Name", "phone": None,
-        "postcode": None, "street": None, "town": None,
+        "city": None,
+        "country": None,
+        "county": None,
+        "email": "buyer@example.com",
+        "guest": True,
+        "handDelivery": True,
+        "house": None,
+        "id": None,
+        "name": "Buyer Name",
+        "phone": None,
+        "postcode": None,
+        "street": None,
+        "town": None,
     },
     "currency": "GBP",
     "product": {
-        "currency": "GBP", "deliveryType": "electronic", "description": "Fixed desc",
-        "hiddenPriceOnVoucher": True, "id": 7, "image": None, "imageNoPrice": None,
-        "isDeliveryDateSet": True, "message": "Happy birthday\nMy dear friend!",
-        "name": "Fixed voucher: Meal for two", "price": 100, "priceOnVoucher": "£1.30", "type": "voucher",
+        "currency": "GBP",
+        "deliveryType": "electronic",
+        "description": "Fixed desc",
+        "hiddenPriceOnVoucher": True,
+        "id": 7,
+        "image": None,
+        "imageNoPrice": None,
+        "isDeliveryDateSet": True,
+        "message": "Happy birthday\nMy dear friend!",
+        "name": "Fixed voucher: Meal for two",
+        "price": 100,
+        "priceOnVoucher": "£1.30",
+        "type": "voucher",
         "voucherType": "fixed",
     },
     "purchasedAt": "2016-12-02T07:57:29+0000",
     "recipient": {
-        "city": None, "comment": "<p>Happy birthday</p>\n<p>My dear friend!</p>", "country": None,
-        "county": None, "email": "recipient@example.com", "from": None, "houseName": None,
-        "name": "Buyer Name", "postcode": None, "streetName": None,
+        "city": None,
+        "comment": "<p>Happy birthday</p>\n<p>My dear friend!</p>",
+        "country": None,
+        "county": None,
+        "email": "recipient@example.com",
+        "from": None,
+        "houseName": None,
+        "name": "Buyer Name",
+        "postcode": None,
+        "streetName": None,
     },
     "redeemedDate": None,
     "reference": "OWHCNE-1GB-1",
@@ -66,7 +92,9 @@ def open_vouchercart_engine(url: str, clock: ManualClock | None = None) -> Engin
     import voucher_engine_vouchercart.hooks  # the entry point: it needs the provider model
 
     engine = Engine.open(
-        url, clock=clock, config=EngineConfig(auto_migrate=True),
+        url,
+        clock=clock,
+        config=EngineConfig(auto_migrate=True),
         plugins=PluginSettings(load_entry_points=False, extra=(voucher_engine_vouchercart.hooks,)),
     )
     engine.provide(Identity, Identity(engine, IdentityConfig(argon2=CHEAP_ARGON2)))
@@ -84,12 +112,23 @@ def add_domains(engine: Engine, tenant: str = TENANT, domains: dict | None = Non
 
 
 def add_staff(
-    engine: Engine, email: str, password: str, grants: dict[int, tuple[str, frozenset[str]]],
-    *, tenant: str = TENANT, full_name: str = "VoucherCart2 Demo", phone: str | None = None,
+    engine: Engine,
+    email: str,
+    password: str,
+    grants: dict[int, tuple[str, frozenset[str]]],
+    *,
+    tenant: str = TENANT,
+    full_name: str = "VoucherCart2 Demo",
+    phone: str | None = None,
 ):
     """A staff user with (role, permissions) per domain, as the tenant's operator creates one."""
     return identity(engine).staff.create_staff_user(
-        tenant, email, password, full_name=full_name, phone=phone, locale="en",
+        tenant,
+        email,
+        password,
+        full_name=full_name,
+        phone=phone,
+        locale="en",
         grants={f"store:{d}": StaffGrant(role, permissions) for d, (role, permissions) in grants.items()},
     )
 
@@ -102,13 +141,24 @@ def administrator() -> dict[int, tuple[str, frozenset[str]]]:
 
 
 def issue(
-    engine: Engine, code: str = CODE, *, kind: VoucherKind = VoucherKind.SINGLE_USE, value=None,
-    currency: str | None = "GBP", domains: tuple[int, ...] = (1,), order: dict | None = ORDER,
-    start: datetime = WINDOW_FROM, end: datetime = WINDOW_TO, tenant: str = TENANT,
+    engine: Engine,
+    code: str = CODE,
+    *,
+    kind: VoucherKind = VoucherKind.SINGLE_USE,
+    value=None,
+    currency: str | None = "GBP",
+    domains: tuple[int, ...] = (1,),
+    order: dict | None = ORDER,
+    start: datetime = WINDOW_FROM,
+    end: datetime = WINDOW_TO,
+    tenant: str = TENANT,
 ):
     spec = VoucherSpec(
-        kind=kind, value=value, currency=currency if kind is not VoucherKind.MONETARY else None,
-        validity=(WindowSpec(start=start, end=end),), redeemable_at=tuple(str(d) for d in domains),
+        kind=kind,
+        value=value,
+        currency=currency if kind is not VoucherKind.MONETARY else None,
+        validity=(WindowSpec(start=start, end=end),),
+        redeemable_at=tuple(str(d) for d in domains),
         metadata={"order": order} if order is not None else {},
     )
     return engine.issue(tenant, spec, code=code)
@@ -131,11 +181,11 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json", "Accepts": "application/json"}
 
 
-def login(client, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD,
-          subdomain: str = "my-sales-page") -> dict:
+def login(client, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD, subdomain: str = "my-sales-page") -> dict:
     """``curl -X POST .../v1/authorize -u email:password --data "subdomain=..."``."""
-    response = client.post("/v1/authorize", content=f"subdomain={subdomain}".encode(),
-                           headers={**basic(email, password), **FORM})
+    response = client.post(
+        "/v1/authorize", content=f"subdomain={subdomain}".encode(), headers={**basic(email, password), **FORM}
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -149,9 +199,17 @@ def written(engine: Engine, code: str = CODE) -> tuple:
 def staff_rows(engine: Engine) -> list:
     """Every staff user with their grants: what a users request could write."""
     users = identity(engine).staff.list_staff_users(TENANT)
-    return sorted((u.public_id, u.email, u.full_name, u.phone, tuple(sorted(u.roles.items())),
-                   tuple(sorted((s, g.role, tuple(sorted(g.permissions))) for s, g in u.grants.items())))
-                  for u in users)
+    return sorted(
+        (
+            u.public_id,
+            u.email,
+            u.full_name,
+            u.phone,
+            tuple(sorted(u.roles.items())),
+            tuple(sorted((s, g.role, tuple(sorted(g.permissions))) for s, g in u.grants.items())),
+        )
+        for u in users
+    )
 
 
 def later(days: int) -> timedelta:

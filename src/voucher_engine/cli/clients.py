@@ -19,8 +19,9 @@ def client() -> None:
 
 @client.command("create")
 @click.argument("tenant")
-@click.option("--scope", "scopes", multiple=True, required=True,
-              help="a scope the client may request (repeatable), e.g. admin")
+@click.option(
+    "--scope", "scopes", multiple=True, required=True, help="a scope the client may request (repeatable), e.g. admin"
+)
 @click.option("--name", default="", help="a label for operators")
 @url_option
 def create(tenant: str, scopes: tuple[str, ...], name: str, url: str | None) -> int:

@@ -37,8 +37,15 @@ def _remember_config(ctx: click.Context, _param: click.Parameter, value: str | N
 
 def url_option(command: F) -> F:
     """``--url`` and ``--config`` after the command too (``voucher-engine stats --url ...``)."""
-    command = click.option("--config", "config_file", default=None, metavar="FILE", expose_value=False,
-                           callback=_remember_config, help=CONFIG_HELP)(command)
+    command = click.option(
+        "--config",
+        "config_file",
+        default=None,
+        metavar="FILE",
+        expose_value=False,
+        callback=_remember_config,
+        help=CONFIG_HELP,
+    )(command)
     return click.option("--url", "url", default=None, metavar="URL", help=URL_HELP)(command)
 
 

@@ -30,12 +30,25 @@ DEMO_MOUNTS = ("promo=/",)
 
 
 @click.command("demo")
-@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("demo-data"),
-              show_default=True, help="where the SQLite file lives")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("demo-data"),
+    show_default=True,
+    help="where the SQLite file lives",
+)
 @server_options
 @click.option("--no-serve", is_flag=True, help="stop after loading")
-def demo(*, data_dir: Path, host: str | None, port: int | None, no_worker: bool | None,
-         webhook_networks: tuple[str, ...], mounts: tuple[str, ...], no_serve: bool) -> int:
+def demo(
+    *,
+    data_dir: Path,
+    host: str | None,
+    port: int | None,
+    no_worker: bool | None,
+    webhook_networks: tuple[str, ...],
+    mounts: tuple[str, ...],
+    no_serve: bool,
+) -> int:
     """Load the demo data into a SQLite file and serve it."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -47,8 +60,9 @@ def demo(*, data_dir: Path, host: str | None, port: int | None, no_worker: bool 
         plan = read_fixtures(fixture, engine)
         summary = apply(engine, plan, progress=show_progress)
         token = distributor_token(engine)
-        click.echo(instructions(engine, url, plan, summary, host=config.server.host, port=config.server.port,
-                                token=token))
+        click.echo(
+            instructions(engine, url, plan, summary, host=config.server.host, port=config.server.port, token=token)
+        )
     if no_serve:
         return 0
     click.echo(f"\nserving on http://{config.server.host}:{config.server.port} (Ctrl+C stops)")
@@ -82,20 +96,21 @@ def instructions(
         pin = f", PIN {planned.spec.pin}" if planned.spec.pin else ""
         lines.append(f"  {voucher.code:16} {what} ({voucher.state.value}{pin})")
     lines += [
-        "", "try:",
+        "",
+        "try:",
         f"  curl {base}/health",
         f"  curl {base}/ready",
-        f"  curl -H \"Authorization: Bearer $TOKEN\" {base}/stats   # a token with admin:read (docs/http.md)",
+        f'  curl -H "Authorization: Bearer $TOKEN" {base}/stats   # a token with admin:read (docs/http.md)',
         f"  voucher-engine stats --url {url}",
         f"  voucher-engine pool export {DEMO_TENANT} betathome --url {url} -o codes.csv",
         f"  voucher-engine client create {DEMO_TENANT} --scope admin --url {url}   # then see docs/admin-api.md",
         "",
         f"promotional voucher request (distributor {DEMO_DISTRIBUTOR}, token valid until the next demo start):",
-        f"  curl -X POST \"{base}/api/v1/voucher/request\" \\",
+        f'  curl -X POST "{base}/api/v1/voucher/request" \\',
         '    -H "Content-Type: application/json" \\',
         f'    -H "Authorization: Bearer {token}" \\',
         f'''    -d '{{"distributor_id": "{DEMO_DISTRIBUTOR}", "terminal_id": "AT-998877", '''
-        '''"trigger_category_id": "PAY", "trigger_product_id": "PaysafeCard"}\'''',
+        """"trigger_category_id": "PAY", "trigger_product_id": "PaysafeCard"}\'""",
     ]
     return "\n".join(lines)
 

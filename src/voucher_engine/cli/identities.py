@@ -69,14 +69,26 @@ def partner() -> None:
 @partner.command("add")
 @click.argument("tenant")
 @click.argument("partner_id", metavar="PARTNER")
-@click.option("--public-key", "public_key", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="a PEM file with the partner's public key (ES256, RS256, EdDSA)")
+@click.option(
+    "--public-key",
+    "public_key",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="a PEM file with the partner's public key (ES256, RS256, EdDSA)",
+)
 @click.option("--algorithm", default=None, help="ES256 (default with --public-key), RS256, EdDSA or HS256")
 @click.option("--secret-env", metavar="VARIABLE", help="HS256: take the shared secret from this variable")
 @click.option("--audience", default=None, help="the aud its JWTs must carry")
 @url_option
-def partner_add(*, tenant: str, partner_id: str, public_key: Path | None, algorithm: str | None,
-                secret_env: str | None, audience: str | None, url: str | None) -> int:
+def partner_add(
+    *,
+    tenant: str,
+    partner_id: str,
+    public_key: Path | None,
+    algorithm: str | None,
+    secret_env: str | None,
+    audience: str | None,
+    url: str | None,
+) -> int:
     """Register a partner's verification key. Without --public-key or --secret-env, an HS256
     shared secret is generated and shown once."""
     if public_key is not None and secret_env is not None:
@@ -111,13 +123,24 @@ def webhook() -> None:
 @click.option("--provider", default=None, help="shape the events as this provider's webhooks (e.g. jackpot)")
 @click.option("--description", default="")
 @url_option
-def webhook_add(*, tenant: str, endpoint_url: str, event_types: tuple[str, ...], provider: str | None,
-                description: str, url: str | None) -> int:
+def webhook_add(
+    *,
+    tenant: str,
+    endpoint_url: str,
+    event_types: tuple[str, ...],
+    provider: str | None,
+    description: str,
+    url: str | None,
+) -> int:
     """Register an endpoint; its signing secret is shown once. Private addresses need the
     configuration's webhooks.networks."""
     with open_configured_engine(url) as engine:
         created = engine.shared(Webhooks).create_endpoint(
-            tenant, endpoint_url, event_types=list(event_types) or None, description=description, provider=provider,
+            tenant,
+            endpoint_url,
+            event_types=list(event_types) or None,
+            description=description,
+            provider=provider,
         )
     click.echo(f"endpoint: {created.endpoint.id} {created.endpoint.url}")
     click.echo(f"secret:   {created.secret}")
@@ -134,8 +157,13 @@ def webhook_list(tenant: str, url: str | None) -> int:
         endpoints = engine.shared(Webhooks).list_endpoints(tenant)
     table = Table("id", "url", "events", "provider", "enabled", title=f"webhook endpoints of {tenant}")
     for e in endpoints:
-        table.add_row(e.id, e.url, ", ".join(e.event_types) if e.event_types else "all", e.provider or "-",
-                      "yes" if e.enabled else f"no ({e.disabled_reason})")
+        table.add_row(
+            e.id,
+            e.url,
+            ", ".join(e.event_types) if e.event_types else "all",
+            e.provider or "-",
+            "yes" if e.enabled else f"no ({e.disabled_reason})",
+        )
     Console(width=200 if not Console().is_terminal else None).print(table)
     return 0
 
@@ -152,8 +180,9 @@ def staff() -> None:
 @click.option("--full-name", default="")
 @click.option("--password-env", metavar="VARIABLE", help="take the password from this variable")
 @url_option
-def staff_add(*, tenant: str, email: str, roles: tuple[str, ...], full_name: str, password_env: str | None,
-              url: str | None) -> int:
+def staff_add(
+    *, tenant: str, email: str, roles: tuple[str, ...], full_name: str, password_env: str | None, url: str | None
+) -> int:
     """Create a staff user; a generated password is shown once."""
     granted = {}
     for role in roles:

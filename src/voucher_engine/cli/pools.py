@@ -45,15 +45,21 @@ def _format(pattern: str | None, charset: str | None) -> CodeFormat | None:
 @click.option("--name")
 @click.option("--pattern", help=PATTERN_HELP)
 @click.option("--charset", help=f"characters for X (default {UNAMBIGUOUS})")
-@click.option("--low-stock", type=click.IntRange(min=0), metavar="N",
-              help="emit pool.low_stock when N codes remain")
-def create(*, tenant: str, pool_id: str, url: str | None, name: str | None, pattern: str | None,
-           charset: str | None, low_stock: int | None) -> int:
+@click.option("--low-stock", type=click.IntRange(min=0), metavar="N", help="emit pool.low_stock when N codes remain")
+def create(
+    *,
+    tenant: str,
+    pool_id: str,
+    url: str | None,
+    name: str | None,
+    pattern: str | None,
+    charset: str | None,
+    low_stock: int | None,
+) -> int:
     """Create a pool (nothing changes if it exists)."""
     code_format = _format(pattern, charset)
     with open_engine(database_url(url)) as engine:
-        created = engine.create_pool(tenant, pool_id, name=name, code_format=code_format,
-                                     low_stock_threshold=low_stock)
+        created = engine.create_pool(tenant, pool_id, name=name, code_format=code_format, low_stock_threshold=low_stock)
     click.echo(f"pool {tenant}/{pool_id} {'created' if created else 'already exists, unchanged'}")
     return 0
 
@@ -75,8 +81,10 @@ def import_codes(*, tenant: str, pool_id: str, url: str | None, file: Path, colu
         result = engine.add_codes(tenant, pool_id, read_codes(file, column=chosen), progress=bar.advance)
         bar.finish()
         size = engine.pool_status(tenant, pool_id).size
-    click.echo(f"imported {result.added} codes into {tenant}/{pool_id} "
-               f"({result.skipped} already present); the pool holds {size}")
+    click.echo(
+        f"imported {result.added} codes into {tenant}/{pool_id} "
+        f"({result.skipped} already present); the pool holds {size}"
+    )
     return 0
 
 
@@ -85,8 +93,9 @@ def import_codes(*, tenant: str, pool_id: str, url: str | None, file: Path, colu
 @click.option("--count", type=click.IntRange(min=0), required=True, metavar="N", help="how many codes to add")
 @click.option("--pattern", help="draw from this pattern instead of the pool's own")
 @click.option("--charset")
-def generate(*, tenant: str, pool_id: str, url: str | None, count: int, pattern: str | None,
-             charset: str | None) -> int:
+def generate(
+    *, tenant: str, pool_id: str, url: str | None, count: int, pattern: str | None, charset: str | None
+) -> int:
     """Add N new random codes drawn from the pool's pattern."""
     code_format = _format(pattern, charset)
     with open_engine(database_url(url)) as engine:
@@ -101,8 +110,12 @@ def generate(*, tenant: str, pool_id: str, url: str | None, count: int, pattern:
 
 @pool.command("export")
 @tenant_and_pool
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="the file to write (default: standard output)")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="the file to write (default: standard output)",
+)
 def export(tenant: str, pool_id: str, url: str | None, output: Path | None) -> int:
     """Write every code of the pool as CSV (seq,code,issued_at,reference)."""
     with open_engine(database_url(url)) as engine:

@@ -26,38 +26,79 @@ class ServerNotInstalled(VoucherEngineError):
 
 def server_options(command: F) -> F:
     """Options of ``serve`` and ``demo``; each one overrides its key of the configuration."""
-    for option in reversed([
-        click.option("--host", default=None, help="interface to listen on (server.host; default 127.0.0.1)"),
-        click.option("--port", type=click.IntRange(1, 65535), default=None,
-                     help="port to listen on (server.port; default 8000)"),
-        click.option("--no-worker", is_flag=True, default=None,
-                     help="deliver no webhooks and run no jobs in the server (run `voucher-engine worker` instead)"),
-        click.option("--webhook-network", "webhook_networks", multiple=True, metavar="CIDR",
-                     help="let webhooks, and endpoints registered over the admin API, reach this private "
-                          "network (webhooks.networks; repeatable)"),
-        click.option("--mount", "mounts", multiple=True, metavar="NAME=/PREFIX",
-                     help="serve provider NAME under PREFIX instead of /NAME (server.mounts; repeatable; "
-                          "promo=/ for a drop-in host)"),
-    ]):
+    for option in reversed(
+        [
+            click.option("--host", default=None, help="interface to listen on (server.host; default 127.0.0.1)"),
+            click.option(
+                "--port",
+                type=click.IntRange(1, 65535),
+                default=None,
+                help="port to listen on (server.port; default 8000)",
+            ),
+            click.option(
+                "--no-worker",
+                is_flag=True,
+                default=None,
+                help="deliver no webhooks and run no jobs in the server (run `voucher-engine worker` instead)",
+            ),
+            click.option(
+                "--webhook-network",
+                "webhook_networks",
+                multiple=True,
+                metavar="CIDR",
+                help="let webhooks, and endpoints registered over the admin API, reach this private "
+                "network (webhooks.networks; repeatable)",
+            ),
+            click.option(
+                "--mount",
+                "mounts",
+                multiple=True,
+                metavar="NAME=/PREFIX",
+                help="serve provider NAME under PREFIX instead of /NAME (server.mounts; repeatable; "
+                "promo=/ for a drop-in host)",
+            ),
+        ]
+    ):
         command = option(command)
     return command
 
 
-def overrides_of(host: str | None, port: int | None, no_worker: bool | None, webhook_networks: tuple[str, ...],
-                 mounts: tuple[str, ...]) -> dict[str, Any]:
+def overrides_of(
+    host: str | None,
+    port: int | None,
+    no_worker: bool | None,
+    webhook_networks: tuple[str, ...],
+    mounts: tuple[str, ...],
+) -> dict[str, Any]:
     return {
-        "server.host": host, "server.port": port, "server.worker": False if no_worker else None,
-        "webhooks.networks": webhook_networks or None, "server.mounts": mounts or None,
+        "server.host": host,
+        "server.port": port,
+        "server.worker": False if no_worker else None,
+        "webhooks.networks": webhook_networks or None,
+        "server.mounts": mounts or None,
     }
 
 
 @click.command("serve")
 @url_option
 @server_options
-@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
-              help="server processes (server.processes; default 1)")
-def serve(*, url: str | None, host: str | None, port: int | None, no_worker: bool | None,
-          webhook_networks: tuple[str, ...], mounts: tuple[str, ...], workers: int | None) -> int:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="server processes (server.processes; default 1)",
+)
+def serve(
+    *,
+    url: str | None,
+    host: str | None,
+    port: int | None,
+    no_worker: bool | None,
+    webhook_networks: tuple[str, ...],
+    mounts: tuple[str, ...],
+    workers: int | None,
+) -> int:
     """Serve the HTTP API with uvicorn, as the configuration file says."""
     overrides = overrides_of(host, port, no_worker, webhook_networks, mounts)
     overrides["server.processes"] = workers
@@ -82,9 +123,7 @@ def serve_http(config: Config, config_file: str | None, overrides: dict[str, Any
     try:
         uvicorn = importlib.import_module("uvicorn")
     except ImportError:
-        raise ServerNotInstalled(
-            "serving needs the litestar extra: pip install 'voucher-engine[litestar]'"
-        ) from None
+        raise ServerNotInstalled("serving needs the litestar extra: pip install 'voucher-engine[litestar]'") from None
     if config_file:
         os.environ[CONFIG_ENV] = str(Path(config_file).resolve())
     os.environ[URL_ENV] = config.url
@@ -95,8 +134,16 @@ def serve_http(config: Config, config_file: str | None, overrides: dict[str, Any
     # half as much (docs/benchmarks.md). The litestar extra installs both (uvicorn[standard]).
     # access_log=False: the app writes its own JSON access line per request (with the request
     # id, the route template and never the raw path); uvicorn's would be a second line.
-    uvicorn.run(APP_FACTORY, factory=True, host=server.host, port=server.port, workers=server.processes,
-                loop="uvloop", http="httptools", access_log=False)
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=server.host,
+        port=server.port,
+        workers=server.processes,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+    )
 
 
 COMMANDS = [serve]

@@ -13,8 +13,9 @@ from voucher_engine.cli.common import database_url, open_engine, url_option
 @click.command("stats")
 @click.option("--tenant", help="only this tenant")
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
-@click.option("--issuance", is_flag=True,
-              help="codes handed out by campaigns, by campaign, category, product and distributor")
+@click.option(
+    "--issuance", is_flag=True, help="codes handed out by campaigns, by campaign, category, product and distributor"
+)
 @url_option
 def stats(tenant: str | None, as_json: bool, issuance: bool, url: str | None) -> int:
     """Show counts at a glance."""

@@ -16,9 +16,14 @@ from voucher_engine.delivery.worker import main_worker
 
 @click.command("worker")
 @url_option
-@click.option("--allow-network", "networks", multiple=True, metavar="CIDR",
-              help="let webhooks reach this private network, besides the configuration's webhooks.networks "
-                   "(repeatable; e.g. 127.0.0.1/32 for a local receiver)")
+@click.option(
+    "--allow-network",
+    "networks",
+    multiple=True,
+    metavar="CIDR",
+    help="let webhooks reach this private network, besides the configuration's webhooks.networks "
+    "(repeatable; e.g. 127.0.0.1/32 for a local receiver)",
+)
 @click.option("--id", "worker_id", help="this worker's name in the delivery log")
 def worker(url: str | None, networks: tuple[str, ...], worker_id: str | None) -> int:
     """Deliver webhooks and run jobs, as the configuration file says."""

@@ -8,7 +8,17 @@ from voucher_engine.config.sections import RegisterSettings, SettingsSection
 from voucher_engine.config.values import format_duration, parse_duration
 
 __all__ = [
-    "CONFIG_ENV", "Config", "ConfigError", "GeneralSettings", "RateLimitSettings", "RegisterSettings",
-    "ServerSettings", "SettingsSection", "WebhookSettings", "env_name", "format_duration", "load_config",
+    "CONFIG_ENV",
+    "Config",
+    "ConfigError",
+    "GeneralSettings",
+    "RateLimitSettings",
+    "RegisterSettings",
+    "ServerSettings",
+    "SettingsSection",
+    "WebhookSettings",
+    "env_name",
+    "format_duration",
+    "load_config",
     "parse_duration",
 ]

@@ -39,8 +39,12 @@ CONFIG_ENV = "VOUCHER_ENGINE_CONFIG"
 ENV_PREFIX = "VOUCHER_ENGINE_"
 #: The core's tables ("" is the top level); providers' tables are ``providers.<name>``.
 CORE_TABLES: dict[str, type] = {
-    "": GeneralSettings, "server": ServerSettings, "webhooks": WebhookSettings, "rate_limit": RateLimitSettings,
-    "auth_limits": AuthLimitSettings, "argon2": Argon2Settings,
+    "": GeneralSettings,
+    "server": ServerSettings,
+    "webhooks": WebhookSettings,
+    "rate_limit": RateLimitSettings,
+    "auth_limits": AuthLimitSettings,
+    "argon2": Argon2Settings,
 }
 #: Variables read before the configuration file existed; the new name wins when both are set.
 LEGACY_ENV = {
@@ -104,21 +108,33 @@ class Config:
     def delivery_settings(self) -> DeliverySettings:
         w = self.webhooks
         return DeliverySettings(
-            allowed_networks=w.networks, request_timeout_s=w.request_timeout.total_seconds(),
-            lease_s=w.lease.total_seconds(), batch_size=w.batch_size, concurrency=w.concurrency,
-            poll_interval_s=w.poll_interval.total_seconds(), job_max_attempts=w.job_max_attempts,
+            allowed_networks=w.networks,
+            request_timeout_s=w.request_timeout.total_seconds(),
+            lease_s=w.lease.total_seconds(),
+            batch_size=w.batch_size,
+            concurrency=w.concurrency,
+            poll_interval_s=w.poll_interval.total_seconds(),
+            job_max_attempts=w.job_max_attempts,
         )
 
     def apply(self, engine: Engine) -> None:
         """Give ``engine`` what it needs from here before it serves: the webhook guard used by
         the admin API (so ``[webhooks] networks`` reaches it), the identity services with the
-        failed-authentication limits of ``[auth_limits]`` and the hashing cost of ``[argon2]``, and each provider section set in
-        the file or the environment (a section left alone keeps what a host configured)."""
+        failed-authentication limits of ``[auth_limits]`` and the hashing cost of ``[argon2]``,
+        and each provider section set in the file or the environment (a section left alone
+        keeps what a host configured)."""
         engine.provide(Webhooks, Webhooks(engine, self.delivery_settings()))
         if self._set_anywhere("auth_limits") or self._set_anywhere("argon2"):
-            engine.provide(Identity, Identity(engine, IdentityConfig(
-                attempt_limits=self.auth_limits.limits(), argon2=self.argon2.params(),
-            )))
+            engine.provide(
+                Identity,
+                Identity(
+                    engine,
+                    IdentityConfig(
+                        attempt_limits=self.auth_limits.limits(),
+                        argon2=self.argon2.params(),
+                    ),
+                ),
+            )
         for name, section in self.sections.items():
             if self._set_anywhere(f"providers.{name}"):
                 section.apply(engine, self.providers[name])
@@ -200,9 +216,15 @@ def load_config(
     if problems:
         raise ConfigError(source, problems)
     return Config(
-        general=built[""], server=built["server"], webhooks=built["webhooks"], rate_limit=built["rate_limit"],
-        auth_limits=built["auth_limits"], argon2=built["argon2"],
-        providers={n: built[f"providers.{n}"] for n in declared}, sections=declared, origin=origin,
+        general=built[""],
+        server=built["server"],
+        webhooks=built["webhooks"],
+        rate_limit=built["rate_limit"],
+        auth_limits=built["auth_limits"],
+        argon2=built["argon2"],
+        providers={n: built[f"providers.{n}"] for n in declared},
+        sections=declared,
+        origin=origin,
         source=str(path) if path else "defaults",
     )
 
@@ -218,8 +240,11 @@ def _read_file(path: Path, problems: list[str]) -> dict[str, Any]:
 
 
 def _take_file(
-    data: dict[str, Any], tables: Mapping[str, type], raw: dict[str, dict[str, tuple[Any, bool, str]]],
-    problems: list[str], declared: Mapping[str, SettingsSection],
+    data: dict[str, Any],
+    tables: Mapping[str, type],
+    raw: dict[str, dict[str, tuple[Any, bool, str]]],
+    problems: list[str],
+    declared: Mapping[str, SettingsSection],
 ) -> None:
     def take(table: str, values: Mapping[str, Any]) -> None:
         names = {f.name for f in dataclasses.fields(tables[table])}
@@ -239,8 +264,9 @@ def _take_file(
             for provider, settings in value.items():
                 if provider not in declared:
                     known = ", ".join(sorted(declared)) or "none"
-                    problems.append(f"providers.{provider}: no installed plugin declares these settings "
-                                    f"(declared: {known})")
+                    problems.append(
+                        f"providers.{provider}: no installed plugin declares these settings (declared: {known})"
+                    )
                 elif not isinstance(settings, dict):
                     problems.append(f"providers.{provider}: expected a table")
                 else:
@@ -253,7 +279,9 @@ def _take_file(
 
 
 def _take_env(
-    env: Mapping[str, str], tables: Mapping[str, type], raw: dict[str, dict[str, tuple[Any, bool, str]]],
+    env: Mapping[str, str],
+    tables: Mapping[str, type],
+    raw: dict[str, dict[str, tuple[Any, bool, str]]],
     problems: list[str],
 ) -> None:
     for legacy, key in LEGACY_ENV.items():

@@ -43,7 +43,11 @@ def parse_duration(text: str) -> timedelta:
 
 def describe(value: Any) -> str:
     return {
-        str: "a string", int: "an integer", float: "a float", bool: "a boolean", list: "an array",
+        str: "a string",
+        int: "an integer",
+        float: "a float",
+        bool: "a boolean",
+        list: "an array",
         dict: "a table",
     }.get(type(value), type(value).__name__)
 
@@ -73,8 +77,9 @@ def convert(value: Any, kind: Any, *, from_env: bool = False) -> Any:
         table = _env_table(value) if from_env and isinstance(value, str) else value
         if not isinstance(table, dict):
             raise BadValue(f"expected a table, got {describe(value)}")
-        return {convert(k, key_type, from_env=True): convert(v, value_type, from_env=from_env)
-                for k, v in table.items()}
+        return {
+            convert(k, key_type, from_env=True): convert(v, value_type, from_env=from_env) for k, v in table.items()
+        }
     return _scalar(value, kind, from_env)
 
 

@@ -15,8 +15,24 @@ from voucher_engine.delivery.settings import DEFAULT_RETRY_SCHEDULE, DeliverySet
 from voucher_engine.delivery.worker import RoundReport, Worker, main_worker, run_worker, start_worker_thread
 
 __all__ = [
-    "BUILTIN_JOB_HANDLERS", "DEFAULT_RETRY_SCHEDULE", "Attempt", "Delivery", "DeliveryNotFound",
-    "DeliverySettings", "EndpointSecret", "EventNotFound", "Job", "JobHandler", "JobNotFound",
-    "RoundReport", "UnsafeWebhookUrl", "WebhookEndpoint", "WebhookEndpointNotFound", "Webhooks",
-    "Worker", "main_worker", "run_worker", "start_worker_thread",
+    "BUILTIN_JOB_HANDLERS",
+    "DEFAULT_RETRY_SCHEDULE",
+    "Attempt",
+    "Delivery",
+    "DeliveryNotFound",
+    "DeliverySettings",
+    "EndpointSecret",
+    "EventNotFound",
+    "Job",
+    "JobHandler",
+    "JobNotFound",
+    "RoundReport",
+    "UnsafeWebhookUrl",
+    "WebhookEndpoint",
+    "WebhookEndpointNotFound",
+    "Webhooks",
+    "Worker",
+    "main_worker",
+    "run_worker",
+    "start_worker_thread",
 ]

@@ -98,8 +98,10 @@ _take = (
         or_(D.lease_until.is_(None), D.lease_until <= bindparam("b_now")),
     )
     .values(
-        lease_until=bindparam("b_until"), lease_token=bindparam("b_token"),
-        attempts=D.attempts + 1, updated_at=bindparam("b_now"),
+        lease_until=bindparam("b_until"),
+        lease_token=bindparam("b_token"),
+        attempts=D.attempts + 1,
+        updated_at=bindparam("b_now"),
     )
     .returning(D.id)
 )
@@ -116,19 +118,21 @@ def claim_deliveries(
 
     def body(tx: Tx) -> list[ClaimedDelivery]:
         conn, now = tx.conn, tx.now
-        due = list(conn.execute(
-            select(D.id)
-            .join(webhook_endpoints, E.id == D.endpoint_id)
-            .where(
-                D.status == "pending",
-                D.next_attempt_at <= now,
-                or_(D.lease_until.is_(None), D.lease_until <= now),
-                E.enabled.is_(True),
-            )
-            .order_by(D.next_attempt_at, D.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=webhook_deliveries)
-        ).scalars())
+        due = list(
+            conn.execute(
+                select(D.id)
+                .join(webhook_endpoints, E.id == D.endpoint_id)
+                .where(
+                    D.status == "pending",
+                    D.next_attempt_at <= now,
+                    or_(D.lease_until.is_(None), D.lease_until <= now),
+                    E.enabled.is_(True),
+                )
+                .order_by(D.next_attempt_at, D.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True, of=webhook_deliveries)
+            ).scalars()
+        )
         until = now + timedelta(seconds=settings.lease_s)
         tokens: dict[str, str] = {}
         for delivery_id in due:
@@ -140,9 +144,23 @@ def claim_deliveries(
             return []
         rows = conn.execute(
             select(
-                D.id, D.tenant_id, D.endpoint_id, D.event_id, D.attempts, D.failures,
-                E.url, E.secret, E.previous_secret, E.previous_secret_until, E.provider,
-                D.event_type, D.payload.label("shaped"), O.type, O.subject_id, O.created_at, O.payload,
+                D.id,
+                D.tenant_id,
+                D.endpoint_id,
+                D.event_id,
+                D.attempts,
+                D.failures,
+                E.url,
+                E.secret,
+                E.previous_secret,
+                E.previous_secret_until,
+                E.provider,
+                D.event_type,
+                D.payload.label("shaped"),
+                O.type,
+                O.subject_id,
+                O.created_at,
+                O.payload,
             )
             .join(webhook_endpoints, E.id == D.endpoint_id)
             .join(outbox, O.id == D.outbox_id)
@@ -158,13 +176,20 @@ def _claimed(r: Any, token: str, now: datetime, found: dict[str, Shaper]) -> Cla
     unshaped = r.shaped is None and needs_shaping(found, r.provider)
     event = OutboxEvent(r.event_id, r.tenant_id, r.type, r.subject_id, r.created_at, r.payload)
     return ClaimedDelivery(
-        id=r.id, tenant_id=r.tenant_id, endpoint_id=r.endpoint_id, event_id=r.event_id,
-        attempt=r.attempts, failures=r.failures, lease_token=token, url=r.url,
+        id=r.id,
+        tenant_id=r.tenant_id,
+        endpoint_id=r.endpoint_id,
+        event_id=r.event_id,
+        attempt=r.attempts,
+        failures=r.failures,
+        lease_token=token,
+        url=r.url,
         secrets=tuple(signing_secrets(r, now)),
-        body=None if unshaped else event_body(
-            r.event_id, r.event_type, r.created_at, r.payload if r.shaped is None else r.shaped
-        ),
-        provider=r.provider, event=event,
+        body=None
+        if unshaped
+        else event_body(r.event_id, r.event_type, r.created_at, r.payload if r.shaped is None else r.shaped),
+        provider=r.provider,
+        event=event,
     )
 
 
@@ -186,11 +211,13 @@ def prepare(engine: Engine, found: dict[str, Shaper], claimed: ClaimedDelivery) 
     event_type, payload = shape
 
     def store(tx: Tx) -> int:
-        return int(tx.conn.execute(
-            update(webhook_deliveries)
-            .where(D.id == claimed.id, D.lease_token == claimed.lease_token)
-            .values(event_type=event_type, payload=payload, updated_at=tx.now)
-        ).rowcount)
+        return int(
+            tx.conn.execute(
+                update(webhook_deliveries)
+                .where(D.id == claimed.id, D.lease_token == claimed.lease_token)
+                .values(event_type=event_type, payload=payload, updated_at=tx.now)
+            ).rowcount
+        )
 
     if not engine._housekeeping(store):
         return Outcome(started_at, 0, error="lease lost before sending")
@@ -233,15 +260,26 @@ def record(
 
     def body(tx: Tx) -> tuple[int, dict[str, Any]]:
         conn, now = tx.conn, tx.now
-        conn.execute(insert(webhook_attempts), {
-            "delivery_id": claimed.id, "tenant_id": claimed.tenant_id, "attempt": claimed.attempt,
-            "worker_id": worker_id, "started_at": result.started_at, "duration_ms": result.duration_ms,
-            "status_code": result.status_code, "error": result.error,
-            "response_excerpt": result.excerpt,
-        })
+        conn.execute(
+            insert(webhook_attempts),
+            {
+                "delivery_id": claimed.id,
+                "tenant_id": claimed.tenant_id,
+                "attempt": claimed.attempt,
+                "worker_id": worker_id,
+                "started_at": result.started_at,
+                "duration_ms": result.duration_ms,
+                "status_code": result.status_code,
+                "error": result.error,
+                "response_excerpt": result.excerpt,
+            },
+        )
         values: dict[str, Any] = {
-            "last_status_code": result.status_code, "last_error": result.error,
-            "lease_until": None, "lease_token": None, "updated_at": now,
+            "last_status_code": result.status_code,
+            "last_error": result.error,
+            "lease_until": None,
+            "lease_token": None,
+            "updated_at": now,
         }
         if result.succeeded:
             values.update(status="succeeded", delivered_at=now, next_attempt_at=None, failures=0)
@@ -250,9 +288,15 @@ def record(
         elif result.status_code == GONE:
             # The receiver says the endpoint is gone for good: stop sending anything to it.
             values.update(status="failed", next_attempt_at=None, failures=claimed.failures + 1)
-            conn.execute(update(webhook_endpoints).where(E.id == claimed.endpoint_id).values(
-                enabled=False, disabled_reason="the receiver answered 410 Gone", updated_at=now,
-            ))
+            conn.execute(
+                update(webhook_endpoints)
+                .where(E.id == claimed.endpoint_id)
+                .values(
+                    enabled=False,
+                    disabled_reason="the receiver answered 410 Gone",
+                    updated_at=now,
+                )
+            )
         else:
             failures = claimed.failures + 1
             delay = retry_delay(settings.retry_schedule, failures, engine.random)
@@ -261,9 +305,7 @@ def record(
             else:
                 values.update(next_attempt_at=now + delay, failures=failures)
         changed = conn.execute(
-            update(webhook_deliveries)
-            .where(D.id == claimed.id, D.lease_token == claimed.lease_token)
-            .values(**values)
+            update(webhook_deliveries).where(D.id == claimed.id, D.lease_token == claimed.lease_token).values(**values)
         ).rowcount
         return changed, values
 

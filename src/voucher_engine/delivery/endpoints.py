@@ -78,11 +78,21 @@ class EndpointOperations:
 
         def body(tx: Tx) -> WebhookEndpoint:
             self.engine._require_tenant(tx.conn, tenant_id)
-            tx.conn.execute(insert(webhook_endpoints), {
-                "id": endpoint_id, "tenant_id": tenant_id, "url": url, "secret": secret,
-                "event_types": types, "description": description, "enabled": True, "provider": provider,
-                "created_at": tx.now, "updated_at": tx.now,
-            })
+            tx.conn.execute(
+                insert(webhook_endpoints),
+                {
+                    "id": endpoint_id,
+                    "tenant_id": tenant_id,
+                    "url": url,
+                    "secret": secret,
+                    "event_types": types,
+                    "description": description,
+                    "enabled": True,
+                    "provider": provider,
+                    "created_at": tx.now,
+                    "updated_at": tx.now,
+                },
+            )
             return self._load(tx.conn, tenant_id, endpoint_id)
 
         # The request names the URL, never the secret: the veto hook may log what it sees.
@@ -91,9 +101,11 @@ class EndpointOperations:
         return EndpointSecret(endpoint, secret)
 
     def list_endpoints(self, tenant_id: str) -> list[WebhookEndpoint]:
-        rows = self.engine._read(lambda conn: conn.execute(
-            select(webhook_endpoints).where(E.tenant_id == tenant_id).order_by(E.created_at, E.id)
-        ).all())
+        rows = self.engine._read(
+            lambda conn: conn.execute(
+                select(webhook_endpoints).where(E.tenant_id == tenant_id).order_by(E.created_at, E.id)
+            ).all()
+        )
         return [endpoint_from_row(r) for r in rows]
 
     def get_endpoint(self, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
@@ -118,16 +130,21 @@ class EndpointOperations:
 
         def body(tx: Tx) -> WebhookEndpoint:
             old = self._row(tx.conn, tenant_id, endpoint_id)
-            tx.conn.execute(update(webhook_endpoints).where(E.id == endpoint_id).values(
-                secret=secret,
-                previous_secret=old.secret if keep_old else None,
-                previous_secret_until=tx.now + self.settings.secret_grace if keep_old else None,
-                updated_at=tx.now,
-            ))
+            tx.conn.execute(
+                update(webhook_endpoints)
+                .where(E.id == endpoint_id)
+                .values(
+                    secret=secret,
+                    previous_secret=old.secret if keep_old else None,
+                    previous_secret_until=tx.now + self.settings.secret_grace if keep_old else None,
+                    updated_at=tx.now,
+                )
+            )
             return self._load(tx.conn, tenant_id, endpoint_id)
 
-        endpoint = self.engine._command(tenant_id, "rotate_webhook_secret", body, WebhookEndpoint,
-                                        request={"endpoint": endpoint_id})
+        endpoint = self.engine._command(
+            tenant_id, "rotate_webhook_secret", body, WebhookEndpoint, request={"endpoint": endpoint_id}
+        )
         return EndpointSecret(endpoint, secret)
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -139,13 +156,12 @@ class EndpointOperations:
             return self._load(tx.conn, tenant_id, endpoint_id)
 
         operation = "enable_webhook_endpoint" if values.get("enabled") else "disable_webhook_endpoint"
-        return self.engine._command(tenant_id, operation, body, WebhookEndpoint,
-                                    request={"endpoint": endpoint_id, **values})
+        return self.engine._command(
+            tenant_id, operation, body, WebhookEndpoint, request={"endpoint": endpoint_id, **values}
+        )
 
     def _row(self, conn: Connection, tenant_id: str, endpoint_id: str) -> Any:
-        row = conn.execute(
-            select(webhook_endpoints).where(E.tenant_id == tenant_id, E.id == endpoint_id)
-        ).first()
+        row = conn.execute(select(webhook_endpoints).where(E.tenant_id == tenant_id, E.id == endpoint_id)).first()
         if row is None:
             raise WebhookEndpointNotFound(f"no webhook endpoint {endpoint_id!r}")
         return row

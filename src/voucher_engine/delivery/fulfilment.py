@@ -22,7 +22,11 @@ def fulfil_voucher(engine: Engine, job: Job) -> str:
     if decided is None:
         raise ValidationError(f"no plugin can fulfil voucher {voucher.id}")
     engine.fulfil(
-        job.tenant_id, voucher_id=voucher.id, new_code=decided.code,
-        attributes=dict(decided.attributes), idempotency_key=f"fulfil:{voucher.id}", scope="jobs",
+        job.tenant_id,
+        voucher_id=voucher.id,
+        new_code=decided.code,
+        attributes=dict(decided.attributes),
+        idempotency_key=f"fulfil:{voucher.id}",
+        scope="jobs",
     )
     return "ready"

@@ -43,9 +43,17 @@ BUILTIN_JOB_HANDLERS: dict[str, JobHandler] = {
 
 def job_from_row(row: Any) -> Job:
     return Job(
-        id=row.id, kind=row.kind, tenant_id=row.tenant_id, payload=row.payload, key=row.key,
-        status=row.status, run_at=row.run_at, attempts=row.attempts, max_attempts=row.max_attempts,
-        last_error=row.last_error, finished_at=row.finished_at,
+        id=row.id,
+        kind=row.kind,
+        tenant_id=row.tenant_id,
+        payload=row.payload,
+        key=row.key,
+        status=row.status,
+        run_at=row.run_at,
+        attempts=row.attempts,
+        max_attempts=row.max_attempts,
+        last_error=row.last_error,
+        finished_at=row.finished_at,
     )
 
 
@@ -88,14 +96,25 @@ def schedule_periodic_jobs(engine: Engine, periodic: Mapping[str, timedelta]) ->
         return
 
     def body(tx: Tx) -> None:
-        tx.conn.execute(insert_or_skip(tx.dialect, jobs, ["key"]), [
-            {
-                "id": engine.ids.new("job"), "kind": kind, "payload": {}, "key": f"periodic:{kind}",
-                "interval_s": max(1, int(interval.total_seconds())), "status": "pending",
-                "run_at": tx.now, "attempts": 0, "max_attempts": 1, "created_at": tx.now, "updated_at": tx.now,
-            }
-            for kind, interval in periodic.items()
-        ])
+        tx.conn.execute(
+            insert_or_skip(tx.dialect, jobs, ["key"]),
+            [
+                {
+                    "id": engine.ids.new("job"),
+                    "kind": kind,
+                    "payload": {},
+                    "key": f"periodic:{kind}",
+                    "interval_s": max(1, int(interval.total_seconds())),
+                    "status": "pending",
+                    "run_at": tx.now,
+                    "attempts": 0,
+                    "max_attempts": 1,
+                    "created_at": tx.now,
+                    "updated_at": tx.now,
+                }
+                for kind, interval in periodic.items()
+            ],
+        )
 
     engine._housekeeping(body)
 
@@ -130,18 +149,32 @@ def claim_jobs(engine: Engine, settings: DeliverySettings, kinds: Iterable[str],
         # running it again could kill the next worker the same way.
         exhausted = [r.id for r in due if r.interval_s is None and r.attempts >= r.max_attempts]
         if exhausted:
-            conn.execute(update(jobs).where(J.id.in_(exhausted)).values(
-                status="failed", finished_at=now, updated_at=now, lease_until=None, lease_token=None,
-                last_error="given up: the worker running its last attempt stopped before finishing",
-            ))
+            conn.execute(
+                update(jobs)
+                .where(J.id.in_(exhausted))
+                .values(
+                    status="failed",
+                    finished_at=now,
+                    updated_at=now,
+                    lease_until=None,
+                    lease_token=None,
+                    last_error="given up: the worker running its last attempt stopped before finishing",
+                )
+            )
         runnable = [r.id for r in due if r.id not in exhausted]
         if not runnable:
             return []
         token = engine.ids.new("lease")
-        conn.execute(update(jobs).where(J.id.in_(runnable)).values(
-            lease_until=now + timedelta(seconds=settings.lease_s), lease_token=token,
-            attempts=J.attempts + 1, updated_at=now,
-        ))
+        conn.execute(
+            update(jobs)
+            .where(J.id.in_(runnable))
+            .values(
+                lease_until=now + timedelta(seconds=settings.lease_s),
+                lease_token=token,
+                attempts=J.attempts + 1,
+                updated_at=now,
+            )
+        )
         rows = conn.execute(select(jobs).where(J.id.in_(runnable)).order_by(J.run_at, J.id)).all()
         return [ClaimedJob(job_from_row(r), r.interval_s, token) for r in rows]
 
@@ -169,9 +202,13 @@ def run_job(engine: Engine, settings: DeliverySettings, claimed: ClaimedJob, han
             values.update(status="failed", finished_at=now)
         else:
             values.update(status="pending", run_at=now + delay)
-    changed = engine._housekeeping(lambda tx: tx.conn.execute(
-        update(jobs).where(J.id == job.id, J.lease_token == claimed.lease_token).values(**values)
-    ).rowcount)
+    changed = engine._housekeeping(
+        lambda tx: (
+            tx.conn.execute(
+                update(jobs).where(J.id == job.id, J.lease_token == claimed.lease_token).values(**values)
+            ).rowcount
+        )
+    )
     if not changed:
         log.warning("job %s: lease lost before the outcome was recorded", job.id)
         return "lease_lost"

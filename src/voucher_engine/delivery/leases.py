@@ -39,7 +39,8 @@ def renew_leases(engine: Engine, settings: DeliverySettings, table: Table, held:
         until = tx.now + timedelta(seconds=settings.lease_s)
         # One statement per row: the count of an executemany is not reliable on every driver.
         return {
-            row_id for row_id, token in sorted(held.items())
+            row_id
+            for row_id, token in sorted(held.items())
             if not tx.conn.execute(renew, {"b_id": row_id, "b_token": token, "b_until": until}).rowcount
         }
 

@@ -24,10 +24,18 @@ O = outbox.c  # noqa: E741 - one capital letter per table's columns, as in every
 
 def delivery_from_row(row: Any) -> Delivery:
     return Delivery(
-        id=row.id, tenant_id=row.tenant_id, endpoint_id=row.endpoint_id, event_id=row.event_id,
-        event_type=row.event_type, status=row.status, attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at, last_status_code=row.last_status_code,
-        last_error=row.last_error, created_at=row.created_at, delivered_at=row.delivered_at,
+        id=row.id,
+        tenant_id=row.tenant_id,
+        endpoint_id=row.endpoint_id,
+        event_id=row.event_id,
+        event_type=row.event_type,
+        status=row.status,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_status_code=row.last_status_code,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        delivered_at=row.delivered_at,
     )
 
 
@@ -50,7 +58,9 @@ class DeliveryLogOperations:
             query = query.where(D.endpoint_id == endpoint_id)
         if status is not None:
             query = query.where(D.status == status)
-        rows = self.engine._read(lambda conn: conn.execute(query.order_by(D.outbox_id, D.endpoint_id).limit(limit)).all())
+        rows = self.engine._read(
+            lambda conn: conn.execute(query.order_by(D.outbox_id, D.endpoint_id).limit(limit)).all()
+        )
         return [delivery_from_row(r) for r in rows]
 
     def get_delivery(self, tenant_id: str, delivery_id: str) -> Delivery:
@@ -61,13 +71,21 @@ class DeliveryLogOperations:
 
         def read(conn: Connection) -> list[Any]:
             self._delivery_row(conn, tenant_id, delivery_id)
-            return list(conn.execute(
-                select(webhook_attempts).where(A.delivery_id == delivery_id).order_by(A.attempt)
-            ).all())
+            return list(
+                conn.execute(select(webhook_attempts).where(A.delivery_id == delivery_id).order_by(A.attempt)).all()
+            )
 
         return [
-            Attempt(r.delivery_id, r.attempt, r.worker_id, r.started_at, r.duration_ms,
-                    r.status_code, r.error, r.response_excerpt)
+            Attempt(
+                r.delivery_id,
+                r.attempt,
+                r.worker_id,
+                r.started_at,
+                r.duration_ms,
+                r.status_code,
+                r.error,
+                r.response_excerpt,
+            )
             for r in self.engine._read(read)
         ]
 
@@ -90,9 +108,7 @@ class DeliveryLogOperations:
 
         def body(tx: Tx) -> list[Delivery]:
             conn = tx.conn
-            event = conn.execute(
-                select(outbox).where(O.tenant_id == tenant_id, O.event_id == event_id)
-            ).first()
+            event = conn.execute(select(outbox).where(O.tenant_id == tenant_id, O.event_id == event_id)).first()
             if event is None:
                 raise EventNotFound(f"no event {event_id!r}")
             endpoints = conn.execute(
@@ -100,20 +116,33 @@ class DeliveryLogOperations:
             ).all()
             found = shapers(self.engine)
             shapes = {
-                e.id: shape for e in endpoints if e.event_types is None or event.type in e.event_types
+                e.id: shape
+                for e in endpoints
+                if e.event_types is None or event.type in e.event_types
                 if (shape := fanned_out(self.engine, found, e.provider, event)) is not None
             }
             wanted = list(shapes)
             if wanted:
-                conn.execute(insert_or_skip(tx.dialect, webhook_deliveries, ["endpoint_id", "outbox_id"]), [
-                    {
-                        "id": self.engine.ids.new("dlv"), "tenant_id": tenant_id, "endpoint_id": endpoint_id,
-                        "outbox_id": event.id, "event_id": event_id, **shapes[endpoint_id],
-                        "status": "pending", "attempts": 0, "failures": 0, "next_attempt_at": tx.now,
-                        "created_at": tx.now, "updated_at": tx.now,
-                    }
-                    for endpoint_id in wanted
-                ])
+                conn.execute(
+                    insert_or_skip(tx.dialect, webhook_deliveries, ["endpoint_id", "outbox_id"]),
+                    [
+                        {
+                            "id": self.engine.ids.new("dlv"),
+                            "tenant_id": tenant_id,
+                            "endpoint_id": endpoint_id,
+                            "outbox_id": event.id,
+                            "event_id": event_id,
+                            **shapes[endpoint_id],
+                            "status": "pending",
+                            "attempts": 0,
+                            "failures": 0,
+                            "next_attempt_at": tx.now,
+                            "created_at": tx.now,
+                            "updated_at": tx.now,
+                        }
+                        for endpoint_id in wanted
+                    ],
+                )
                 conn.execute(
                     update(webhook_deliveries)
                     .where(D.outbox_id == event.id, D.endpoint_id.in_(wanted))
@@ -134,9 +163,7 @@ class DeliveryLogOperations:
         return {"status": "pending", "next_attempt_at": now, "failures": 0, "delivered_at": None, "updated_at": now}
 
     def _delivery_row(self, conn: Connection, tenant_id: str, delivery_id: str) -> Any:
-        row = conn.execute(
-            select(webhook_deliveries).where(D.tenant_id == tenant_id, D.id == delivery_id)
-        ).first()
+        row = conn.execute(select(webhook_deliveries).where(D.tenant_id == tenant_id, D.id == delivery_id)).first()
         if row is None:
             raise DeliveryNotFound(f"no delivery {delivery_id!r}")
         return row

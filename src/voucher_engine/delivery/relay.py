@@ -52,18 +52,29 @@ def dispatch_outbox(engine: Engine, *, limit: int = 100, found: dict[str, Shaper
         ):
             endpoints[row.tenant_id].append(endpoint_from_row(row))
         targets = {r.id: [e for e in endpoints[r.tenant_id] if e.wants(r.type)] for r in rows}
-        claimed = set(conn.execute(
-            insert_or_skip(dialect, outbox_dispatch, ["outbox_id"]).returning(outbox_dispatch.c.outbox_id),
-            [{"outbox_id": r.id, "deliveries": len(targets[r.id]), "dispatched_at": now} for r in rows],
-        ).scalars())
+        claimed = set(
+            conn.execute(
+                insert_or_skip(dialect, outbox_dispatch, ["outbox_id"]).returning(outbox_dispatch.c.outbox_id),
+                [{"outbox_id": r.id, "deliveries": len(targets[r.id]), "dispatched_at": now} for r in rows],
+            ).scalars()
+        )
         deliveries = [
             {
-                "id": engine.ids.new("dlv"), "tenant_id": r.tenant_id, "endpoint_id": e.id,
-                "outbox_id": r.id, "event_id": r.event_id, **shape,
-                "status": "pending", "attempts": 0, "failures": 0, "next_attempt_at": now,
-                "created_at": now, "updated_at": now,
+                "id": engine.ids.new("dlv"),
+                "tenant_id": r.tenant_id,
+                "endpoint_id": e.id,
+                "outbox_id": r.id,
+                "event_id": r.event_id,
+                **shape,
+                "status": "pending",
+                "attempts": 0,
+                "failures": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
             }
-            for r in rows if r.id in claimed
+            for r in rows
+            if r.id in claimed
             for e in targets[r.id]
             if (shape := fanned_out(engine, found, e.provider, r)) is not None
         ]

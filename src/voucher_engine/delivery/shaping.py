@@ -48,8 +48,13 @@ def shaped(engine: Engine, found: dict[str, Shaper], provider: str | None, event
     if shape is None:
         return event.type, None
     message = WebhookMessage(
-        event.type, event.payload, event_id=event.event_id, tenant_id=event.tenant_id,
-        subject_id=event.subject_id, created_at=event.created_at, engine=engine,
+        event.type,
+        event.payload,
+        event_id=event.event_id,
+        tenant_id=event.tenant_id,
+        subject_id=event.subject_id,
+        created_at=event.created_at,
+        engine=engine,
     )
     try:
         mapped = shape(message)
@@ -59,8 +64,14 @@ def shaped(engine: Engine, found: dict[str, Shaper], provider: str | None, event
     if mapped is None:
         return None
     if not (0 < len(mapped.type) <= MAX_TYPE):
-        log.error("provider %s named %s %s %r: 1 to %d characters", provider, event.type, event.event_id,
-                  mapped.type, MAX_TYPE)
+        log.error(
+            "provider %s named %s %s %r: 1 to %d characters",
+            provider,
+            event.type,
+            event.event_id,
+            mapped.type,
+            MAX_TYPE,
+        )
         raise ShapingFailed(f"the provider {provider!r} named it {mapped.type!r}: 1 to {MAX_TYPE} characters")
     return mapped.type, dict(mapped.data)
 

@@ -26,7 +26,7 @@ def new_secret(random: RandomSource) -> str:
 def secret_key(secret: str) -> bytes:
     if not secret.startswith(SECRET_PREFIX):
         raise ValidationError("a webhook secret starts with 'whsec_'")
-    key = base64.b64decode(secret[len(SECRET_PREFIX):], validate=True)
+    key = base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
     if not key:
         raise ValidationError("a webhook secret is not empty")
     return key

@@ -152,8 +152,11 @@ def run_worker(
 def start_worker_thread(engine: Engine, *, stop: threading.Event, **kwargs: object) -> threading.Thread:
     """Run the worker inside the app process, in a daemon thread; set ``stop`` and join it to end."""
     thread = threading.Thread(
-        target=run_worker, args=(engine,), kwargs={"stop": stop, **kwargs},
-        name="voucher-engine-worker", daemon=True,
+        target=run_worker,
+        args=(engine,),
+        kwargs={"stop": stop, **kwargs},
+        name="voucher-engine-worker",
+        daemon=True,
     )
     thread.start()
     return thread

@@ -46,8 +46,6 @@ def match_order(campaign: Campaign) -> tuple[int, bool, datetime, str]:
     return (-campaign.priority, end is None, end or datetime.max, campaign.id)
 
 
-def matching(
-    campaigns: Iterable[Campaign], *, category: str, distributor: str, at: datetime
-) -> list[Campaign]:
+def matching(campaigns: Iterable[Campaign], *, category: str, distributor: str, at: datetime) -> list[Campaign]:
     found = [c for c in campaigns if c.matches(category=category, distributor=distributor, at=at)]
     return sorted(found, key=match_order)

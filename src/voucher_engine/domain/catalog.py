@@ -49,8 +49,10 @@ class Offer:
         if ranged and not (self.min_value and self.max_value and 0 < self.min_value <= self.max_value):
             raise ValidationError("a value range needs 0 < min <= max")
         if any(d <= 0 for d in self.denominations):
-            raise ValidationError("denominations are positive",
-                                  fields=(FieldError("denominations", "minimum", "a denomination is positive"),))
+            raise ValidationError(
+                "denominations are positive",
+                fields=(FieldError("denominations", "minimum", "a denomination is positive"),),
+            )
         if self.step < 1:
             raise ValidationError("a step is positive", fields=(FieldError("step", "minimum", "a step is positive"),))
         if not 0 <= self.discount_bp < 10_000:

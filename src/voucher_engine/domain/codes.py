@@ -89,9 +89,7 @@ class CodeFormat:
         # Past half the space, drawing distinct codes turns into a long coupon-collector tail
         # and guessing a live code becomes easy: refuse instead.
         if wanted > self.space // 2:
-            raise InvalidCodeFormat(
-                f"{self.pattern!r} yields {self.space} codes; {wanted} would make them guessable"
-            )
+            raise InvalidCodeFormat(f"{self.pattern!r} yields {self.space} codes; {wanted} would make them guessable")
 
 
 def normalise_code(code: str) -> str:

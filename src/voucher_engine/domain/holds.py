@@ -67,8 +67,7 @@ class LockPolicy:
             return self.default
         if not self.minimum <= requested <= self.maximum:
             raise LockPeriodOutOfRange(
-                f"a lock lasts {self.minimum.total_seconds():.0f} to "
-                f"{self.maximum.total_seconds():.0f} seconds",
+                f"a lock lasts {self.minimum.total_seconds():.0f} to {self.maximum.total_seconds():.0f} seconds",
                 minimum=self.minimum,
                 maximum=self.maximum,
             )

@@ -61,4 +61,3 @@ def replay(entries: Iterable[Entry]) -> Balance:
         available += entry.available_delta
         held += entry.held_delta
     return Balance(available, held)
-

@@ -73,9 +73,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[State | None], frozenset[State]]] = {
     Action.REFUND: (frozenset({_S.REFUND_REQUESTED}), frozenset({_S.REFUNDED})),
 }
 
-TERMINAL: frozenset[State] = frozenset(
-    s for s in State if not any(s in sources for sources, _ in TRANSITIONS.values())
-)
+TERMINAL: frozenset[State] = frozenset(s for s in State if not any(s in sources for sources, _ in TRANSITIONS.values()))
 
 
 def sources(action: Action) -> frozenset[State]:

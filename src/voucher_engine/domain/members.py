@@ -15,9 +15,16 @@ from datetime import datetime
 from voucher_engine.errors import ValidationError
 
 #: The kinds the partner APIs use; any other short name, or ``external:<system>``, is accepted.
-KNOWN_KINDS = frozenset({
-    "username", "member_number", "card_number", "referral_code", "auxiliary", "authentication_point",
-})
+KNOWN_KINDS = frozenset(
+    {
+        "username",
+        "member_number",
+        "card_number",
+        "referral_code",
+        "auxiliary",
+        "authentication_point",
+    }
+)
 _KIND = re.compile(r"[a-z][a-z0-9_]{0,31}(:[A-Za-z0-9_.\-]{1,31})?")
 MAX_VALUE_LENGTH = 255
 
@@ -43,8 +50,7 @@ def check_identifiers(identifiers: Mapping[str, str]) -> dict[str, str]:
             )
         if not isinstance(value, str) or not (0 < len(value) <= MAX_VALUE_LENGTH) or value != value.strip():
             raise ValidationError(
-                f"identifier {kind!r} needs a value of 1 to {MAX_VALUE_LENGTH} characters "
-                "without surrounding spaces",
+                f"identifier {kind!r} needs a value of 1 to {MAX_VALUE_LENGTH} characters without surrounding spaces",
                 kind=kind,
             )
         checked[kind] = value

@@ -18,7 +18,21 @@ from voucher_engine.engine.voucher_jobs import VoucherJob
 from voucher_engine.storage.database import DatabaseSettings
 
 __all__ = [
-    "DEFAULT_URL", "CampaignIssue", "CodesAdded", "DatabaseSettings", "Engine", "EngineConfig",
-    "EngineFigures", "ExportedCode", "HistoryLine", "HoldResult", "IssuedCode", "Movement",
-    "PoolLevel", "PoolStatus", "SchemaStatus", "StoredEvent", "VoucherJob",
+    "DEFAULT_URL",
+    "CampaignIssue",
+    "CodesAdded",
+    "DatabaseSettings",
+    "Engine",
+    "EngineConfig",
+    "EngineFigures",
+    "ExportedCode",
+    "HistoryLine",
+    "HoldResult",
+    "IssuedCode",
+    "Movement",
+    "PoolLevel",
+    "PoolStatus",
+    "SchemaStatus",
+    "StoredEvent",
+    "VoucherJob",
 ]

@@ -152,9 +152,17 @@ class Tx:
             raise ValidationError("a job has at least one attempt")
         job_id = self._ids.new("job")
         row = {
-            "id": job_id, "kind": kind, "tenant_id": self.tenant_id or None,
-            "payload": dict(payload or {}), "key": key, "status": "pending", "run_at": run_at or self.now,
-            "attempts": 0, "max_attempts": max_attempts, "created_at": self.now, "updated_at": self.now,
+            "id": job_id,
+            "kind": kind,
+            "tenant_id": self.tenant_id or None,
+            "payload": dict(payload or {}),
+            "key": key,
+            "status": "pending",
+            "run_at": run_at or self.now,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "created_at": self.now,
+            "updated_at": self.now,
         }
         if key is None:
             self.conn.execute(insert(jobs), row)
@@ -254,15 +262,20 @@ class EngineBase:
                 _running.reset(token)
             writes = tx.final_writes()
             if idempotency_key is not None:
-                writes.append((_insert_idempotency, {
-                    "tenant_id": tenant_id,
-                    "scope": scope,
-                    "key": idempotency_key,
-                    "operation": operation,
-                    "request_hash": digest,
-                    "response": codec.dump(result),
-                    "created_at": tx.now,
-                }))
+                writes.append(
+                    (
+                        _insert_idempotency,
+                        {
+                            "tenant_id": tenant_id,
+                            "scope": scope,
+                            "key": idempotency_key,
+                            "operation": operation,
+                            "request_hash": digest,
+                            "response": codec.dump(result),
+                            "created_at": tx.now,
+                        },
+                    )
+                )
             return result, writes
 
         joined = _running.get()
@@ -306,9 +319,7 @@ class EngineBase:
                 time.sleep(pause)
         raise AssertionError("unreachable")
 
-    def _saved_response(
-        self, tx: Tx, scope: str, key: str, operation: str, digest: str
-    ) -> Any | None:
+    def _saved_response(self, tx: Tx, scope: str, key: str, operation: str, digest: str) -> Any | None:
         if self._db.dialect == "postgresql":
             # SQLite serialises writers (BEGIN IMMEDIATE), so a retry there simply waits for the
             # first attempt to finish. On PostgreSQL a second attempt would run in parallel:
@@ -317,9 +328,7 @@ class EngineBase:
             # carry the NUL bytes that keep "tenant, scope, key" unambiguous.
             name = f"{tx.tenant_id}\x00{scope}\x00{key}".encode()
             lock_id = int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
-            taken = tx.conn.execute(
-                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": lock_id}
-            ).scalar_one()
+            taken = tx.conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": lock_id}).scalar_one()
             if not taken:
                 raise IdempotencyKeyInUse("a request with this idempotency key is still running")
         row = tx.conn.execute(

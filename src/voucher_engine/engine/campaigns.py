@@ -38,9 +38,7 @@ _count_capped = (
 )
 
 _uncount = (
-    update(campaigns)
-    .where(K.tenant_id == bindparam("b_tenant"), K.id == bindparam("b_id"))
-    .values(issued=K.issued - 1)
+    update(campaigns).where(K.tenant_id == bindparam("b_tenant"), K.id == bindparam("b_id")).values(issued=K.issued - 1)
 )
 
 
@@ -62,10 +60,17 @@ _campaigns_and_token = select(_token_current.label("token_ok"), *campaigns.c).se
 
 def _campaign(row: Row[*tuple[Any, ...]]) -> Campaign:
     return Campaign(
-        id=row.id, tenant_id=row.tenant_id, name=row.name, pool_id=row.pool_id,
+        id=row.id,
+        tenant_id=row.tenant_id,
+        name=row.name,
+        pool_id=row.pool_id,
         window=Window(row.starts_at, row.ends_at),
-        trigger_categories=frozenset(row.trigger_categories), distributors=frozenset(row.distributors),
-        priority=row.priority, cap=row.cap, issued=row.issued, template=row.template,
+        trigger_categories=frozenset(row.trigger_categories),
+        distributors=frozenset(row.distributors),
+        priority=row.priority,
+        cap=row.cap,
+        issued=row.issued,
+        template=row.template,
     )
 
 
@@ -90,42 +95,57 @@ class CampaignOperations(PoolOperations, EngineBase):
         if cap is not None and cap < 0:
             raise ValidationError("a cap is not negative")
         values = {
-            "name": name, "pool_id": pool_id, "starts_at": window.start, "ends_at": window.end,
-            "trigger_categories": sorted(set(trigger_categories)), "distributors": sorted(set(distributors)),
-            "priority": priority, "cap": cap, "template": template,
+            "name": name,
+            "pool_id": pool_id,
+            "starts_at": window.start,
+            "ends_at": window.end,
+            "trigger_categories": sorted(set(trigger_categories)),
+            "distributors": sorted(set(distributors)),
+            "priority": priority,
+            "cap": cap,
+            "template": template,
         }
 
         def body(tx: Tx) -> None:
             conn = tx.conn
             self._require_tenant(conn, tenant_id)
             # A campaign on a missing pool would make every trigger that reaches it fail.
-            if pool_id is not None and conn.execute(
-                select(pools.c.id).where(pools.c.tenant_id == tenant_id, pools.c.id == pool_id)
-            ).first() is None:
+            if (
+                pool_id is not None
+                and conn.execute(
+                    select(pools.c.id).where(pools.c.tenant_id == tenant_id, pools.c.id == pool_id)
+                ).first()
+                is None
+            ):
                 raise PoolNotFound(f"no pool {pool_id!r}")
             changed = conn.execute(
                 update(campaigns).where(K.tenant_id == tenant_id, K.id == campaign_id).values(**values)
             ).rowcount
             if not changed:
-                conn.execute(campaigns.insert(), {
-                    "tenant_id": tenant_id, "id": campaign_id, "issued": 0, "created_at": tx.now, **values,
-                })
+                conn.execute(
+                    campaigns.insert(),
+                    {
+                        "tenant_id": tenant_id,
+                        "id": campaign_id,
+                        "issued": 0,
+                        "created_at": tx.now,
+                        **values,
+                    },
+                )
 
         self._command(tenant_id, "put_campaign", body, type(None), request={"campaign": campaign_id, **values})
         return self.get_campaign(tenant_id, campaign_id)
 
     def get_campaign(self, tenant_id: str, campaign_id: str) -> Campaign:
-        row = self._read(lambda c: c.execute(
-            select(campaigns).where(K.tenant_id == tenant_id, K.id == campaign_id)
-        ).first())
+        row = self._read(
+            lambda c: c.execute(select(campaigns).where(K.tenant_id == tenant_id, K.id == campaign_id)).first()
+        )
         if row is None:
             raise CampaignNotFound(f"no campaign {campaign_id!r}")
         return _campaign(row)
 
     def list_campaigns(self, tenant_id: str) -> list[Campaign]:
-        rows = self._read(lambda c: c.execute(
-            select(campaigns).where(K.tenant_id == tenant_id).order_by(K.id)
-        ).all())
+        rows = self._read(lambda c: c.execute(select(campaigns).where(K.tenant_id == tenant_id).order_by(K.id)).all())
         return [_campaign(r) for r in rows]
 
     def issue_for_trigger(
@@ -171,9 +191,14 @@ class CampaignOperations(PoolOperations, EngineBase):
                 # even if its campaign has since been capped, depleted or ended.
                 seen = tx.conn.execute(
                     select(I.campaign_id, I.pool_id, I.seq, I.code, I.issued_at)
-                    .where(I.tenant_id == tenant_id, I.pool_id.in_(sorted({r.pool_id for r in rows if r.pool_id})),
-                           I.reference == reference, I.campaign_id.is_not(None))
-                    .order_by(I.issued_at, I.pool_id).limit(1)
+                    .where(
+                        I.tenant_id == tenant_id,
+                        I.pool_id.in_(sorted({r.pool_id for r in rows if r.pool_id})),
+                        I.reference == reference,
+                        I.campaign_id.is_not(None),
+                    )
+                    .order_by(I.issued_at, I.pool_id)
+                    .limit(1)
                 ).first()
                 if seen is not None:
                     ends = next((r.ends_at for r in rows if r.id == seen.campaign_id), None)
@@ -193,15 +218,24 @@ class CampaignOperations(PoolOperations, EngineBase):
                     if campaign.cap is not None:
                         tx.conn.execute(_uncount, key)
                     continue
-                return CampaignIssue(campaign.id, issued.code, campaign.window.end, issued.issued_at,
-                                     campaign.pool_id, issued.seq)
+                return CampaignIssue(
+                    campaign.id, issued.code, campaign.window.end, issued.issued_at, campaign.pool_id, issued.seq
+                )
             raise NoCampaignAvailable("no campaign has a voucher for this trigger")
 
         return self._command(
-            tenant_id, "issue_for_trigger", body, CampaignIssue,
-            request={"category": category, "distributor": distributor, "reference": reference,
-                     "attributes": attributes},
-            idempotency_key=idempotency_key, scope=scope,
+            tenant_id,
+            "issue_for_trigger",
+            body,
+            CampaignIssue,
+            request={
+                "category": category,
+                "distributor": distributor,
+                "reference": reference,
+                "attributes": attributes,
+            },
+            idempotency_key=idempotency_key,
+            scope=scope,
             # With a key the check must come before a saved response is answered.
             precondition=token_still_current if token_digest is not None and idempotency_key is not None else None,
         )

@@ -23,9 +23,18 @@ def _store(row: Row[*tuple[Any, ...]]) -> Store:
 
 def _offer(row: Row[*tuple[Any, ...]]) -> Offer:
     return Offer(
-        id=row.id, tenant_id=row.tenant_id, store_id=row.store_id, name=row.name, currency=row.currency,
-        denominations=tuple(row.denominations), min_value=row.min_value, max_value=row.max_value,
-        step=row.step, discount_bp=row.discount_bp, pool_id=row.pool_id, active=row.active,
+        id=row.id,
+        tenant_id=row.tenant_id,
+        store_id=row.store_id,
+        name=row.name,
+        currency=row.currency,
+        denominations=tuple(row.denominations),
+        min_value=row.min_value,
+        max_value=row.max_value,
+        step=row.step,
+        discount_bp=row.discount_bp,
+        pool_id=row.pool_id,
+        active=row.active,
     )
 
 
@@ -49,10 +58,16 @@ class CatalogOperations(EngineBase):
         exponent_of(offer.currency)
         self.get_store(offer.tenant_id, offer.store_id)
         values = {
-            "store_id": offer.store_id, "name": offer.name, "currency": offer.currency,
-            "denominations": list(offer.denominations), "min_value": offer.min_value,
-            "max_value": offer.max_value, "step": offer.step, "discount_bp": offer.discount_bp,
-            "pool_id": offer.pool_id, "active": offer.active,
+            "store_id": offer.store_id,
+            "name": offer.name,
+            "currency": offer.currency,
+            "denominations": list(offer.denominations),
+            "min_value": offer.min_value,
+            "max_value": offer.max_value,
+            "step": offer.step,
+            "discount_bp": offer.discount_bp,
+            "pool_id": offer.pool_id,
+            "active": offer.active,
         }
 
         def body(tx: Tx) -> Offer:

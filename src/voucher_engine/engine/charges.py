@@ -36,8 +36,12 @@ _given_back = select(func.coalesce(func.sum(L.available_delta), 0)).where(
 _credit = (
     update(vouchers)
     .where(V.id == bindparam("b_id"))
-    .values(available=V.available + bindparam("b_units"), seq=V.seq + 1, state=bindparam("b_state"),
-            updated_at=bindparam("b_now"))
+    .values(
+        available=V.available + bindparam("b_units"),
+        seq=V.seq + 1,
+        state=bindparam("b_state"),
+        updated_at=bindparam("b_now"),
+    )
     .returning(V.available, V.held, V.seq, V.state)
 )
 
@@ -79,8 +83,9 @@ class ChargeOperations(EngineBase):
                 if entry is None:
                     raise EntryNotFound(f"no ledger entry {entry_id}")
                 target_id, target_seq = entry.voucher_id, entry.seq
-            voucher = load_voucher(tx.conn, tenant_id, code=code if target_id is None else None,
-                                   voucher_id=target_id, for_update=True)
+            voucher = load_voucher(
+                tx.conn, tenant_id, code=code if target_id is None else None, voucher_id=target_id, for_update=True
+            )
             if (code is not None and voucher.code != code) or (voucher_id is not None and voucher.id != voucher_id):
                 raise EntryNotFound(f"no ledger entry {entry_id} on this voucher")
             target = lifecycle.transition(voucher.state, Action.REVERSE, State.PARTIALLY_REDEEMED)
@@ -92,22 +97,65 @@ class ChargeOperations(EngineBase):
             units = left if amount is None else voucher.units_of(amount)
             if not 0 < units <= left:
                 raise InvalidAmount(f"at most {left} of #{target_seq} can be given back", left=left)
-            row = tx.conn.execute(_credit, {
-                "b_id": voucher.id, "b_units": units, "b_state": target.value, "b_now": tx.now,
-            }).one()
-            new_entry = append_entry(tx, voucher, row.seq, EntryKind.REVERSE, available_delta=units,
-                                     reverses_seq=target_seq, reference=reference)
-            tx.emit(Event(events.VOUCHER_REVERSED, voucher.id, {
-                "code": voucher.code, "amount": units, "reverses_seq": target_seq,
-                "reverses_entry_id": charge.id, "reference": reference, "seq": row.seq,
-            }))
-            return Movement(voucher.id, voucher.code, row.seq, units, row.available, row.held,
-                            State(row.state), voucher.currency, tx.now, new_entry, tx.now)
+            row = tx.conn.execute(
+                _credit,
+                {
+                    "b_id": voucher.id,
+                    "b_units": units,
+                    "b_state": target.value,
+                    "b_now": tx.now,
+                },
+            ).one()
+            new_entry = append_entry(
+                tx,
+                voucher,
+                row.seq,
+                EntryKind.REVERSE,
+                available_delta=units,
+                reverses_seq=target_seq,
+                reference=reference,
+            )
+            tx.emit(
+                Event(
+                    events.VOUCHER_REVERSED,
+                    voucher.id,
+                    {
+                        "code": voucher.code,
+                        "amount": units,
+                        "reverses_seq": target_seq,
+                        "reverses_entry_id": charge.id,
+                        "reference": reference,
+                        "seq": row.seq,
+                    },
+                )
+            )
+            return Movement(
+                voucher.id,
+                voucher.code,
+                row.seq,
+                units,
+                row.available,
+                row.held,
+                State(row.state),
+                voucher.currency,
+                tx.now,
+                new_entry,
+                tx.now,
+            )
 
         return self._command(
-            tenant_id, "reverse", body, Movement,
-            request={"code": code, "voucher_id": voucher_id, "seq": seq, "entry_id": entry_id,
-                     "amount": [amount.minor, amount.currency] if isinstance(amount, Money) else amount,
-                     "reference": reference},
-            idempotency_key=idempotency_key, scope=scope,
+            tenant_id,
+            "reverse",
+            body,
+            Movement,
+            request={
+                "code": code,
+                "voucher_id": voucher_id,
+                "seq": seq,
+                "entry_id": entry_id,
+                "amount": [amount.minor, amount.currency] if isinstance(amount, Money) else amount,
+                "reference": reference,
+            },
+            idempotency_key=idempotency_key,
+            scope=scope,
         )

@@ -44,8 +44,9 @@ _take_holder = (
         in_states(V.state, lifecycle.sources(Action.CLAIM)),
         or_(V.holder.is_(None), V.holder == bindparam("b_holder")),
     )
-    .values(holder=bindparam("b_holder"), state=literal_column(f"'{State.CLAIMED.value}'"),
-            updated_at=bindparam("b_now"))
+    .values(
+        holder=bindparam("b_holder"), state=literal_column(f"'{State.CLAIMED.value}'"), updated_at=bindparam("b_now")
+    )
     .returning(V.state)
 )
 
@@ -80,8 +81,14 @@ def resolve_ref(tx: Tx, ref: VoucherRef) -> Voucher:
 
 class ClaimOperations(LockOperations):
     def claim(
-        self, tenant_id: str, *, holder: str, code: str | None = None, voucher_id: str | None = None,
-        idempotency_key: str | None = None, scope: str = "",
+        self,
+        tenant_id: str,
+        *,
+        holder: str,
+        code: str | None = None,
+        voucher_id: str | None = None,
+        idempotency_key: str | None = None,
+        scope: str = "",
     ) -> Voucher:
         """Bind an available voucher to a holder (a user or customer reference).
 
@@ -94,9 +101,13 @@ class ClaimOperations(LockOperations):
             return self._claim_in(tx, load_voucher(tx.conn, tenant_id, code=code, voucher_id=voucher_id), holder)
 
         return self._command(
-            tenant_id, Action.CLAIM.value, body, Voucher,
+            tenant_id,
+            Action.CLAIM.value,
+            body,
+            Voucher,
             request={"code": code, "voucher_id": voucher_id, "values": {"holder": holder}, "merge": None},
-            idempotency_key=idempotency_key, scope=scope,
+            idempotency_key=idempotency_key,
+            scope=scope,
         )
 
     def claim_vouchers(
@@ -158,22 +169,38 @@ class ClaimOperations(LockOperations):
             return [done[v.id] for v in found]
 
         request = {
-            "holder": holder, "vouchers": [dataclasses.asdict(r) for r in refs],
-            "lock": lock, "period": period.total_seconds() if period else None, "lock_code": lock_hash,
+            "holder": holder,
+            "vouchers": [dataclasses.asdict(r) for r in refs],
+            "lock": lock,
+            "period": period.total_seconds() if period else None,
+            "lock_code": lock_hash,
         }
         return self._command(
-            tenant_id, "claim_vouchers", body, list[Voucher],
-            request=request, idempotency_key=idempotency_key, scope=scope,
+            tenant_id,
+            "claim_vouchers",
+            body,
+            list[Voucher],
+            request=request,
+            idempotency_key=idempotency_key,
+            scope=scope,
         )
 
     def _claim_in(self, tx: Tx, voucher: Voucher, holder: str) -> Voucher:
         """Claim ``voucher`` for ``holder`` in ``tx``: the conditional UPDATE decides."""
         taken = tx.conn.execute(_take_holder, {"b_id": voucher.id, "b_holder": holder, "b_now": tx.now}).first()
         if taken is not None:
-            tx.emit(Event(events.VOUCHER_CLAIMED, voucher.id, {
-                "code": voucher.code, "state": State.CLAIMED.value, "from": voucher.state.value,
-                "holder": holder,
-            }))
+            tx.emit(
+                Event(
+                    events.VOUCHER_CLAIMED,
+                    voucher.id,
+                    {
+                        "code": voucher.code,
+                        "state": State.CLAIMED.value,
+                        "from": voucher.state.value,
+                        "holder": holder,
+                    },
+                )
+            )
             return dataclasses.replace(voucher, holder=holder, state=State.CLAIMED, updated_at=tx.now)
         # Refused: read the row as it is now to say why.
         current = load_voucher(tx.conn, tx.tenant_id, voucher_id=voucher.id)

@@ -72,8 +72,12 @@ class Engine(
             migrate.upgrade(database)
         hooks = Hooks(build_plugin_manager(plugins))
         return cls(
-            database, clock=clock, ids=ids or TimeOrderedIds(clock, random), random=random,
-            config=config, hooks=hooks,
+            database,
+            clock=clock,
+            ids=ids or TimeOrderedIds(clock, random),
+            random=random,
+            config=config,
+            hooks=hooks,
         )
 
     def close(self) -> None:
@@ -92,16 +96,18 @@ class Engine(
             return query.where(table.c.tenant_id == tenant_id) if tenant_id is not None else query
 
         def read(conn: Connection) -> dict[str, Any]:
-            by_state = conn.execute(scoped(
-                select(vouchers.c.state, func.count()).group_by(vouchers.c.state), vouchers
-            )).all()
-            pending = conn.execute(scoped(
-                select(func.count()).where(holds.c.state == "pending"), holds
-            )).scalar_one()
-            pool_rows = conn.execute(scoped(
-                select(pools.c.tenant_id, pools.c.id, pools.c.size, pools.c.cursor).order_by(pools.c.tenant_id, pools.c.id),
-                pools,
-            )).all()
+            by_state = conn.execute(
+                scoped(select(vouchers.c.state, func.count()).group_by(vouchers.c.state), vouchers)
+            ).all()
+            pending = conn.execute(scoped(select(func.count()).where(holds.c.state == "pending"), holds)).scalar_one()
+            pool_rows = conn.execute(
+                scoped(
+                    select(pools.c.tenant_id, pools.c.id, pools.c.size, pools.c.cursor).order_by(
+                        pools.c.tenant_id, pools.c.id
+                    ),
+                    pools,
+                )
+            ).all()
             return {
                 "vouchers": dict(sorted(by_state)),
                 "holds_pending": pending,

@@ -92,8 +92,9 @@ class LifecycleOperations(EngineBase):
 
         def body(tx: Tx) -> Voucher:
             self._require_tenant(tx.conn, tenant_id)
-            require_voucher_references(tx.conn, tenant_id, campaign_id=campaign_id, offer_id=offer_id,
-                                       store_ids=spec.redeemable_at)
+            require_voucher_references(
+                tx.conn, tenant_id, campaign_id=campaign_id, offer_id=offer_id, store_ids=spec.redeemable_at
+            )
             windows = resolve_all(spec.validity, tx.now)
             row: dict[str, Any] = {
                 "id": self.ids.new("vch"),
@@ -128,8 +129,14 @@ class LifecycleOperations(EngineBase):
                 Event(
                     events.VOUCHER_ISSUED,
                     row["id"],
-                    {"code": row["code"], "kind": spec.kind.value, "state": row["state"],
-                     "units": spec.units, "currency": spec.currency, "campaign_id": campaign_id},
+                    {
+                        "code": row["code"],
+                        "kind": spec.kind.value,
+                        "state": row["state"],
+                        "units": spec.units,
+                        "currency": spec.currency,
+                        "campaign_id": campaign_id,
+                    },
                 )
             )
             return voucher_from_row(SimpleNamespace(**row))
@@ -139,15 +146,23 @@ class LifecycleOperations(EngineBase):
             spec_json.pop("third_party_id", None)
         request = {
             "spec": spec_json,
-            "code": given, "state": str(state), "holder": holder,
-            "campaign_id": campaign_id, "offer_id": offer_id,
+            "code": given,
+            "state": str(state),
+            "holder": holder,
+            "campaign_id": campaign_id,
+            "offer_id": offer_id,
         }
         # A drawn code may (very rarely) collide with an existing one: draw again.
         for attempt in range(5):
             try:
                 return self._command(
-                    tenant_id, "issue", body, Voucher,
-                    request=request, idempotency_key=idempotency_key, scope=scope,
+                    tenant_id,
+                    "issue",
+                    body,
+                    Voucher,
+                    request=request,
+                    idempotency_key=idempotency_key,
+                    scope=scope,
                 )
             except AlreadyExists as error:
                 if "third_party_id" in str(error.details.get("constraint", "")):
@@ -160,14 +175,25 @@ class LifecycleOperations(EngineBase):
         raise AssertionError("unreachable")
 
     def get_voucher(
-        self, tenant_id: str, *, code: str | None = None, voucher_id: str | None = None,
-        public_id: int | None = None, third_party_id: str | None = None,
+        self,
+        tenant_id: str,
+        *,
+        code: str | None = None,
+        voucher_id: str | None = None,
+        public_id: int | None = None,
+        third_party_id: str | None = None,
     ) -> Voucher:
         """One voucher, named by exactly one of its code, id, public id or third-party id."""
-        return self._read(lambda c: load_voucher(
-            c, tenant_id, code=code, voucher_id=voucher_id, public_id=public_id,
-            third_party_id=third_party_id,
-        ))
+        return self._read(
+            lambda c: load_voucher(
+                c,
+                tenant_id,
+                code=code,
+                voucher_id=voucher_id,
+                public_id=public_id,
+                third_party_id=third_party_id,
+            )
+        )
 
     def ledger(self, tenant_id: str, *, code: str | None = None, voucher_id: str | None = None) -> list[Entry]:
         """Every ledger entry of one voucher, in order."""
@@ -188,26 +214,47 @@ class LifecycleOperations(EngineBase):
             if e.kind in spending and e.spent:
                 lines.append(HistoryLine(e.seq, e.kind.value, e.spent, e.at, e.reference, e.store, e.effective_at))
             elif e.kind is EntryKind.REVERSE:
-                lines.append(HistoryLine(e.seq, e.kind.value, -e.available_delta, e.at, e.reference, e.store,
-                                         e.effective_at))
+                lines.append(
+                    HistoryLine(e.seq, e.kind.value, -e.available_delta, e.at, e.reference, e.store, e.effective_at)
+                )
         return lines
 
     # --- state changes ----------------------------------------------------------------------------
 
     def confirm(
-        self, tenant_id: str, *, code: str | None = None, voucher_id: str | None = None,
-        jobs: Sequence[VoucherJob] = (), idempotency_key: str | None = None, scope: str = "",
+        self,
+        tenant_id: str,
+        *,
+        code: str | None = None,
+        voucher_id: str | None = None,
+        jobs: Sequence[VoucherJob] = (),
+        idempotency_key: str | None = None,
+        scope: str = "",
     ) -> Voucher:
         """Confirm a reserved voucher; ``jobs`` (its fulfilment) are queued in the same
         transaction, so a confirmed voucher is never left without them."""
         return self._change(
-            tenant_id, Action.CONFIRM, State.CONFIRMED, events.VOUCHER_CONFIRMED, code, voucher_id,
-            {}, idempotency_key, scope, jobs=jobs,
+            tenant_id,
+            Action.CONFIRM,
+            State.CONFIRMED,
+            events.VOUCHER_CONFIRMED,
+            code,
+            voucher_id,
+            {},
+            idempotency_key,
+            scope,
+            jobs=jobs,
         )
 
     def fulfil(
-        self, tenant_id: str, *, voucher_id: str, new_code: str | None = None,
-        attributes: dict[str, Any] | None = None, idempotency_key: str | None = None, scope: str = "",
+        self,
+        tenant_id: str,
+        *,
+        voucher_id: str,
+        new_code: str | None = None,
+        attributes: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        scope: str = "",
     ) -> Voucher:
         """Make a confirmed voucher ready, optionally giving it its final code and attributes
         (a URL, an attachment reference) that are merged into its metadata."""
@@ -215,47 +262,106 @@ class LifecycleOperations(EngineBase):
         if new_code is not None:
             values["code"] = normalise_code(new_code)
         return self._change(
-            tenant_id, Action.FULFIL, State.READY, events.VOUCHER_FULFILLED, None, voucher_id,
-            values, idempotency_key, scope, merge_attributes=attributes or {},
+            tenant_id,
+            Action.FULFIL,
+            State.READY,
+            events.VOUCHER_FULFILLED,
+            None,
+            voucher_id,
+            values,
+            idempotency_key,
+            scope,
+            merge_attributes=attributes or {},
         )
 
     def cancel(
-        self, tenant_id: str, *, code: str | None = None, voucher_id: str | None = None,
-        idempotency_key: str | None = None, scope: str = "",
+        self,
+        tenant_id: str,
+        *,
+        code: str | None = None,
+        voucher_id: str | None = None,
+        idempotency_key: str | None = None,
+        scope: str = "",
     ) -> Voucher:
         """Cancel a voucher that has not been used; what it held is forfeited in the ledger."""
         return self._change(
-            tenant_id, Action.CANCEL, State.CANCELLED, events.VOUCHER_CANCELLED, code, voucher_id,
-            {}, idempotency_key, scope, close_with=EntryKind.FORFEIT,
+            tenant_id,
+            Action.CANCEL,
+            State.CANCELLED,
+            events.VOUCHER_CANCELLED,
+            code,
+            voucher_id,
+            {},
+            idempotency_key,
+            scope,
+            close_with=EntryKind.FORFEIT,
         )
 
     def request_refund(
-        self, tenant_id: str, *, code: str | None = None, voucher_id: str | None = None,
-        idempotency_key: str | None = None, scope: str = "",
+        self,
+        tenant_id: str,
+        *,
+        code: str | None = None,
+        voucher_id: str | None = None,
+        idempotency_key: str | None = None,
+        scope: str = "",
     ) -> Voucher:
         return self._change(
-            tenant_id, Action.REQUEST_REFUND, State.REFUND_REQUESTED, events.VOUCHER_REFUND_REQUESTED,
-            code, voucher_id, {}, idempotency_key, scope,
+            tenant_id,
+            Action.REQUEST_REFUND,
+            State.REFUND_REQUESTED,
+            events.VOUCHER_REFUND_REQUESTED,
+            code,
+            voucher_id,
+            {},
+            idempotency_key,
+            scope,
         )
 
     def refund(
-        self, tenant_id: str, *, code: str | None = None, voucher_id: str | None = None,
-        idempotency_key: str | None = None, scope: str = "",
+        self,
+        tenant_id: str,
+        *,
+        code: str | None = None,
+        voucher_id: str | None = None,
+        idempotency_key: str | None = None,
+        scope: str = "",
     ) -> Voucher:
         """Complete a requested refund: the remaining balance leaves with a REFUND entry."""
         return self._change(
-            tenant_id, Action.REFUND, State.REFUNDED, events.VOUCHER_REFUNDED, code, voucher_id,
-            {}, idempotency_key, scope, close_with=EntryKind.REFUND,
+            tenant_id,
+            Action.REFUND,
+            State.REFUNDED,
+            events.VOUCHER_REFUNDED,
+            code,
+            voucher_id,
+            {},
+            idempotency_key,
+            scope,
+            close_with=EntryKind.REFUND,
         )
 
     def expire(
-        self, tenant_id: str, *, code: str | None = None, voucher_id: str | None = None,
-        idempotency_key: str | None = None, scope: str = "",
+        self,
+        tenant_id: str,
+        *,
+        code: str | None = None,
+        voucher_id: str | None = None,
+        idempotency_key: str | None = None,
+        scope: str = "",
     ) -> Voucher:
         """Expire one voucher now (the sweep does this for vouchers past their windows)."""
         return self._change(
-            tenant_id, Action.EXPIRE, State.EXPIRED, events.VOUCHER_EXPIRED, code, voucher_id,
-            {}, idempotency_key, scope, close_with=EntryKind.FORFEIT,
+            tenant_id,
+            Action.EXPIRE,
+            State.EXPIRED,
+            events.VOUCHER_EXPIRED,
+            code,
+            voucher_id,
+            {},
+            idempotency_key,
+            scope,
+            close_with=EntryKind.FORFEIT,
         )
 
     def expire_due_vouchers(self, *, limit: int = 500) -> int:
@@ -310,17 +416,19 @@ class LifecycleOperations(EngineBase):
             # A refund request waits for pending holds too: capturing one afterwards would
             # move a refund-requested voucher to partially redeemed, outside the table.
             if voucher.held and (close_with is not None or action is Action.REQUEST_REFUND):
-                raise IllegalTransition(
-                    f"cannot {action.value} a voucher with pending holds", action=action.value
-                )
+                raise IllegalTransition(f"cannot {action.value} a voucher with pending holds", action=action.value)
             if close_with is not None and voucher.available:
                 changes.update(available=0, seq=voucher.seq + 1)
                 spent = voucher.available if close_with is EntryKind.REFUND else 0
-                append_entry(tx, voucher, voucher.seq + 1, close_with,
-                             available_delta=-voucher.available, spent=spent)
+                append_entry(tx, voucher, voucher.seq + 1, close_with, available_delta=-voucher.available, spent=spent)
             tx.conn.execute(update(vouchers).where(vouchers.c.id == voucher.id).values(**changes))
-            tx.emit(Event(event_type, voucher.id, {"code": changes.get("code", voucher.code),
-                                                   "state": target.value, "from": voucher.state.value}))
+            tx.emit(
+                Event(
+                    event_type,
+                    voucher.id,
+                    {"code": changes.get("code", voucher.code), "state": target.value, "from": voucher.state.value},
+                )
+            )
             queue_voucher_jobs(tx, voucher.id, jobs)
             after = {k: v for k, v in changes.items() if k != "attributes"}
             if "attributes" in changes:
@@ -328,11 +436,19 @@ class LifecycleOperations(EngineBase):
             after["state"] = target
             return dataclasses.replace(voucher, **after)
 
-        request = {"code": code, "voucher_id": voucher_id, "values": values, "merge": merge_attributes,
-                   "jobs": [codec.dump(job) for job in jobs]}
+        request = {
+            "code": code,
+            "voucher_id": voucher_id,
+            "values": values,
+            "merge": merge_attributes,
+            "jobs": [codec.dump(job) for job in jobs],
+        }
         return self._command(
-            tenant_id, action.value, body, Voucher,
-            request=request, idempotency_key=idempotency_key, scope=scope,
+            tenant_id,
+            action.value,
+            body,
+            Voucher,
+            request=request,
+            idempotency_key=idempotency_key,
+            scope=scope,
         )
-
-

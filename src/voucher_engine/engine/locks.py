@@ -74,26 +74,50 @@ class LockOperations(EngineBase):
             return self._lock_in(tx, voucher, period, lock_hash, holder)
 
         return self._command(
-            tenant_id, "lock", body, Voucher,
-            request={"code": code, "voucher_id": voucher_id, "period": period.total_seconds(),
-                     "lock": lock_hash, "holder": holder},
-            idempotency_key=idempotency_key, scope=scope,
+            tenant_id,
+            "lock",
+            body,
+            Voucher,
+            request={
+                "code": code,
+                "voucher_id": voucher_id,
+                "period": period.total_seconds(),
+                "lock": lock_hash,
+                "holder": holder,
+            },
+            idempotency_key=idempotency_key,
+            scope=scope,
         )
 
-    def _lock_in(self, tx: Tx, voucher: Voucher, period: timedelta, lock_hash: str | None,
-                 holder: str | None) -> Voucher:
+    def _lock_in(
+        self, tx: Tx, voucher: Voucher, period: timedelta, lock_hash: str | None, holder: str | None
+    ) -> Voucher:
         until = tx.now + period
-        taken = tx.conn.execute(_take_lock, {
-            "b_id": voucher.id, "b_now": tx.now, "b_until": until, "b_lock": lock_hash,
-        }).first()
+        taken = tx.conn.execute(
+            _take_lock,
+            {
+                "b_id": voucher.id,
+                "b_now": tx.now,
+                "b_until": until,
+                "b_lock": lock_hash,
+            },
+        ).first()
         if taken is None:
             current = load_voucher(tx.conn, tx.tenant_id, voucher_id=voucher.id)
             if current.is_locked(tx.now):
                 raise VoucherLocked("the voucher is already locked", locked_until=current.locked_until)
             lifecycle.require(current.state, Action.REDEEM)
-        tx.emit(Event(events.VOUCHER_LOCKED, voucher.id, {
-            "code": voucher.code, "locked_until": until.isoformat(), "holder": holder,
-        }))
+        tx.emit(
+            Event(
+                events.VOUCHER_LOCKED,
+                voucher.id,
+                {
+                    "code": voucher.code,
+                    "locked_until": until.isoformat(),
+                    "holder": holder,
+                },
+            )
+        )
         return dataclasses.replace(voucher, locked_until=until, lock_code_hash=lock_hash, updated_at=tx.now)
 
     def unlock(
@@ -130,6 +154,11 @@ class LockOperations(EngineBase):
         if force:  # keeps the hash of requests saved before ``force`` existed
             request["force"] = True
         return self._command(
-            tenant_id, "unlock", body, Voucher,
-            request=request, idempotency_key=idempotency_key, scope=scope,
+            tenant_id,
+            "unlock",
+            body,
+            Voucher,
+            request=request,
+            idempotency_key=idempotency_key,
+            scope=scope,
         )

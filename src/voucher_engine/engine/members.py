@@ -41,9 +41,7 @@ def _owners(conn: Connection, tenant_id: str, identifiers: Mapping[str, str]) ->
     if not identifiers:
         return set()
     pairs = or_(*(and_(I.kind == kind, I.value == value) for kind, value in identifiers.items()))
-    return set(conn.execute(
-        select(I.member_id).where(I.tenant_id == tenant_id, pairs).distinct()
-    ).scalars())
+    return set(conn.execute(select(I.member_id).where(I.tenant_id == tenant_id, pairs).distinct()).scalars())
 
 
 def _load(conn: Connection, tenant_id: str, member_id: int, *, for_update: bool = False) -> Member:
@@ -99,12 +97,15 @@ class MemberOperations(EngineBase):
             changed = {k: v for k, v in wanted.items() if member.identifiers.get(k) != v}
             if not changed:
                 return member
-            tx.conn.execute(delete(member_identifiers).where(
-                I.tenant_id == tenant_id, I.member_id == target, I.kind.in_(sorted(changed))
-            ))
-            tx.conn.execute(_insert_identifier, [
-                {"tenant_id": tenant_id, "kind": k, "value": v, "member_id": target} for k, v in changed.items()
-            ])
+            tx.conn.execute(
+                delete(member_identifiers).where(
+                    I.tenant_id == tenant_id, I.member_id == target, I.kind.in_(sorted(changed))
+                )
+            )
+            tx.conn.execute(
+                _insert_identifier,
+                [{"tenant_id": tenant_id, "kind": k, "value": v, "member_id": target} for k, v in changed.items()],
+            )
             tx.conn.execute(update(members).where(M.id == target).values(updated_at=tx.now))
             tx.emit(Event(events.MEMBER_UPDATED, str(target), {"member_id": target, "kinds": sorted(changed)}))
             return Member(target, tenant_id, dict(sorted({**member.identifiers, **changed}.items())), member.created_at)
@@ -113,8 +114,13 @@ class MemberOperations(EngineBase):
         for attempt in range(_PUT_ATTEMPTS):
             try:
                 return self._command(
-                    tenant_id, "put_member", body, Member,
-                    request=request, idempotency_key=idempotency_key, scope=scope,
+                    tenant_id,
+                    "put_member",
+                    body,
+                    Member,
+                    request=request,
+                    idempotency_key=idempotency_key,
+                    scope=scope,
                 )
             except AlreadyExists:
                 # Another put took one of these identifiers meanwhile: run again and see it.
@@ -127,14 +133,19 @@ class MemberOperations(EngineBase):
         new_id = tx.conn.execute(
             _insert_member, {"tenant_id": tx.tenant_id, "created_at": tx.now, "updated_at": tx.now}
         ).scalar_one()
-        tx.conn.execute(_insert_identifier, [
-            {"tenant_id": tx.tenant_id, "kind": k, "value": v, "member_id": new_id} for k, v in identifiers.items()
-        ])
+        tx.conn.execute(
+            _insert_identifier,
+            [{"tenant_id": tx.tenant_id, "kind": k, "value": v, "member_id": new_id} for k, v in identifiers.items()],
+        )
         tx.emit(Event(events.MEMBER_CREATED, str(new_id), {"member_id": new_id, "kinds": sorted(identifiers)}))
         return Member(new_id, tx.tenant_id, dict(sorted(identifiers.items())), tx.now)
 
     def find_member(
-        self, tenant_id: str, *, member_id: int | None = None, identifiers: Mapping[str, str] = _NOTHING,
+        self,
+        tenant_id: str,
+        *,
+        member_id: int | None = None,
+        identifiers: Mapping[str, str] = _NOTHING,
     ) -> Member:
         """The member that ``member_id`` and/or any of ``identifiers`` name.
 
@@ -149,9 +160,10 @@ class MemberOperations(EngineBase):
 
         def read(conn: Connection) -> Member:
             owners = _owners(conn, tenant_id, given)
-            if member_id is not None and conn.execute(
-                select(M.id).where(M.tenant_id == tenant_id, M.id == member_id)
-            ).first() is not None:
+            if (
+                member_id is not None
+                and conn.execute(select(M.id).where(M.tenant_id == tenant_id, M.id == member_id)).first() is not None
+            ):
                 owners.add(member_id)
             return _load(conn, tenant_id, _the_one(owners))
 

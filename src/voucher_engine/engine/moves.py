@@ -20,8 +20,19 @@ from voucher_engine.storage.tables import ledger_entries
 
 L = ledger_entries.c
 _COLUMNS = [
-    "tenant_id", "voucher_id", "seq", "kind", "available_delta", "held_delta", "spent", "reference", "hold_id",
-    "store", "reverses_seq", "created_at", "effective_at",
+    "tenant_id",
+    "voucher_id",
+    "seq",
+    "kind",
+    "available_delta",
+    "held_delta",
+    "spent",
+    "reference",
+    "hold_id",
+    "store",
+    "reverses_seq",
+    "created_at",
+    "effective_at",
 ]
 
 
@@ -32,14 +43,24 @@ def with_entry(moving: Update) -> Select[Any]:
     moved = moving.cte("moved")
     entry = (
         insert(ledger_entries)
-        .from_select(_COLUMNS, select(
-            bindparam("e_tenant", type_=String), bindparam("b_id", type_=String), moved.c.seq,
-            bindparam("e_kind", type_=String), bindparam("e_available", type_=BigInteger),
-            bindparam("e_held", type_=BigInteger), bindparam("e_spent", type_=BigInteger),
-            bindparam("e_reference", type_=String), bindparam("e_hold", type_=String),
-            bindparam("e_store", type_=String), bindparam("e_reverses", type_=Integer),
-            bindparam("b_now", type_=L.created_at.type), bindparam("e_effective", type_=L.effective_at.type),
-        ))
+        .from_select(
+            _COLUMNS,
+            select(
+                bindparam("e_tenant", type_=String),
+                bindparam("b_id", type_=String),
+                moved.c.seq,
+                bindparam("e_kind", type_=String),
+                bindparam("e_available", type_=BigInteger),
+                bindparam("e_held", type_=BigInteger),
+                bindparam("e_spent", type_=BigInteger),
+                bindparam("e_reference", type_=String),
+                bindparam("e_hold", type_=String),
+                bindparam("e_store", type_=String),
+                bindparam("e_reverses", type_=Integer),
+                bindparam("b_now", type_=L.created_at.type),
+                bindparam("e_effective", type_=L.effective_at.type),
+            ),
+        )
         .returning(L.id)
         .cte("entry")
     )
@@ -61,7 +82,14 @@ def entry_params(
 ) -> dict[str, Any]:
     """The entry's parameters for a ``with_entry`` statement (the defaults of ``append_entry``)."""
     return {
-        "e_tenant": tenant_id, "e_kind": kind.value, "e_available": available_delta, "e_held": held_delta,
-        "e_spent": spent, "e_reference": reference, "e_hold": hold_id, "e_store": store, "e_reverses": None,
+        "e_tenant": tenant_id,
+        "e_kind": kind.value,
+        "e_available": available_delta,
+        "e_held": held_delta,
+        "e_spent": spent,
+        "e_reference": reference,
+        "e_hold": hold_id,
+        "e_store": store,
+        "e_reverses": None,
         "e_effective": effective_at or now,
     }

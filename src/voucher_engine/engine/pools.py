@@ -44,8 +44,13 @@ _advance = (
 _ISSUE_COLUMNS = ["tenant_id", "pool_id", "seq", "code", "reference", "campaign_id", "attributes", "issued_at"]
 # The issue row of a numbered code: the code's own columns and the pop's parameters.
 _issue_of_code = select(
-    C.tenant_id, C.pool_id, C.seq, C.code,
-    bindparam("b_reference"), bindparam("b_campaign"), bindparam("b_attributes", type_=I.attributes.type),
+    C.tenant_id,
+    C.pool_id,
+    C.seq,
+    C.code,
+    bindparam("b_reference"),
+    bindparam("b_campaign"),
+    bindparam("b_attributes", type_=I.attributes.type),
     bindparam("b_now", type_=I.issued_at.type),
 )
 _record_issue = (
@@ -67,8 +72,9 @@ _recorded = (
     insert(pool_issues)
     .from_select(
         _ISSUE_COLUMNS,
-        _issue_of_code.join(_advanced, C.seq == _advanced.c.cursor)
-        .where(C.tenant_id == bindparam("b_tenant"), C.pool_id == bindparam("b_pool")),
+        _issue_of_code.join(_advanced, C.seq == _advanced.c.cursor).where(
+            C.tenant_id == bindparam("b_tenant"), C.pool_id == bindparam("b_pool")
+        ),
     )
     .returning(I.seq, I.code)
     .cte("recorded")
@@ -126,30 +132,33 @@ class PoolOperations(EngineBase):
 
         def body(tx: Tx) -> bool:
             self._require_tenant(tx.conn, tenant_id)
-            created = tx.conn.execute(insert_or_skip(tx.dialect, pools, ["tenant_id", "id"]).returning(P.id), {
-                "tenant_id": tenant_id, "id": pool_id, "name": name or pool_id,
-                "pattern": code_format.pattern if code_format else None,
-                "charset": code_format.charset if code_format else None,
-                "size": 0, "cursor": 0, "low_stock_threshold": low_stock_threshold,
-                "created_at": tx.now,
-            }).first()
+            created = tx.conn.execute(
+                insert_or_skip(tx.dialect, pools, ["tenant_id", "id"]).returning(P.id),
+                {
+                    "tenant_id": tenant_id,
+                    "id": pool_id,
+                    "name": name or pool_id,
+                    "pattern": code_format.pattern if code_format else None,
+                    "charset": code_format.charset if code_format else None,
+                    "size": 0,
+                    "cursor": 0,
+                    "low_stock_threshold": low_stock_threshold,
+                    "created_at": tx.now,
+                },
+            ).first()
             return created is not None
 
         request = {"pool": pool_id, "name": name, "format": codec.dump(code_format), "low_stock": low_stock_threshold}
         return self._command(tenant_id, "create_pool", body, bool, request=request)
 
     def pool_status(self, tenant_id: str, pool_id: str) -> PoolStatus:
-        row = self._read(lambda c: c.execute(
-            select(pools).where(P.tenant_id == tenant_id, P.id == pool_id)
-        ).first())
+        row = self._read(lambda c: c.execute(select(pools).where(P.tenant_id == tenant_id, P.id == pool_id)).first())
         if row is None:
             raise PoolNotFound(f"no pool {pool_id!r}")
         return PoolStatus(tenant_id, pool_id, row.name, row.size, row.cursor, row.low_stock_threshold)
 
     def list_pools(self, tenant_id: str) -> list[PoolStatus]:
-        rows = self._read(lambda c: c.execute(
-            select(pools).where(P.tenant_id == tenant_id).order_by(P.id)
-        ).all())
+        rows = self._read(lambda c: c.execute(select(pools).where(P.tenant_id == tenant_id).order_by(P.id)).all())
         return [PoolStatus(tenant_id, r.id, r.name, r.size, r.cursor, r.low_stock_threshold) for r in rows]
 
     # --- filling ------------------------------------------------------------------------------------
@@ -209,9 +218,9 @@ class PoolOperations(EngineBase):
         return self.generate_codes(tenant_id, pool_id, max(missing, 0), **kwargs)
 
     def _pool_format(self, tenant_id: str, pool_id: str) -> CodeFormat:
-        row = self._read(lambda c: c.execute(
-            select(P.pattern, P.charset).where(P.tenant_id == tenant_id, P.id == pool_id)
-        ).first())
+        row = self._read(
+            lambda c: c.execute(select(P.pattern, P.charset).where(P.tenant_id == tenant_id, P.id == pool_id)).first()
+        )
         if row is None:
             raise PoolNotFound(f"no pool {pool_id!r}")
         if row.pattern is None:
@@ -247,15 +256,20 @@ class PoolOperations(EngineBase):
     def _insert_fresh(conn: Connection, tenant_id: str, pool_id: str, size: int, unique: list[str]) -> list[str]:
         existing: set[str] = set()
         for chunk in _chunks(unique, 900):  # SQLite allows 999 bound parameters per statement
-            existing.update(conn.execute(
-                select(C.code).where(C.tenant_id == tenant_id, C.pool_id == pool_id, C.code.in_(chunk))
-            ).scalars())
+            existing.update(
+                conn.execute(
+                    select(C.code).where(C.tenant_id == tenant_id, C.pool_id == pool_id, C.code.in_(chunk))
+                ).scalars()
+            )
         fresh = [c for c in unique if c not in existing]
         if fresh:
-            conn.execute(_insert_codes, [
-                {"tenant_id": tenant_id, "pool_id": pool_id, "seq": size + i, "code": code}
-                for i, code in enumerate(fresh, start=1)
-            ])
+            conn.execute(
+                _insert_codes,
+                [
+                    {"tenant_id": tenant_id, "pool_id": pool_id, "seq": size + i, "code": code}
+                    for i, code in enumerate(fresh, start=1)
+                ],
+            )
         return fresh
 
     @staticmethod
@@ -297,24 +311,35 @@ class PoolOperations(EngineBase):
 
         request = {"pool": pool_id, "reference": reference, "campaign": campaign_id, "attributes": attributes}
         try:
-            return self._command(tenant_id, "pop_code", body, IssuedCode,
-                                 request=request, idempotency_key=idempotency_key, scope=scope)
+            return self._command(
+                tenant_id, "pop_code", body, IssuedCode, request=request, idempotency_key=idempotency_key, scope=scope
+            )
         except AlreadyExists:
             # Two pops with one reference raced; the other committed first. Answer with its code.
             if reference is None:
                 raise
-            return self._command(tenant_id, "pop_code", body, IssuedCode,
-                                 request=request, idempotency_key=idempotency_key, scope=scope)
+            return self._command(
+                tenant_id, "pop_code", body, IssuedCode, request=request, idempotency_key=idempotency_key, scope=scope
+            )
 
-    def _pop_in(self, tx: Tx, pool_id: str, reference: str | None, campaign_id: str | None,
-                attributes: dict[str, Any]) -> IssuedCode:
+    def _pop_in(
+        self, tx: Tx, pool_id: str, reference: str | None, campaign_id: str | None, attributes: dict[str, Any]
+    ) -> IssuedCode:
         params = {"b_tenant": tx.tenant_id, "b_pool": pool_id}
         if reference is not None:
             seen = tx.conn.execute(_issued_by_reference, {**params, "b_reference": reference}).first()
             if seen is not None:
                 status = self._status_in(tx, pool_id)
-                return IssuedCode(tx.tenant_id, pool_id, seen.seq, seen.code, seen.reference,
-                                  seen.campaign_id, seen.issued_at, status.remaining)
+                return IssuedCode(
+                    tx.tenant_id,
+                    pool_id,
+                    seen.seq,
+                    seen.code,
+                    seen.reference,
+                    seen.campaign_id,
+                    seen.issued_at,
+                    status.remaining,
+                )
         issue = {"b_reference": reference, "b_campaign": campaign_id, "b_attributes": attributes, "b_now": tx.now}
         if tx.dialect == "postgresql":
             row = tx.conn.execute(_advance_and_record, {**params, **issue}).first()
@@ -330,9 +355,18 @@ class PoolOperations(EngineBase):
         else:
             code = tx.conn.execute(_record_issue, {**params, **issue, "b_seq": row.cursor}).scalar_one()
         remaining = row.size - row.cursor
-        tx.emit(Event(events.POOL_CODE_ISSUED, pool_id, {
-            "seq": row.cursor, "reference": reference, "campaign_id": campaign_id, "remaining": remaining,
-        }))
+        tx.emit(
+            Event(
+                events.POOL_CODE_ISSUED,
+                pool_id,
+                {
+                    "seq": row.cursor,
+                    "reference": reference,
+                    "campaign_id": campaign_id,
+                    "remaining": remaining,
+                },
+            )
+        )
         # The cursor passes each value once, so each of these events is written exactly once.
         if row.low_stock_threshold is not None and remaining == row.low_stock_threshold and remaining:
             tx.emit(Event(events.POOL_LOW_STOCK, pool_id, {"remaining": remaining, "size": row.size}))
@@ -358,19 +392,25 @@ class PoolOperations(EngineBase):
         # re-scanned the pool's issues for every code, minutes for a 10,000-code pool.
         def read_page(conn: Connection, after: int) -> list[ExportedCode]:
             codes = conn.execute(
-                select(C.seq, C.code).where(C.tenant_id == tenant_id, C.pool_id == pool_id, C.seq > after)
-                .order_by(C.seq).limit(batch_size)
+                select(C.seq, C.code)
+                .where(C.tenant_id == tenant_id, C.pool_id == pool_id, C.seq > after)
+                .order_by(C.seq)
+                .limit(batch_size)
             ).all()
             if not codes:
                 return []
-            issued = {r.seq: r for r in conn.execute(
-                select(I.seq, I.issued_at, I.reference).where(
-                    I.tenant_id == tenant_id, I.pool_id == pool_id, I.seq.between(codes[0].seq, codes[-1].seq)
+            issued = {
+                r.seq: r
+                for r in conn.execute(
+                    select(I.seq, I.issued_at, I.reference).where(
+                        I.tenant_id == tenant_id, I.pool_id == pool_id, I.seq.between(codes[0].seq, codes[-1].seq)
+                    )
                 )
-            )}
+            }
             return [
                 ExportedCode(c.seq, c.code, issued[c.seq].issued_at, issued[c.seq].reference)
-                if c.seq in issued else ExportedCode(c.seq, c.code, None, None)
+                if c.seq in issued
+                else ExportedCode(c.seq, c.code, None, None)
                 for c in codes
             ]
 
@@ -394,4 +434,3 @@ def _by_code(row: tuple[str, str, int, str]) -> str:
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-

@@ -17,14 +17,15 @@ from voucher_engine.errors import CampaignNotFound, NotFound, OfferNotFound, Poo
 from voucher_engine.storage.tables import campaigns, offers, pools, stores
 
 
-def _require(conn: Connection, table: Table, tenant_id: str, ids: Iterable[str], *, error: type[NotFound],
-             what: str) -> None:
+def _require(
+    conn: Connection, table: Table, tenant_id: str, ids: Iterable[str], *, error: type[NotFound], what: str
+) -> None:
     wanted = sorted(set(ids))
     if not wanted:
         return
-    found = set(conn.execute(
-        select(table.c.id).where(table.c.tenant_id == tenant_id, table.c.id.in_(wanted))
-    ).scalars())
+    found = set(
+        conn.execute(select(table.c.id).where(table.c.tenant_id == tenant_id, table.c.id.in_(wanted))).scalars()
+    )
     missing = [i for i in wanted if i not in found]
     if missing:
         raise error(f"no {what} {missing[0]!r}")
@@ -35,12 +36,21 @@ def require_pool(conn: Connection, tenant_id: str, pool_id: str | None) -> None:
 
 
 def require_voucher_references(
-    conn: Connection, tenant_id: str, *, campaign_id: str | None, offer_id: str | None,
+    conn: Connection,
+    tenant_id: str,
+    *,
+    campaign_id: str | None,
+    offer_id: str | None,
     store_ids: Iterable[str],
 ) -> None:
     """A voucher's campaign, offer and the stores it is redeemable at."""
-    _require(conn, campaigns, tenant_id, [campaign_id] if campaign_id is not None else [],
-             error=CampaignNotFound, what="campaign")
+    _require(
+        conn,
+        campaigns,
+        tenant_id,
+        [campaign_id] if campaign_id is not None else [],
+        error=CampaignNotFound,
+        what="campaign",
+    )
     _require(conn, offers, tenant_id, [offer_id] if offer_id is not None else [], error=OfferNotFound, what="offer")
     _require(conn, stores, tenant_id, store_ids, error=StoreNotFound, what="store")
-

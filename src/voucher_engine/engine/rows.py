@@ -104,10 +104,16 @@ def load_voucher(
     for_update: bool = False,
 ) -> Voucher:
     """The voucher named by exactly one of its keys, in ``tenant_id``, or ``VoucherNotFound``."""
-    given = {name: value for name, value in (
-        ("code", code), ("voucher_id", voucher_id), ("public_id", public_id),
-        ("third_party_id", third_party_id),
-    ) if value is not None}
+    given = {
+        name: value
+        for name, value in (
+            ("code", code),
+            ("voucher_id", voucher_id),
+            ("public_id", public_id),
+            ("third_party_id", third_party_id),
+        )
+        if value is not None
+    }
     if len(given) != 1:
         raise ValidationError("name a voucher by exactly one of code, id, public id or third-party id")
     [(name, key)] = given.items()
@@ -120,11 +126,7 @@ def load_voucher(
 
 
 def select_ledger(voucher_id: str) -> Select[*tuple[Any, ...]]:
-    return (
-        select(ledger_entries)
-        .where(ledger_entries.c.voucher_id == voucher_id)
-        .order_by(ledger_entries.c.seq)
-    )
+    return select(ledger_entries).where(ledger_entries.c.voucher_id == voucher_id).order_by(ledger_entries.c.seq)
 
 
 def select_hold(tenant_id: str, hold_id: str) -> Select[*tuple[Any, ...]]:

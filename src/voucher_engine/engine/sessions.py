@@ -42,9 +42,17 @@ S = spending_sessions.c
 
 def _session(row: Any) -> SpendingSession:
     return SpendingSession(
-        row.tenant_id, row.id, row.owner, row.reference, Money(row.amount, row.currency),
-        Money(row.reserved, row.currency), row.subject, row.created_at, row.expires_at,
-        row.ended_at, row.released_at,
+        row.tenant_id,
+        row.id,
+        row.owner,
+        row.reference,
+        Money(row.amount, row.currency),
+        Money(row.reserved, row.currency),
+        row.subject,
+        row.created_at,
+        row.expires_at,
+        row.ended_at,
+        row.released_at,
     )
 
 
@@ -57,7 +65,13 @@ def _load(conn: Connection, tenant_id: str, session_id: str) -> SpendingSession:
 
 class SessionOperations(EngineBase):
     def open_session(
-        self, tenant_id: str, session_id: str, *, owner: str, reference: str, amount: Money,
+        self,
+        tenant_id: str,
+        session_id: str,
+        *,
+        owner: str,
+        reference: str,
+        amount: Money,
         expires_at: datetime,
     ) -> SpendingSession:
         """Open a session of ``amount`` until ``expires_at``; ``AlreadyExists`` for a used id."""
@@ -68,23 +82,47 @@ class SessionOperations(EngineBase):
 
         def body(tx: Tx) -> SpendingSession:
             self._require_tenant(tx.conn, tenant_id)
-            tx.conn.execute(insert(spending_sessions), {
-                "tenant_id": tenant_id, "id": session_id, "owner": owner, "reference": reference,
-                "currency": amount.currency, "amount": amount.minor, "reserved": 0, "subject": None,
-                "created_at": tx.now, "expires_at": expires_at, "ended_at": None, "released_at": None,
-            })
+            tx.conn.execute(
+                insert(spending_sessions),
+                {
+                    "tenant_id": tenant_id,
+                    "id": session_id,
+                    "owner": owner,
+                    "reference": reference,
+                    "currency": amount.currency,
+                    "amount": amount.minor,
+                    "reserved": 0,
+                    "subject": None,
+                    "created_at": tx.now,
+                    "expires_at": expires_at,
+                    "ended_at": None,
+                    "released_at": None,
+                },
+            )
             return _load(tx.conn, tenant_id, session_id)
 
-        request = {"session": session_id, "owner": owner, "reference": reference,
-                   "amount": codec.dump(amount), "expires_at": expires_at}
+        request = {
+            "session": session_id,
+            "owner": owner,
+            "reference": reference,
+            "amount": codec.dump(amount),
+            "expires_at": expires_at,
+        }
         return self._command(tenant_id, "open_session", body, SpendingSession, request=request)
 
     def get_session(self, tenant_id: str, session_id: str) -> SpendingSession:
         return self._read(lambda conn: _load(conn, tenant_id, session_id))
 
     def spend_session(
-        self, tenant_id: str, session_id: str, amount: Money, *, subject: str, end: bool = True,
-        idempotency_key: str | None = None, scope: str = "",
+        self,
+        tenant_id: str,
+        session_id: str,
+        amount: Money,
+        *,
+        subject: str,
+        end: bool = True,
+        idempotency_key: str | None = None,
+        scope: str = "",
     ) -> SpendingSession:
         """Reserve ``amount`` of the session for ``subject`` (and, with ``end``, close the
         session to further spends), or raise why not. All or nothing, atomically."""
@@ -94,8 +132,15 @@ class SessionOperations(EngineBase):
             return _load(tx.conn, tenant_id, session_id)
 
         request = {"session": session_id, "amount": codec.dump(amount), "subject": subject, "end": end}
-        return self._command(tenant_id, "spend_session", body, SpendingSession, request=request,
-                             idempotency_key=idempotency_key, scope=scope)
+        return self._command(
+            tenant_id,
+            "spend_session",
+            body,
+            SpendingSession,
+            request=request,
+            idempotency_key=idempotency_key,
+            scope=scope,
+        )
 
     def buy_with_session(
         self,
@@ -121,40 +166,58 @@ class SessionOperations(EngineBase):
             self._spend_session_in(tx, session_id, price, subject=None, end=end_session)
             # The same transaction (issue joins it): a failure from here on undoes the spend.
             engine = cast("Engine", self)  # this mixin is only ever part of the Engine, which issues
-            voucher = engine.issue(tenant_id, spec, state=state, holder=holder, offer_id=offer_id,
-                                   campaign_id=campaign_id)
+            voucher = engine.issue(
+                tenant_id, spec, state=state, holder=holder, offer_id=offer_id, campaign_id=campaign_id
+            )
             tx.conn.execute(
-                update(spending_sessions).where(S.tenant_id == tenant_id, S.id == session_id)
-                .values(subject=voucher.id)
+                update(spending_sessions).where(S.tenant_id == tenant_id, S.id == session_id).values(subject=voucher.id)
             )
             queue_voucher_jobs(tx, voucher.id, jobs)
             return voucher
 
         request = {
-            "session": session_id, "price": codec.dump(price), "spec": {**codec.dump(spec), "pin": spec.pin is not None},
-            "state": str(state), "holder": holder, "offer_id": offer_id, "campaign_id": campaign_id,
-            "jobs": [codec.dump(j) for j in jobs], "end_session": end_session,
+            "session": session_id,
+            "price": codec.dump(price),
+            "spec": {**codec.dump(spec), "pin": spec.pin is not None},
+            "state": str(state),
+            "holder": holder,
+            "offer_id": offer_id,
+            "campaign_id": campaign_id,
+            "jobs": [codec.dump(j) for j in jobs],
+            "end_session": end_session,
         }
-        return self._command(tenant_id, "buy_with_session", body, Voucher, request=request,
-                             idempotency_key=idempotency_key, scope=scope)
+        return self._command(
+            tenant_id, "buy_with_session", body, Voucher, request=request, idempotency_key=idempotency_key, scope=scope
+        )
 
     def release_session(self, tenant_id: str, session_id: str, *, subject: str) -> bool:
         """Give back what ``subject`` reserved (its voucher expired or was cancelled). The
         session stays ended; True the first time only."""
 
         def body(tx: Tx) -> bool:
-            return tx.conn.execute(
-                update(spending_sessions)
-                .where(S.tenant_id == tenant_id, S.id == session_id, S.subject == subject, S.released_at.is_(None))
-                .values(reserved=0, released_at=tx.now)
-            ).rowcount == 1
+            return (
+                tx.conn.execute(
+                    update(spending_sessions)
+                    .where(S.tenant_id == tenant_id, S.id == session_id, S.subject == subject, S.released_at.is_(None))
+                    .values(reserved=0, released_at=tx.now)
+                ).rowcount
+                == 1
+            )
 
-        return self._command(tenant_id, "release_session", body, bool,
-                             request={"session": session_id, "subject": subject})
+        return self._command(
+            tenant_id, "release_session", body, bool, request={"session": session_id, "subject": subject}
+        )
 
     def undo_purchase(
-        self, tenant_id: str, session_id: str, *, voucher_id: str, subject: str | None = None,
-        expire: bool = False, idempotency_key: str | None = None, scope: str = "",
+        self,
+        tenant_id: str,
+        session_id: str,
+        *,
+        voucher_id: str,
+        subject: str | None = None,
+        expire: bool = False,
+        idempotency_key: str | None = None,
+        scope: str = "",
     ) -> Voucher:
         """Cancel the voucher a session bought (``expire``: expire it) and give the session back
         what it reserved (``release_session`` for ``subject``, by default the voucher's id), in
@@ -171,8 +234,9 @@ class SessionOperations(EngineBase):
             return voucher
 
         request = {"session": session_id, "voucher": voucher_id, "subject": subject or voucher_id, "expire": expire}
-        return self._command(tenant_id, "undo_purchase", body, Voucher, request=request,
-                             idempotency_key=idempotency_key, scope=scope)
+        return self._command(
+            tenant_id, "undo_purchase", body, Voucher, request=request, idempotency_key=idempotency_key, scope=scope
+        )
 
     # --- inside a command ------------------------------------------------------------------------
 
@@ -185,8 +249,12 @@ class SessionOperations(EngineBase):
         changed = tx.conn.execute(
             update(spending_sessions)
             .where(
-                S.tenant_id == tx.tenant_id, S.id == session_id, S.currency == amount.currency,
-                S.ended_at.is_(None), S.expires_at > tx.now, S.reserved + amount.minor <= S.amount,
+                S.tenant_id == tx.tenant_id,
+                S.id == session_id,
+                S.currency == amount.currency,
+                S.ended_at.is_(None),
+                S.expires_at > tx.now,
+                S.reserved + amount.minor <= S.amount,
             )
             .values(**values)
         ).rowcount

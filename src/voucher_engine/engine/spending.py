@@ -141,6 +141,7 @@ _last_forfeit = (
     .limit(1)
 )
 
+
 # Resolving a hold: the holds row is claimed first, conditionally on its state (and, for a
 # capture, on its expiry), so capture, release and expiry each win at most once.
 def _claim_capture_of(hold_param: str) -> Update:
@@ -168,8 +169,9 @@ _claim_release = (
 # Every pending hold of one voucher, for a replacing hold (the voucher row is locked first).
 _claim_pending_of_voucher = (
     update(holds)
-    .where(H.voucher_id == bindparam("b_voucher"), H.tenant_id == bindparam("b_tenant"),
-           H.state == HoldState.PENDING.value)
+    .where(
+        H.voucher_id == bindparam("b_voucher"), H.tenant_id == bindparam("b_tenant"), H.state == HoldState.PENDING.value
+    )
     .values(state=HoldState.RELEASED.value, resolved_at=bindparam("b_now"))
     .returning(H.id, H.amount, H.expires_at)
 )
@@ -202,7 +204,9 @@ _settle_hold = (
 )
 _insert_hold = insert(holds)
 # PostgreSQL: each movement with its ledger entry in one statement (engine/moves.py).
-_WITH_ENTRY: dict[Update, Select[Any]] = {statement: with_entry(statement) for statement in (_debit, _debit_all, _hold_funds, _settle_hold)}
+_WITH_ENTRY: dict[Update, Select[Any]] = {
+    statement: with_entry(statement) for statement in (_debit, _debit_all, _hold_funds, _settle_hold)
+}
 # PostgreSQL: a capture's claim of the hold, the voucher's settlement and its ledger entry in
 # one statement. The settlement runs only if the claim matched (``EXISTS`` on its CTE): a hold
 # that is no longer pending, or expired, moves no money and writes no entry.
@@ -219,8 +223,7 @@ class _HeldAmount:
 
 
 _hold_with_voucher = (
-    select(vouchers, H.amount.label("hold_amount"), H.state.label("hold_state"),
-           H.expires_at.label("hold_expires_at"))
+    select(vouchers, H.amount.label("hold_amount"), H.state.label("hold_state"), H.expires_at.label("hold_expires_at"))
     .join(holds, H.voucher_id == V.id)
     .where(H.id == bindparam("b_hold"), H.tenant_id == bindparam("b_tenant"), V.tenant_id == bindparam("b_tenant"))
     .with_for_update(of=vouchers)
@@ -264,8 +267,16 @@ class SpendingOperations(EngineBase):
         outside every window).
         """
         return self._redemption(
-            tenant_id, "redeem", code, voucher_id, RedeemRequest(amount, pin, store, locking_code),
-            reference, at, idempotency_key, scope, everything=False,
+            tenant_id,
+            "redeem",
+            code,
+            voucher_id,
+            RedeemRequest(amount, pin, store, locking_code),
+            reference,
+            at,
+            idempotency_key,
+            scope,
+            everything=False,
         )
 
     def redeem_all(
@@ -285,13 +296,32 @@ class SpendingOperations(EngineBase):
         """Spend everything that is left (all remaining uses of a count-based voucher), in one
         conditional statement; ``NothingToRedeem`` when nothing is. ``at`` as for ``redeem``."""
         return self._redemption(
-            tenant_id, "redeem_all", code, voucher_id, RedeemRequest(None, pin, store, locking_code),
-            reference, at, idempotency_key, scope, everything=True,
+            tenant_id,
+            "redeem_all",
+            code,
+            voucher_id,
+            RedeemRequest(None, pin, store, locking_code),
+            reference,
+            at,
+            idempotency_key,
+            scope,
+            everything=True,
         )
 
-    def _redemption(self, tenant_id: str, operation: str, code: str | None, voucher_id: str | None,
-                    request: RedeemRequest, reference: str | None, at: datetime | None,
-                    idempotency_key: str | None, scope: str, *, everything: bool) -> Movement:
+    def _redemption(
+        self,
+        tenant_id: str,
+        operation: str,
+        code: str | None,
+        voucher_id: str | None,
+        request: RedeemRequest,
+        reference: str | None,
+        at: datetime | None,
+        idempotency_key: str | None,
+        scope: str,
+        *,
+        everything: bool,
+    ) -> Movement:
         if at is not None:
             at = validity.require_aware(at, "at")
         pin_ok = self._check_pin(tenant_id, code, voucher_id, request.pin)
@@ -302,27 +332,70 @@ class SpendingOperations(EngineBase):
             voucher, units, row = taken.voucher, taken.units, taken.row
             effective = at if at is not None else tx.now
             if taken.reinstated:
-                append_entry(tx, voucher, row.seq - 1, EntryKind.REINSTATE, available_delta=taken.reinstated,
-                             effective_at=effective)
+                append_entry(
+                    tx,
+                    voucher,
+                    row.seq - 1,
+                    EntryKind.REINSTATE,
+                    available_delta=taken.reinstated,
+                    effective_at=effective,
+                )
             entry_id = taken.entry_id
             if entry_id is None:
-                entry_id = append_entry(tx, voucher, row.seq, EntryKind.REDEEM, available_delta=-units,
-                                        spent=units, reference=reference, store=store, effective_at=effective)
-            tx.emit(Event(events.VOUCHER_REDEEMED, voucher.id, {
-                "code": voucher.code, "amount": units, "currency": voucher.currency,
-                "available": row.available, "state": row.state, "seq": row.seq,
-                "reference": reference, "store": store, "effective_at": effective.isoformat(),
-            }))
-            return Movement(voucher.id, voucher.code, row.seq, units, row.available, row.held,
-                            State(row.state), voucher.currency, tx.now, entry_id, effective)
+                entry_id = append_entry(
+                    tx,
+                    voucher,
+                    row.seq,
+                    EntryKind.REDEEM,
+                    available_delta=-units,
+                    spent=units,
+                    reference=reference,
+                    store=store,
+                    effective_at=effective,
+                )
+            tx.emit(
+                Event(
+                    events.VOUCHER_REDEEMED,
+                    voucher.id,
+                    {
+                        "code": voucher.code,
+                        "amount": units,
+                        "currency": voucher.currency,
+                        "available": row.available,
+                        "state": row.state,
+                        "seq": row.seq,
+                        "reference": reference,
+                        "store": store,
+                        "effective_at": effective.isoformat(),
+                    },
+                )
+            )
+            return Movement(
+                voucher.id,
+                voucher.code,
+                row.seq,
+                units,
+                row.available,
+                row.held,
+                State(row.state),
+                voucher.currency,
+                tx.now,
+                entry_id,
+                effective,
+            )
 
         amount = None if everything else request.amount
         return self._command(
-            tenant_id, operation, body, Movement,
-            request={**self._spend_request(code, voucher_id, amount, store, reference, request.pin,
-                                           request.locking_code),
-                     "at": at.isoformat() if at is not None else None},
-            idempotency_key=idempotency_key, scope=scope,
+            tenant_id,
+            operation,
+            body,
+            Movement,
+            request={
+                **self._spend_request(code, voucher_id, amount, store, reference, request.pin, request.locking_code),
+                "at": at.isoformat() if at is not None else None,
+            },
+            idempotency_key=idempotency_key,
+            scope=scope,
         )
 
     def hold(
@@ -360,15 +433,35 @@ class SpendingOperations(EngineBase):
                 released = self._release_all_pending(tx, voucher.id)
             hold_id = self.ids.new("hld")
             voucher, units, row = self._take(
-                tx, _hold_funds, code, voucher_id, request, pin_ok,
-                entry=lambda n: entry_params(tenant_id, EntryKind.HOLD, tx.now, available_delta=-n, held_delta=n,
-                                             hold_id=hold_id, reference=reference, store=store),
+                tx,
+                _hold_funds,
+                code,
+                voucher_id,
+                request,
+                pin_ok,
+                entry=lambda n: entry_params(
+                    tenant_id,
+                    EntryKind.HOLD,
+                    tx.now,
+                    available_delta=-n,
+                    held_delta=n,
+                    hold_id=hold_id,
+                    reference=reference,
+                    store=store,
+                ),
             )
             expires = tx.now + ttl
             hold_row = {
-                "id": hold_id, "tenant_id": tenant_id, "voucher_id": voucher.id, "amount": units,
-                "captured": 0, "state": HoldState.PENDING.value, "expires_at": expires,
-                "reference": reference, "created_at": tx.now, "resolved_at": None,
+                "id": hold_id,
+                "tenant_id": tenant_id,
+                "voucher_id": voucher.id,
+                "amount": units,
+                "captured": 0,
+                "state": HoldState.PENDING.value,
+                "expires_at": expires,
+                "reference": reference,
+                "created_at": tx.now,
+                "resolved_at": None,
             }
             if tx.dialect == "postgresql":
                 # Nothing in this transaction reads the hold back: it travels with the COMMIT.
@@ -376,22 +469,62 @@ class SpendingOperations(EngineBase):
                 entry_id = row.entry_id
             else:
                 tx.conn.execute(_insert_hold, hold_row)
-                entry_id = append_entry(tx, voucher, row.seq, EntryKind.HOLD, available_delta=-units,
-                                        held_delta=units, hold_id=hold_id, reference=reference, store=store)
-            tx.emit(Event(events.HOLD_CREATED, hold_id, {
-                "voucher_id": voucher.id, "code": voucher.code, "amount": units,
-                "currency": voucher.currency, "expires_at": expires.isoformat(), "reference": reference,
-                "released": list(released),
-            }))
-            return HoldResult(hold_id, voucher.id, units, 0, HoldState.PENDING, expires,
-                              row.available, row.held, State(row.state), row.seq, entry_id, reference,
-                              voucher.currency, tx.now, released)
+                entry_id = append_entry(
+                    tx,
+                    voucher,
+                    row.seq,
+                    EntryKind.HOLD,
+                    available_delta=-units,
+                    held_delta=units,
+                    hold_id=hold_id,
+                    reference=reference,
+                    store=store,
+                )
+            tx.emit(
+                Event(
+                    events.HOLD_CREATED,
+                    hold_id,
+                    {
+                        "voucher_id": voucher.id,
+                        "code": voucher.code,
+                        "amount": units,
+                        "currency": voucher.currency,
+                        "expires_at": expires.isoformat(),
+                        "reference": reference,
+                        "released": list(released),
+                    },
+                )
+            )
+            return HoldResult(
+                hold_id,
+                voucher.id,
+                units,
+                0,
+                HoldState.PENDING,
+                expires,
+                row.available,
+                row.held,
+                State(row.state),
+                row.seq,
+                entry_id,
+                reference,
+                voucher.currency,
+                tx.now,
+                released,
+            )
 
         return self._command(
-            tenant_id, "hold", body, HoldResult,
-            request={**self._spend_request(code, voucher_id, amount, store, reference, pin, locking_code),
-                     "ttl": ttl.total_seconds(), "replace": replace},
-            idempotency_key=idempotency_key, scope=scope,
+            tenant_id,
+            "hold",
+            body,
+            HoldResult,
+            request={
+                **self._spend_request(code, voucher_id, amount, store, reference, pin, locking_code),
+                "ttl": ttl.total_seconds(),
+                "replace": replace,
+            },
+            idempotency_key=idempotency_key,
+            scope=scope,
         )
 
     def capture(
@@ -422,30 +555,77 @@ class SpendingOperations(EngineBase):
             hold = _HeldAmount(voucher.id, found.hold_amount, found.hold_expires_at)
             captured, released = capture_split(hold.amount, None if amount is None else voucher.units_of(amount))
             if tx.dialect == "postgresql":
-                row = tx.conn.execute(_capture_and_settle, {
-                    "b_hold": hold_id, "b_tenant": tenant_id, "b_now": tx.now, "b_captured": captured,
-                    "b_id": hold.voucher_id, "b_amount": hold.amount, "b_back": released, "b_spent": captured,
-                    **entry_params(tenant_id, EntryKind.CAPTURE, tx.now, available_delta=released,
-                                   held_delta=-hold.amount, spent=captured, hold_id=hold_id, reference=reference),
-                }).first()
+                row = tx.conn.execute(
+                    _capture_and_settle,
+                    {
+                        "b_hold": hold_id,
+                        "b_tenant": tenant_id,
+                        "b_now": tx.now,
+                        "b_captured": captured,
+                        "b_id": hold.voucher_id,
+                        "b_amount": hold.amount,
+                        "b_back": released,
+                        "b_spent": captured,
+                        **entry_params(
+                            tenant_id,
+                            EntryKind.CAPTURE,
+                            tx.now,
+                            available_delta=released,
+                            held_delta=-hold.amount,
+                            spent=captured,
+                            hold_id=hold_id,
+                            reference=reference,
+                        ),
+                    },
+                ).first()
                 if row is None:
                     self._explain_hold(tx, hold_id)
                     raise AssertionError("unreachable: _explain_hold raises")
-                return self._settled(tx, row, row.entry_id, hold_id, hold.voucher_id, hold.amount, captured,
-                                     HoldState.CAPTURED, events.HOLD_CAPTURED, hold.expires_at, reference)
-            claimed = tx.conn.execute(_claim_capture, {
-                "b_id": hold_id, "b_tenant": tenant_id, "b_now": tx.now, "b_captured": captured,
-            }).first()
+                return self._settled(
+                    tx,
+                    row,
+                    row.entry_id,
+                    hold_id,
+                    hold.voucher_id,
+                    hold.amount,
+                    captured,
+                    HoldState.CAPTURED,
+                    events.HOLD_CAPTURED,
+                    hold.expires_at,
+                    reference,
+                )
+            claimed = tx.conn.execute(
+                _claim_capture,
+                {
+                    "b_id": hold_id,
+                    "b_tenant": tenant_id,
+                    "b_now": tx.now,
+                    "b_captured": captured,
+                },
+            ).first()
             if claimed is None:
                 self._explain_hold(tx, hold_id)
-            return self._settle(tx, hold_id, hold.voucher_id, hold.amount, captured,
-                                EntryKind.CAPTURE, HoldState.CAPTURED, events.HOLD_CAPTURED, hold.expires_at,
-                                reference=reference)
+            return self._settle(
+                tx,
+                hold_id,
+                hold.voucher_id,
+                hold.amount,
+                captured,
+                EntryKind.CAPTURE,
+                HoldState.CAPTURED,
+                events.HOLD_CAPTURED,
+                hold.expires_at,
+                reference=reference,
+            )
 
         return self._command(
-            tenant_id, "capture", body, HoldResult,
+            tenant_id,
+            "capture",
+            body,
+            HoldResult,
             request={"hold_id": hold_id, "amount": _amount_key(amount), "reference": reference},
-            idempotency_key=idempotency_key, scope=scope,
+            idempotency_key=idempotency_key,
+            scope=scope,
         )
 
     def release(
@@ -459,21 +639,39 @@ class SpendingOperations(EngineBase):
             if claimed is None:
                 self._explain_hold(tx, hold_id)
             hold = hold_from_row(tx.conn.execute(select_hold(tenant_id, hold_id)).one())
-            return self._settle(tx, hold_id, claimed.voucher_id, claimed.amount, 0,
-                                EntryKind.RELEASE, HoldState.RELEASED, events.HOLD_RELEASED, hold.expires_at)
+            return self._settle(
+                tx,
+                hold_id,
+                claimed.voucher_id,
+                claimed.amount,
+                0,
+                EntryKind.RELEASE,
+                HoldState.RELEASED,
+                events.HOLD_RELEASED,
+                hold.expires_at,
+            )
 
         return self._command(
-            tenant_id, "release", body, HoldResult,
-            request={"hold_id": hold_id}, idempotency_key=idempotency_key, scope=scope,
+            tenant_id,
+            "release",
+            body,
+            HoldResult,
+            request={"hold_id": hold_id},
+            idempotency_key=idempotency_key,
+            scope=scope,
         )
 
     def expire_due_holds(self, *, limit: int = 500) -> int:
         """Release every pending hold whose time is up (any tenant); returns how many."""
         now = self.clock.now()
-        due = self._read(lambda c: c.execute(
-            select(H.tenant_id, H.id).where(H.state == HoldState.PENDING.value, H.expires_at <= now)
-            .order_by(H.expires_at).limit(limit)
-        ).all())
+        due = self._read(
+            lambda c: c.execute(
+                select(H.tenant_id, H.id)
+                .where(H.state == HoldState.PENDING.value, H.expires_at <= now)
+                .order_by(H.expires_at)
+                .limit(limit)
+            ).all()
+        )
         expired = 0
         for tenant_id, hold_id in due:
             if self.expire_hold(tenant_id, hold_id) is not None:
@@ -486,14 +684,21 @@ class SpendingOperations(EngineBase):
         def body(tx: Tx) -> HoldResult | None:
             if not self._lock_voucher_of_hold(tx, hold_id, missing_ok=True):
                 return None
-            claimed = tx.conn.execute(
-                _claim_expiry, {"b_id": hold_id, "b_tenant": tenant_id, "b_now": tx.now}
-            ).first()
+            claimed = tx.conn.execute(_claim_expiry, {"b_id": hold_id, "b_tenant": tenant_id, "b_now": tx.now}).first()
             if claimed is None:
                 return None
             hold = hold_from_row(tx.conn.execute(select_hold(tenant_id, hold_id)).one())
-            return self._settle(tx, hold_id, claimed.voucher_id, claimed.amount, 0,
-                                EntryKind.EXPIRE_HOLD, HoldState.EXPIRED, events.HOLD_EXPIRED, hold.expires_at)
+            return self._settle(
+                tx,
+                hold_id,
+                claimed.voucher_id,
+                claimed.amount,
+                0,
+                EntryKind.EXPIRE_HOLD,
+                HoldState.EXPIRED,
+                events.HOLD_EXPIRED,
+                hold.expires_at,
+            )
 
         # A union is a type form msgspec converts, but not a ``type`` to mypy.
         result_type = cast("type[HoldResult | None]", HoldResult | None)
@@ -516,9 +721,17 @@ class SpendingOperations(EngineBase):
         return voucher.pin_hash is not None and verify_secret(pin, voucher.pin_hash)
 
     @classmethod
-    def _take(cls, tx: Tx, statement: Update, code: str | None, voucher_id: str | None,
-              request: RedeemRequest, pin_ok: bool, *,
-              entry: Callable[[int], dict[str, Any]]) -> tuple[Voucher, int, Row[Any]]:
+    def _take(
+        cls,
+        tx: Tx,
+        statement: Update,
+        code: str | None,
+        voucher_id: str | None,
+        request: RedeemRequest,
+        pin_ok: bool,
+        *,
+        entry: Callable[[int], dict[str, Any]],
+    ) -> tuple[Voucher, int, Row[Any]]:
         """Check the voucher's rules, then move its units with ``statement`` (``_debit`` or
         ``_hold_funds``): the conditional UPDATE has the last word on balance, state and lock.
         On PostgreSQL the same statement writes the ledger entry ``entry(units)`` describes,
@@ -535,8 +748,17 @@ class SpendingOperations(EngineBase):
         return voucher, units, row
 
     @classmethod
-    def _take_redemption(cls, tx: Tx, code: str | None, voucher_id: str | None, request: RedeemRequest,
-                         pin_ok: bool, at: datetime | None, everything: bool, reference: str | None) -> _Taken:
+    def _take_redemption(
+        cls,
+        tx: Tx,
+        code: str | None,
+        voucher_id: str | None,
+        request: RedeemRequest,
+        pin_ok: bool,
+        at: datetime | None,
+        everything: bool,
+        reference: str | None,
+    ) -> _Taken:
         """The spending step of ``redeem`` and ``redeem_all``, at ``at`` when it is stated. On
         PostgreSQL an on-time redemption writes its ledger entry in the same statement."""
 
@@ -545,8 +767,16 @@ class SpendingOperations(EngineBase):
             sql: Executable = statement
             if tx.dialect == "postgresql":
                 sql = _WITH_ENTRY[statement]
-                params |= entry_params(tx.tenant_id, EntryKind.REDEEM, tx.now, available_delta=-units, spent=units,
-                                       reference=reference, store=request.store, effective_at=at)
+                params |= entry_params(
+                    tx.tenant_id,
+                    EntryKind.REDEEM,
+                    tx.now,
+                    available_delta=-units,
+                    spent=units,
+                    reference=reference,
+                    store=request.store,
+                    effective_at=at,
+                )
             return tx.conn.execute(sql, params).first()
 
         voucher = load_voucher(tx.conn, tx.tenant_id, code=code, voucher_id=voucher_id)
@@ -571,8 +801,9 @@ class SpendingOperations(EngineBase):
         return _Taken(voucher, units, row, entry_id=getattr(row, "entry_id", None))
 
     @classmethod
-    def _take_late(cls, tx: Tx, voucher: Voucher, request: RedeemRequest, pin_ok: bool, at: datetime,
-                   everything: bool) -> _Taken:
+    def _take_late(
+        cls, tx: Tx, voucher: Voucher, request: RedeemRequest, pin_ok: bool, at: datetime, everything: bool
+    ) -> _Taken:
         """Redeem an expired voucher at a stated time inside its validity: what the expiry
         forfeited comes back (a ``reinstate`` entry) and the redemption spends from it."""
         forfeited = tx.conn.execute(_last_forfeit, {"b_id": voucher.id}).scalar()
@@ -590,11 +821,16 @@ class SpendingOperations(EngineBase):
         target = lifecycle.transition(
             voucher.state, Action.REDEEM_LATE, lifecycle.redemption_target(pool - units, voucher.held)
         )
-        row = tx.conn.execute(_redeem_late, {
-            **cls._spend_params(tx, voucher.id, units, request),
-            "b_seq": voucher.seq, "b_available": pool - units, "b_steps": 2 if reinstated else 1,
-            "b_state": target.value,
-        }).first()
+        row = tx.conn.execute(
+            _redeem_late,
+            {
+                **cls._spend_params(tx, voucher.id, units, request),
+                "b_seq": voucher.seq,
+                "b_available": pool - units,
+                "b_steps": 2 if reinstated else 1,
+                "b_state": target.value,
+            },
+        ).first()
         if row is None:
             current = load_voucher(tx.conn, tx.tenant_id, voucher_id=voucher.id)
             if current.state is voucher.state and current.seq == voucher.seq:
@@ -610,12 +846,21 @@ class SpendingOperations(EngineBase):
 
     @staticmethod
     def _spend_request(
-        code: str | None, voucher_id: str | None, amount: Money | int | None, store: str | None,
-        reference: str | None, pin: str | None, locking_code: str | None,
+        code: str | None,
+        voucher_id: str | None,
+        amount: Money | int | None,
+        store: str | None,
+        reference: str | None,
+        pin: str | None,
+        locking_code: str | None,
     ) -> dict[str, Any]:
         return {
-            "code": code, "voucher_id": voucher_id, "amount": _amount_key(amount), "store": store,
-            "reference": reference, "pin": pin is not None,
+            "code": code,
+            "voucher_id": voucher_id,
+            "amount": _amount_key(amount),
+            "store": store,
+            "reference": reference,
+            "pin": pin is not None,
             "lock": fingerprint(locking_code) if locking_code else None,
         }
 
@@ -627,16 +872,12 @@ class SpendingOperations(EngineBase):
         current = load_voucher(tx.conn, tx.tenant_id, voucher_id=voucher_id)
         if current.state not in lifecycle.sources(Action.REDEEM):
             lifecycle.require(current.state, Action.REDEEM)
-        if current.is_locked(tx.now) and (
-            locking_code is None or fingerprint(locking_code) != current.lock_code_hash
-        ):
+        if current.is_locked(tx.now) and (locking_code is None or fingerprint(locking_code) != current.lock_code_hash):
             raise VoucherLocked("the voucher is locked", locked_until=current.locked_until)
         if everything:
             # The compare-and-set of redeem_all missed: the balance moved since it was read.
             raise Conflict("the balance changed while redeeming everything; try again")
-        raise InsufficientFunds(
-            f"{units} requested, {current.available} available", available=current.available
-        )
+        raise InsufficientFunds(f"{units} requested, {current.available} available", available=current.available)
 
     def _pending_hold(self, tx: Tx, hold_id: str) -> Hold:
         row = tx.conn.execute(select_hold(tx.tenant_id, hold_id)).first()
@@ -659,12 +900,26 @@ class SpendingOperations(EngineBase):
         return True
 
     def _release_all_pending(self, tx: Tx, voucher_id: str) -> tuple[str, ...]:
-        released = tx.conn.execute(_claim_pending_of_voucher, {
-            "b_voucher": voucher_id, "b_tenant": tx.tenant_id, "b_now": tx.now,
-        }).all()
+        released = tx.conn.execute(
+            _claim_pending_of_voucher,
+            {
+                "b_voucher": voucher_id,
+                "b_tenant": tx.tenant_id,
+                "b_now": tx.now,
+            },
+        ).all()
         for hold in sorted(released, key=lambda r: r.id):
-            self._settle(tx, hold.id, voucher_id, hold.amount, 0, EntryKind.RELEASE, HoldState.RELEASED,
-                         events.HOLD_RELEASED, hold.expires_at)
+            self._settle(
+                tx,
+                hold.id,
+                voucher_id,
+                hold.amount,
+                0,
+                EntryKind.RELEASE,
+                HoldState.RELEASED,
+                events.HOLD_RELEASED,
+                hold.expires_at,
+            )
         return tuple(sorted(r.id for r in released))
 
     @staticmethod
@@ -678,39 +933,106 @@ class SpendingOperations(EngineBase):
             raise HoldExpired("the hold has expired")
         raise IllegalTransition("the hold cannot be resolved this way")
 
-    def _settle(self, tx: Tx, hold_id: str, voucher_id: str, amount: int, captured: int,
-                kind: EntryKind, state: HoldState, event_type: str, expires_at: datetime,
-                *, reference: str | None = None) -> HoldResult:
+    def _settle(
+        self,
+        tx: Tx,
+        hold_id: str,
+        voucher_id: str,
+        amount: int,
+        captured: int,
+        kind: EntryKind,
+        state: HoldState,
+        event_type: str,
+        expires_at: datetime,
+        *,
+        reference: str | None = None,
+    ) -> HoldResult:
         back = amount - captured
         params = {"b_id": voucher_id, "b_amount": amount, "b_back": back, "b_spent": captured, "b_now": tx.now}
         if tx.dialect == "postgresql":  # the entry in the same statement (engine/moves.py)
-            row = tx.conn.execute(_WITH_ENTRY[_settle_hold], {**params, **entry_params(
-                tx.tenant_id, kind, tx.now, available_delta=back, held_delta=-amount, spent=captured,
-                hold_id=hold_id, reference=reference,
-            )}).one()
+            row = tx.conn.execute(
+                _WITH_ENTRY[_settle_hold],
+                {
+                    **params,
+                    **entry_params(
+                        tx.tenant_id,
+                        kind,
+                        tx.now,
+                        available_delta=back,
+                        held_delta=-amount,
+                        spent=captured,
+                        hold_id=hold_id,
+                        reference=reference,
+                    ),
+                },
+            ).one()
             entry_id = row.entry_id
         else:
             row = tx.conn.execute(_settle_hold, params).one()
-            entry_id = append_entry(tx, voucher_id, row.seq, kind, available_delta=back, held_delta=-amount,
-                                    spent=captured, hold_id=hold_id, reference=reference)
-        return self._settled(tx, row, entry_id, hold_id, voucher_id, amount, captured, state, event_type,
-                             expires_at, reference)
+            entry_id = append_entry(
+                tx,
+                voucher_id,
+                row.seq,
+                kind,
+                available_delta=back,
+                held_delta=-amount,
+                spent=captured,
+                hold_id=hold_id,
+                reference=reference,
+            )
+        return self._settled(
+            tx, row, entry_id, hold_id, voucher_id, amount, captured, state, event_type, expires_at, reference
+        )
 
     @staticmethod
     def _settled(
-        tx: Tx, row: Row[Any], entry_id: int, hold_id: str, voucher_id: str, amount: int, captured: int,
-        state: HoldState, event_type: str, expires_at: datetime, reference: str | None,
+        tx: Tx,
+        row: Row[Any],
+        entry_id: int,
+        hold_id: str,
+        voucher_id: str,
+        amount: int,
+        captured: int,
+        state: HoldState,
+        event_type: str,
+        expires_at: datetime,
+        reference: str | None,
     ) -> HoldResult:
         """The event and the result of a settled hold, from the voucher's row after it."""
         back = amount - captured
-        tx.emit(Event(event_type, hold_id, {
-            "voucher_id": voucher_id, "code": row.code, "amount": amount, "captured": captured,
-            "released": back, "currency": row.currency, "state": row.state, "seq": row.seq,
-            "reference": reference,
-        }))
-        return HoldResult(hold_id, voucher_id, amount, captured, state, expires_at,
-                          row.available, row.held, State(row.state), row.seq, entry_id, reference,
-                          row.currency, tx.now)
+        tx.emit(
+            Event(
+                event_type,
+                hold_id,
+                {
+                    "voucher_id": voucher_id,
+                    "code": row.code,
+                    "amount": amount,
+                    "captured": captured,
+                    "released": back,
+                    "currency": row.currency,
+                    "state": row.state,
+                    "seq": row.seq,
+                    "reference": reference,
+                },
+            )
+        )
+        return HoldResult(
+            hold_id,
+            voucher_id,
+            amount,
+            captured,
+            state,
+            expires_at,
+            row.available,
+            row.held,
+            State(row.state),
+            row.seq,
+            entry_id,
+            reference,
+            row.currency,
+            tx.now,
+        )
 
 
 def _require_something_left(voucher: Voucher) -> None:

@@ -83,25 +83,40 @@ class StatusQueries(EngineBase):
             return EngineFigures(
                 tenant_ids=tuple(conn.execute(select(tenants.c.id).order_by(tenants.c.id)).scalars()),
                 vouchers_by_state={
-                    (t, s): n for t, s, n in conn.execute(
-                        select(vouchers.c.tenant_id, vouchers.c.state, func.count())
-                        .group_by(vouchers.c.tenant_id, vouchers.c.state)
+                    (t, s): n
+                    for t, s, n in conn.execute(
+                        select(vouchers.c.tenant_id, vouchers.c.state, func.count()).group_by(
+                            vouchers.c.tenant_id, vouchers.c.state
+                        )
                     )
                 },
-                redemptions=per_tenant(conn, select(ledger_entries.c.tenant_id, func.count())
-                                       .where(ledger_entries.c.kind == EntryKind.REDEEM.value)
-                                       .group_by(ledger_entries.c.tenant_id)),
-                pools=tuple(PoolLevel(*row) for row in conn.execute(
-                    select(pools.c.tenant_id, pools.c.id, pools.c.size, pools.c.cursor)
-                    .order_by(pools.c.tenant_id, pools.c.id)
-                )),
+                redemptions=per_tenant(
+                    conn,
+                    select(ledger_entries.c.tenant_id, func.count())
+                    .where(ledger_entries.c.kind == EntryKind.REDEEM.value)
+                    .group_by(ledger_entries.c.tenant_id),
+                ),
+                pools=tuple(
+                    PoolLevel(*row)
+                    for row in conn.execute(
+                        select(pools.c.tenant_id, pools.c.id, pools.c.size, pools.c.cursor).order_by(
+                            pools.c.tenant_id, pools.c.id
+                        )
+                    )
+                ),
                 outbox_events=per_tenant(conn, select(outbox.c.tenant_id, func.count()).group_by(outbox.c.tenant_id)),
-                outbox_undispatched=per_tenant(conn, select(outbox.c.tenant_id, func.count())
-                                               .where(~exists().where(outbox_dispatch.c.outbox_id == outbox.c.id))
-                                               .group_by(outbox.c.tenant_id)),
-                deliveries_pending=per_tenant(conn, select(webhook_deliveries.c.tenant_id, func.count())
-                                              .where(webhook_deliveries.c.status == "pending")
-                                              .group_by(webhook_deliveries.c.tenant_id)),
+                outbox_undispatched=per_tenant(
+                    conn,
+                    select(outbox.c.tenant_id, func.count())
+                    .where(~exists().where(outbox_dispatch.c.outbox_id == outbox.c.id))
+                    .group_by(outbox.c.tenant_id),
+                ),
+                deliveries_pending=per_tenant(
+                    conn,
+                    select(webhook_deliveries.c.tenant_id, func.count())
+                    .where(webhook_deliveries.c.status == "pending")
+                    .group_by(webhook_deliveries.c.tenant_id),
+                ),
             )
 
         return self._read(read)

@@ -23,5 +23,6 @@ class VoucherJob:
 
 def queue_voucher_jobs(tx: Tx, voucher_id: str, jobs: Sequence[VoucherJob]) -> None:
     for job in jobs:
-        tx.enqueue_job(job.kind, {**job.payload, "voucher_id": voucher_id}, run_at=job.run_at,
-                       key=f"{job.kind}:{voucher_id}")
+        tx.enqueue_job(
+            job.kind, {**job.payload, "voucher_id": voucher_id}, run_at=job.run_at, key=f"{job.kind}:{voucher_id}"
+        )

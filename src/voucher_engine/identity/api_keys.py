@@ -45,9 +45,7 @@ class ApiKeys:
         self._random = random
         self._config = config
 
-    def create_api_key(
-        self, tenant_id: str, user_id: str, *, name: str = "", scope: str | None = None
-    ) -> NewApiKey:
+    def create_api_key(self, tenant_id: str, user_id: str, *, name: str = "", scope: str | None = None) -> NewApiKey:
         """A new key acting as ``user_id`` (in ``scope`` only, when given). The key is in the
         result once; ``StaffUserNotFound`` for another tenant's user."""
         if not isinstance(name, str) or len(name) > 255:
@@ -61,8 +59,15 @@ class ApiKeys:
             StaffDirectory._require_user(tx.conn, tenant_id, user_id)
             tx.conn.execute(
                 insert(staff_api_keys),
-                {"id": key_id, "tenant_id": tenant_id, "user_id": user_id, "name": name or key_id,
-                 "digest": digest(key), "scope": scope, "created_at": tx.now},
+                {
+                    "id": key_id,
+                    "tenant_id": tenant_id,
+                    "user_id": user_id,
+                    "name": name or key_id,
+                    "digest": digest(key),
+                    "scope": scope,
+                    "created_at": tx.now,
+                },
             )
             return NewApiKey(key_id, key, tenant_id, user_id, name or key_id, scope, tx.now)
 
@@ -74,9 +79,9 @@ class ApiKeys:
         query = select(staff_api_keys).where(staff_api_keys.c.tenant_id == tenant_id)
         if user_id is not None:
             query = query.where(staff_api_keys.c.user_id == user_id)
-        rows = self._store.read(lambda conn: conn.execute(
-            query.order_by(staff_api_keys.c.created_at, staff_api_keys.c.id)
-        ).all())
+        rows = self._store.read(
+            lambda conn: conn.execute(query.order_by(staff_api_keys.c.created_at, staff_api_keys.c.id)).all()
+        )
         return [ApiKeyInfo(r.id, r.tenant_id, r.user_id, r.name, r.scope, r.created_at, r.revoked_at) for r in rows]
 
     def revoke_api_key(self, tenant_id: str, key_id: str) -> None:
@@ -120,7 +125,11 @@ class ApiKeys:
             return self._verify_api_key(key, roles, tenant_id, scope, permission)
 
     def _verify_api_key(
-        self, key: str, roles: Collection[str] | None, tenant_id: str | None, scope: str | None,
+        self,
+        key: str,
+        roles: Collection[str] | None,
+        tenant_id: str | None,
+        scope: str | None,
         permission: str | None,
     ) -> StaffPrincipal:
         if not isinstance(key, str) or not key.startswith(API_KEY_PREFIX):
@@ -128,9 +137,15 @@ class ApiKeys:
 
         def read(conn: Connection) -> tuple[Row[*tuple[Any, ...]], dict[str, StaffGrant]] | None:
             row = conn.execute(
-                select(staff_api_keys.c.id, staff_api_keys.c.tenant_id, staff_api_keys.c.user_id,
-                       staff_api_keys.c.scope, staff_api_keys.c.revoked_at, staff_users.c.active,
-                       staff_users.c.public_id)
+                select(
+                    staff_api_keys.c.id,
+                    staff_api_keys.c.tenant_id,
+                    staff_api_keys.c.user_id,
+                    staff_api_keys.c.scope,
+                    staff_api_keys.c.revoked_at,
+                    staff_users.c.active,
+                    staff_users.c.public_id,
+                )
                 .join(staff_users, staff_users.c.id == staff_api_keys.c.user_id)
                 .where(staff_api_keys.c.digest == digest(key))
             ).first()
@@ -155,8 +170,15 @@ class ApiKeys:
         if roles is not None and (grant is None or grant.role not in roles):
             raise Forbidden(f"this operation needs one of the roles {sorted(roles)}")
         principal = StaffPrincipal(
-            row.tenant_id, row.user_id, where, grant.role if grant else None, None, grants,
-            row.public_id, via="api_key", key_id=row.id,
+            row.tenant_id,
+            row.user_id,
+            where,
+            grant.role if grant else None,
+            None,
+            grants,
+            row.public_id,
+            via="api_key",
+            key_id=row.id,
         )
         if permission is not None:
             if where is None:

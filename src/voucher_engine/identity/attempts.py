@@ -117,9 +117,12 @@ class FailedAttempts:
     def clear(self, kind: str, value: str) -> None:
         """Forget the failures of one identity or address (an operator lifting a lock-out)."""
         key = key_of(kind, value)
-        self._store.write(PLATFORM, "clear_auth_failures", lambda tx: tx.conn.execute(
-            delete(auth_failures).where(auth_failures.c.key == key)
-        ), {"kind": kind})
+        self._store.write(
+            PLATFORM,
+            "clear_auth_failures",
+            lambda tx: tx.conn.execute(delete(auth_failures).where(auth_failures.c.key == key)),
+            {"kind": kind},
+        )
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -141,10 +144,13 @@ class FailedAttempts:
     def _refuse_if_over(self, keys: dict[str, int]) -> None:
         now = self._clock.now()
         cutoff = now - self._window()
-        rows = self._store.read(lambda conn: conn.execute(
-            select(auth_failures.c.key, auth_failures.c.window_start, auth_failures.c.failures)
-            .where(auth_failures.c.key.in_(list(keys)), auth_failures.c.window_start > cutoff)
-        ).all())
+        rows = self._store.read(
+            lambda conn: conn.execute(
+                select(auth_failures.c.key, auth_failures.c.window_start, auth_failures.c.failures).where(
+                    auth_failures.c.key.in_(list(keys)), auth_failures.c.window_start > cutoff
+                )
+            ).all()
+        )
         self._refuse(keys, [(r.key, r.window_start, r.failures) for r in rows], now)
 
     def _refuse(self, keys: dict[str, int], rows: list[tuple[str, datetime, int]], now: datetime) -> None:
@@ -185,7 +191,9 @@ def _prune(conn: Connection, cutoff: datetime) -> None:
     """Delete a few ended windows; rows another transaction holds are skipped (PostgreSQL),
     so pruning never waits on, or deadlocks with, a concurrent count."""
     ended = (
-        select(auth_failures.c.key).where(auth_failures.c.window_start <= cutoff)
-        .limit(PRUNE_BATCH).with_for_update(skip_locked=True)
+        select(auth_failures.c.key)
+        .where(auth_failures.c.window_start <= cutoff)
+        .limit(PRUNE_BATCH)
+        .with_for_update(skip_locked=True)
     )
     conn.execute(delete(auth_failures).where(auth_failures.c.key.in_(ended)))

@@ -50,9 +50,7 @@ def _number(payload: dict[str, Any], claim: str) -> float:
     return float(value)
 
 
-def check_times(
-    payload: dict[str, Any], now: datetime, leeway: timedelta, *, allow_expired: bool = False
-) -> None:
+def check_times(payload: dict[str, Any], now: datetime, leeway: timedelta, *, allow_expired: bool = False) -> None:
     """Refuse a token that has expired, was issued in the future, or is not yet valid, or
     whose time claims are not finite numbers of seconds within ``datetime``'s range."""
     at = now.timestamp()

@@ -94,12 +94,19 @@ class ApiClients:
         self._update(tenant_id, client_id, "set_client_scopes", scopes=sorted(allowed))
 
     def list_clients(self, tenant_id: str) -> list[ClientInfo]:
-        rows = self._store.read(lambda conn: conn.execute(
-            select(api_clients.c.id, api_clients.c.name, api_clients.c.scopes,
-                   api_clients.c.active, api_clients.c.created_at)
-            .where(api_clients.c.tenant_id == tenant_id)
-            .order_by(api_clients.c.created_at, api_clients.c.id)
-        ).all())
+        rows = self._store.read(
+            lambda conn: conn.execute(
+                select(
+                    api_clients.c.id,
+                    api_clients.c.name,
+                    api_clients.c.scopes,
+                    api_clients.c.active,
+                    api_clients.c.created_at,
+                )
+                .where(api_clients.c.tenant_id == tenant_id)
+                .order_by(api_clients.c.created_at, api_clients.c.id)
+            ).all()
+        )
         return [ClientInfo(tenant_id, r.id, r.name, frozenset(r.scopes), r.active, r.created_at) for r in rows]
 
     def disable_client(self, tenant_id: str, client_id: str) -> None:
@@ -129,14 +136,16 @@ class ApiClients:
         RFC error names) is ``Identity.oauth.token``."""
         requested = parse_scopes(requested_scopes)
         with self._attempts.limited(CLIENT, client_id):
-            row = self._store.read(lambda conn: conn.execute(
-                select(
-                    api_clients.c.tenant_id,
-                    api_clients.c.secret_hash,
-                    api_clients.c.scopes,
-                    api_clients.c.active,
-                ).where(api_clients.c.id == client_id)
-            ).first())
+            row = self._store.read(
+                lambda conn: conn.execute(
+                    select(
+                        api_clients.c.tenant_id,
+                        api_clients.c.secret_hash,
+                        api_clients.c.scopes,
+                        api_clients.c.active,
+                    ).where(api_clients.c.id == client_id)
+                ).first()
+            )
             matched = self._hasher.verify(row.secret_hash if row else None, secret)
             if row is None or not matched or not row.active:
                 raise Unauthorized("invalid client credentials", reason="client")
@@ -154,8 +163,11 @@ class ApiClients:
             ttl,
         )
         return AccessToken(
-            signed.token, int(ttl.total_seconds()), format_scopes(granted),
-            tenant_id=row.tenant_id, client_id=client_id,
+            signed.token,
+            int(ttl.total_seconds()),
+            format_scopes(granted),
+            tenant_id=row.tenant_id,
+            client_id=client_id,
         )
 
     def verify_access(

@@ -87,17 +87,18 @@ class Distributors:
         return token
 
     def list_distributors(self, tenant_id: str) -> list[DistributorInfo]:
-        rows = self._store.read(lambda conn: conn.execute(
-            select(distributors.c.id, distributors.c.name, distributors.c.token_rotated_at,
-                   distributors.c.created_at)
-            .where(distributors.c.tenant_id == tenant_id)
-            .order_by(distributors.c.id)
-        ).all())
+        rows = self._store.read(
+            lambda conn: conn.execute(
+                select(
+                    distributors.c.id, distributors.c.name, distributors.c.token_rotated_at, distributors.c.created_at
+                )
+                .where(distributors.c.tenant_id == tenant_id)
+                .order_by(distributors.c.id)
+            ).all()
+        )
         return [DistributorInfo(tenant_id, r.id, r.name, r.token_rotated_at, r.created_at) for r in rows]
 
-    def authenticate_distributor(
-        self, token: str, *, tenant_id: str | None = None
-    ) -> DistributorIdentity:
+    def authenticate_distributor(self, token: str, *, tenant_id: str | None = None) -> DistributorIdentity:
         """Who holds this bearer token; ``Unauthorized`` if nobody (or another tenant)."""
         with self._attempts.limited():
             return self._authenticate(token, tenant_id)
@@ -105,11 +106,11 @@ class Distributors:
     def _authenticate(self, token: str, tenant_id: str | None) -> DistributorIdentity:
         if not isinstance(token, str) or not token.startswith(_PREFIX):
             raise Unauthorized("invalid token", reason="malformed")
-        row = self._store.read_one(lambda conn: conn.execute(
-            select(distributors.c.tenant_id, distributors.c.id).where(
-                distributors.c.token_digest == digest(token)
-            )
-        ).first())
+        row = self._store.read_one(
+            lambda conn: conn.execute(
+                select(distributors.c.tenant_id, distributors.c.id).where(distributors.c.token_digest == digest(token))
+            ).first()
+        )
         if row is None or (tenant_id is not None and row.tenant_id != tenant_id):
             raise Unauthorized("invalid token", reason="unknown")
         return DistributorIdentity(row.tenant_id, row.id)

@@ -77,7 +77,8 @@ class Families:
         is committed before the error is raised (the command returns the refusal instead of
         raising it, so that its transaction commits)."""
         outcome = self._store.write(
-            tenant_id, "rotate_refresh_token",
+            tenant_id,
+            "rotate_refresh_token",
             lambda tx: self._rotate_in(tx.conn, tenant_id, family_id, digest(refresh_token), tx.now),
             {"family_id": family_id},
         )
@@ -137,7 +138,8 @@ class Families:
 
     def revoke(self, tenant_id: str, family_id: str, reason: str = "logout") -> bool:
         return self._store.write(
-            tenant_id, "revoke_token_family",
+            tenant_id,
+            "revoke_token_family",
             lambda tx: self._revoke_in(tx.conn, family_id, tx.now, reason, tenant_id) == 1,
             {"family_id": family_id, "reason": reason},
         )
@@ -152,12 +154,8 @@ class Families:
         ).rowcount
 
     @staticmethod
-    def _revoke_in(
-        conn: Connection, family_id: str, now: datetime, reason: str, tenant_id: str | None = None
-    ) -> int:
-        query = update(token_families).where(
-            token_families.c.id == family_id, token_families.c.revoked_at.is_(None)
-        )
+    def _revoke_in(conn: Connection, family_id: str, now: datetime, reason: str, tenant_id: str | None = None) -> int:
+        query = update(token_families).where(token_families.c.id == family_id, token_families.c.revoked_at.is_(None))
         if tenant_id is not None:
             query = query.where(token_families.c.tenant_id == tenant_id)
         return conn.execute(query.values(revoked_at=now, revoked_reason=reason)).rowcount

@@ -27,9 +27,11 @@ if TYPE_CHECKING:
 
 MIN_KEY_BYTES = 32  # RFC 7518 3.2: an HS256 key is at least as long as the hash output
 
-_active = select(signing_keys.c.kid, signing_keys.c.secret).where(
-    signing_keys.c.retired_at.is_(None)
-).order_by(signing_keys.c.serial)
+_active = (
+    select(signing_keys.c.kid, signing_keys.c.secret)
+    .where(signing_keys.c.retired_at.is_(None))
+    .order_by(signing_keys.c.serial)
+)
 
 
 def _b64(raw: bytes) -> str:
@@ -85,11 +87,11 @@ class SigningKeys:
         key = self._current_ring().get(kid)
         if key is not None or self._configured:
             return key
-        secret = self._store.read(lambda conn: conn.execute(
-            select(signing_keys.c.secret).where(
-                signing_keys.c.kid == kid, signing_keys.c.retired_at.is_(None)
-            )
-        ).scalar_one_or_none())
+        secret = self._store.read(
+            lambda conn: conn.execute(
+                select(signing_keys.c.secret).where(signing_keys.c.kid == kid, signing_keys.c.retired_at.is_(None))
+            ).scalar_one_or_none()
+        )
         if secret is None:
             return None
         self._invalidate()  # a key we did not know: the ring changed, re-read it next time

@@ -103,13 +103,22 @@ class OAuthTokens:
         def count(tx: Tx) -> None:
             dialect = tx.conn.dialect.name
             insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            key = {"tenant_id": issued.tenant_id, "client_id": issued.client_id,
-                   "client_type": client_type, "day": tx.now.date()}
+            key = {
+                "tenant_id": issued.tenant_id,
+                "client_id": issued.client_id,
+                "client_type": client_type,
+                "day": tx.now.date(),
+            }
             statement = insert(client_token_stats).values(**key, tokens=1, last_issued_at=tx.now)
-            tx.conn.execute(statement.on_conflict_do_update(
-                index_elements=list(key),
-                set_={"tokens": client_token_stats.c.tokens + 1, "last_issued_at": statement.excluded.last_issued_at},
-            ))
+            tx.conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=list(key),
+                    set_={
+                        "tokens": client_token_stats.c.tokens + 1,
+                        "last_issued_at": statement.excluded.last_issued_at,
+                    },
+                )
+            )
 
         request = {"client_id": issued.client_id, "client_type": client_type}
         self._store.write(issued.tenant_id, "count_client_token", count, request)
@@ -124,7 +133,9 @@ class OAuthTokens:
             query = query.where(client_token_stats.c.day >= since)
         if until is not None:
             query = query.where(client_token_stats.c.day <= until)
-        query = query.order_by(client_token_stats.c.day, client_token_stats.c.client_id, client_token_stats.c.client_type)
+        query = query.order_by(
+            client_token_stats.c.day, client_token_stats.c.client_id, client_token_stats.c.client_type
+        )
         rows = self._store.read(lambda conn: conn.execute(query).all())
         return [ClientTokenCount(r.client_id, r.client_type, r.day, r.tokens, r.last_issued_at) for r in rows]
 

@@ -93,13 +93,9 @@ class Partners:
                 },
             )
 
-        self._store.write(
-            tenant_id, "register_partner", register, {"partner_id": partner_id, "algorithm": algorithm}
-        )
+        self._store.write(tenant_id, "register_partner", register, {"partner_id": partner_id, "algorithm": algorithm})
 
-    def use_partner_jwt(
-        self, tenant_id: str, token: str, *, partner_id: str | None = None
-    ) -> PartnerToken:
+    def use_partner_jwt(self, tenant_id: str, token: str, *, partner_id: str | None = None) -> PartnerToken:
         """Verify a partner-signed JWT and use up its ``jti``: the first call succeeds, every
         later one (in any process) raises ``Unauthorized``.
 
@@ -120,11 +116,13 @@ class Partners:
         return self._use(tenant_id, partner_id, claims)
 
     def _verified_claims(self, tenant_id: str, token: str, partner_id: str) -> dict[str, Any]:
-        partner = self._store.read(lambda conn: conn.execute(
-            select(partners.c.algorithm, partners.c.key, partners.c.audience).where(
-                partners.c.tenant_id == tenant_id, partners.c.id == partner_id
-            )
-        ).first())
+        partner = self._store.read(
+            lambda conn: conn.execute(
+                select(partners.c.algorithm, partners.c.key, partners.c.audience).where(
+                    partners.c.tenant_id == tenant_id, partners.c.id == partner_id
+                )
+            ).first()
+        )
         if partner is None:
             raise Unauthorized("invalid token", reason="unknown_partner")
         return self._decode(token, partner)
@@ -138,11 +136,17 @@ class Partners:
         if not isinstance(jti, str) or not (0 < len(jti) <= 255):
             raise Unauthorized("invalid token", reason="jti")
         expires_at = datetime.fromtimestamp(claims["exp"], UTC)
+
         def use_up(tx: Tx) -> None:
             tx.conn.execute(
                 insert(partner_jtis),
-                {"tenant_id": tenant_id, "partner_id": partner_id, "jti": jti,
-                 "expires_at": expires_at, "used_at": now},
+                {
+                    "tenant_id": tenant_id,
+                    "partner_id": partner_id,
+                    "jti": jti,
+                    "expires_at": expires_at,
+                    "used_at": now,
+                },
             )
 
         try:
@@ -153,6 +157,7 @@ class Partners:
 
     def prune_partner_jtis(self) -> int:
         """Forget used jtis whose tokens have expired (beyond the leeway); returns how many."""
+
         def prune(tx: Tx) -> int:
             horizon = tx.now - self._config.leeway
             return tx.conn.execute(delete(partner_jtis).where(partner_jtis.c.expires_at < horizon)).rowcount

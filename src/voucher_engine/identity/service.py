@@ -79,5 +79,7 @@ class Identity:
         a staff API key (VoucherCart's "API key (or JWT token)"): keys start with ``ak_``,
         anything else is verified as a JWT. Same refusals as ``verify_staff`` /
         ``verify_api_key``; ``principal.via`` says which it was."""
-        check = self.verify_api_key if isinstance(token, str) and token.startswith(API_KEY_PREFIX) else self.verify_staff
+        check = (
+            self.verify_api_key if isinstance(token, str) and token.startswith(API_KEY_PREFIX) else self.verify_staff
+        )
         return check(token, roles=roles, tenant_id=tenant_id, scope=scope, permission=permission)

@@ -67,12 +67,8 @@ class StaffUsers(StaffDirectory):
         ``access_ttl``: the lifetime of this login's access tokens (VoucherCart: one day),
         kept by every refresh of it; at most ``IdentityConfig.max_staff_access_ttl``. ``None``:
         ``staff_access_ttl``."""
-        if access_ttl is not None and not (
-            timedelta(seconds=1) <= access_ttl <= self._config.max_staff_access_ttl
-        ):
-            raise ValidationError(
-                f"an access-token lifetime is 1 s to {self._config.max_staff_access_ttl}"
-            )
+        if access_ttl is not None and not (timedelta(seconds=1) <= access_ttl <= self._config.max_staff_access_ttl):
+            raise ValidationError(f"an access-token lifetime is 1 s to {self._config.max_staff_access_ttl}")
         target = email
         try:
             email = target = normalise_email(email)
@@ -84,24 +80,29 @@ class StaffUsers(StaffDirectory):
     def _login(
         self, tenant_id: str, email: str, password: str, scope: str, access_ttl: timedelta | None
     ) -> StaffTokens:
-        row = self._store.read(lambda conn: conn.execute(
-            select(staff_users.c.id, staff_users.c.password_hash, staff_users.c.active,
-                   staff_roles.c.role, staff_roles.c.scope)
-            .outerjoin(
-                staff_roles,
-                (staff_roles.c.user_id == staff_users.c.id) & (staff_roles.c.scope == scope),
-            )
-            .where(staff_users.c.tenant_id == tenant_id, staff_users.c.email == email)
-        ).first())
+        row = self._store.read(
+            lambda conn: conn.execute(
+                select(
+                    staff_users.c.id,
+                    staff_users.c.password_hash,
+                    staff_users.c.active,
+                    staff_roles.c.role,
+                    staff_roles.c.scope,
+                )
+                .outerjoin(
+                    staff_roles,
+                    (staff_roles.c.user_id == staff_users.c.id) & (staff_roles.c.scope == scope),
+                )
+                .where(staff_users.c.tenant_id == tenant_id, staff_users.c.email == email)
+            ).first()
+        )
         matched = self._hasher.verify(row.password_hash if row else None, password or "")
         if row is None or not matched or not row.active or row.scope is None:
             raise Unauthorized("invalid credentials", reason="login")
         if self._hasher.needs_rehash(row.password_hash):
             self._rehash(tenant_id, row.id, password)
         family_id, refresh, refresh_expires = self._families.start(tenant_id, row.id, scope, access_ttl)
-        return self._tokens_for(
-            tenant_id, row.id, scope, row.role, family_id, refresh, refresh_expires, access_ttl
-        )
+        return self._tokens_for(tenant_id, row.id, scope, row.role, family_id, refresh, refresh_expires, access_ttl)
 
     def refresh(self, access_token: str, refresh_token: str) -> StaffTokens:
         """Rotate both tokens. ``access_token`` may have expired; it names the family that
@@ -115,8 +116,14 @@ class StaffUsers(StaffDirectory):
             raise Unauthorized("invalid refresh token", reason="missing")
         rotated = self._families.rotate(claims["tid"], claims["fam"], refresh_token)
         return self._tokens_for(
-            claims["tid"], rotated.user_id, rotated.scope, rotated.role,
-            rotated.family_id, rotated.refresh_token, rotated.refresh_expires_at, rotated.access_ttl,
+            claims["tid"],
+            rotated.user_id,
+            rotated.scope,
+            rotated.role,
+            rotated.family_id,
+            rotated.refresh_token,
+            rotated.refresh_expires_at,
+            rotated.access_ttl,
         )
 
     def logout(self, access_token: str) -> None:
@@ -143,7 +150,11 @@ class StaffUsers(StaffDirectory):
             return self._verify_staff(token, roles, tenant_id, scope, permission)
 
     def _verify_staff(
-        self, token: str, roles: Collection[str] | None, tenant_id: str | None, scope: str | None,
+        self,
+        token: str,
+        roles: Collection[str] | None,
+        tenant_id: str | None,
+        scope: str | None,
         permission: str | None,
     ) -> StaffPrincipal:
         claims = self._staff_claims(token)
@@ -191,8 +202,14 @@ class StaffUsers(StaffDirectory):
         return claims
 
     def _tokens_for(
-        self, tenant_id: str, user_id: str, scope: str, role: str | None,
-        family_id: str, refresh: str, refresh_expires: datetime,
+        self,
+        tenant_id: str,
+        user_id: str,
+        scope: str,
+        role: str | None,
+        family_id: str,
+        refresh: str,
+        refresh_expires: datetime,
         access_ttl: timedelta | None,
     ) -> StaffTokens:
         claims = {"sub": user_id, "tid": tenant_id, "scp": scope, "fam": family_id}
@@ -200,16 +217,12 @@ class StaffUsers(StaffDirectory):
             claims["role"] = role  # informative only: verify_staff reads the current grant
         signed = self._tokens.issue(TokenKind.STAFF, claims, access_ttl or self._config.staff_access_ttl)
         user = self.staff_user(tenant_id, user_id)
-        return StaffTokens(
-            signed.token, signed.jti, signed.expires_at, refresh, refresh_expires, family_id, user
-        )
+        return StaffTokens(signed.token, signed.jti, signed.expires_at, refresh, refresh_expires, family_id, user)
 
     def _rehash(self, tenant_id: str, user_id: str, password: str) -> None:
         password_hash = self._hasher.hash(password)
 
         def store(tx: Tx) -> None:
-            tx.conn.execute(
-                update(staff_users).where(staff_users.c.id == user_id).values(password_hash=password_hash)
-            )
+            tx.conn.execute(update(staff_users).where(staff_users.c.id == user_id).values(password_hash=password_hash))
 
         self._store.write(tenant_id, "rehash_staff_password", store, {"user_id": user_id})

@@ -104,8 +104,17 @@ def load_grants(
 def _user(row: Row[*tuple[Any, ...]], grants: Mapping[str, StaffGrant]) -> StaffUser:
     roles = {scope: g.role for scope, g in grants.items() if g.role is not None}
     return StaffUser(
-        row.id, row.tenant_id, row.email, row.full_name, row.locale, row.active, roles,
-        row.public_id, row.phone, row.created_at, dict(grants),
+        row.id,
+        row.tenant_id,
+        row.email,
+        row.full_name,
+        row.locale,
+        row.active,
+        roles,
+        row.public_id,
+        row.phone,
+        row.created_at,
+        dict(grants),
     )
 
 
@@ -161,9 +170,16 @@ class StaffDirectory:
             tx.conn.execute(
                 insert(staff_users),
                 {
-                    "id": user_id, "tenant_id": tenant_id, "email": email, "password_hash": password_hash,
-                    "full_name": full_name, "locale": locale, "phone": phone, "active": True,
-                    "created_at": tx.now, "public_id": public_id,
+                    "id": user_id,
+                    "tenant_id": tenant_id,
+                    "email": email,
+                    "password_hash": password_hash,
+                    "full_name": full_name,
+                    "locale": locale,
+                    "phone": phone,
+                    "active": True,
+                    "created_at": tx.now,
+                    "public_id": public_id,
                 },
             )
             if rows := _grant_rows(user_id, all_grants):
@@ -175,9 +191,7 @@ class StaffDirectory:
     def staff_user(self, tenant_id: str, user_id: str) -> StaffUser:
         return self._store.read(lambda conn: self._load_user(conn, tenant_id, user_id))
 
-    def find_staff_user(
-        self, tenant_id: str, *, public_id: int | None = None, email: str | None = None
-    ) -> StaffUser:
+    def find_staff_user(self, tenant_id: str, *, public_id: int | None = None, email: str | None = None) -> StaffUser:
         """The user with that ``public_id`` or ``email`` in ``tenant_id`` (exactly one of them
         given), else ``StaffUserNotFound``."""
         if (public_id is None) == (email is None):
@@ -223,15 +237,17 @@ class StaffDirectory:
             email = normalise_email(email)
         except ValidationError:
             return []
-        return self._store.read(lambda conn: [
-            (row.tenant_id, row.scope)
-            for row in conn.execute(
-                select(staff_users.c.tenant_id, staff_roles.c.scope)
-                .join(staff_roles, staff_roles.c.user_id == staff_users.c.id)
-                .where(staff_users.c.email == email, staff_users.c.active.is_(True))
-                .order_by(staff_users.c.tenant_id, staff_roles.c.scope)
-            )
-        ])
+        return self._store.read(
+            lambda conn: [
+                (row.tenant_id, row.scope)
+                for row in conn.execute(
+                    select(staff_users.c.tenant_id, staff_roles.c.scope)
+                    .join(staff_roles, staff_roles.c.user_id == staff_users.c.id)
+                    .where(staff_users.c.email == email, staff_users.c.active.is_(True))
+                    .order_by(staff_users.c.tenant_id, staff_roles.c.scope)
+                )
+            ]
+        )
 
     # --- change -----------------------------------------------------------------------------------
 
@@ -297,9 +313,7 @@ class StaffDirectory:
 
         def change(tx: Tx) -> None:
             self._require_user(tx.conn, tenant_id, user_id)
-            tx.conn.execute(
-                delete(staff_roles).where(staff_roles.c.user_id == user_id, staff_roles.c.scope == scope)
-            )
+            tx.conn.execute(delete(staff_roles).where(staff_roles.c.user_id == user_id, staff_roles.c.scope == scope))
             if rows := _grant_rows(user_id, {scope: grant}):
                 tx.conn.execute(insert(staff_roles), rows)
 
@@ -318,9 +332,7 @@ class StaffDirectory:
 
         def change(tx: Tx) -> None:
             self._require_user(tx.conn, tenant_id, user_id)
-            tx.conn.execute(
-                update(staff_users).where(staff_users.c.id == user_id).values(password_hash=password_hash)
-            )
+            tx.conn.execute(update(staff_users).where(staff_users.c.id == user_id).values(password_hash=password_hash))
             Families.revoke_user_in(tx.conn, user_id, tx.now, "password_changed")
 
         self._store.write(tenant_id, "set_staff_password", change, {"user_id": user_id})

@@ -179,8 +179,11 @@ class Database:
                     raw.execute(f"PRAGMA busy_timeout={busy_ms}")
             transaction = conn.begin()
             try:
-                if self.dialect == "postgresql" and max_wait_s is not None \
-                        and max_wait_s * 1000 < self.settings.pg_lock_timeout_ms:
+                if (
+                    self.dialect == "postgresql"
+                    and max_wait_s is not None
+                    and max_wait_s * 1000 < self.settings.pg_lock_timeout_ms
+                ):
                     # Only when lower than the session's: no extra round trip in the usual case
                     # (and then it travels with BEGIN in one pipeline).
                     lock_ms = self._wait_ms(self.settings.pg_lock_timeout_ms, max_wait_s)
@@ -239,7 +242,9 @@ class Database:
         # On PostgreSQL the snapshot's isolation travels in the BEGIN (see _configure_postgresql).
         # A read is always safe to run again: a lost connection is a retryable Conflict.
         with (
-            self.translated(), self.sa.connect() as conn, _lost_is_retryable(),
+            self.translated(),
+            self.sa.connect() as conn,
+            _lost_is_retryable(),
             conn.execution_options(**{_READ_ONLY: True}).begin(),
         ):
             yield conn

@@ -179,8 +179,17 @@ client_token_stats = Table(
 )
 
 __all__ = [
-    "PARTNER_ALGORITHMS", "api_clients", "client_token_stats", "distributors", "partner_jtis",
-    "partners", "refresh_tokens", "signing_keys", "staff_api_keys", "staff_roles", "staff_users",
+    "PARTNER_ALGORITHMS",
+    "api_clients",
+    "client_token_stats",
+    "distributors",
+    "partner_jtis",
+    "partners",
+    "refresh_tokens",
+    "signing_keys",
+    "staff_api_keys",
+    "staff_roles",
+    "staff_users",
     "token_families",
 ]
 

@@ -260,6 +260,17 @@ idempotency_keys = Table(
 )
 
 __all__ = [
-    "campaigns", "holds", "idempotency_keys", "ledger_entries", "metadata", "offers", "outbox",
-    "pool_codes", "pool_issues", "pools", "stores", "tenants", "vouchers",
+    "campaigns",
+    "holds",
+    "idempotency_keys",
+    "ledger_entries",
+    "metadata",
+    "offers",
+    "outbox",
+    "pool_codes",
+    "pool_issues",
+    "pools",
+    "stores",
+    "tenants",
+    "vouchers",
 ]

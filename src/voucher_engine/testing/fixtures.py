@@ -35,10 +35,11 @@ def ve_clock(tmp_path: Path) -> SharedClock:
     return SharedClock(tmp_path / "ve-clock")
 
 
-@pytest.fixture(params=[pytest.param(b, marks=[getattr(pytest.mark, b)] if b == "postgresql" else [])
-                        for b in BACKENDS])
+@pytest.fixture(
+    params=[pytest.param(b, marks=[getattr(pytest.mark, b)] if b == "postgresql" else []) for b in BACKENDS]
+)
 def ve_backend(request: pytest.FixtureRequest) -> str:
-    """"sqlite" then "postgresql"; ``@pytest.mark.parametrize("ve_backend", ["sqlite"])``
+    """ "sqlite" then "postgresql"; ``@pytest.mark.parametrize("ve_backend", ["sqlite"])``
     narrows a test to one."""
     backend: str = request.param
     return backend
@@ -59,16 +60,22 @@ def ve_plugins() -> Sequence[str | ModuleType] | None:
 
 
 @pytest.fixture
-def ve_engine(ve_database_url: str, ve_clock: SharedClock, ve_plugins: Sequence[str | ModuleType] | None) -> Iterator[Any]:
+def ve_engine(
+    ve_database_url: str, ve_clock: SharedClock, ve_plugins: Sequence[str | ModuleType] | None
+) -> Iterator[Any]:
     """An ``Engine`` on ``ve_database_url`` with ``ve_clock`` and ``ve_plugins``."""
     import importlib
 
     from voucher_engine import Engine
     from voucher_engine.plugins import PluginSettings
 
-    settings = PluginSettings() if ve_plugins is None else PluginSettings(
-        load_entry_points=False,
-        extra=tuple(importlib.import_module(p) if isinstance(p, str) else p for p in ve_plugins),
+    settings = (
+        PluginSettings()
+        if ve_plugins is None
+        else PluginSettings(
+            load_entry_points=False,
+            extra=tuple(importlib.import_module(p) if isinstance(p, str) else p for p in ve_plugins),
+        )
     )
     engine = Engine.open(ve_database_url, clock=ve_clock, plugins=settings)
     yield engine
@@ -77,7 +84,9 @@ def ve_engine(ve_database_url: str, ve_clock: SharedClock, ve_plugins: Sequence[
 
 @pytest.fixture
 def ve_server(
-    request: pytest.FixtureRequest, tmp_path: Path, ve_clock: SharedClock,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    ve_clock: SharedClock,
     ve_plugins: Sequence[str | ModuleType] | None,
 ) -> Iterator[Callable[..., Server]]:
     """``ve_server(database_url=None, *, plugins=ve_plugins, mounts=None, clock=ve_clock,
@@ -88,11 +97,13 @@ def ve_server(
     the server the real clock. Other options: see ``voucher_engine.testing.start_server``."""
     servers: list[Server] = []
 
-    def start(database_url: str | None = None, *, plugins: Any = _FROM_FIXTURE, clock: Any = _FROM_FIXTURE,
-              **options: Any) -> Server:
+    def start(
+        database_url: str | None = None, *, plugins: Any = _FROM_FIXTURE, clock: Any = _FROM_FIXTURE, **options: Any
+    ) -> Server:
         if database_url is None and "ve_database_url" not in request.fixturenames:
-            raise TypeError("ve_server() serves ve_database_url: request it (or ve_engine) in the test, "
-                            "or pass a database URL")
+            raise TypeError(
+                "ve_server() serves ve_database_url: request it (or ve_engine) in the test, or pass a database URL"
+            )
         url = database_url if database_url is not None else request.getfixturevalue("ve_database_url")
         server = start_server(
             url,
@@ -133,8 +144,14 @@ def ve_partner_signer(ve_clock: SharedClock) -> Callable[..., PartnerSigner]:
     lifetime=timedelta(minutes=5)) -> PartnerSigner`` whose tokens are issued at ``ve_clock``'s
     time; ``.sign(**claims)`` makes one."""
 
-    def make(partner: str, key: str, *, tenant: str | None = None, algorithm: str = "HS256",
-             lifetime: timedelta = timedelta(minutes=5)) -> PartnerSigner:
+    def make(
+        partner: str,
+        key: str,
+        *,
+        tenant: str | None = None,
+        algorithm: str = "HS256",
+        lifetime: timedelta = timedelta(minutes=5),
+    ) -> PartnerSigner:
         return PartnerSigner(ve_clock, partner, key, tenant=tenant, algorithm=algorithm, lifetime=lifetime)
 
     return make

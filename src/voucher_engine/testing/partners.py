@@ -42,15 +42,21 @@ class PartnerSigner:
         from cryptography.hazmat.primitives import serialization  # pyjwt[crypto]
 
         private = serialization.load_pem_private_key(self.key.encode(), password=None)
-        return private.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode()
+        return (
+            private.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
 
-    def claims(self, *, at: datetime | None = None, lifetime: timedelta | None = None, **claims: object) -> dict[str, object]:
+    def claims(
+        self, *, at: datetime | None = None, lifetime: timedelta | None = None, **claims: object
+    ) -> dict[str, object]:
         now = at or self.clock.now()
         payload: dict[str, object] = {
-            "iss": self.partner, "iat": int(now.timestamp()),
-            "exp": int((now + (lifetime or self.lifetime)).timestamp()), "jti": uuid.uuid4().hex,
+            "iss": self.partner,
+            "iat": int(now.timestamp()),
+            "exp": int((now + (lifetime or self.lifetime)).timestamp()),
+            "jti": uuid.uuid4().hex,
         }
         if self.tenant is not None:
             payload["tenant"] = self.tenant

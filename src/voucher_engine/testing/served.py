@@ -50,13 +50,16 @@ def create_app() -> Litestar:
     # the webhook guard the admin API applies, providers' settings).
     config = load_config(sections=declared_sections(plugins))
     engine = Engine.open(
-        os.environ[URL_VARIABLE], clock=FileClock(clock_file) if clock_file else None, plugins=plugins,
+        os.environ[URL_VARIABLE],
+        clock=FileClock(clock_file) if clock_file else None,
+        plugins=plugins,
         config=config.engine_config(),
     )
     try:
         config.apply(engine)
         app = build_app(
-            engine, mounts=parse_mounts(os.environ.get(MOUNTS_VARIABLE, "")) or None,
+            engine,
+            mounts=parse_mounts(os.environ.get(MOUNTS_VARIABLE, "")) or None,
             access_log=os.environ.get(ACCESS_LOG_VARIABLE, "0") == "1",
             metrics_token=config.server.metrics_token,
         )

@@ -53,7 +53,10 @@ class Response:
 
 
 def send(
-    conn: http.client.HTTPConnection, method: str, path: str, body: bytes | None = None,
+    conn: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: bytes | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """One request on an open (keep-alive) connection."""
@@ -173,7 +176,8 @@ def start_server(
     child_env = {**os.environ, **(env or {})}
     child_env["VOUCHER_ENGINE_URL"] = database_url
     child_env["VOUCHER_ENGINE_MOUNTS"] = ",".join(
-        f"{name}={prefix}" for name, prefixes in (mounts or {}).items()
+        f"{name}={prefix}"
+        for name, prefixes in (mounts or {}).items()
         for prefix in ([prefixes] if isinstance(prefixes, str) else prefixes)
     )
     child_env["VOUCHER_ENGINE_WORKER"] = "1" if worker else "0"
@@ -192,10 +196,25 @@ def start_server(
                 [*dict.fromkeys(extra_paths), *filter(None, [child_env.get("PYTHONPATH")])]
             )
     argv = [
-        sys.executable, "-m", "uvicorn", "--factory", app, "--host", "127.0.0.1", "--port", str(port),
-        "--workers", str(workers), "--log-level", log_level, "--no-access-log",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        log_level,
+        "--no-access-log",
         # As ``voucher-engine serve`` runs (tests/litestar_adapter/test_http_keepalive.py checks both).
-        "--loop", SERVER_LOOP, "--http", SERVER_HTTP,
+        "--loop",
+        SERVER_LOOP,
+        "--http",
+        SERVER_HTTP,
     ]
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / f"server-{port}.log"

@@ -8,8 +8,8 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -19,15 +19,15 @@ TIMESTAMP = sa.DateTime(timezone=True)
 
 def upgrade() -> None:
     op.create_table(
-        'auth_failures',
-        sa.Column('key', sa.String(length=80), nullable=False),
-        sa.Column('window_start', TIMESTAMP, nullable=False),
-        sa.Column('failures', sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint('key', name=op.f('pk_auth_failures')),
+        "auth_failures",
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("window_start", TIMESTAMP, nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_auth_failures")),
     )
-    op.create_index(op.f('ix_auth_failures_window_start'), 'auth_failures', ['window_start'])
+    op.create_index(op.f("ix_auth_failures_window_start"), "auth_failures", ["window_start"])
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_auth_failures_window_start'), table_name='auth_failures')
-    op.drop_table('auth_failures')
+    op.drop_index(op.f("ix_auth_failures_window_start"), table_name="auth_failures")
+    op.drop_table("auth_failures")
