@@ -30,11 +30,13 @@ test: $(STAMP) lint
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 	$(BIN)/pytest benchmarks --benchmark-disable -q
 
-## Import contracts, the linter, the type checker (mypy --strict; its packages are in
-## pyproject.toml) and the documentation site, where a link to nothing fails the build.
+## Import contracts, the linter and the formatter's check (ruff), the type checker (mypy --strict;
+## its packages are in pyproject.toml) and the documentation site, where a link to nothing fails
+## the build.
 lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check src adapters plugins tests benchmarks
+	$(BIN)/ruff format --check src adapters plugins tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/mkdocs build --strict --quiet
 
