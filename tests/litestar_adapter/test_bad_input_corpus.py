@@ -384,8 +384,9 @@ def _credentials(site: Site, provider: Provider, op: Operation) -> Callable[[], 
 
 
 #: Written by authentication itself, whatever the request holds: a partner JWT is used up when
-#: it is presented (single use is the point), before the body or path is looked at.
-AUTHENTICATION_RECORDS = {"partner_jtis"}
+#: it is presented (single use is the point), before the body or path is looked at, and a
+#: failed authentication is counted against the client address (docs/identity.md).
+AUTHENTICATION_RECORDS = {"partner_jtis", "auth_failures"}
 
 
 def credential_cases(site: Site) -> list[Case]:
