@@ -111,7 +111,7 @@ def test_a_bulk_insert_refused_for_another_reason_is_a_storage_error_and_writes_
     from voucher_engine.storage.bulk import insert_all_or_none
 
     engine.create_pool("acme", "real")
-    rows = [("acme", "real", 1, "FINE-1"), ("acme", "no-such-pool", 1, "ORPHAN-1")]  # a foreign-key violation
+    rows = [("acme", "real", 1, "FINE-1"), ("acme", "real", 2, None)]  # a NOT NULL violation
     with pytest.raises(StorageError, match="constraint"), database_of(engine).write() as conn:
         insert_all_or_none(conn, pool_codes, ("tenant_id", "pool_id", "seq", "code"), rows)
     assert _stored(engine, "real") == []
