@@ -240,16 +240,13 @@ class BareSqlite(BareDb):
         ):
             self.conn.execute(f"PRAGMA {pragma}")
 
+    # Transaction control is not traced: the engine sends BEGIN to the driver directly, as it
+    # does COMMIT (storage/database.py), past the statement listener test_bare_sql.py uses.
     def _begin_write(self) -> None:
-        self.raw("BEGIN IMMEDIATE")
+        self.conn.execute("BEGIN IMMEDIATE")
 
     def _begin_read(self) -> None:
-        self.raw("BEGIN")
-
-    def raw(self, sql: str) -> None:
-        if self.trace is not None:
-            self.trace.append(sql)
-        self.conn.execute(sql)
+        self.conn.execute("BEGIN")
 
     def run(self, sql: Sql, params: dict[str, Any]):
         if self.trace is not None:
@@ -297,11 +294,6 @@ class BarePg(BareDb):
     def _begin_write(self) -> None:
         self.conn.isolation_level = None
         self.conn.read_only = None
-
-    def raw(self, sql: str) -> None:
-        if self.trace is not None:
-            self.trace.append(sql)
-        self.conn.execute(sql)
 
     def run(self, sql: Sql, params: dict[str, Any]):
         if self.trace is not None:

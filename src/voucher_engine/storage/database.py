@@ -33,6 +33,8 @@ _READ_ONLY = "voucher_engine_read_only"
 #: statement of the transaction, in one pipeline).
 _PENDING_BEGIN = "voucher_engine_pending_begin"
 _BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+#: Key in a SQLite connection's ``info``: the busy timeout last set on it, in ms.
+_BUSY_MS = "voucher_engine_busy_ms"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +100,15 @@ class Database:
 
         @event.listens_for(self.sa, "begin")
         def _begin(conn: Connection) -> None:
-            write = conn.get_execution_options().get(_WRITE, False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            # Straight to the driver: SQLAlchemy's execute path (a cursor, a result, events)
+            # costs more than SQLite's own BEGIN. Its errors are wrapped as SQLAlchemy would,
+            # so ``translated`` sees a busy database as the same retryable ``Conflict``.
+            sql = "BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE, False) else "BEGIN"
+            raw = conn.connection.dbapi_connection
+            try:
+                raw.execute(sql)  # type: ignore[union-attr]
+            except sqlite3.Error as error:
+                raise exc.DBAPIError.instance(sql, None, error, sqlite3.Error) from error
 
     def _configure_postgresql(self) -> None:
         """Transactions that cost no round trip of their own.
@@ -172,11 +181,16 @@ class Database:
         with self.translated(), self.sa.connect() as pooled:
             conn = pooled.execution_options(**{_WRITE: True})
             if self.dialect == "sqlite":
-                # Set on every write (the pooled connection keeps it), before BEGIN IMMEDIATE waits.
+                # Before BEGIN IMMEDIATE waits; sent only when it changes (the connection keeps
+                # it), in steps of 100 ms so that a budget that shrinks by microseconds from
+                # one write to the next does not cost a statement per write.
                 busy_ms = self._wait_ms(self.settings.sqlite_busy_timeout_s * 1000, max_wait_s)
+                if busy_ms > 100:
+                    busy_ms -= busy_ms % 100
                 raw = conn.connection.dbapi_connection
-                if raw is not None:  # None only for a closed connection, which fails below
+                if raw is not None and pooled.info.get(_BUSY_MS) != busy_ms:  # None: closed, fails below
                     raw.execute(f"PRAGMA busy_timeout={busy_ms}")
+                    pooled.info[_BUSY_MS] = busy_ms
             transaction = conn.begin()
             try:
                 if (
