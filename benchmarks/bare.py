@@ -40,6 +40,7 @@ from voucher_engine.engine.lifecycle_ops import _insert_entry
 from voucher_engine.engine.rows import _LOOKUPS, select_hold
 from voucher_engine.identity.opaque import digest
 from voucher_engine.storage.delivery_tables import outbox_dispatch, webhook_deliveries, webhook_endpoints
+from voucher_engine.storage.direct import Direct
 from voucher_engine.storage.identity_tables import distributors
 from voucher_engine.storage.statements import insert_or_skip
 from voucher_engine.storage.tables import outbox
@@ -103,6 +104,8 @@ class Sql:
 
 
 def compile_sql(statement, dialect: Dialect, *, column_keys: list[str] | None = None) -> Sql:
+    if isinstance(statement, Direct):  # the engine sends it straight to the driver, compiled as here
+        statement = statement.statement
     compiled = statement.compile(dialect=dialect, column_keys=column_keys)
     # Expanding IN lists are rendered here, once, as SQLAlchemy renders them per execution.
     blanks = {b.key: None for b in compiled.binds.values() if b.required}
@@ -135,9 +138,7 @@ class Statements:
         def c(statement, columns: list[str] | None = None) -> Sql:
             return compile_sql(statement, dialect, column_keys=columns)
 
-        pg = dialect.name == "postgresql"
         self.dialect = dialect
-        # PostgreSQL: SQLAlchemy fetches a single-row INSERT's generated key ("implicit returning").
         self.insert_event = c(base._insert_event, EVENT_COLUMNS)
         self.advance = c(pools._advance)
         self.record_issue = c(pools._record_issue)
@@ -147,7 +148,7 @@ class Statements:
         self.debit = c(spending._debit)
         self.hold_funds = c(spending._hold_funds)
         self.insert_hold = c(spending._insert_hold, HOLD_COLUMNS)
-        self.insert_entry = c(_insert_entry.returning(_insert_entry.table.c.id) if pg else _insert_entry, ENTRY_COLUMNS)
+        self.insert_entry = c(_insert_entry, ENTRY_COLUMNS)
         self.hold_by_id = c(select_hold("t", "h"))
         self.claim_capture = c(spending._claim_capture)
         self.settle_hold = c(spending._settle_hold)

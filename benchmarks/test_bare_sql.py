@@ -19,6 +19,7 @@ from voucher_engine.delivery import Webhooks
 from voucher_engine.delivery.relay import dispatch_outbox
 from voucher_engine.domain.money import Money
 from voucher_engine.identity import Identity
+from voucher_engine.storage import direct
 
 
 @contextmanager
@@ -31,9 +32,11 @@ def engine_statements(engine: Engine) -> Iterator[list[str]]:
         if statement != "COMMIT":
             sent.append(statement)
 
+    # The hot statements go to the driver directly (storage/direct.py), past the listener.
     event.listen(database_of(engine).sa, "before_cursor_execute", listen)
     try:
-        yield sent
+        with direct.observe(sent.append):
+            yield sent
     finally:
         event.remove(database_of(engine).sa, "before_cursor_execute", listen)
 

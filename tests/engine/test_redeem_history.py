@@ -19,6 +19,7 @@ from sqlalchemy import event, insert, update
 from dbsupport import database_of
 from voucher_engine import Engine, Money, Voucher
 from voucher_engine.domain.vouchers import VoucherKind, VoucherSpec
+from voucher_engine.storage import direct
 from voucher_engine.storage.tables import ledger_entries, vouchers
 
 T = "acme"
@@ -67,7 +68,8 @@ def statements(engine: Engine) -> Iterator[list[str]]:
     sa = database_of(engine).sa
     event.listen(sa, "before_cursor_execute", listen)
     try:
-        yield sent
+        with direct.observe(sent.append):  # the statements sent to the driver directly
+            yield sent
     finally:
         event.remove(sa, "before_cursor_execute", listen)
 

@@ -46,6 +46,7 @@ from voucher_engine.errors import (
 from voucher_engine.plugins import Hooks
 from voucher_engine.storage.database import Database, DatabaseSettings
 from voucher_engine.storage.delivery_tables import jobs
+from voucher_engine.storage.direct import Direct, send_write
 from voucher_engine.storage.statements import insert_or_skip
 from voucher_engine.storage.tables import idempotency_keys, outbox, tenants
 
@@ -54,8 +55,12 @@ S = TypeVar("S")
 
 # ``inline``: no RETURNING of the generated id, which nobody reads; the events are written
 # with the COMMIT in one pipeline, where a result to read would cost a round trip of its own.
-_insert_event = insert(outbox).inline()
-_insert_idempotency = insert(idempotency_keys)
+_insert_event = Direct(
+    insert(outbox).inline(), ["event_id", "tenant_id", "type", "subject_id", "payload", "created_at"]
+)
+_insert_idempotency = Direct(
+    insert(idempotency_keys), ["tenant_id", "scope", "key", "operation", "request_hash", "response", "created_at"]
+)
 
 #: Attempts of a background job before it is given up, unless its enqueuer says otherwise.
 DEFAULT_JOB_ATTEMPTS = 5
@@ -114,7 +119,7 @@ class Tx:
 
     def flush(self) -> None:
         if self._events:
-            self.conn.execute(_insert_event, self._events)
+            _insert_event.run(self.conn, self._events)
             self._events.clear()
 
     def defer(self, statement: Any, params: Any) -> None:
@@ -286,7 +291,7 @@ class EngineBase:
             with self._db.translated(), outer.conn.begin_nested():
                 result, writes = run(Tx(outer.conn, outer.now, tenant_id, self.ids))
                 for statement, params in writes:
-                    outer.conn.execute(statement, params)
+                    send_write(outer.conn, statement, params)
                 return result
 
         def attempt(conn: Connection) -> R:

@@ -29,6 +29,7 @@ from voucher_engine.engine.results import HistoryLine
 from voucher_engine.engine.rows import entry_from_row, load_voucher, select_ledger, voucher_from_row
 from voucher_engine.engine.voucher_jobs import VoucherJob, queue_voucher_jobs
 from voucher_engine.errors import AlreadyExists, IllegalTransition, ThirdPartyIdInUse
+from voucher_engine.storage.direct import Direct
 from voucher_engine.storage.tables import ledger_entries, vouchers
 
 #: Codes for vouchers issued without one: 16 unambiguous characters, about 79 bits.
@@ -37,14 +38,17 @@ DEFAULT_CODE_FORMAT = CodeFormat("XXXX-XXXX-XXXX-XXXX")
 # The public id is assigned inside this INSERT (storage/public_ids.py) and read back by its
 # RETURNING: no second statement, no lock of its own.
 _insert_voucher = insert(vouchers).returning(vouchers.c.public_id)
-_insert_entry = insert(ledger_entries)
+# RETURNING the id on both databases, where SQLAlchemy would read SQLite's ``lastrowid``: the
+# statement goes to the driver directly (storage/direct.py), on every redemption on SQLite.
+_ENTRY_COLUMNS = [c.key for c in ledger_entries.columns if c.key != "id"]
+_insert_entry = Direct(insert(ledger_entries).returning(ledger_entries.c.id), _ENTRY_COLUMNS)
 
 
 def append_entry(tx: Tx, voucher: Voucher | str, seq: int, kind: EntryKind, **values: Any) -> int:
     """Append one ledger entry; return its id. ``effective_at`` defaults to the command's now."""
     voucher_id = voucher if isinstance(voucher, str) else voucher.id
-    result = tx.conn.execute(
-        _insert_entry,
+    row = _insert_entry.first(
+        tx.conn,
         {
             "tenant_id": tx.tenant_id,
             "voucher_id": voucher_id,
@@ -62,9 +66,8 @@ def append_entry(tx: Tx, voucher: Voucher | str, seq: int, kind: EntryKind, **va
             **values,
         },
     )
-    key = result.inserted_primary_key
-    assert key is not None  # a single-row INSERT always reports its key
-    entry_id: int = key[0]
+    assert row is not None  # a single-row INSERT ... RETURNING returns its row
+    entry_id: int = row.id
     return entry_id
 
 

@@ -14,6 +14,7 @@ from voucher_engine.domain.lifecycle import State
 from voucher_engine.domain.validity import Window
 from voucher_engine.domain.vouchers import Voucher, VoucherKind
 from voucher_engine.errors import ValidationError, VoucherNotFound
+from voucher_engine.storage.direct import Direct
 from voucher_engine.storage.tables import holds, ledger_entries, vouchers
 
 V = vouchers.c
@@ -86,11 +87,11 @@ def hold_from_row(row: Row[*tuple[Any, ...]]) -> Hold:
 # Built once: every command starts with one of these lookups, and building a statement costs
 # more than running it on SQLite. Keyed by (the column looked up, whether the row is locked).
 _KEYS = {"code": V.code, "voucher_id": V.id, "public_id": V.public_id, "third_party_id": V.third_party_id}
-_LOOKUPS = {}
+_LOOKUPS: dict[tuple[str, bool], Direct] = {}
 for _name, _column in _KEYS.items():
     _query = select(vouchers).where(V.tenant_id == bindparam("b_tenant"), _column == bindparam("b_key"))
-    _LOOKUPS[(_name, False)] = _query
-    _LOOKUPS[(_name, True)] = _query.with_for_update()
+    _LOOKUPS[(_name, False)] = Direct(_query)
+    _LOOKUPS[(_name, True)] = Direct(_query.with_for_update())
 
 
 def load_voucher(
@@ -119,7 +120,7 @@ def load_voucher(
     [(name, key)] = given.items()
     if name == "public_id" and (type(key) is not int or not 0 < key < 2**63):
         raise VoucherNotFound("no such voucher")  # not a number a voucher could carry
-    row = conn.execute(_LOOKUPS[(name, for_update)], {"b_tenant": tenant_id, "b_key": key}).first()
+    row = _LOOKUPS[(name, for_update)].first(conn, {"b_tenant": tenant_id, "b_key": key})
     if row is None:
         raise VoucherNotFound("no such voucher")
     return voucher_from_row(row)

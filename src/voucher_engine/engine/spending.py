@@ -20,9 +20,7 @@ from typing import Any, NoReturn, cast
 
 from sqlalchemy import (
     ColumnElement,
-    Executable,
     Row,
-    Select,
     Update,
     and_,
     bindparam,
@@ -59,6 +57,7 @@ from voucher_engine.errors import (
     NothingToRedeem,
     VoucherLocked,
 )
+from voucher_engine.storage.direct import Direct
 from voucher_engine.storage.tables import holds, ledger_entries, vouchers
 from voucher_engine.storage.types import in_states
 
@@ -159,7 +158,7 @@ def _claim_capture_of(hold_param: str) -> Update:
     )
 
 
-_claim_capture = _claim_capture_of("b_id")
+_claim_capture = Direct(_claim_capture_of("b_id"))
 _claim_release = (
     update(holds)
     .where(H.id == bindparam("b_id"), H.tenant_id == bindparam("b_tenant"), H.state == HoldState.PENDING.value)
@@ -202,16 +201,17 @@ _settle_hold = (
     )
     .returning(V.available, V.held, V.seq, V.state, V.code, V.currency)
 )
-_insert_hold = insert(holds)
-# PostgreSQL: each movement with its ledger entry in one statement (engine/moves.py).
-_WITH_ENTRY: dict[Update, Select[Any]] = {
-    statement: with_entry(statement) for statement in (_debit, _debit_all, _hold_funds, _settle_hold)
-}
+_insert_hold = Direct(insert(holds), [c.key for c in holds.columns])
+_MOVES = (_debit, _debit_all, _hold_funds, _settle_hold)
+# The movements every redemption and hold sends, straight to the driver (storage/direct.py):
+# on SQLite each alone, on PostgreSQL each with its ledger entry in one statement (moves.py).
+_DIRECT: dict[Update, Direct] = {statement: Direct(statement) for statement in _MOVES}
+_WITH_ENTRY: dict[Update, Direct] = {statement: Direct(with_entry(statement)) for statement in _MOVES}
 # PostgreSQL: a capture's claim of the hold, the voucher's settlement and its ledger entry in
 # one statement. The settlement runs only if the claim matched (``EXISTS`` on its CTE): a hold
 # that is no longer pending, or expired, moves no money and writes no entry.
 _claimed = _claim_capture_of("b_hold").cte("claimed")
-_capture_and_settle = with_entry(_settle_hold.where(exists(select(_claimed.c.voucher_id))))
+_capture_and_settle = Direct(with_entry(_settle_hold.where(exists(select(_claimed.c.voucher_id)))))
 _lock_voucher = select(V.id).where(V.id == bindparam("b_id")).with_for_update()
 
 
@@ -222,7 +222,7 @@ class _HeldAmount:
     expires_at: datetime
 
 
-_hold_with_voucher = (
+_hold_with_voucher = Direct(
     select(vouchers, H.amount.label("hold_amount"), H.state.label("hold_state"), H.expires_at.label("hold_expires_at"))
     .join(holds, H.voucher_id == V.id)
     .where(H.id == bindparam("b_hold"), H.tenant_id == bindparam("b_tenant"), V.tenant_id == bindparam("b_tenant"))
@@ -468,7 +468,7 @@ class SpendingOperations(EngineBase):
                 tx.defer(_insert_hold, hold_row)
                 entry_id = row.entry_id
             else:
-                tx.conn.execute(_insert_hold, hold_row)
+                _insert_hold.run(tx.conn, hold_row)
                 entry_id = append_entry(
                     tx,
                     voucher,
@@ -546,7 +546,7 @@ class SpendingOperations(EngineBase):
         def body(tx: Tx) -> HoldResult:
             # The hold and its voucher, the voucher locked (voucher before hold, as everywhere),
             # in one statement.
-            found = tx.conn.execute(_hold_with_voucher, {"b_hold": hold_id, "b_tenant": tenant_id}).first()
+            found = _hold_with_voucher.first(tx.conn, {"b_hold": hold_id, "b_tenant": tenant_id})
             if found is None:
                 raise HoldNotFound("no such hold")
             if found.hold_state != HoldState.PENDING.value:
@@ -555,8 +555,8 @@ class SpendingOperations(EngineBase):
             hold = _HeldAmount(voucher.id, found.hold_amount, found.hold_expires_at)
             captured, released = capture_split(hold.amount, None if amount is None else voucher.units_of(amount))
             if tx.dialect == "postgresql":
-                row = tx.conn.execute(
-                    _capture_and_settle,
+                row = _capture_and_settle.first(
+                    tx.conn,
                     {
                         "b_hold": hold_id,
                         "b_tenant": tenant_id,
@@ -577,7 +577,7 @@ class SpendingOperations(EngineBase):
                             reference=reference,
                         ),
                     },
-                ).first()
+                )
                 if row is None:
                     self._explain_hold(tx, hold_id)
                     raise AssertionError("unreachable: _explain_hold raises")
@@ -594,15 +594,9 @@ class SpendingOperations(EngineBase):
                     hold.expires_at,
                     reference,
                 )
-            claimed = tx.conn.execute(
-                _claim_capture,
-                {
-                    "b_id": hold_id,
-                    "b_tenant": tenant_id,
-                    "b_now": tx.now,
-                    "b_captured": captured,
-                },
-            ).first()
+            claimed = _claim_capture.first(
+                tx.conn, {"b_id": hold_id, "b_tenant": tenant_id, "b_now": tx.now, "b_captured": captured}
+            )
             if claimed is None:
                 self._explain_hold(tx, hold_id)
             return self._settle(
@@ -739,10 +733,10 @@ class SpendingOperations(EngineBase):
         voucher = load_voucher(tx.conn, tx.tenant_id, code=code, voucher_id=voucher_id)
         units = voucher.check_redeemable(request, tx.now, pin_ok=pin_ok)
         params = cls._spend_params(tx, voucher.id, units, request)
-        sql: Executable = statement
+        sql = _DIRECT[statement]
         if tx.dialect == "postgresql":
             sql, params = _WITH_ENTRY[statement], {**params, **entry(units)}
-        row = tx.conn.execute(sql, params).first()
+        row = sql.first(tx.conn, params)
         if row is None:
             cls._explain_refusal(tx, voucher.id, units, request.locking_code)
         return voucher, units, row
@@ -764,7 +758,7 @@ class SpendingOperations(EngineBase):
 
         def spend(statement: Update, units: int) -> Row[Any] | None:
             params = cls._spend_params(tx, voucher.id, units, request)
-            sql: Executable = statement
+            sql = _DIRECT[statement]
             if tx.dialect == "postgresql":
                 sql = _WITH_ENTRY[statement]
                 params |= entry_params(
@@ -777,7 +771,7 @@ class SpendingOperations(EngineBase):
                     store=request.store,
                     effective_at=at,
                 )
-            return tx.conn.execute(sql, params).first()
+            return sql.first(tx.conn, params)
 
         voucher = load_voucher(tx.conn, tx.tenant_id, code=code, voucher_id=voucher_id)
         if at is not None:
@@ -950,8 +944,8 @@ class SpendingOperations(EngineBase):
         back = amount - captured
         params = {"b_id": voucher_id, "b_amount": amount, "b_back": back, "b_spent": captured, "b_now": tx.now}
         if tx.dialect == "postgresql":  # the entry in the same statement (engine/moves.py)
-            row = tx.conn.execute(
-                _WITH_ENTRY[_settle_hold],
+            row = _WITH_ENTRY[_settle_hold].one(
+                tx.conn,
                 {
                     **params,
                     **entry_params(
@@ -965,10 +959,10 @@ class SpendingOperations(EngineBase):
                         reference=reference,
                     ),
                 },
-            ).one()
+            )
             entry_id = row.entry_id
         else:
-            row = tx.conn.execute(_settle_hold, params).one()
+            row = _DIRECT[_settle_hold].one(tx.conn, params)
             entry_id = append_entry(
                 tx,
                 voucher_id,

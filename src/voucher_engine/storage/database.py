@@ -26,12 +26,10 @@ from sqlalchemy import Connection, Executable, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 from voucher_engine.errors import AlreadyExists, Conflict, InvalidData, StorageError
+from voucher_engine.storage.direct import PENDING_BEGIN, Direct, send_write
 
 _WRITE = "voucher_engine_write"
 _READ_ONLY = "voucher_engine_read_only"
-#: Key in a PostgreSQL connection's ``info``: the BEGIN not sent yet (it goes with the first
-#: statement of the transaction, in one pipeline).
-_PENDING_BEGIN = "voucher_engine_pending_begin"
 _BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 #: Key in a SQLite connection's ``info``: the busy timeout last set on it, in ms.
 _BUSY_MS = "voucher_engine_busy_ms"
@@ -132,18 +130,18 @@ class Database:
             if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
                 return  # the caller asked for no transaction at all
             read_only = conn.get_execution_options().get(_READ_ONLY, False)
-            conn.info[_PENDING_BEGIN] = _BEGIN_READ if read_only else "BEGIN"
+            conn.info[PENDING_BEGIN] = _BEGIN_READ if read_only else "BEGIN"
 
         def _settled(conn: Connection) -> None:
             if not conn.invalidated:  # a lost connection's info goes with it
-                conn.info.pop(_PENDING_BEGIN, None)
+                conn.info.pop(PENDING_BEGIN, None)
 
         event.listen(self.sa, "commit", _settled)
         event.listen(self.sa, "rollback", _settled)
 
         def _with_begin(cursor: Any, context: Any, send: Callable[[], object]) -> bool:
             try:
-                begin = context.root_connection.info.pop(_PENDING_BEGIN, None)
+                begin = context.root_connection.info.pop(PENDING_BEGIN, None)
             except (AttributeError, NotImplementedError):  # the dialect's first-connect probe
                 return False
             if begin is None:
@@ -214,7 +212,7 @@ class Database:
             if transaction.is_active:
                 self._commit(conn)
 
-    def _commit(self, conn: Connection, writes: Sequence[tuple[Executable, Any]] = ()) -> None:
+    def _commit(self, conn: Connection, writes: Sequence[tuple[Executable | Direct, Any]] = ()) -> None:
         try:
             if self.dialect == "postgresql" and writes and conn.in_transaction():
                 dbapi = conn.connection.driver_connection
@@ -222,14 +220,14 @@ class Database:
                 # them aborts the transaction, and COMMIT then rolls it back.
                 with dbapi.pipeline():  # type: ignore[union-attr]
                     for statement, params in writes:
-                        conn.execute(statement, params)
+                        send_write(conn, statement, params)
                     # COMMIT as a statement of the pipeline: psycopg's commit() would wait for
                     # its own Sync and the pipeline's end for another.
                     conn.exec_driver_sql("COMMIT")
                 conn.commit()  # the server is idle now: only SQLAlchemy's bookkeeping
             else:
                 for statement, params in writes:
-                    conn.execute(statement, params)
+                    send_write(conn, statement, params)
                 conn.commit()
         except exc.DBAPIError as error:
             if _is_lost(error):
@@ -239,7 +237,7 @@ class Database:
                 ) from error
             raise
 
-    def commit_with(self, conn: Connection, writes: Sequence[tuple[Executable, Any]]) -> None:
+    def commit_with(self, conn: Connection, writes: Sequence[tuple[Executable | Direct, Any]]) -> None:
         """Run ``writes`` (statements with no result anyone reads) and commit, in one round
         trip on PostgreSQL. ``write`` then has nothing left to commit."""
         self._commit(conn, writes)

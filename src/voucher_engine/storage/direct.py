@@ -1,0 +1,190 @@
+"""The hot statements, sent to the driver directly.
+
+SQLAlchemy's execute path costs about 35 us per statement (cache key, execution context,
+cursor result, events) where SQLite runs a one-row UPDATE in about 4: on the statements every
+pop, redemption and hold sends, that was most of what the engine cost above the bare driver
+(docs/benchmarks.md). A ``Direct`` statement is compiled by SQLAlchemy itself, once per dialect
+(the same SQL it would send), binds its parameters with the column types' own processors, and
+goes to the DBAPI connection under the SQLAlchemy ``Connection`` it is given, inside that
+connection's transaction. Driver errors are raised as SQLAlchemy raises them
+(``DBAPIError.instance``) and a lost connection is invalidated, so ``Database.translated`` and
+the retry rules treat them as any statement's.
+
+Everything else keeps using ``Connection.execute``: this is for the few statements on the paths
+measured in ``make bench``, not a second way to write SQL.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, exc
+from sqlalchemy.engine import Dialect
+
+#: Key in a PostgreSQL connection's ``info``: the BEGIN not sent yet, which travels in one
+#: pipeline with the transaction's first statement (``Database``).
+PENDING_BEGIN = "voucher_engine_pending_begin"
+
+# Called with each statement's SQL before it is sent (``observe``): what a SQLAlchemy statement
+# listener sees of every other statement, for the tests that compare the engine's SQL with the
+# bare driver's.
+_observers: list[Callable[[str], None]] = []
+
+
+@contextmanager
+def observe(callback: Callable[[str], None]) -> Iterator[None]:
+    """Call ``callback`` with the SQL of every direct statement sent while the block runs."""
+    _observers.append(callback)
+    try:
+        yield
+    finally:
+        _observers.remove(callback)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One statement compiled for one dialect."""
+
+    sql: str
+    names: tuple[str, ...] | None  # the order of SQLite's "?" parameters; None: named
+    literals: dict[str, Any]  # values the statement carries itself
+    binds: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # every parameter and its processor
+    row: type | None  # the result's row type (attribute access, as SQLAlchemy's rows)
+    results: tuple[Callable[[Any], Any] | None, ...]  # each result column's processor
+
+
+class Direct:
+    """A statement compiled once per dialect and sent straight to the driver."""
+
+    __slots__ = ("_columns", "_plans", "statement")
+
+    def __init__(self, statement: Any, columns: Sequence[str] | None = None) -> None:
+        self.statement = statement
+        self._columns = list(columns) if columns is not None else None  # an INSERT's columns
+        self._plans: dict[Dialect, _Plan] = {}
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> Any | None:
+        """The first row, or None."""
+        rows = self._send(conn, params)
+        return rows[0] if rows else None
+
+    def one(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        """The one row a statement that cannot miss returns (an error when it does)."""
+        rows = self._send(conn, params)
+        if len(rows) != 1:
+            raise exc.NoResultFound(f"expected one row, got {len(rows)}")
+        return rows[0]
+
+    def run(self, conn: Connection, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
+        """Send it for its effect: once, or once per row of a list (as ``executemany``)."""
+        if isinstance(params, Mapping):
+            self._send(conn, params, fetch=False)
+        else:
+            self._send_many(conn, params)
+
+    # --- sending ----------------------------------------------------------------------------------
+
+    def _plan(self, dialect: Dialect) -> _Plan:
+        plan = self._plans.get(dialect)
+        if plan is None:
+            plan = self._plans[dialect] = _compile(self.statement, dialect, self._columns)
+        return plan
+
+    def _bound(self, plan: _Plan, params: Mapping[str, Any]) -> Any:
+        values = plan.literals | dict(params) if plan.literals else params
+        if plan.names is None:
+            return {name: values[name] if process is None else process(values[name]) for name, process in plan.binds}
+        processed = {name: values[name] if process is None else process(values[name]) for name, process in plan.binds}
+        return [processed[name] for name in plan.names]
+
+    def _send(self, conn: Connection, params: Mapping[str, Any], *, fetch: bool = True) -> list[Any]:
+        plan = self._plan(conn.dialect)
+        bound = self._bound(plan, params)
+        for observer in _observers:
+            observer(plan.sql)
+        raw: Any = conn.connection.dbapi_connection
+        try:
+            if conn.dialect.name == "postgresql":
+                begin = conn.info.pop(PENDING_BEGIN, None)
+                if begin is not None:
+                    with raw.pipeline():
+                        raw.execute(begin)
+                        cursor = raw.execute(plan.sql, bound)
+                else:
+                    cursor = raw.execute(plan.sql, bound)
+            else:
+                cursor = raw.execute(plan.sql, bound)
+            # Not fetched when not wanted: inside a pipeline (the writes sent with COMMIT) that
+            # would wait for the server's answer, a round trip of its own.
+            fetched = cursor.fetchall() if fetch and cursor.description is not None else []
+        except conn.dialect.loaded_dbapi.Error as error:
+            raise _translated(conn, raw, plan.sql, error) from error
+        if plan.row is None or not fetched:
+            return fetched
+        make, results = plan.row._make, plan.results  # type: ignore[attr-defined]
+        return [make([v if p is None or v is None else p(v) for p, v in zip(results, r, strict=True)]) for r in fetched]
+
+    def _send_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        plan = self._plan(conn.dialect)
+        bound = [self._bound(plan, row) for row in rows]
+        for observer in _observers:
+            observer(plan.sql)
+        raw: Any = conn.connection.dbapi_connection
+        try:
+            if conn.dialect.name == "postgresql":
+                begin = conn.info.pop(PENDING_BEGIN, None)
+                with raw.cursor() as cursor:
+                    if begin is not None:
+                        with raw.pipeline():
+                            raw.execute(begin)
+                            cursor.executemany(plan.sql, bound)
+                    else:
+                        cursor.executemany(plan.sql, bound)
+            else:
+                raw.executemany(plan.sql, bound)
+        except conn.dialect.loaded_dbapi.Error as error:
+            raise _translated(conn, raw, plan.sql, error) from error
+
+
+def send_write(conn: Connection, statement: Any, params: Any) -> None:
+    """Run a write whose result nobody reads (an event, a deferred row): a ``Direct`` statement
+    or any other."""
+    if isinstance(statement, Direct):
+        statement.run(conn, params)
+    else:
+        conn.execute(statement, params)
+
+
+def _compile(statement: Any, dialect: Dialect, columns: list[str] | None) -> _Plan:
+    compiled = statement.compile(dialect=dialect, column_keys=columns)
+    if any(bind.expanding for bind in compiled.binds.values()):
+        raise ValueError("a direct statement has no expanding IN parameters: they are rendered per execution")
+    literals = {name: value for name, value in compiled.params.items() if value is not None}
+    names = tuple(compiled.positiontup) if compiled.positiontup is not None else None
+    binds = tuple(
+        (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+        for name in (dict.fromkeys(names) if names is not None else compiled.params)
+    )
+    exported = list(getattr(statement, "exported_columns", ()))
+    if not exported:
+        return _Plan(str(compiled), names, literals, binds, None, ())
+    row = namedtuple("Row", [column.key for column in exported], rename=True)  # type: ignore[misc]
+    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in exported)
+    return _Plan(str(compiled), names, literals, binds, row, results)
+
+
+def _translated(conn: Connection, raw: Any, sql: str, error: Any) -> exc.StatementError:
+    """The driver's error as SQLAlchemy's; a lost connection invalidated, as SQLAlchemy does."""
+    lost = conn.dialect.is_disconnect(error, raw, None)
+    if lost and not conn.invalidated:
+        conn.invalidate(error)
+    wrapped: exc.StatementError = exc.DBAPIError.instance(
+        sql, None, error, conn.dialect.loaded_dbapi.Error, connection_invalidated=lost
+    )
+    return wrapped

@@ -1,0 +1,88 @@
+"""Statements sent to the driver directly (storage/direct.py) behave as SQLAlchemy's own: the
+same rows and types, inside the transaction (the pipelined BEGIN is not skipped), errors
+translated the same way, and a lost connection replaced."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from dbsupport import database_of
+from voucher_engine import Engine, ManualClock, Money, VoucherKind, VoucherSpec
+from voucher_engine.errors import AlreadyExists, Conflict
+from voucher_engine.storage import direct
+from voucher_engine.storage.direct import Direct
+from voucher_engine.storage.tables import idempotency_keys, vouchers
+
+T = "acme"
+_by_code = select(vouchers).where(vouchers.c.tenant_id == T, vouchers.c.code == "DIRECT-1")
+
+
+def _voucher(engine: Engine) -> None:
+    engine.issue(T, VoucherSpec(VoucherKind.MONETARY, Money(5_00, "EUR"), metadata={"k": ["v", 1]}), code="DIRECT-1")
+
+
+def test_rows_match_sqlalchemys_value_for_value_and_type_for_type(engine: Engine) -> None:
+    _voucher(engine)
+    with database_of(engine).read() as conn:
+        expected = conn.execute(_by_code).one()._asdict()
+        got = Direct(_by_code).one(conn, {})._asdict()
+    assert got == expected
+    assert {k: type(v) for k, v in got.items()} == {k: type(v) for k, v in expected.items()}
+    assert got["created_at"].utcoffset() == timedelta(0)  # aware UTC, as UTCDateTime reads it
+    assert got["attributes"] == {"k": ["v", 1]}  # JSON decoded
+
+
+def test_a_direct_statement_first_in_a_transaction_is_inside_it(engine: Engine) -> None:
+    """On PostgreSQL the engine's connections are in autocommit and BEGIN travels with the
+    first statement: a direct statement that forgot it would commit on its own."""
+    _voucher(engine)
+    touch = Direct(vouchers.update().where(vouchers.c.code == "DIRECT-1").values(holder="someone"))
+    with pytest.raises(RuntimeError), database_of(engine).write() as conn:
+        touch.run(conn, {})
+        raise RuntimeError("roll back")
+    assert engine.get_voucher(T, code="DIRECT-1").holder is None
+
+
+def test_a_unique_violation_is_already_exists_and_the_engine_goes_on(engine: Engine, clock: ManualClock) -> None:
+    row = {
+        "tenant_id": T,
+        "scope": "",
+        "key": "k",
+        "operation": "op",
+        "request_hash": "h",
+        "response": {},
+        "created_at": clock.now(),
+    }
+    insert_key = Direct(insert(idempotency_keys), list(row))
+    with database_of(engine).write() as conn:
+        insert_key.run(conn, row)
+    with pytest.raises(AlreadyExists), database_of(engine).write() as conn:
+        insert_key.run(conn, row)
+    with database_of(engine).read() as conn:
+        assert conn.execute(select(idempotency_keys.c.key)).scalars().all() == ["k"]
+
+
+def test_observers_see_each_statement_sent(engine: Engine) -> None:
+    _voucher(engine)
+    seen: list[str] = []
+    with direct.observe(seen.append):
+        engine.redeem(T, code="DIRECT-1", amount=Money(1_00, "EUR"))
+    engine.redeem(T, code="DIRECT-1", amount=Money(1_00, "EUR"))
+    assert seen and all(sql.lstrip().split()[0] in {"SELECT", "UPDATE", "INSERT", "WITH"} for sql in seen)
+    assert len(seen) == len(set(seen)) or engine.dialect == "sqlite"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_connection_killed_under_a_direct_statement_is_a_retryable_conflict_and_replaced(engine: Engine) -> None:
+    _voucher(engine)
+    db = database_of(engine)
+    with pytest.raises(Conflict), db.write() as conn:
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with db.sa.connect().execution_options(isolation_level="AUTOCOMMIT") as killer:
+            killer.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        Direct(_by_code).first(conn, {})
+    # The dead connection was invalidated, not handed out again: the engine works on.
+    assert engine.redeem(T, code="DIRECT-1", amount=Money(1_00, "EUR")).available == 4_00
