@@ -86,3 +86,30 @@ def test_a_connection_killed_under_a_direct_statement_is_a_retryable_conflict_an
         Direct(_by_code).first(conn, {})
     # The dead connection was invalidated, not handed out again: the engine works on.
     assert engine.redeem(T, code="DIRECT-1", amount=Money(1_00, "EUR")).available == 4_00
+
+
+def test_a_write_sent_with_the_commit_that_fails_is_translated_and_commits_nothing(
+    engine: Engine, clock: ManualClock
+) -> None:
+    """On PostgreSQL the last writes and COMMIT travel in one pipeline, and a failure among
+    them surfaces from the driver when the pipeline ends: it is translated like any other."""
+    _voucher(engine)
+    row = {
+        "tenant_id": T,
+        "scope": "",
+        "key": "k",
+        "operation": "op",
+        "request_hash": "h",
+        "response": {},
+        "created_at": clock.now(),
+    }
+    insert_key = Direct(insert(idempotency_keys), list(row))
+    db = database_of(engine)
+    with db.write() as conn:
+        insert_key.run(conn, row)
+    touch = Direct(vouchers.update().where(vouchers.c.code == "DIRECT-1").values(holder="someone"))
+    with pytest.raises(AlreadyExists), db.write() as conn:
+        touch.run(conn, {})
+        db.commit_with(conn, [(insert_key, row)])
+    assert engine.get_voucher(T, code="DIRECT-1").holder is None
+    assert engine.redeem(T, code="DIRECT-1", amount=Money(1_00, "EUR")).available == 4_00

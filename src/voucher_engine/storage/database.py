@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Executable, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 from voucher_engine.errors import AlreadyExists, Conflict, InvalidData, StorageError
-from voucher_engine.storage.direct import PENDING_BEGIN, Direct, send_write
+from voucher_engine.storage.direct import PENDING_BEGIN, Direct, driver_errors, send_write
 
 _WRITE = "voucher_engine_write"
 _READ_ONLY = "voucher_engine_read_only"
@@ -218,12 +218,14 @@ class Database:
                 dbapi = conn.connection.driver_connection
                 # The last writes and COMMIT in one pipeline: one round trip. An error in any of
                 # them aborts the transaction, and COMMIT then rolls it back.
-                with dbapi.pipeline():  # type: ignore[union-attr]
+                # Errors of any of them surface when the pipeline ends, from the driver.
+                with driver_errors(conn, "COMMIT"), dbapi.pipeline():  # type: ignore[union-attr]
                     for statement, params in writes:
                         send_write(conn, statement, params)
                     # COMMIT as a statement of the pipeline: psycopg's commit() would wait for
-                    # its own Sync and the pipeline's end for another.
-                    conn.exec_driver_sql("COMMIT")
+                    # its own Sync and the pipeline's end for another. Straight to the driver,
+                    # as the writes before it (storage/direct.py).
+                    dbapi.execute("COMMIT")  # type: ignore[union-attr]
                 conn.commit()  # the server is idle now: only SQLAlchemy's bookkeeping
             else:
                 for statement, params in writes:

@@ -83,6 +83,8 @@ class Direct:
         """Send it for its effect: once, or once per row of a list (as ``executemany``)."""
         if isinstance(params, Mapping):
             self._send(conn, params, fetch=False)
+        elif len(params) == 1:  # the usual case (one event): a plain statement is cheaper
+            self._send(conn, params[0], fetch=False)
         else:
             self._send_many(conn, params)
 
@@ -107,7 +109,7 @@ class Direct:
         for observer in _observers:
             observer(plan.sql)
         raw: Any = conn.connection.dbapi_connection
-        try:
+        with driver_errors(conn, plan.sql):
             if conn.dialect.name == "postgresql":
                 begin = conn.info.pop(PENDING_BEGIN, None)
                 if begin is not None:
@@ -121,8 +123,6 @@ class Direct:
             # Not fetched when not wanted: inside a pipeline (the writes sent with COMMIT) that
             # would wait for the server's answer, a round trip of its own.
             fetched = cursor.fetchall() if fetch and cursor.description is not None else []
-        except conn.dialect.loaded_dbapi.Error as error:
-            raise _translated(conn, raw, plan.sql, error) from error
         if plan.row is None or not fetched:
             return fetched
         make, results = plan.row._make, plan.results  # type: ignore[attr-defined]
@@ -136,7 +136,7 @@ class Direct:
         for observer in _observers:
             observer(plan.sql)
         raw: Any = conn.connection.dbapi_connection
-        try:
+        with driver_errors(conn, plan.sql):
             if conn.dialect.name == "postgresql":
                 begin = conn.info.pop(PENDING_BEGIN, None)
                 with raw.cursor() as cursor:
@@ -148,8 +148,6 @@ class Direct:
                         cursor.executemany(plan.sql, bound)
             else:
                 raw.executemany(plan.sql, bound)
-        except conn.dialect.loaded_dbapi.Error as error:
-            raise _translated(conn, raw, plan.sql, error) from error
 
 
 def send_write(conn: Connection, statement: Any, params: Any) -> None:
@@ -179,12 +177,16 @@ def _compile(statement: Any, dialect: Dialect, columns: list[str] | None) -> _Pl
     return _Plan(str(compiled), names, literals, binds, row, results)
 
 
-def _translated(conn: Connection, raw: Any, sql: str, error: Any) -> exc.StatementError:
-    """The driver's error as SQLAlchemy's; a lost connection invalidated, as SQLAlchemy does."""
-    lost = conn.dialect.is_disconnect(error, raw, None)
-    if lost and not conn.invalidated:
-        conn.invalidate(error)
-    wrapped: exc.StatementError = exc.DBAPIError.instance(
-        sql, None, error, conn.dialect.loaded_dbapi.Error, connection_invalidated=lost
-    )
-    return wrapped
+@contextmanager
+def driver_errors(conn: Connection, sql: str) -> Iterator[None]:
+    """Raise the driver's errors as SQLAlchemy raises them, a lost connection invalidated as
+    SQLAlchemy does, for SQL sent to the driver past SQLAlchemy (here, and the pipelined COMMIT
+    of ``Database``)."""
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except dbapi_error as error:
+        lost = conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, None)
+        if lost and not conn.invalidated:
+            conn.invalidate(error)
+        raise exc.DBAPIError.instance(sql, None, error, dbapi_error, connection_invalidated=lost) from error
