@@ -181,7 +181,7 @@ class Statements:
         self.distributor_by_digest = c(
             select(distributors.c.tenant_id, distributors.c.id).where(distributors.c.token_digest == "d")
         )
-        self.campaigns_of = c(select(campaigns.campaigns).where(campaigns.K.tenant_id == "t"))
+        self.campaigns_of = c(campaigns._tenant_campaigns)
         self._many: dict[int, Sql] = {}
 
     def claim_dispatch_rows(self, rows: int) -> Sql:
@@ -684,7 +684,7 @@ def issue_for_trigger(
     now = db.time(instant)
     attributes = {"category": category, "distributor": distributor, **attributes}
     with db.write():
-        rows = db.run(s.campaigns_of, {"tenant_id_1": tenant}).fetchall()
+        rows = db.run(s.campaigns_of, {"b_tenant": tenant}).fetchall()
         # Same order as domain.campaigns.match_order: priority first, then earliest end, then id.
         candidates = sorted(
             (

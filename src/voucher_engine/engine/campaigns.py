@@ -21,12 +21,13 @@ from voucher_engine.errors import (
     Unauthorized,
     ValidationError,
 )
+from voucher_engine.storage.direct import Direct
 from voucher_engine.storage.identity_tables import distributors
 from voucher_engine.storage.tables import campaigns, pool_issues, pools
 
 K, I = campaigns.c, pool_issues.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 
-_count_capped = (
+_count_capped = Direct(
     update(campaigns)
     .where(
         K.tenant_id == bindparam("b_tenant"),
@@ -37,7 +38,7 @@ _count_capped = (
     .returning(K.issued)
 )
 
-_uncount = (
+_uncount = Direct(
     update(campaigns).where(K.tenant_id == bindparam("b_tenant"), K.id == bindparam("b_id")).values(issued=K.issued - 1)
 )
 
@@ -49,13 +50,16 @@ _token_current = exists().where(
     distributors.c.id == bindparam("b_distributor"),
     distributors.c.token_digest == bindparam("b_digest"),
 )
-_check_token = select(_token_current.label("token_ok"))
+_check_token = Direct(select(_token_current.label("token_ok")))
 # The tenant's campaigns and that check in one statement (one round trip): a one-row source
 # outer-joined to the campaigns, so a tenant without campaigns still answers the check.
 _one = select(literal(1).label("one")).subquery("one")
-_campaigns_and_token = select(_token_current.label("token_ok"), *campaigns.c).select_from(
-    _one.outerjoin(campaigns, and_(K.tenant_id == bindparam("b_tenant")))
+_campaigns_and_token = Direct(
+    select(_token_current.label("token_ok"), *campaigns.c).select_from(
+        _one.outerjoin(campaigns, and_(K.tenant_id == bindparam("b_tenant")))
+    )
 )
+_tenant_campaigns = Direct(select(campaigns).where(K.tenant_id == bindparam("b_tenant")))
 
 
 def _campaign(row: Row[*tuple[Any, ...]]) -> Campaign:
@@ -173,13 +177,13 @@ class CampaignOperations(PoolOperations, EngineBase):
         token = {"b_tenant": tenant_id, "b_distributor": distributor, "b_digest": token_digest}
 
         def token_still_current(tx: Tx) -> None:
-            if not tx.conn.execute(_check_token, token).scalar_one():
+            if not _check_token.one(tx.conn, token).token_ok:
                 raise Unauthorized("invalid token", reason="unknown")
 
         def read_campaigns(tx: Tx) -> list[Any]:
             if token_digest is None or idempotency_key is not None:  # checked before, if at all
-                return list(tx.conn.execute(select(campaigns).where(K.tenant_id == tenant_id)).all())
-            found = tx.conn.execute(_campaigns_and_token, token).all()
+                return _tenant_campaigns.all(tx.conn, {"b_tenant": tenant_id})
+            found = _campaigns_and_token.all(tx.conn, token)
             if not found[0].token_ok:
                 raise Unauthorized("invalid token", reason="unknown")
             return [r for r in found if r.id is not None]
@@ -210,13 +214,13 @@ class CampaignOperations(PoolOperations, EngineBase):
                 # trips on every issue): a pop that finds the pool empty has written nothing,
                 # and a cap counted for it is given back while this transaction holds its row.
                 key = {"b_tenant": tenant_id, "b_id": campaign.id}
-                if campaign.cap is not None and tx.conn.execute(_count_capped, key).first() is None:
+                if campaign.cap is not None and _count_capped.first(tx.conn, key) is None:
                     continue
                 try:
                     issued = self._pop_in(tx, campaign.pool_id, reference, campaign.id, attributes)
                 except PoolDepleted:
                     if campaign.cap is not None:
-                        tx.conn.execute(_uncount, key)
+                        _uncount.run(tx.conn, key)
                     continue
                 return CampaignIssue(
                     campaign.id, issued.code, campaign.window.end, issued.issued_at, campaign.pool_id, issued.seq

@@ -72,6 +72,9 @@ class Direct:
         rows = self._send(conn, params)
         return rows[0] if rows else None
 
+    def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
+        return self._send(conn, params)
+
     def one(self, conn: Connection, params: Mapping[str, Any]) -> Any:
         """The one row a statement that cannot miss returns (an error when it does)."""
         rows = self._send(conn, params)
