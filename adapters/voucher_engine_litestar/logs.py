@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -21,7 +22,8 @@ ADAPTER_LOGGER = "voucher_engine_litestar"
 #: One line per request, at INFO; a child of the adapter's logger, so one handler gets both.
 #: Its records carry ``request_id`` from where they are made (``telemetry``), so this logger
 #: needs no filter of its own: the one on the handler is the only one a line passes.
-access_logger = logging.getLogger(f"{ADAPTER_LOGGER}.access")
+ACCESS_LOGGER = f"{ADAPTER_LOGGER}.access"
+access_logger = logging.getLogger(ACCESS_LOGGER)
 
 # Attributes every LogRecord has; anything else on a record was passed as ``extra``.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
@@ -84,7 +86,60 @@ class JsonFormatter(logging.Formatter):
 
 
 class _JsonLinesHandler(logging.StreamHandler[TextIO]):
-    """The handler ``configure_json_logging`` installs, told apart from a host's own."""
+    """The handler ``configure_json_logging`` installs, told apart from a host's own.
+
+    It also writes access lines without a ``LogRecord`` (``write_access``): the line
+    ``JsonFormatter`` makes of an access record, for a third of the cost (the record and the
+    formatter were two thirds of the access line's, about 14 of 23 us per request). Used only
+    while this handler is the one place access records would go (``direct_access_handler``).
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self._time = _UtcSeconds()
+
+    def write_access(
+        self, method: str, route: str, status: int, *, duration_ms: float, client: str | None, request_id: str
+    ) -> None:
+        line = {
+            "time": self._time(time.time()),
+            "level": "INFO",
+            "logger": ACCESS_LOGGER,
+            "message": f"{method} {route} {status}",
+            "request_id": request_id,
+            "method": method,
+            "route": route,
+            "status": status,
+            "duration_ms": duration_ms,
+            "client": client,
+        }
+        text = _encode(line).decode() + self.terminator
+        with self.lock:  # type: ignore[union-attr]  # a StreamHandler always has its lock
+            self.stream.write(text)
+            self.stream.flush()
+
+
+def direct_access_handler() -> _JsonLinesHandler | None:
+    """The JSON handler, when an access line written by it directly is exactly what logging
+    the record would write: it is the only handler an access record reaches, it formats with
+    ``JsonFormatter``, and no filter, level or host handler is on the way."""
+    adapter = access_logger.parent
+    if access_logger.handlers or access_logger.filters or not access_logger.propagate or adapter is None:
+        return None
+    # The parent's own filters do not apply to a child's records: only its handlers do.
+    handlers = adapter.handlers
+    if len(handlers) != 1 or adapter.propagate:
+        return None
+    handler = handlers[0]
+    if (
+        type(handler) is not _JsonLinesHandler
+        or type(handler.formatter) is not JsonFormatter
+        or handler.level > logging.INFO
+        or len(handler.filters) != 1
+        or type(handler.filters[0]) is not RequestIdLogFilter
+    ):
+        return None
+    return handler
 
 
 def configure_json_logging(

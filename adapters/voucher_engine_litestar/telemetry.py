@@ -17,7 +17,7 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
-from voucher_engine_litestar.logs import access_logger
+from voucher_engine_litestar.logs import access_logger, direct_access_handler
 from voucher_engine_litestar.metrics import UNMATCHED_ROUTE, HttpMetrics
 from voucher_engine_litestar.request_id import (
     choose_request_id,
@@ -98,7 +98,14 @@ def _record(telemetry: Telemetry, scope: HTTPScope, status: int, seconds: float,
         telemetry.http_metrics.observe(method, route, status, seconds)
     if telemetry.access_log and access_logger.isEnabledFor(logging.INFO):
         client = scope.get("client")
-        _log_access(method, route, status, seconds=seconds, client=client[0] if client else None, request_id=request_id)
+        address = client[0] if client else None
+        direct = direct_access_handler()
+        if direct is not None:
+            direct.write_access(
+                method, route, status, duration_ms=round(seconds * 1000, 3), client=address, request_id=request_id
+            )
+        else:
+            _log_access(method, route, status, seconds=seconds, client=address, request_id=request_id)
 
 
 def _log_access(method: str, route: str, status: int, *, seconds: float, client: str | None, request_id: str) -> None:

@@ -18,7 +18,13 @@ from prometheus_client import CollectorRegistry
 
 from voucher_engine import Engine
 from voucher_engine_litestar import create_app
-from voucher_engine_litestar.logs import ADAPTER_LOGGER, JsonFormatter, _UtcSeconds, configure_json_logging
+from voucher_engine_litestar.logs import (
+    ADAPTER_LOGGER,
+    JsonFormatter,
+    _UtcSeconds,
+    configure_json_logging,
+    direct_access_handler,
+)
 from voucher_engine_litestar.metrics import HttpMetrics
 from voucher_engine_litestar.request_id import RequestIdLogFilter
 from voucher_engine_litestar.telemetry import STATE_KEY as TELEMETRY_KEY
@@ -40,7 +46,26 @@ def json_lines() -> Iterator[io.StringIO]:
     adapter_logger.propagate = saved[1]
 
 
-def test_an_access_record_passes_the_request_id_filter_once(
+def _serve_probes(engine: Engine) -> None:
+    with TestClient(create_app(engine, access_log=True)) as client:
+        for n in range(3):
+            client.get("/health", headers={"X-Request-ID": f"probe-{n}"})
+        client.get("/no/such/route", headers={"X-Request-ID": "lost-1"})
+
+
+class _PassThrough(logging.Filter):
+    """A host's filter on the access logger: access lines then go the record's way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[int] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.records.append(id(record))
+        return True
+
+
+def test_access_lines_written_directly_are_the_lines_the_formatter_makes(
     sqlite_engine: Engine, json_lines: io.StringIO, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     passes: list[tuple[str, int]] = []
@@ -51,20 +76,40 @@ def test_an_access_record_passes_the_request_id_filter_once(
         return real_filter(self, record)
 
     monkeypatch.setattr(RequestIdLogFilter, "filter", counted)
-    with TestClient(create_app(sqlite_engine, access_log=True)) as client:
-        for n in range(3):
-            client.get("/health", headers={"X-Request-ID": f"probe-{n}"})
-        client.get("/no/such/route", headers={"X-Request-ID": "lost-1"})
-    access_passes = [record for name, record in passes if name == ACCESS]
-    lines = [json.loads(line) for line in json_lines.getvalue().splitlines()]
-    assert [(line["route"], line["status"], line["request_id"]) for line in lines] == [
+    # As under ``voucher-engine serve``: the JSON handler alone (pytest adds its capture handlers).
+    adapter_logger = logging.getLogger(ADAPTER_LOGGER)
+    ours = [h for h in adapter_logger.handlers if type(h.formatter) is JsonFormatter]
+    monkeypatch.setattr(adapter_logger, "handlers", ours)
+    assert direct_access_handler() is not None
+    _serve_probes(sqlite_engine)  # written directly: no record made
+    assert [name for name, _ in passes if name == ACCESS] == []
+    direct = [json.loads(line) for line in json_lines.getvalue().splitlines()]
+
+    host_filter = _PassThrough()
+    logging.getLogger(ACCESS).addFilter(host_filter)
+    try:
+        assert direct_access_handler() is None
+        _serve_probes(sqlite_engine)  # as records, through logging
+    finally:
+        logging.getLogger(ACCESS).removeFilter(host_filter)
+    formatted = [json.loads(line) for line in json_lines.getvalue().splitlines()][len(direct) :]
+
+    assert [(line["route"], line["status"], line["request_id"]) for line in direct] == [
         ("/health", 200, "probe-0"),
         ("/health", 200, "probe-1"),
         ("/health", 200, "probe-2"),
         ("unmatched", 404, "lost-1"),
     ]
-    # Four records, each through the one filter on the handler, none twice.
-    assert len(access_passes) == len(set(access_passes)) == 4
+    # Field for field (and in the same order) what JsonFormatter writes, but the instant.
+    assert [list(line) for line in direct] == [list(line) for line in formatted]
+    varying = {"time", "duration_ms"}
+    assert [{k: v for k, v in line.items() if k not in varying} for line in direct] == [
+        {k: v for k, v in line.items() if k not in varying} for line in formatted
+    ]
+    assert all(datetime.fromisoformat(line["time"]).utcoffset() is not None for line in direct)
+    # Four records the second time, each through the one filter on the handler, none twice.
+    access_passes = [record for name, record in passes if name == ACCESS]
+    assert len(access_passes) == len(set(access_passes)) == len(host_filter.records) == 4
 
 
 def test_a_host_handler_without_the_filter_still_gets_the_request_id(
