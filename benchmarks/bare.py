@@ -143,6 +143,7 @@ class Statements:
         self.advance = c(pools._advance)
         self.record_issue = c(pools._record_issue)
         self.advance_and_record = c(pools._advance_and_record)
+        self.advance_and_record_waiting = c(pools._advance_and_record_waiting)
         self.voucher_by_code = c(_LOOKUPS[("code", False)])
         self.lock_voucher_by_id = c(_LOOKUPS[("voucher_id", True)])
         self.debit = c(spending._debit)
@@ -411,25 +412,27 @@ def _pop_in(
     }
     if s.dialect.name == "postgresql":  # one statement, as the engine (engine/pools.py)
         row = db.run(s.advance_and_record, params).fetchone()
+        if row is None:  # every lane with a code held by another pop: wait for them
+            row = db.run(s.advance_and_record_waiting, params).fetchone()
         if row is None:
             raise Refused(f"pool {pool!r} is empty")
-        cursor, size, _low, code = row
+        seq, size, _low, code = row
     else:
         row = db.run(s.advance, {"b_tenant": tenant, "b_pool": pool}).fetchone()
         if row is None:
             raise Refused(f"pool {pool!r} is empty")
-        cursor, size, _low = row
-        code = db.run(s.record_issue, {**params, "b_seq": cursor}).fetchone()[0]
+        seq, size, _low = row
+        code = db.run(s.record_issue, {**params, "b_seq": seq}).fetchone()[0]
     return code, _event(
         db,
         tenant,
         "pool.code_issued",
         pool,
         {
-            "seq": cursor,
+            "seq": seq,
             "reference": None,
             "campaign_id": campaign,
-            "remaining": size - cursor,
+            "remaining": size - seq,
         },
         now,
     )

@@ -21,7 +21,16 @@ from voucher_engine.domain.ledger import EntryKind
 from voucher_engine.domain.lifecycle import Action
 from voucher_engine.engine import codec
 from voucher_engine.errors import AlreadyExists, HoldExpired, HoldNotPending, InsufficientFunds, PoolDepleted
-from voucher_engine.storage.tables import holds, idempotency_keys, ledger_entries, pool_codes, pools, vouchers
+from voucher_engine.storage.tables import (
+    POOL_LANES,
+    holds,
+    idempotency_keys,
+    ledger_entries,
+    pool_codes,
+    pool_lanes,
+    pools,
+    vouchers,
+)
 
 TENANT = "acme"
 #: ON PURPOSE: widens the gap between the read and the write so that the race these variants
@@ -84,23 +93,29 @@ def read_then_write_redeem(engine: Engine, code: str, amount: Money | None) -> M
 
 
 def read_then_write_pop(engine: Engine, pool_id: str) -> str:
-    """Pop by reading the cursor, then writing ``cursor = :read + 1``: two poppers that read
-    the same cursor hand out the same code.
+    """Pop by reading the pool's lanes, then writing ``cursor = :read + 1`` to the lane with
+    the lowest next code: two poppers that read the same lane hand out the same code.
 
     It does not write ``pool_issues``: its UNIQUE (pool, code) would refuse the second copy of
     a code, which is the schema's last line of defence, not the harness's detection at work.
     """
-    P, C = pools.c, pool_codes.c
+    P, C, L = pools.c, pool_codes.c, pool_lanes.c
     with database_of(engine).read() as conn:  # transaction 1: the read
-        cursor, size = conn.execute(select(P.cursor, P.size).where(P.tenant_id == TENANT, P.id == pool_id)).one()
-        if cursor >= size:
+        size = conn.execute(select(P.size).where(P.tenant_id == TENANT, P.id == pool_id)).scalar_one()
+        lanes = conn.execute(select(L.lane, L.cursor).where(L.tenant_id == TENANT, L.pool_id == pool_id)).all()
+        seq, lane, cursor = min((c * POOL_LANES + n + 1, n, c) for n, c in lanes)
+        if seq > size:
             raise PoolDepleted(f"pool {pool_id!r} has no codes left")
         code = conn.execute(
-            select(C.code).where(C.tenant_id == TENANT, C.pool_id == pool_id, C.seq == cursor + 1)
+            select(C.code).where(C.tenant_id == TENANT, C.pool_id == pool_id, C.seq == seq)
         ).scalar_one()
     time.sleep(RACE_WINDOW_S / 10)  # ON PURPOSE, see RACE_WINDOW_S (shorter: there are many pops)
     with database_of(engine).write() as conn:  # transaction 2: the write, without "WHERE cursor = :read"
-        conn.execute(update(pools).where(P.tenant_id == TENANT, P.id == pool_id).values(cursor=cursor + 1))
+        conn.execute(
+            update(pool_lanes)
+            .where(L.tenant_id == TENANT, L.pool_id == pool_id, L.lane == lane)
+            .values(cursor=cursor + 1)
+        )
     return code
 
 

@@ -18,7 +18,7 @@ from dbsupport import CHEAP_IDENTITY, database_of
 from voucher_engine import Engine, EngineConfig, ManualClock
 from voucher_engine.identity import Identity
 from voucher_engine.plugins import PluginSettings
-from voucher_engine.storage.tables import campaigns, idempotency_keys, outbox, pool_issues, pools
+from voucher_engine.storage.tables import campaigns, idempotency_keys, outbox, pool_issues, pool_lanes
 
 PATH = "/api/v1/voucher/request"
 
@@ -103,7 +103,7 @@ def written(engine: Engine) -> dict[str, int]:
     with database_of(engine).read() as conn:
         return {
             "pool_issues": conn.execute(select(func.count()).select_from(pool_issues)).scalar_one(),
-            "cursors": conn.execute(select(func.coalesce(func.sum(pools.c.cursor), 0))).scalar_one(),
+            "cursors": conn.execute(select(func.coalesce(func.sum(pool_lanes.c.cursor), 0))).scalar_one(),
             "campaign_issued": conn.execute(select(func.coalesce(func.sum(campaigns.c.issued), 0))).scalar_one(),
             "outbox": conn.execute(select(func.count()).select_from(outbox)).scalar_one(),
             "idempotency_keys": conn.execute(select(func.count()).select_from(idempotency_keys)).scalar_one(),

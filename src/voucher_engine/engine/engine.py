@@ -19,6 +19,7 @@ from voucher_engine.engine.lifecycle_ops import LifecycleOperations
 from voucher_engine.engine.locks import LockOperations
 from voucher_engine.engine.members import MemberOperations
 from voucher_engine.engine.outbox import OutboxQueries
+from voucher_engine.engine.pools import issued_of_pool
 from voucher_engine.engine.sessions import SessionOperations
 from voucher_engine.engine.spending import SpendingOperations
 from voucher_engine.engine.status import StatusQueries
@@ -102,7 +103,7 @@ class Engine(
             pending = conn.execute(scoped(select(func.count()).where(holds.c.state == "pending"), holds)).scalar_one()
             pool_rows = conn.execute(
                 scoped(
-                    select(pools.c.tenant_id, pools.c.id, pools.c.size, pools.c.cursor).order_by(
+                    select(pools.c.tenant_id, pools.c.id, pools.c.size, issued_of_pool).order_by(
                         pools.c.tenant_id, pools.c.id
                     ),
                     pools,
@@ -112,8 +113,8 @@ class Engine(
                 "vouchers": dict(sorted(by_state)),
                 "holds_pending": pending,
                 "pools": [
-                    {"tenant": t, "pool": p, "size": size, "issued": cursor, "remaining": size - cursor}
-                    for t, p, size, cursor in pool_rows
+                    {"tenant": t, "pool": p, "size": size, "issued": issued, "remaining": size - issued}
+                    for t, p, size, issued in pool_rows
                 ],
             }
 

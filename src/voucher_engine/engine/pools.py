@@ -1,10 +1,25 @@
-"""Code pools: codes are numbered as they arrive (imported or generated) and handed out in
-that order by one conditional increment of the pool's cursor (design.md 3.3).
+"""Code pools: codes are numbered densely as they arrive (imported or generated) and dealt
+out over the pool's lanes (design.md 3.3).
 
-Why a cursor and not ``SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1``: a skip-locked pop must
-step over every row other workers hold, so it slows as workers are added, and a pool can look
-empty while codes are merely locked. The cursor is one short row lock per pop, and a pool is
-empty exactly when ``cursor = size``.
+A pool has ``POOL_LANES`` lane rows; lane ``l`` hands out the codes numbered ``l+1``,
+``l+1+POOL_LANES``, ``l+1+2*POOL_LANES``, ... in turn, so its ``cursor`` (how many it has
+issued) says which code is its next: ``cursor * POOL_LANES + l + 1``, while that is at most
+the pool's size. A pop is one statement: take the lane with the lowest next code among those
+with a code left, ``FOR UPDATE SKIP LOCKED``, advance its cursor and record the issue of that
+code. Concurrent pops lock different lanes, where one cursor row put them all in one queue
+held until each COMMIT; imports lock the pool row and pops do not, so neither waits for the
+other. On SQLite (one writer) the codes come out in exact number order.
+
+A skip-locked pick alone could report a pool empty whose last codes are merely held by pops
+still in flight (one of them may roll back): when it finds no lane, the pop waits for the
+held lanes (the same statement without ``SKIP LOCKED``), and answers "depleted" only when no
+lane has a code left after that.
+
+Each code number is issued by exactly one committed transaction, so the events tied to a
+number are written exactly once: the low-stock event with the code numbered ``size -
+threshold``, the depletion with the code numbered ``size``. ``remaining`` is ``size - seq``,
+exact with one worker; with several, pops in flight on lower numbers may still commit (or
+roll back and hand their code out again) after it.
 """
 
 from __future__ import annotations
@@ -14,7 +29,20 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnClause,
+    Connection,
+    Row,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
 
 from voucher_engine.domain import events
 from voucher_engine.domain.codes import CodeFormat, normalise_code
@@ -22,25 +50,85 @@ from voucher_engine.domain.events import Event
 from voucher_engine.engine import codec
 from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.engine.results import CodesAdded, ExportedCode, IssuedCode, PoolStatus
-from voucher_engine.errors import AlreadyExists, PoolDepleted, PoolNotFound, StorageError, ValidationError
+from voucher_engine.errors import (
+    AlreadyExists,
+    Conflict,
+    PoolDepleted,
+    PoolNotFound,
+    StorageError,
+    ValidationError,
+)
 from voucher_engine.storage.bulk import insert_all_or_none
 from voucher_engine.storage.statements import insert_or_skip
-from voucher_engine.storage.tables import pool_codes, pool_issues, pools
+from voucher_engine.storage.tables import POOL_LANES, pool_codes, pool_issues, pool_lanes, pools
 
-P, C, I = pools.c, pool_codes.c, pool_issues.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
+P, C, I, L = pools.c, pool_codes.c, pool_issues.c, pool_lanes.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 
 Progress = Callable[[int], None]  # called with the number of codes just handled
 
-_advance = (
-    update(pools)
-    .where(
-        P.tenant_id == bindparam("b_tenant"),
-        P.id == bindparam("b_pool"),
-        P.cursor < P.size,
-    )
-    .values(cursor=P.cursor + 1)
-    .returning(P.cursor, P.size, P.low_stock_threshold)
+#: How many codes a pool's lanes have issued, for a query over ``pools`` (PostgreSQL sums
+#: bigints to a numeric: cast back).
+issued_of_pool = (
+    select(cast(func.coalesce(func.sum(L.cursor), 0), BigInteger))
+    .where(L.tenant_id == P.tenant_id, L.pool_id == P.id)
+    .scalar_subquery()
 )
+_pool_row = select(P.id, P.name, P.size, issued_of_pool.label("issued"), P.low_stock_threshold)
+
+
+_LANES: ColumnClause[int] = literal_column(str(POOL_LANES))
+
+
+def _next_seq(lanes: Any) -> Any:
+    return lanes.c.cursor * _LANES + lanes.c.lane + 1
+
+
+_free = pool_lanes.alias("free")
+# Not correlated: SQLite's RETURNING names columns without their table, which a correlated
+# subquery would resolve against pools.
+_this_pool = (P.tenant_id == bindparam("b_tenant"), P.id == bindparam("b_pool"))
+_size_of_pool = select(P.size).where(*_this_pool).scalar_subquery()
+_threshold_of_pool = select(P.low_stock_threshold).where(*_this_pool).scalar_subquery()
+# Lanes that have a code left (the pool row is read, not locked: imports hold it for a whole
+# batch).
+_lanes_with_a_code = (
+    select(_free.c.lane)
+    .join(pools, (P.tenant_id == _free.c.tenant_id) & (P.id == _free.c.pool_id))
+    .where(_free.c.tenant_id == bindparam("b_tenant"), _free.c.pool_id == bindparam("b_pool"))
+    .where(_next_seq(_free) <= P.size)
+)
+
+
+def _advance_lane(*, skip_locked: bool) -> Any:
+    """Lock the lane whose next code has the lowest number (skipping lanes other pops hold,
+    or waiting for them), and advance it; returns the code's number, the pool's size and
+    low-stock threshold. The update repeats the pick's condition under the lane's lock."""
+    pick = (
+        _lanes_with_a_code.order_by(_free.c.cursor, _free.c.lane)
+        .limit(1)
+        .with_for_update(of=_free, skip_locked=skip_locked)
+        .scalar_subquery()
+    )
+    return (
+        update(pool_lanes)
+        .where(
+            L.tenant_id == bindparam("b_tenant"),
+            L.pool_id == bindparam("b_pool"),
+            L.lane == pick,
+            _next_seq(pool_lanes) <= _size_of_pool,
+        )
+        .values(cursor=L.cursor + 1)
+        .returning(
+            ((L.cursor - 1) * _LANES + L.lane + 1).label("seq"),
+            _size_of_pool.label("size"),
+            _threshold_of_pool.label("low_stock_threshold"),
+        )
+    )
+
+
+# SQLite: one writer at a time, so the pick never meets a lane held by another pop.
+_advance = _advance_lane(skip_locked=False)
+_has_a_code = _lanes_with_a_code.limit(1)
 _ISSUE_COLUMNS = ["tenant_id", "pool_id", "seq", "code", "reference", "campaign_id", "attributes", "issued_at"]
 # The issue row of a numbered code: the code's own columns and the pop's parameters.
 _issue_of_code = select(
@@ -63,25 +151,32 @@ _record_issue = (
     )
     .returning(I.code)
 )
-# PostgreSQL: both steps of a pop in one statement (one round trip, and the pool row's lock
-# is held from here to COMMIT only: the next statements are the events, sent with COMMIT).
-# The outer join makes a numbered code that is missing (never expected) show up as a NULL code
-# instead of passing for an empty pool with the cursor moved on.
-_advanced = _advance.cte("advanced")
-_recorded = (
-    insert(pool_issues)
-    .from_select(
-        _ISSUE_COLUMNS,
-        _issue_of_code.join(_advanced, C.seq == _advanced.c.cursor).where(
-            C.tenant_id == bindparam("b_tenant"), C.pool_id == bindparam("b_pool")
-        ),
+
+
+def _advance_and_record_lane(*, skip_locked: bool) -> Any:
+    """PostgreSQL: both steps of a pop in one statement (one round trip; the lane's lock is
+    held from here to COMMIT only: the next statements are the events, sent with COMMIT).
+    The outer join makes a numbered code that is missing (never expected) show up as a NULL
+    code instead of passing for an empty pool with the lane moved on."""
+    advanced = _advance_lane(skip_locked=skip_locked).cte("advanced")
+    recorded = (
+        insert(pool_issues)
+        .from_select(
+            _ISSUE_COLUMNS,
+            _issue_of_code.join(advanced, C.seq == advanced.c.seq).where(
+                C.tenant_id == bindparam("b_tenant"), C.pool_id == bindparam("b_pool")
+            ),
+        )
+        .returning(I.seq, I.code)
+        .cte("recorded")
     )
-    .returning(I.seq, I.code)
-    .cte("recorded")
-)
-_advance_and_record = select(
-    _advanced.c.cursor, _advanced.c.size, _advanced.c.low_stock_threshold, _recorded.c.code
-).select_from(_advanced.outerjoin(_recorded, _recorded.c.seq == _advanced.c.cursor))
+    return select(advanced.c.seq, advanced.c.size, advanced.c.low_stock_threshold, recorded.c.code).select_from(
+        advanced.outerjoin(recorded, recorded.c.seq == advanced.c.seq)
+    )
+
+
+_advance_and_record = _advance_and_record_lane(skip_locked=True)
+_advance_and_record_waiting = _advance_and_record_lane(skip_locked=False)
 _issued_by_reference = select(pool_issues).where(
     I.tenant_id == bindparam("b_tenant"), I.pool_id == bindparam("b_pool"), I.reference == bindparam("b_reference")
 )
@@ -141,25 +236,30 @@ class PoolOperations(EngineBase):
                     "pattern": code_format.pattern if code_format else None,
                     "charset": code_format.charset if code_format else None,
                     "size": 0,
-                    "cursor": 0,
                     "low_stock_threshold": low_stock_threshold,
                     "created_at": tx.now,
                 },
             ).first()
-            return created is not None
+            if created is None:
+                return False
+            tx.conn.execute(
+                insert(pool_lanes),
+                [{"tenant_id": tenant_id, "pool_id": pool_id, "lane": lane, "cursor": 0} for lane in range(POOL_LANES)],
+            )
+            return True
 
         request = {"pool": pool_id, "name": name, "format": codec.dump(code_format), "low_stock": low_stock_threshold}
         return self._command(tenant_id, "create_pool", body, bool, request=request)
 
     def pool_status(self, tenant_id: str, pool_id: str) -> PoolStatus:
-        row = self._read(lambda c: c.execute(select(pools).where(P.tenant_id == tenant_id, P.id == pool_id)).first())
+        row = self._read(lambda c: c.execute(_pool_row.where(P.tenant_id == tenant_id, P.id == pool_id)).first())
         if row is None:
             raise PoolNotFound(f"no pool {pool_id!r}")
-        return PoolStatus(tenant_id, pool_id, row.name, row.size, row.cursor, row.low_stock_threshold)
+        return PoolStatus(tenant_id, pool_id, row.name, row.size, row.issued, row.low_stock_threshold)
 
     def list_pools(self, tenant_id: str) -> list[PoolStatus]:
-        rows = self._read(lambda c: c.execute(select(pools).where(P.tenant_id == tenant_id).order_by(P.id)).all())
-        return [PoolStatus(tenant_id, r.id, r.name, r.size, r.cursor, r.low_stock_threshold) for r in rows]
+        rows = self._read(lambda c: c.execute(_pool_row.where(P.tenant_id == tenant_id).order_by(P.id)).all())
+        return [PoolStatus(tenant_id, r.id, r.name, r.size, r.issued, r.low_stock_threshold) for r in rows]
 
     # --- filling ------------------------------------------------------------------------------------
 
@@ -342,7 +442,7 @@ class PoolOperations(EngineBase):
                 )
         issue = {"b_reference": reference, "b_campaign": campaign_id, "b_attributes": attributes, "b_now": tx.now}
         if tx.dialect == "postgresql":
-            row = tx.conn.execute(_advance_and_record, {**params, **issue}).first()
+            row = _advance_on_postgresql(tx.conn, {**params, **issue})
         else:
             row = tx.conn.execute(_advance, params).first()
         if row is None:
@@ -351,34 +451,35 @@ class PoolOperations(EngineBase):
         if tx.dialect == "postgresql":
             code = row.code
             if code is None:
-                raise StorageError(f"pool {pool_id!r} has no code numbered {row.cursor}")
+                raise StorageError(f"pool {pool_id!r} has no code numbered {row.seq}")
         else:
-            code = tx.conn.execute(_record_issue, {**params, **issue, "b_seq": row.cursor}).scalar_one()
-        remaining = row.size - row.cursor
+            code = tx.conn.execute(_record_issue, {**params, **issue, "b_seq": row.seq}).scalar_one()
+        remaining = row.size - row.seq
         tx.emit(
             Event(
                 events.POOL_CODE_ISSUED,
                 pool_id,
                 {
-                    "seq": row.cursor,
+                    "seq": row.seq,
                     "reference": reference,
                     "campaign_id": campaign_id,
                     "remaining": remaining,
                 },
             )
         )
-        # The cursor passes each value once, so each of these events is written exactly once.
+        # Each number is issued by one committed transaction, so each of these events is
+        # written exactly once (for a given size: an import grows it, and they come again).
         if row.low_stock_threshold is not None and remaining == row.low_stock_threshold and remaining:
             tx.emit(Event(events.POOL_LOW_STOCK, pool_id, {"remaining": remaining, "size": row.size}))
         if remaining == 0:
             tx.emit(Event(events.POOL_DEPLETED, pool_id, {"size": row.size}))
-        return IssuedCode(tx.tenant_id, pool_id, row.cursor, code, reference, campaign_id, tx.now, remaining)
+        return IssuedCode(tx.tenant_id, pool_id, row.seq, code, reference, campaign_id, tx.now, remaining)
 
     def _status_in(self, tx: Tx, pool_id: str) -> PoolStatus:
-        row = tx.conn.execute(select(pools).where(P.tenant_id == tx.tenant_id, P.id == pool_id)).first()
+        row = tx.conn.execute(_pool_row.where(P.tenant_id == tx.tenant_id, P.id == pool_id)).first()
         if row is None:
             raise PoolNotFound(f"no pool {pool_id!r}")
-        return PoolStatus(tx.tenant_id, pool_id, row.name, row.size, row.cursor, row.low_stock_threshold)
+        return PoolStatus(tx.tenant_id, pool_id, row.name, row.size, row.issued, row.low_stock_threshold)
 
     # --- reading out -----------------------------------------------------------------------------------
 
@@ -418,6 +519,24 @@ class PoolOperations(EngineBase):
         while page := self._read(partial(read_page, after=after)):
             yield from page
             after = page[-1].seq
+
+
+def _advance_on_postgresql(conn: Connection, params: dict[str, Any]) -> Row[Any] | None:
+    """A pop's lane, advanced and its code recorded; ``None`` when the pool is empty.
+
+    Skip-locked first (the usual case: a free lane at once). Finding none, wait for the
+    lanes held by pops in flight: each either commits (its lane moves on, perhaps past the
+    end, and the wait moves to the next) or rolls back (its code is this pop's). Only when
+    that finds none either and no lane has a code, is the pool empty. Another round only if
+    an import added codes meanwhile; bounded, so a pool refilled without end cannot hold a
+    pop forever."""
+    for _ in range(POOL_LANES):
+        row = conn.execute(_advance_and_record, params).first()
+        if row is None:
+            row = conn.execute(_advance_and_record_waiting, params).first()
+        if row is not None or conn.execute(_has_a_code, params).first() is None:
+            return row
+    raise Conflict("the pool's codes kept moving while a pop waited for them; try again")
 
 
 def _numbered(tenant_id: str, pool_id: str, size: int, codes: list[str]) -> list[tuple[str, str, int, str]]:

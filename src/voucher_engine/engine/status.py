@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Select, exists, func, select, text
 
 from voucher_engine.domain.ledger import EntryKind
 from voucher_engine.engine.base import EngineBase
+from voucher_engine.engine.pools import issued_of_pool
 from voucher_engine.storage import migrate
 from voucher_engine.storage.delivery_tables import outbox_dispatch, webhook_deliveries
 from voucher_engine.storage.tables import ledger_entries, outbox, pools, tenants, vouchers
@@ -66,7 +67,7 @@ class StatusQueries(EngineBase):
 
     def pool_levels(self, tenant_id: str | None = None) -> list[PoolLevel]:
         """Size and issued count of every pool (of one tenant, or all), by tenant and pool."""
-        query = select(pools.c.tenant_id, pools.c.id, pools.c.size, pools.c.cursor).order_by(
+        query = select(pools.c.tenant_id, pools.c.id, pools.c.size, issued_of_pool).order_by(
             pools.c.tenant_id, pools.c.id
         )
         if tenant_id is not None:
@@ -99,7 +100,7 @@ class StatusQueries(EngineBase):
                 pools=tuple(
                     PoolLevel(*row)
                     for row in conn.execute(
-                        select(pools.c.tenant_id, pools.c.id, pools.c.size, pools.c.cursor).order_by(
+                        select(pools.c.tenant_id, pools.c.id, pools.c.size, issued_of_pool).order_by(
                             pools.c.tenant_id, pools.c.id
                         )
                     )

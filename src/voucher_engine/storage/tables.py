@@ -150,13 +150,30 @@ pools = Table(
     Column("name", String(255), nullable=False),
     Column("pattern", String(255)),
     Column("charset", String(255)),
-    # Codes are numbered 1..size as they arrive; codes 1..cursor have been issued. A pop is
-    # one conditional increment of cursor: no scan, no skipped rows, never "empty" too early.
+    # Codes are numbered 1..size as they arrive; which have been issued, pool_lanes says.
+    # Imports lock this row to number densely; pops do not lock it.
     Column("size", BigInteger, nullable=False, server_default="0"),
-    Column("cursor", BigInteger, nullable=False, server_default="0"),
     Column("low_stock_threshold", BigInteger),
     Column("created_at", UTCDateTime, nullable=False),
-    CheckConstraint("cursor >= 0 AND cursor <= size", name="cursor_within_size"),
+)
+
+#: Lanes per pool: a pool's codes are dealt round-robin over this many rows, so concurrent
+#: pops lock different rows (engine/pools.py). Part of the schema: the lanes of a pool and
+#: the numbers they hand out follow from it, so changing it takes a migration that re-deals
+#: every pool's cursors.
+POOL_LANES = 16
+
+pool_lanes = Table(
+    "pool_lanes",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("pool_id", String(64), primary_key=True),
+    Column("lane", Integer, primary_key=True),
+    # Lane l has issued the codes numbered l+1, l+1+POOL_LANES, ... : ``cursor`` of them.
+    Column("cursor", BigInteger, nullable=False, server_default="0"),
+    CheckConstraint(f"lane >= 0 AND lane < {POOL_LANES}", name="lane_known"),
+    CheckConstraint("cursor >= 0", name="cursor_not_negative"),
+    ForeignKeyConstraint(["tenant_id", "pool_id"], ["pools.tenant_id", "pools.id"]),
 )
 
 pool_codes = Table(
