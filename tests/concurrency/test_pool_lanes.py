@@ -120,16 +120,18 @@ class HeldCommand:
         self._runner.shutdown()
 
 
-def _until_waiting_on_a_lock(probe: Connection) -> None:
-    """Until a transaction waits for a row lock: polling while the request travels there, not
-    waiting for time to pass."""
+def _until_waiting_on_a_lock(probe: Connection, pop: Future[IssuedCode]) -> None:
+    """Until a transaction waits for a row lock, or ``pop`` is answered (wrongly: nothing is
+    committed or rolled back yet): polling while the request travels, not waiting for time."""
     deadline = time.monotonic() + LOCK_WAIT_DEADLINE_S
     query = text(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
-    while probe.execute(query).scalar_one() < 1:  # autocommit: a fresh snapshot each time
+    while not pop.done() and probe.execute(query).scalar_one() < 1:  # autocommit: a fresh snapshot each time
         assert time.monotonic() < deadline, "no pop reached the held lanes' locks"
         time.sleep(0.005)
+    # Not "depleted" (nor a code): the held codes may yet come back.
+    assert not pop.done(), f"answered while every code was held: {pop.exception() or pop.result()!r}"
 
 
 @pytest.mark.parametrize(
@@ -151,8 +153,7 @@ def test_a_pop_waits_for_the_pops_holding_the_last_codes(engine, first, second, 
         database_of(engine).sa.connect().execution_options(isolation_level="AUTOCOMMIT") as probe,
     ):
         waiter = waiter_thread.submit(engine.pop_code, TENANT, "last")
-        _until_waiting_on_a_lock(probe)
-        assert not waiter.done()  # not "depleted": those codes may yet come back
+        _until_waiting_on_a_lock(probe, waiter)
         held[0].finish(first)
         held[1].finish(second)
         if waiter_gets is None:
