@@ -52,10 +52,9 @@ OBSTACLES = {
         "cores that CPU time competes with the database server itself, so it shows in full"
     ),
     "scaling": (
-        "every pop updates the same pool row, so concurrent pops queue on its row lock for two round "
-        "trips (the pop's statement and its COMMIT); more workers add queueing, not throughput. Striped "
-        "cursors or SKIP LOCKED claims would lift it, at the price of a new design for exactly-once "
-        "depletion and low-stock events"
+        "each pop holds one of the pool's 16 lane rows for two round trips (the pop's statement and "
+        "its COMMIT); with more workers than free lanes they queue, and on 2 shared cores the workers' "
+        "Python time and the database server compete for the same CPU"
     ),
     "http": (
         "the endpoint pays the engine's per-operation overhead (above) plus the adapter's middleware: "
