@@ -47,7 +47,8 @@ def test_0010_moves_the_pool_keys_and_keeps_the_rows(database_url) -> None:
             assert conn.execute(text("SELECT count(*) FROM pool_codes")).scalar_one() == 2
             assert conn.execute(text("SELECT code FROM pool_issues")).scalars().all() == ["A"]
             diffs = compare_metadata(MigrationContext.configure(conn), metadata)
-        assert [d for d in diffs if "pool_" in repr(d)] == []
+        # About the two tables this migration changes (pool_lanes comes with 0011).
+        assert [d for d in diffs if "pool_codes" in repr(d) or "pool_issues" in repr(d)] == []
         # An issue of a code that is not in the pool is refused by the database itself.
         with pytest.raises(exc.IntegrityError), db.sa.begin() as conn:
             if db.dialect == "sqlite":

@@ -1,4 +1,4 @@
-"""Migration 0010 replaces ``pools.cursor`` by the pool's lanes: a half-issued pool goes on
+"""Migration 0011 replaces ``pools.cursor`` by the pool's lanes: a half-issued pool goes on
 where it stopped, codes and issues stay where they were, and the schema matches ``tables.py``;
 down again, the cursor stands after the last code issued. Both backends."""
 
@@ -26,7 +26,7 @@ def _about_pools(diff) -> bool:
     return "pool" in repr(diff)
 
 
-def _fill_at_0009(db: Database) -> None:
+def _fill_at_0010(db: Database) -> None:
     with db.sa.begin() as conn:
         conn.execute(text("INSERT INTO tenants (id, name, created_at) VALUES ('t', 't', :at)"), {"at": WRITTEN})
         for pool, (size, cursor) in POOLS.items():
@@ -53,13 +53,13 @@ def _fill_at_0009(db: Database) -> None:
                     )
 
 
-def test_0010_deals_each_pools_cursor_over_its_lanes_and_back(database_url):
+def test_0011_deals_each_pools_cursor_over_its_lanes_and_back(database_url):
     db = Database(database_url)
     try:
-        migrate.upgrade(db, "0009")
-        _fill_at_0009(db)
-
         migrate.upgrade(db, "0010")
+        _fill_at_0010(db)
+
+        migrate.upgrade(db, "0011")
         assert "cursor" not in {c["name"] for c in inspect(db.sa).get_columns("pools")}
         with db.sa.connect() as conn:
             lanes = conn.execute(text("SELECT pool_id, lane, cursor FROM pool_lanes ORDER BY pool_id, lane")).all()
@@ -94,7 +94,7 @@ def test_0010_deals_each_pools_cursor_over_its_lanes_and_back(database_url):
         finally:
             engine.close()
 
-        migrate.downgrade(db, "0009")
+        migrate.downgrade(db, "0010")
         assert "pool_lanes" not in inspect(db.sa).get_table_names()
         with db.sa.connect() as conn:
             cursors = dict(conn.execute(text("SELECT id, cursor FROM pools")).all())

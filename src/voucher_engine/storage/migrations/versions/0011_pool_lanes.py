@@ -1,15 +1,15 @@
 """pool_lanes: a pool's issued codes counted on 16 lane rows instead of pools.cursor
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -28,7 +28,7 @@ HIGH_WATER = (
 
 
 def _pools(*, cursor: bool) -> list[sa.schema.SchemaItem]:
-    """pools' columns and constraints, with or without the cursor of revisions before 0010."""
+    """pools' columns and constraints, with or without the cursor of revisions before 0011."""
     return [
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -53,19 +53,19 @@ def _rebuild_pools_on_sqlite(*, cursor: bool, select_rows: str) -> None:
     """SQLite cannot drop a column a table CHECK names, nor add such a CHECK: rebuild pools.
 
     Not with Alembic's batch mode: it drops the old table and renames the new one in its
-    place, and dropping a table that pool_codes and pool_issues reference deletes its rows
-    first, which their foreign keys refuse (``PRAGMA foreign_keys`` cannot be turned off
-    inside the migration's transaction). Deferred instead, each deleted parent row counts
+    place, and dropping a table that another references (pool_lanes, filled from it) deletes
+    its rows first, which the foreign key refuses (``PRAGMA foreign_keys`` cannot be turned
+    off inside the migration's transaction). Deferred instead, each deleted parent row counts
     as a violation until a row with its key is inserted again: so the rows go back into a
     new table of the same name, and the count is back to zero at COMMIT.
     """
     op.execute("PRAGMA defer_foreign_keys = ON")
-    op.execute(f"CREATE TABLE _pools_0010 AS {select_rows}")
+    op.execute(f"CREATE TABLE _pools_0011 AS {select_rows}")
     op.drop_table("pools")
     op.create_table("pools", *_pools(cursor=cursor))
     columns = COLUMNS + (", cursor" if cursor else "")
-    op.execute(f"INSERT INTO pools ({columns}) SELECT {columns} FROM _pools_0010")
-    op.drop_table("_pools_0010")
+    op.execute(f"INSERT INTO pools ({columns}) SELECT {columns} FROM _pools_0011")
+    op.drop_table("_pools_0011")
 
 
 def upgrade() -> None:
