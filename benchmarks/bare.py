@@ -101,18 +101,20 @@ class Sql:
     text: str
     names: tuple[str, ...] | None  # parameter order for SQLite's "?"; None: PostgreSQL's %(name)s
     const: dict[str, Any]  # values the statement carries itself (literals SQLAlchemy binds)
+    lead: tuple[str, ...] = ()  # PostgreSQL: commands sent ahead of it in one pipeline (Direct.lead)
 
 
 def compile_sql(statement, dialect: Dialect, *, column_keys: list[str] | None = None) -> Sql:
+    lead: tuple[str, ...] = ()
     if isinstance(statement, Direct):  # the engine sends it straight to the driver, compiled as here
-        statement = statement.statement
+        statement, lead = statement.statement, statement.lead
     compiled = statement.compile(dialect=dialect, column_keys=column_keys)
     # Expanding IN lists are rendered here, once, as SQLAlchemy renders them per execution.
     blanks = {b.key: None for b in compiled.binds.values() if b.required}
     expanded = compiled.construct_expanded_state(blanks)
     const = {k: v for k, v in expanded.parameters.items() if k not in blanks}
     names = tuple(expanded.positiontup) if expanded.positiontup is not None else None
-    return Sql(expanded.statement, names, const)
+    return Sql(expanded.statement, names, const, lead)
 
 
 def many_rows(sql: Sql, rows: int) -> Sql:
@@ -300,7 +302,12 @@ class BarePg(BareDb):
     def run(self, sql: Sql, params: dict[str, Any]):
         if self.trace is not None:
             self.trace.append(sql.text)
-        return self.conn.execute(sql.text, sql.const | params)
+        if not sql.lead:
+            return self.conn.execute(sql.text, sql.const | params)
+        with self.conn.pipeline():
+            for command in sql.lead:
+                self.conn.execute(command)
+            return self.conn.execute(sql.text, sql.const | params)
 
     def run_rows(self, sql: Sql, rows: list[dict[str, Any]]):
         if self.trace is not None:
@@ -412,7 +419,7 @@ def _pop_in(
     }
     if s.dialect.name == "postgresql":  # one statement, as the engine (engine/pools.py)
         row = db.run(s.advance_and_record, params).fetchone()
-        if row is None:  # every lane with a code held by another pop: wait for them
+        if row is None:  # every lane with a code held by another pop: wait for them, as the engine
             row = db.run(s.advance_and_record_waiting, params).fetchone()
         if row is None:
             raise Refused(f"pool {pool!r} is empty")

@@ -20,7 +20,7 @@ import pytest
 from harness import BARRIER_TIMEOUT_S, TENANT, race
 from sqlalchemy import Connection, text
 
-from dbsupport import database_of
+from dbsupport import database_of, open_engine
 from voucher_engine import Engine, IssuedCode
 from voucher_engine.domain import events
 from voucher_engine.engine.base import Tx
@@ -32,6 +32,8 @@ WORKERS = 16
 #: How long the test polls for a transaction to reach a lock: far above what a request takes
 #: to get there on a loaded machine, and only ever reached by a failing test.
 LOCK_WAIT_DEADLINE_S = 30.0
+#: Pools drained one after the other by the same workers: each ends with pops waiting.
+ENDINGS = 40
 
 
 def _pool(engine: Engine, pool_id: str, size: int, threshold: int | None = None) -> list[str]:
@@ -189,3 +191,32 @@ def test_a_pop_goes_ahead_while_an_import_into_its_pool_is_open(engine):
         "busy-new-1",
         "busy-new-2",
     ]
+
+
+def test_pops_waiting_at_the_end_of_pools_never_deadlock(database_url):
+    """The end of a pool is where pops wait for each other's lanes, and a pick keeps the lock
+    of a lane it found used up meanwhile. A pop that waited with such locks held, or pops
+    waiting for lanes in different orders, deadlocked (PostgreSQL breaks it after a second
+    with an error, here not retried): each of the two was seen to fail this test without the
+    other (engine/pools.py)."""
+    engine = open_engine(database_url, conflict_retries=0)
+    try:
+        engine.create_tenant(TENANT)
+        pools = [f"end-{n}" for n in range(ENDINGS)]
+        for pool in pools:
+            _pool(engine, pool, WORKERS * 2)
+
+        def drain_each(_i: int) -> int:
+            popped = 0
+            for pool in pools:
+                with suppress(PoolDepleted):
+                    while True:
+                        engine.pop_code(TENANT, pool)
+                        popped += 1
+            return popped
+
+        outcome = race(WORKERS, drain_each)
+    finally:
+        engine.close()
+    assert [f"{e!r} {getattr(e, 'details', '')}" for e in outcome.errors] == []
+    assert sum(outcome.results) == ENDINGS * WORKERS * 2

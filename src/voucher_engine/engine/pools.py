@@ -33,7 +33,6 @@ from sqlalchemy import (
     BigInteger,
     ColumnClause,
     Connection,
-    Row,
     bindparam,
     cast,
     func,
@@ -59,6 +58,7 @@ from voucher_engine.errors import (
     ValidationError,
 )
 from voucher_engine.storage.bulk import insert_all_or_none
+from voucher_engine.storage.direct import Direct
 from voucher_engine.storage.statements import insert_or_skip
 from voucher_engine.storage.tables import POOL_LANES, pool_codes, pool_issues, pool_lanes, pools
 
@@ -99,12 +99,14 @@ _lanes_with_a_code = (
 )
 
 
-def _advance_lane(*, skip_locked: bool) -> Any:
-    """Lock the lane whose next code has the lowest number (skipping lanes other pops hold,
-    or waiting for them), and advance it; returns the code's number, the pool's size and
+def _advance_lane(*, skip_locked: bool, lowest_first: bool = True) -> Any:
+    """Lock the lane whose next code has the lowest number (skipping lanes other pops hold),
+    or with ``lowest_first=False`` the first lane by number with a code left (waiting for a
+    pop that holds it), and advance it; returns the code's number, the pool's size and
     low-stock threshold. The update repeats the pick's condition under the lane's lock."""
+    order = (_free.c.cursor, _free.c.lane) if lowest_first else (_free.c.lane,)
     pick = (
-        _lanes_with_a_code.order_by(_free.c.cursor, _free.c.lane)
+        _lanes_with_a_code.order_by(*order)
         .limit(1)
         .with_for_update(of=_free, skip_locked=skip_locked)
         .scalar_subquery()
@@ -126,9 +128,17 @@ def _advance_lane(*, skip_locked: bool) -> Any:
     )
 
 
-# SQLite: one writer at a time, so the pick never meets a lane held by another pop.
-_advance = _advance_lane(skip_locked=False)
-_has_a_code = _lanes_with_a_code.limit(1)
+# SQLite: one writer at a time, so the pick never meets a lane held by another pop. The
+# statements of every pop go to the driver directly (storage/direct.py).
+_advance = Direct(_advance_lane(skip_locked=False))
+# PostgreSQL: a pick locks more than the lane it takes when a lane it meets is used up by a
+# pop that commits meanwhile: the lock stays, the pick goes on to the next lane. A pop that
+# then waited for other pops' lanes with such locks held could deadlock with one of them
+# waiting for it. So each pick runs in a savepoint (sent ahead of it in the same pipeline, no
+# round trip of its own), and a pick that found no lane is rolled back, its locks with it,
+# before the pop waits or reads.
+_PICK = "pool_pick"
+_has_a_code = Direct(_lanes_with_a_code.limit(1), lead=[f"ROLLBACK TO SAVEPOINT {_PICK}"])
 _ISSUE_COLUMNS = ["tenant_id", "pool_id", "seq", "code", "reference", "campaign_id", "attributes", "issued_at"]
 # The issue row of a numbered code: the code's own columns and the pop's parameters.
 _issue_of_code = select(
@@ -141,7 +151,7 @@ _issue_of_code = select(
     bindparam("b_attributes", type_=I.attributes.type),
     bindparam("b_now", type_=I.issued_at.type),
 )
-_record_issue = (
+_record_issue = Direct(
     insert(pool_issues)
     .from_select(
         _ISSUE_COLUMNS,
@@ -153,12 +163,12 @@ _record_issue = (
 )
 
 
-def _advance_and_record_lane(*, skip_locked: bool) -> Any:
+def _advance_and_record_lane(*, skip_locked: bool, lowest_first: bool = True) -> Any:
     """PostgreSQL: both steps of a pop in one statement (one round trip; the lane's lock is
     held from here to COMMIT only: the next statements are the events, sent with COMMIT).
     The outer join makes a numbered code that is missing (never expected) show up as a NULL
     code instead of passing for an empty pool with the lane moved on."""
-    advanced = _advance_lane(skip_locked=skip_locked).cte("advanced")
+    advanced = _advance_lane(skip_locked=skip_locked, lowest_first=lowest_first).cte("advanced")
     recorded = (
         insert(pool_issues)
         .from_select(
@@ -175,8 +185,13 @@ def _advance_and_record_lane(*, skip_locked: bool) -> Any:
     )
 
 
-_advance_and_record = _advance_and_record_lane(skip_locked=True)
-_advance_and_record_waiting = _advance_and_record_lane(skip_locked=False)
+_advance_and_record = Direct(_advance_and_record_lane(skip_locked=True), lead=[f"SAVEPOINT {_PICK}"])
+# Waiting, a pop keeps the lock of every lane it waited for and then found used up (the
+# holder took its last code) while it goes on to the next: waiting pops take lanes in one
+# order, the lanes' own, so none waits for a lane below one it holds, and no two deadlock.
+_advance_and_record_waiting = Direct(
+    _advance_and_record_lane(skip_locked=False, lowest_first=False), lead=[f"ROLLBACK TO SAVEPOINT {_PICK}"]
+)
 _issued_by_reference = select(pool_issues).where(
     I.tenant_id == bindparam("b_tenant"), I.pool_id == bindparam("b_pool"), I.reference == bindparam("b_reference")
 )
@@ -444,7 +459,7 @@ class PoolOperations(EngineBase):
         if tx.dialect == "postgresql":
             row = _advance_on_postgresql(tx.conn, {**params, **issue})
         else:
-            row = tx.conn.execute(_advance, params).first()
+            row = _advance.first(tx.conn, params)
         if row is None:
             self._status_in(tx, pool_id)  # raises PoolNotFound for a pool that is not there
             raise PoolDepleted(f"pool {pool_id!r} has no codes left", pool_id=pool_id)
@@ -453,7 +468,7 @@ class PoolOperations(EngineBase):
             if code is None:
                 raise StorageError(f"pool {pool_id!r} has no code numbered {row.seq}")
         else:
-            code = tx.conn.execute(_record_issue, {**params, **issue, "b_seq": row.seq}).scalar_one()
+            code = _record_issue.one(tx.conn, {**params, **issue, "b_seq": row.seq}).code
         remaining = row.size - row.seq
         tx.emit(
             Event(
@@ -521,20 +536,21 @@ class PoolOperations(EngineBase):
             after = page[-1].seq
 
 
-def _advance_on_postgresql(conn: Connection, params: dict[str, Any]) -> Row[Any] | None:
+def _advance_on_postgresql(conn: Connection, params: dict[str, Any]) -> Any | None:
     """A pop's lane, advanced and its code recorded; ``None`` when the pool is empty.
 
     Skip-locked first (the usual case: a free lane at once). Finding none, wait for the
-    lanes held by pops in flight: each either commits (its lane moves on, perhaps past the
-    end, and the wait moves to the next) or rolls back (its code is this pop's). Only when
-    that finds none either and no lane has a code, is the pool empty. Another round only if
-    an import added codes meanwhile; bounded, so a pool refilled without end cannot hold a
-    pop forever."""
+    lanes held by pops in flight, in lane order: each either commits (its lane moves on,
+    perhaps past the end, and the wait moves to the next) or rolls back (its code is this
+    pop's). Only when that finds none either and no lane has a code, is the pool empty.
+    Another round only if an import added codes meanwhile; bounded, so a pool refilled
+    without end cannot hold a pop forever. Each step that finds nothing is rolled back to
+    the pick's savepoint by the next one (``lead``)."""
     for _ in range(POOL_LANES):
-        row = conn.execute(_advance_and_record, params).first()
+        row = _advance_and_record.first(conn, params)
         if row is None:
-            row = conn.execute(_advance_and_record_waiting, params).first()
-        if row is not None or conn.execute(_has_a_code, params).first() is None:
+            row = _advance_and_record_waiting.first(conn, params)
+        if row is not None or _has_a_code.first(conn, params) is None:
             return row
     raise Conflict("the pool's codes kept moving while a pop waited for them; try again")
 

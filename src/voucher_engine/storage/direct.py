@@ -60,11 +60,14 @@ class _Plan:
 class Direct:
     """A statement compiled once per dialect and sent straight to the driver."""
 
-    __slots__ = ("_columns", "_plans", "statement")
+    __slots__ = ("_columns", "_plans", "lead", "statement")
 
-    def __init__(self, statement: Any, columns: Sequence[str] | None = None) -> None:
+    def __init__(self, statement: Any, columns: Sequence[str] | None = None, *, lead: Sequence[str] = ()) -> None:
         self.statement = statement
         self._columns = list(columns) if columns is not None else None  # an INSERT's columns
+        #: PostgreSQL: commands sent ahead of the statement in its pipeline (no round trip of
+        #: their own), such as a savepoint's.
+        self.lead = tuple(lead)
         self._plans: dict[Dialect, _Plan] = {}
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> Any | None:
@@ -115,9 +118,11 @@ class Direct:
         with driver_errors(conn, plan.sql):
             if conn.dialect.name == "postgresql":
                 begin = conn.info.pop(PENDING_BEGIN, None)
-                if begin is not None:
+                ahead = self.lead if begin is None else (begin, *self.lead)
+                if ahead:
                     with raw.pipeline():
-                        raw.execute(begin)
+                        for command in ahead:
+                            raw.execute(command)
                         cursor = raw.execute(plan.sql, bound)
                 else:
                     cursor = raw.execute(plan.sql, bound)
@@ -134,6 +139,8 @@ class Direct:
     def _send_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
+        if self.lead:
+            raise ValueError("a statement with commands ahead of it is sent once, not for many rows")
         plan = self._plan(conn.dialect)
         bound = [self._bound(plan, row) for row in rows]
         for observer in _observers:
