@@ -146,6 +146,7 @@ class Statements:
         self.record_issue = c(pools._record_issue)
         self.advance_and_record = c(pools._advance_and_record)
         self.advance_and_record_waiting = c(pools._advance_and_record_waiting)
+        self.has_a_code = c(pools._has_a_code)
         self.voucher_by_code = c(_LOOKUPS[("code", False)])
         self.lock_voucher_by_id = c(_LOOKUPS[("voucher_id", True)])
         self.debit = c(spending._debit)
@@ -418,9 +419,14 @@ def _pop_in(
         "b_now": now,
     }
     if s.dialect.name == "postgresql":  # one statement, as the engine (engine/pools.py)
-        row = db.run(s.advance_and_record, params).fetchone()
-        if row is None:  # every lane with a code held by another pop: wait for them, as the engine
-            row = db.run(s.advance_and_record_waiting, params).fetchone()
+        for _ in range(pools.POOL_LANES):  # as the engine's _advance_on_postgresql
+            row = db.run(s.advance_and_record, params).fetchone()
+            if row is None:
+                row = db.run(s.advance_and_record_waiting, params).fetchone()
+            if row is not None or db.run(s.has_a_code, params).fetchone() is None:
+                break
+        else:
+            raise Refused(f"pool {pool!r} kept moving")
         if row is None:
             raise Refused(f"pool {pool!r} is empty")
         seq, size, _low, code = row

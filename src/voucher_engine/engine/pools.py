@@ -542,10 +542,14 @@ def _advance_on_postgresql(conn: Connection, params: dict[str, Any]) -> Any | No
     Skip-locked first (the usual case: a free lane at once). Finding none, wait for the
     lanes held by pops in flight, in lane order: each either commits (its lane moves on,
     perhaps past the end, and the wait moves to the next) or rolls back (its code is this
-    pop's). Only when that finds none either and no lane has a code, is the pool empty.
-    Another round only if an import added codes meanwhile; bounded, so a pool refilled
-    without end cannot hold a pop forever. Each step that finds nothing is rolled back to
-    the pick's savepoint by the next one (``lead``)."""
+    pop's). The pool is empty only when a plain read then shows no lane with a code left
+    (a lane whose pop is still in flight counts as having its code): the picks are not
+    trusted with that answer (measured at 16 workers on 16 lanes, the skip-locked pick found
+    no lane in about 1 pop in 90 while a moment later lanes were free). Another round when
+    the read finds a code (an import added some, or a waiting pick met only lanes that were
+    used up), bounded: a pop does not go round forever (``Conflict``, retried as any). Each
+    step that finds nothing is rolled back to the pick's savepoint by the next one
+    (``lead``)."""
     for _ in range(POOL_LANES):
         row = _advance_and_record.first(conn, params)
         if row is None:
