@@ -113,3 +113,19 @@ def test_a_write_sent_with_the_commit_that_fails_is_translated_and_commits_nothi
         db.commit_with(conn, [(insert_key, row)])
     assert engine.get_voucher(T, code="DIRECT-1").holder is None
     assert engine.redeem(T, code="DIRECT-1", amount=Money(1_00, "EUR")).available == 4_00
+
+
+def test_a_direct_statement_outside_a_transaction_is_refused_before_it_is_sent(engine: Engine) -> None:
+    """The driver runs in autocommit: without the transaction SQLAlchemy would have begun, the
+    statement would commit on its own."""
+    _voucher(engine)
+    touch = Direct(vouchers.update().where(vouchers.c.code == "DIRECT-1").values(holder="someone"))
+    seen: list[str] = []
+    with (
+        database_of(engine).sa.connect() as conn,
+        direct.observe(seen.append),
+        pytest.raises(RuntimeError, match="inside a transaction"),
+    ):
+        touch.run(conn, {})
+    assert seen == []
+    assert engine.get_voucher(T, code="DIRECT-1").holder is None

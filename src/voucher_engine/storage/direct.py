@@ -110,6 +110,7 @@ class Direct:
         return [processed[name] for name in plan.names]
 
     def _send(self, conn: Connection, params: Mapping[str, Any], *, fetch: bool = True) -> list[Any]:
+        _require_transaction(conn)
         plan = self._plan(conn.dialect)
         bound = self._bound(plan, params)
         for observer in _observers:
@@ -141,6 +142,7 @@ class Direct:
             return
         if self.lead:
             raise ValueError("a statement with commands ahead of it is sent once, not for many rows")
+        _require_transaction(conn)
         plan = self._plan(conn.dialect)
         bound = [self._bound(plan, row) for row in rows]
         for observer in _observers:
@@ -158,6 +160,15 @@ class Direct:
                         cursor.executemany(plan.sql, bound)
             else:
                 raw.executemany(plan.sql, bound)
+
+
+def _require_transaction(conn: Connection) -> None:
+    # SQLAlchemy begins a transaction on a connection's first statement; the driver, in the
+    # autocommit mode both databases run in here, would commit each statement on its own. A
+    # direct statement therefore runs only where a transaction was begun (``Database.write``,
+    # ``read``) or none is wanted (``read_one``).
+    if not conn.in_transaction() and conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        raise RuntimeError("a direct statement runs inside a transaction the caller began")
 
 
 def send_write(conn: Connection, statement: Any, params: Any) -> None:
