@@ -130,9 +130,11 @@ class Direct:
             else:
                 cursor = raw.execute(plan.sql, bound)
             # Not fetched when not wanted: inside a pipeline (the writes sent with COMMIT) that
-            # would wait for the server's answer, a round trip of its own.
-            fetched = cursor.fetchall() if fetch and cursor.description is not None else []
-        if plan.row is None or not fetched:
+            # would wait for the server's answer, a round trip of its own. Whether there are
+            # rows is the statement's to say, not ``cursor.description``'s: psycopg builds a
+            # column object per column for it, on every execution.
+            fetched = cursor.fetchall() if fetch and plan.row is not None else []
+        if not fetched or plan.row is None:
             return fetched
         make, results = plan.row._make, plan.results  # type: ignore[attr-defined]
         return [make([v if p is None or v is None else p(v) for p, v in zip(results, r, strict=True)]) for r in fetched]
