@@ -32,6 +32,7 @@ BASELINE = HERE / "baseline.json"
 REPORT = HERE / "REPORT.md"
 SUMMARY = HERE / "results" / "summary.json"
 TOLERANCE = 0.30  # a guarded ratio may fall this far below its baseline before `make bench` fails
+TAIL_TOLERANCE = 1.0  # a p99/p50 may rise this far (doubled) above its baseline
 
 OPERATIONS = ["pop_code", "issue_for_trigger", "redeem_partial", "hold_capture", "single_use_redeem", "dispatch_outbox"]
 BACKENDS = ("postgresql", "sqlite")
@@ -88,8 +89,8 @@ class Target:
     ``figure`` reads the summary of a run (None: not measured in it); the target holds when
     the figure is at least ``at_least`` / at most ``at_most``. ``guard`` is what `make bench`
     holds against the baseline (default: the figure itself): a figure with an ``at_least``
-    fails when it fell more than TOLERANCE below its baseline, one with an ``at_most`` when
-    it rose more than TOLERANCE above.
+    fails when it fell more than ``tolerance`` (TOLERANCE unless the target says) below its
+    baseline, one with an ``at_most`` when it rose more than that above.
     """
 
     name: str
@@ -100,6 +101,7 @@ class Target:
     detail: Callable[[dict], str] | None = None
     guard: Callable[[dict], float | None] | None = None
     unit: str = "{:.2f}"
+    tolerance: float = TOLERANCE
 
     def holds(self, value: float) -> bool:
         return (self.at_least is None or value >= self.at_least) and (self.at_most is None or value <= self.at_most)
@@ -223,6 +225,10 @@ TARGETS: list[Target] = [
             at_most=TAIL_TARGET,
             obstacle=OBSTACLES["tail"],
             unit="{:.1f}",
+            # A p99 moves more between identical runs than 30%: four idle `make bench` runs of
+            # one code read 1.9 to 3.5 (PostgreSQL) and 12.5 to 21.1 (SQLite). Guarded against
+            # a doubling, which is a change in the code, not in the scheduling slices.
+            tolerance=TAIL_TOLERANCE,
         )
         for backend in BACKENDS
     ),
@@ -542,7 +548,8 @@ def markdown(summary: dict, env: dict, verdict: list[str] | None) -> str:
             [f"- {v}" for v in verdict]
             if verdict
             else [
-                "- every guarded figure within 30% of its baseline (a figure without a baseline is listed "
+                "- every guarded figure within its tolerance of its baseline (30%; a p99/p50 100%) (a figure "
+                "without a baseline is listed "
                 "by `--check` and guarded once `make bench-baseline` stored it)"
             ]
         )
@@ -557,11 +564,12 @@ def compare(guarded: dict[str, float], baseline: dict[str, float]) -> list[str]:
         base, target = baseline.get(name), by_name.get(name)
         if base is None or target is None:
             continue
+        slack = target.tolerance
         if target.at_most is not None and target.at_least is None:
-            if value > base * (1 + TOLERANCE):
-                failures.append(f"{name}: {value:.2f}, baseline {base:.2f} (more than {TOLERANCE:.0%} above)")
-        elif value < base * (1 - TOLERANCE):
-            failures.append(f"{name}: {value:.2f}, baseline {base:.2f} (more than {TOLERANCE:.0%} below)")
+            if value > base * (1 + slack):
+                failures.append(f"{name}: {value:.2f}, baseline {base:.2f} (more than {slack:.0%} above)")
+        elif value < base * (1 - slack):
+            failures.append(f"{name}: {value:.2f}, baseline {base:.2f} (more than {slack:.0%} below)")
     return failures
 
 

@@ -50,11 +50,12 @@ def test_each_target_shows_its_figure_and_whether_it_holds() -> None:
     assert round(guarded, 4) == round((0.9 * 0.7) ** 0.5, 4)
 
 
-def test_the_guard_fails_a_figure_that_moved_more_than_30_percent_the_wrong_way() -> None:
+def test_the_guard_fails_a_figure_that_moved_more_than_its_tolerance_the_wrong_way() -> None:
     floor = "engine/bare pop_code >= 0.8 on postgresql (1 and 8 workers)"
-    ceiling = "promo endpoint p99 <= 3 x p50 at half load on postgresql"
-    baseline = {floor: 1.0, ceiling: 2.0}
-    assert report.compare({floor: 0.71, ceiling: 2.59}, baseline) == []
-    failures = report.compare({floor: 0.69, ceiling: 2.61}, baseline)
-    assert [line.split(":")[0] for line in failures] == [floor, ceiling]
+    ceiling = "peak RSS flat, postgresql import (1M <= 1.25 x 100k)"
+    tail = "promo endpoint p99 <= 3 x p50 at half load on postgresql"  # 100%: a p99 is noisy
+    baseline = {floor: 1.0, ceiling: 1.0, tail: 2.0}
+    assert report.compare({floor: 0.71, ceiling: 1.29, tail: 3.9}, baseline) == []
+    failures = report.compare({floor: 0.69, ceiling: 1.31, tail: 4.1}, baseline)
+    assert sorted(line.split(":")[0] for line in failures) == sorted([floor, ceiling, tail])
     assert report.unguarded({floor: 1.0, "new figure": 1.0}, baseline) == ["new figure"]
