@@ -50,11 +50,12 @@ class _Plan:
     """One statement compiled for one dialect."""
 
     sql: str
-    names: tuple[str, ...] | None  # the order of SQLite's "?" parameters; None: named
+    positional: bool  # SQLite's "?" parameters, in ``binds``' order; else named
     literals: dict[str, Any]  # values the statement carries itself
-    binds: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # every parameter and its processor
+    # Each parameter (in the order of SQLite's "?", repeats included) and its processor.
+    binds: tuple[tuple[str, Callable[[Any], Any] | None], ...]
     row: type | None  # the result's row type (attribute access, as SQLAlchemy's rows)
-    results: tuple[Callable[[Any], Any] | None, ...]  # each result column's processor
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # the result columns with a processor
 
 
 class Direct:
@@ -104,10 +105,9 @@ class Direct:
 
     def _bound(self, plan: _Plan, params: Mapping[str, Any]) -> Any:
         values = plan.literals | dict(params) if plan.literals else params
-        if plan.names is None:
-            return {name: values[name] if process is None else process(values[name]) for name, process in plan.binds}
-        processed = {name: values[name] if process is None else process(values[name]) for name, process in plan.binds}
-        return [processed[name] for name in plan.names]
+        if plan.positional:
+            return [values[name] if process is None else process(values[name]) for name, process in plan.binds]
+        return {name: values[name] if process is None else process(values[name]) for name, process in plan.binds}
 
     def _send(self, conn: Connection, params: Mapping[str, Any], *, fetch: bool = True) -> list[Any]:
         _require_transaction(conn)
@@ -137,7 +137,16 @@ class Direct:
         if not fetched or plan.row is None:
             return fetched
         make, results = plan.row._make, plan.results  # type: ignore[attr-defined]
-        return [make([v if p is None or v is None else p(v) for p, v in zip(results, r, strict=True)]) for r in fetched]
+        if not results:
+            return [make(r) for r in fetched]
+        rows = []
+        for fetched_row in fetched:
+            values = list(fetched_row)
+            for i, process in results:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            rows.append(make(values))
+        return rows
 
     def _send_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
@@ -187,17 +196,18 @@ def _compile(statement: Any, dialect: Dialect, columns: list[str] | None) -> _Pl
     if any(bind.expanding for bind in compiled.binds.values()):
         raise ValueError("a direct statement has no expanding IN parameters: they are rendered per execution")
     literals = {name: value for name, value in compiled.params.items() if value is not None}
-    names = tuple(compiled.positiontup) if compiled.positiontup is not None else None
+    positional = compiled.positiontup is not None
     binds = tuple(
         (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-        for name in (dict.fromkeys(names) if names is not None else compiled.params)
+        for name in (compiled.positiontup if positional else compiled.params)
     )
     exported = list(getattr(statement, "exported_columns", ()))
     if not exported:
-        return _Plan(str(compiled), names, literals, binds, None, ())
+        return _Plan(str(compiled), positional, literals, binds, None, ())
     row = namedtuple("Row", [column.key for column in exported], rename=True)  # type: ignore[misc]
-    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in exported)
-    return _Plan(str(compiled), names, literals, binds, row, results)
+    processors = (column.type.dialect_impl(dialect).result_processor(dialect, None) for column in exported)
+    results = tuple((i, process) for i, process in enumerate(processors) if process is not None)
+    return _Plan(str(compiled), positional, literals, binds, row, results)
 
 
 @contextmanager
