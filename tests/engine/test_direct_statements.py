@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert, select, text
 
-from dbsupport import database_of
+from dbsupport import database_of, open_engine
 from voucher_engine import Engine, ManualClock, Money, VoucherKind, VoucherSpec
 from voucher_engine.errors import AlreadyExists, Conflict
 from voucher_engine.storage import direct
@@ -129,3 +129,15 @@ def test_a_direct_statement_outside_a_transaction_is_refused_before_it_is_sent(e
         touch.run(conn, {})
     assert seen == []
     assert engine.get_voucher(T, code="DIRECT-1").holder is None
+
+
+def test_engines_opened_and_closed_one_after_another_share_one_plan(tmp_path) -> None:
+    """A plan is kept per kind of database, not per engine: a process that opens many engines
+    (a host's test suite) does not keep a compiled plan, and its dialect, for each."""
+    lookup = Direct(select(vouchers.c.id).where(vouchers.c.code == "nope"))
+    for n in range(3):
+        other = open_engine(f"sqlite:///{tmp_path / f'e{n}.sqlite3'}")
+        with database_of(other).read() as conn:
+            assert lookup.first(conn, {}) is None
+        other.close()
+    assert len(lookup._plans) == 1

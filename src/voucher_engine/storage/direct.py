@@ -69,7 +69,10 @@ class Direct:
         #: PostgreSQL: commands sent ahead of the statement in its pipeline (no round trip of
         #: their own), such as a savepoint's.
         self.lead = tuple(lead)
-        self._plans: dict[Dialect, _Plan] = {}
+        # By what the compiled SQL depends on, not by dialect object: a process that opens and
+        # closes many engines (a test suite) keeps one plan per kind of database, not one
+        # per engine it ever opened (a plan's processors would keep each dialect alive).
+        self._plans: dict[tuple[Any, ...], _Plan] = {}
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> Any | None:
         """The first row, or None."""
@@ -98,9 +101,10 @@ class Direct:
     # --- sending ----------------------------------------------------------------------------------
 
     def _plan(self, dialect: Dialect) -> _Plan:
-        plan = self._plans.get(dialect)
+        key = (dialect.name, dialect.driver, dialect.server_version_info, dialect.paramstyle)
+        plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[dialect] = _compile(self.statement, dialect, self._columns)
+            plan = self._plans[key] = _compile(self.statement, dialect, self._columns)
         return plan
 
     def _bound(self, plan: _Plan, params: Mapping[str, Any]) -> Any:
