@@ -45,34 +45,6 @@ from voucher_engine.storage.identity_tables import distributors
 from voucher_engine.storage.statements import insert_or_skip
 from voucher_engine.storage.tables import outbox
 
-ENTRY_COLUMNS = [
-    "tenant_id",
-    "voucher_id",
-    "seq",
-    "kind",
-    "available_delta",
-    "held_delta",
-    "spent",
-    "reference",
-    "hold_id",
-    "store",
-    "reverses_seq",
-    "created_at",
-    "effective_at",
-]
-HOLD_COLUMNS = [
-    "id",
-    "tenant_id",
-    "voucher_id",
-    "amount",
-    "captured",
-    "state",
-    "expires_at",
-    "reference",
-    "created_at",
-    "resolved_at",
-]
-EVENT_COLUMNS = ["event_id", "tenant_id", "type", "subject_id", "payload", "created_at"]
 DISPATCH_COLUMNS = ["outbox_id", "deliveries", "dispatched_at"]
 DELIVERY_COLUMNS = [
     "id",
@@ -107,7 +79,7 @@ class Sql:
 def compile_sql(statement, dialect: Dialect, *, column_keys: list[str] | None = None) -> Sql:
     lead: tuple[str, ...] = ()
     if isinstance(statement, Direct):  # the engine sends it straight to the driver, compiled as here
-        statement, lead = statement.statement, statement.lead
+        statement, lead, column_keys = statement.statement, statement.lead, column_keys or statement.columns
     compiled = statement.compile(dialect=dialect, column_keys=column_keys)
     # Expanding IN lists are rendered here, once, as SQLAlchemy renders them per execution.
     blanks = {b.key: None for b in compiled.binds.values() if b.required}
@@ -141,7 +113,7 @@ class Statements:
             return compile_sql(statement, dialect, column_keys=columns)
 
         self.dialect = dialect
-        self.insert_event = c(base._insert_event, EVENT_COLUMNS)
+        self.insert_event = c(base._insert_event)
         self.advance = c(pools._advance)
         self.record_issue = c(pools._record_issue)
         self.advance_and_record = c(pools._advance_and_record)
@@ -151,8 +123,8 @@ class Statements:
         self.lock_voucher_by_id = c(_LOOKUPS[("voucher_id", True)])
         self.debit = c(spending._debit)
         self.hold_funds = c(spending._hold_funds)
-        self.insert_hold = c(spending._insert_hold, HOLD_COLUMNS)
-        self.insert_entry = c(_insert_entry, ENTRY_COLUMNS)
+        self.insert_hold = c(spending._insert_hold)
+        self.insert_entry = c(_insert_entry)
         self.hold_by_id = c(select_hold("t", "h"))
         self.claim_capture = c(spending._claim_capture)
         self.settle_hold = c(spending._settle_hold)

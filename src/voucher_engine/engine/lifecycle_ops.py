@@ -24,6 +24,7 @@ from voucher_engine.domain.validity import expires_at, resolve_all
 from voucher_engine.domain.vouchers import Voucher, VoucherSpec
 from voucher_engine.engine import codec
 from voucher_engine.engine.base import EngineBase, Tx
+from voucher_engine.engine.moves import ENTRY_COLUMNS
 from voucher_engine.engine.references import require_voucher_references
 from voucher_engine.engine.results import HistoryLine
 from voucher_engine.engine.rows import entry_from_row, load_voucher, select_ledger, voucher_from_row
@@ -40,8 +41,7 @@ DEFAULT_CODE_FORMAT = CodeFormat("XXXX-XXXX-XXXX-XXXX")
 _insert_voucher = insert(vouchers).returning(vouchers.c.public_id)
 # RETURNING the id on both databases, where SQLAlchemy would read SQLite's ``lastrowid``: the
 # statement goes to the driver directly (storage/direct.py), on every redemption on SQLite.
-_ENTRY_COLUMNS = [c.key for c in ledger_entries.columns if c.key != "id"]
-_insert_entry = Direct(insert(ledger_entries).returning(ledger_entries.c.id), _ENTRY_COLUMNS)
+_insert_entry = Direct(insert(ledger_entries).returning(ledger_entries.c.id), ENTRY_COLUMNS)
 
 
 def append_entry(tx: Tx, voucher: Voucher | str, seq: int, kind: EntryKind, **values: Any) -> int:

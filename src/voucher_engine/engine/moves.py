@@ -19,21 +19,8 @@ from voucher_engine.domain.ledger import EntryKind
 from voucher_engine.storage.tables import ledger_entries
 
 L = ledger_entries.c
-_COLUMNS = [
-    "tenant_id",
-    "voucher_id",
-    "seq",
-    "kind",
-    "available_delta",
-    "held_delta",
-    "spent",
-    "reference",
-    "hold_id",
-    "store",
-    "reverses_seq",
-    "created_at",
-    "effective_at",
-]
+#: A ledger entry's columns as the engine writes them (the id is the database's).
+ENTRY_COLUMNS = [column.key for column in ledger_entries.columns if column.key != "id"]
 
 
 def with_entry(moving: Update) -> Select[Any]:
@@ -44,7 +31,7 @@ def with_entry(moving: Update) -> Select[Any]:
     entry = (
         insert(ledger_entries)
         .from_select(
-            _COLUMNS,
+            ENTRY_COLUMNS,
             select(
                 bindparam("e_tenant", type_=String),
                 bindparam("b_id", type_=String),

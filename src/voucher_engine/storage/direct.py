@@ -61,11 +61,11 @@ class _Plan:
 class Direct:
     """A statement compiled once per dialect and sent straight to the driver."""
 
-    __slots__ = ("_columns", "_plans", "lead", "statement")
+    __slots__ = ("_plans", "columns", "lead", "statement")
 
     def __init__(self, statement: Any, columns: Sequence[str] | None = None, *, lead: Sequence[str] = ()) -> None:
         self.statement = statement
-        self._columns = list(columns) if columns is not None else None  # an INSERT's columns
+        self.columns = list(columns) if columns is not None else None  # an INSERT's columns
         #: PostgreSQL: commands sent ahead of the statement in its pipeline (no round trip of
         #: their own), such as a savepoint's.
         self.lead = tuple(lead)
@@ -104,7 +104,7 @@ class Direct:
         key = (dialect.name, dialect.driver, dialect.server_version_info, dialect.paramstyle)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = _compile(self.statement, dialect, self._columns)
+            plan = self._plans[key] = _compile(self.statement, dialect, self.columns)
         return plan
 
     def _bound(self, plan: _Plan, params: Mapping[str, Any]) -> Any:
