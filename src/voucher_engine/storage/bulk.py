@@ -6,8 +6,9 @@ fall back to a statement that skips what exists. Nothing is read first: the uniq
 decides, once per row, as it would for any insert.
 
 Both go to the driver directly, past SQLAlchemy's execute path: per row that path costs more
-than the database's own insert. The driver's errors are translated here into SQLAlchemy's, so
-``Database.translated`` maps them as it maps every other statement's.
+than the database's own insert. The driver's errors are raised as SQLAlchemy's
+(``direct.driver_errors``), so ``Database.translated`` maps them as it maps every other
+statement's.
 """
 
 from __future__ import annotations
@@ -17,27 +18,32 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, exc
 
+from voucher_engine.storage.database import is_unique_violation
+from voucher_engine.storage.direct import driver_errors
+
 
 def insert_all_or_none(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bool:
     """Insert ``rows`` (tuples in the order of ``columns``) into ``table``; False, with nothing
     inserted and the transaction still usable, when a unique constraint refused a row."""
     driver = conn.connection.driver_connection
-    dbapi_error: type[Exception] = conn.dialect.loaded_dbapi.Error
     names = ", ".join(columns)
+    postgresql = conn.dialect.name == "postgresql"
+    if postgresql:
+        sql = f"COPY {table.name} ({names}) FROM STDIN"
+    else:
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' for _ in columns)})"
     savepoint = conn.begin_nested()
     try:
-        if conn.dialect.name == "postgresql":
-            sql = f"COPY {table.name} ({names}) FROM STDIN"
-            _copy(driver, sql, rows)
-        else:
-            sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' for _ in columns)})"
-            _executemany(driver, sql, rows)
-    except dbapi_error as error:
+        with driver_errors(conn, sql):
+            if postgresql:
+                _copy(driver, sql, rows)
+            else:
+                _executemany(driver, sql, rows)
+    except exc.IntegrityError as error:
         savepoint.rollback()
-        translated = exc.DBAPIError.instance(sql, None, error, dbapi_error)
-        if isinstance(translated, exc.IntegrityError) and _is_unique_violation(error):
+        if is_unique_violation(error):
             return False
-        raise translated from error
+        raise
     except BaseException:
         savepoint.rollback()
         raise
@@ -58,10 +64,3 @@ def _executemany(driver: Any, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         cursor.executemany(sql, rows)
     finally:
         cursor.close()
-
-
-def _is_unique_violation(error: Exception) -> bool:
-    code = getattr(error, "sqlstate", None)
-    if code is not None:
-        return bool(code == "23505")
-    return "UNIQUE constraint failed" in str(error)

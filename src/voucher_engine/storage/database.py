@@ -282,7 +282,7 @@ class Database:
         try:
             yield
         except exc.IntegrityError as error:
-            if _is_unique_violation(error):
+            if is_unique_violation(error):
                 raise AlreadyExists("that object already exists", constraint=str(error.orig)) from error
             raise StorageError(f"a database constraint refused the change: {error.orig}") from error
         except exc.DataError as error:
@@ -313,7 +313,7 @@ class Database:
 _PG_CONFLICTS = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
 
 
-def _is_unique_violation(error: exc.IntegrityError) -> bool:
+def is_unique_violation(error: exc.IntegrityError) -> bool:
     code: str | None = getattr(error.orig, "sqlstate", None)
     if code is not None:
         return code == "23505"
