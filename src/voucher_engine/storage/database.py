@@ -102,11 +102,8 @@ class Database:
             # costs more than SQLite's own BEGIN. Its errors are wrapped as SQLAlchemy would,
             # so ``translated`` sees a busy database as the same retryable ``Conflict``.
             sql = "BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE, False) else "BEGIN"
-            raw = conn.connection.dbapi_connection
-            try:
-                raw.execute(sql)  # type: ignore[union-attr]
-            except sqlite3.Error as error:
-                raise exc.DBAPIError.instance(sql, None, error, sqlite3.Error) from error
+            with driver_errors(conn, sql):
+                conn.connection.dbapi_connection.execute(sql)  # type: ignore[union-attr]
 
     def _configure_postgresql(self) -> None:
         """Transactions that cost no round trip of their own.
