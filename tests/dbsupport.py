@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import random
 
+from sqlalchemy import UniqueConstraint
+
 from voucher_engine import Engine, EngineConfig
 from voucher_engine.identity import Argon2Params, IdentityConfig
 from voucher_engine.testing.databases import BACKENDS as _BACKENDS
@@ -45,3 +47,15 @@ def database_of(engine: Engine):
     """The engine's database wrapper (``engine._db``), for tests that look at or damage rows
     behind the engine's back. Tests only: a host reads and writes through the engine."""
     return engine._db
+
+
+def changed_by_0012(diff) -> bool:
+    """A difference from ``tables.py`` that migration 0012 removes (pool_codes' unique key, led by
+    the code from then on): for the tests of migrations before it, which compare their tables
+    with ``tables.py``."""
+    kind, item = diff[0], diff[1]
+    return (
+        kind in ("add_constraint", "remove_constraint")
+        and isinstance(item, UniqueConstraint)
+        and item.table.name == "pool_codes"
+    )

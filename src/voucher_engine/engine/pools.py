@@ -167,14 +167,21 @@ def _advance_and_record_lane(*, skip_locked: bool, lowest_first: bool = True) ->
     """PostgreSQL: both steps of a pop in one statement (one round trip; the lane's lock is
     held from here to COMMIT only: the next statements are the events, sent with COMMIT).
     The outer join makes a numbered code that is missing (never expected) show up as a NULL
-    code instead of passing for an empty pool with the lane moved on."""
+    code instead of passing for an empty pool with the lane moved on.
+
+    The code is found by its number as a scalar subquery, so the lookup is one probe of the
+    (tenant, pool, seq) key whatever the planner believes: as a join, a pool whose statistics
+    lagged behind its import (a pool just filled) was planned as a scan of all its codes per
+    pop, a cost that grew with the pool."""
     advanced = _advance_lane(skip_locked=skip_locked, lowest_first=lowest_first).cte("advanced")
     recorded = (
         insert(pool_issues)
         .from_select(
             _ISSUE_COLUMNS,
-            _issue_of_code.join(advanced, C.seq == advanced.c.seq).where(
-                C.tenant_id == bindparam("b_tenant"), C.pool_id == bindparam("b_pool")
+            _issue_of_code.where(
+                C.tenant_id == bindparam("b_tenant"),
+                C.pool_id == bindparam("b_pool"),
+                C.seq == select(advanced.c.seq).scalar_subquery(),
             ),
         )
         .returning(I.seq, I.code)

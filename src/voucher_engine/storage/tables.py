@@ -185,7 +185,10 @@ pool_codes = Table(
     Column("pool_id", String(64), primary_key=True),
     Column("seq", BigInteger, primary_key=True),
     Column("code", String(255), nullable=False),
-    UniqueConstraint("tenant_id", "pool_id", "code"),
+    # Led by the code: the pool's prefix belongs to the primary key alone, so a lookup by
+    # number (a pop, the foreign key check) probes it whatever the statistics say
+    # (migration 0012).
+    UniqueConstraint("code", "tenant_id", "pool_id"),
     # No foreign key to ``pools``: it would be checked per row of every import, and halved
     # COPY's speed. Only an import writes codes, after locking its (existing) pool's row, and
     # pools are never deleted (migration 0010).
