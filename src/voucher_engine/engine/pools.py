@@ -90,12 +90,12 @@ _this_pool = (P.tenant_id == bindparam("b_tenant"), P.id == bindparam("b_pool"))
 _size_of_pool = select(P.size).where(*_this_pool).scalar_subquery()
 _threshold_of_pool = select(P.low_stock_threshold).where(*_this_pool).scalar_subquery()
 # Lanes that have a code left (the pool row is read, not locked: imports hold it for a whole
-# batch).
-_lanes_with_a_code = (
-    select(_free.c.lane)
-    .join(pools, (P.tenant_id == _free.c.tenant_id) & (P.id == _free.c.pool_id))
-    .where(_free.c.tenant_id == bindparam("b_tenant"), _free.c.pool_id == bindparam("b_pool"))
-    .where(_next_seq(_free) <= P.size)
+# batch). The size is read once, as a subquery, not joined: a join read the pool's row once
+# per lane.
+_lanes_with_a_code = select(_free.c.lane).where(
+    _free.c.tenant_id == bindparam("b_tenant"),
+    _free.c.pool_id == bindparam("b_pool"),
+    _next_seq(_free) <= _size_of_pool,
 )
 
 
