@@ -12,7 +12,7 @@ import click
 from sqlalchemy.engine import make_url
 
 from voucher_engine.config import CONFIG_ENV, Config, load_config
-from voucher_engine.engine import DEFAULT_URL, Engine
+from voucher_engine.engine import DEFAULT_URL, Engine, EngineConfig
 from voucher_engine.errors import StorageError
 from voucher_engine.progress import ProgressBar
 
@@ -85,13 +85,13 @@ def shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def open_engine(url: str) -> Engine:
+def open_engine(url: str, config: EngineConfig | None = None) -> Engine:
     """Open the engine, refusing a database that is not migrated to the current schema.
 
     The embedded SQLite file migrates itself on open; a PostgreSQL database is migrated by
     ``voucher-engine db upgrade``, and a command run before that should say so plainly.
     """
-    engine = Engine.open(url)
+    engine = Engine.open(url, config=config)
     schema = engine.schema_status()
     if not schema.current:
         engine.close()
@@ -106,7 +106,7 @@ def open_configured_engine(url: str | None) -> Engine:
     """``open_engine`` with the configuration applied (the webhook guard, providers' settings),
     for commands that act as the server would."""
     config = current_config(url=url)
-    engine = open_engine(config.url)
+    engine = open_engine(config.url, config.engine_config())
     config.apply(engine)
     return engine
 

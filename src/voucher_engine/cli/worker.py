@@ -30,7 +30,9 @@ def worker(url: str | None, networks: tuple[str, ...], worker_id: str | None) ->
     config = current_config(url=url)
     settings = config.delivery_settings()
     settings = dataclasses.replace(settings, allowed_networks=(*settings.allowed_networks, *networks))
-    return main_worker(config.url, settings=settings, worker_id=worker_id, prepare=config.apply)
+    return main_worker(
+        config.url, settings=settings, config=config.engine_config(), worker_id=worker_id, prepare=config.apply
+    )
 
 
 COMMANDS = [worker]
