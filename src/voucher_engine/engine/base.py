@@ -46,7 +46,7 @@ from voucher_engine.errors import (
 from voucher_engine.plugins import Hooks
 from voucher_engine.storage.database import Database, DatabaseSettings
 from voucher_engine.storage.delivery_tables import jobs
-from voucher_engine.storage.direct import Direct, send_write
+from voucher_engine.storage.direct import Direct
 from voucher_engine.storage.statements import insert_or_skip
 from voucher_engine.storage.tables import idempotency_keys, outbox, tenants
 
@@ -97,7 +97,7 @@ class Tx:
         self.tenant_id = tenant_id
         self._ids = ids
         self._events: list[dict[str, Any]] = []
-        self._deferred: list[tuple[Any, Any]] = []
+        self._deferred: list[tuple[Direct, Any]] = []
 
     @property
     def dialect(self) -> str:
@@ -122,12 +122,12 @@ class Tx:
             _insert_event.run(self.conn, self._events)
             self._events.clear()
 
-    def defer(self, statement: Any, params: Any) -> None:
+    def defer(self, statement: Direct, params: Any) -> None:
         """Write this with the COMMIT (one round trip on PostgreSQL): for a row nothing in this
         transaction reads back, and no constraint checked before the COMMIT depends on."""
         self._deferred.append((statement, params))
 
-    def final_writes(self) -> list[tuple[Any, Any]]:
+    def final_writes(self) -> list[tuple[Direct, Any]]:
         """The deferred rows and the events not written yet, as writes for
         ``Database.commit_with`` (sent with the COMMIT in one round trip on PostgreSQL)."""
         writes = self._deferred + ([(_insert_event, list(self._events))] if self._events else [])
@@ -251,7 +251,7 @@ class EngineBase:
         self.hooks.veto(Command(tenant_id, operation, request or {}, scope))
         digest = request_hash(operation, request or {}) if idempotency_key else ""
 
-        def run(tx: Tx) -> tuple[R, list[tuple[Any, Any]]]:
+        def run(tx: Tx) -> tuple[R, list[tuple[Direct, Any]]]:
             """The result, and the writes left for the commit: the events and the idempotency
             row, sent with COMMIT in one round trip (nothing reads them back)."""
             if precondition is not None:
@@ -291,7 +291,7 @@ class EngineBase:
             with self._db.translated(), outer.conn.begin_nested():
                 result, writes = run(Tx(outer.conn, outer.now, tenant_id, self.ids))
                 for statement, params in writes:
-                    send_write(outer.conn, statement, params)
+                    statement.run(outer.conn, params)
                 return result
 
         def attempt(conn: Connection) -> R:

@@ -22,15 +22,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Executable, create_engine, event, exc
+from sqlalchemy import Connection, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 from voucher_engine.errors import AlreadyExists, Conflict, InvalidData, StorageError
-from voucher_engine.storage.direct import PENDING_BEGIN, Direct, driver_errors, send_write
+from voucher_engine.storage import pg_pipeline
+from voucher_engine.storage.direct import PENDING_BEGIN, Direct, driver_errors
 
 _WRITE = "voucher_engine_write"
 _READ_ONLY = "voucher_engine_read_only"
 _BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+_COMMIT = pg_pipeline.command("COMMIT")
 #: Key in a SQLite connection's ``info``: the busy timeout last set on it, in ms.
 _BUSY_MS = "voucher_engine_busy_ms"
 
@@ -114,6 +116,10 @@ class Database:
         one pipeline with itself (one round trip for both). ``COMMIT`` and ``ROLLBACK`` still
         go through psycopg, which sends them whenever the server reports an open transaction.
         """
+
+        @event.listens_for(self.sa, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            pg_pipeline.adopt(dbapi_connection)  # the direct statements prepared once, kept
 
         @event.listens_for(self.sa, "checkout")
         def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -209,24 +215,23 @@ class Database:
             if transaction.is_active:
                 self._commit(conn)
 
-    def _commit(self, conn: Connection, writes: Sequence[tuple[Executable | Direct, Any]] = ()) -> None:
+    def _commit(self, conn: Connection, writes: Sequence[tuple[Direct, Any]] = ()) -> None:
         try:
             if self.dialect == "postgresql" and writes and conn.in_transaction():
-                dbapi = conn.connection.driver_connection
                 # The last writes and COMMIT in one pipeline: one round trip. An error in any of
-                # them aborts the transaction, and COMMIT then rolls it back.
-                # Errors of any of them surface when the pipeline ends, from the driver.
-                with driver_errors(conn, "COMMIT"), dbapi.pipeline():  # type: ignore[union-attr]
-                    for statement, params in writes:
-                        send_write(conn, statement, params)
-                    # COMMIT as a statement of the pipeline: psycopg's commit() would wait for
-                    # its own Sync and the pipeline's end for another. Straight to the driver,
-                    # as the writes before it (storage/direct.py).
-                    dbapi.execute("COMMIT")  # type: ignore[union-attr]
+                # them aborts the transaction, and COMMIT then rolls it back; the error is
+                # raised once the pipeline's results are read.
+                begin = conn.info.pop(PENDING_BEGIN, None)  # nothing sent in it yet
+                steps = [pg_pipeline.command(begin)] if begin is not None else []
+                for statement, params in writes:
+                    steps += statement.steps(conn, params)
+                steps.append(_COMMIT)
+                with driver_errors(conn, "COMMIT"):
+                    pg_pipeline.run(conn.connection.dbapi_connection, steps)
                 conn.commit()  # the server is idle now: only SQLAlchemy's bookkeeping
             else:
                 for statement, params in writes:
-                    send_write(conn, statement, params)
+                    statement.run(conn, params)
                 conn.commit()
         except exc.DBAPIError as error:
             if _is_lost(error):
@@ -236,7 +241,7 @@ class Database:
                 ) from error
             raise
 
-    def commit_with(self, conn: Connection, writes: Sequence[tuple[Executable | Direct, Any]]) -> None:
+    def commit_with(self, conn: Connection, writes: Sequence[tuple[Direct, Any]]) -> None:
         """Run ``writes`` (statements with no result anyone reads) and commit, in one round
         trip on PostgreSQL. ``write`` then has nothing left to commit."""
         self._commit(conn, writes)

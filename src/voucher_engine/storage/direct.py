@@ -16,6 +16,7 @@ measured in ``make bench``, not a second way to write SQL.
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ from typing import Any
 
 from sqlalchemy import Connection, exc
 from sqlalchemy.engine import Dialect
+
+from voucher_engine.storage import pg_pipeline
 
 #: Key in a PostgreSQL connection's ``info``: the BEGIN not sent yet, which travels in one
 #: pipeline with the transaction's first statement (``Database``).
@@ -56,12 +59,14 @@ class _Plan:
     binds: tuple[tuple[str, Callable[[Any], Any] | None], ...]
     row: type | None  # the result's row type (attribute access, as SQLAlchemy's rows)
     results: tuple[tuple[int, Callable[[Any], Any]], ...]  # the result columns with a processor
+    #: PostgreSQL: the SQL with ``$n`` parameters (in ``binds``' order), as a pipeline sends it.
+    wire: bytes | None = None
 
 
 class Direct:
     """A statement compiled once per dialect and sent straight to the driver."""
 
-    __slots__ = ("_plans", "columns", "lead", "statement")
+    __slots__ = ("_lead_steps", "_plans", "columns", "lead", "statement")
 
     def __init__(self, statement: Any, columns: Sequence[str] | None = None, *, lead: Sequence[str] = ()) -> None:
         self.statement = statement
@@ -69,6 +74,7 @@ class Direct:
         #: PostgreSQL: commands sent ahead of the statement in its pipeline (no round trip of
         #: their own), such as a savepoint's.
         self.lead = tuple(lead)
+        self._lead_steps = tuple(pg_pipeline.command(c) for c in self.lead)
         # By what the compiled SQL depends on, not by dialect object: a process that opens and
         # closes many engines (a test suite) keeps one plan per kind of database, not one
         # per engine it ever opened (a plan's processors would keep each dialect alive).
@@ -121,23 +127,18 @@ class Direct:
             observer(plan.sql)
         raw: Any = conn.connection.dbapi_connection
         with driver_errors(conn, plan.sql):
-            if conn.dialect.name == "postgresql":
+            if plan.wire is not None:
+                # The pending BEGIN and the commands ahead of it travel with it: one round trip.
                 begin = conn.info.pop(PENDING_BEGIN, None)
-                ahead = self.lead if begin is None else (begin, *self.lead)
-                if ahead:
-                    with raw.pipeline():
-                        for command in ahead:
-                            raw.execute(command)
-                        cursor = raw.execute(plan.sql, bound)
-                else:
-                    cursor = raw.execute(plan.sql, bound)
+                steps = [pg_pipeline.command(begin)] if begin is not None else []
+                steps += self._lead_steps
+                steps.append(pg_pipeline.Step(plan.wire, bound, rows=fetch and plan.row is not None))
+                fetched = pg_pipeline.run(raw, steps)[-1] or []
             else:
                 cursor = raw.execute(plan.sql, bound)
-            # Not fetched when not wanted: inside a pipeline (the writes sent with COMMIT) that
-            # would wait for the server's answer, a round trip of its own. Whether there are
-            # rows is the statement's to say, not ``cursor.description``'s: psycopg builds a
-            # column object per column for it, on every execution.
-            fetched = cursor.fetchall() if fetch and plan.row is not None else []
+                # Whether there are rows is the statement's to say, not ``cursor.description``'s
+                # (a column object per column, built on every execution).
+                fetched = cursor.fetchall() if fetch and plan.row is not None else []
         if not fetched or plan.row is None:
             return fetched
         make, results = plan.row._make, plan.results  # type: ignore[attr-defined]
@@ -158,23 +159,35 @@ class Direct:
         if self.lead:
             raise ValueError("a statement with commands ahead of it is sent once, not for many rows")
         _require_transaction(conn)
+        raw: Any = conn.connection.dbapi_connection
+        if conn.dialect.name == "postgresql":
+            begin = conn.info.pop(PENDING_BEGIN, None)
+            steps = [pg_pipeline.command(begin)] if begin is not None else []
+            steps += self.steps(conn, rows)
+            with driver_errors(conn, self._plan(conn.dialect).sql):
+                pg_pipeline.run(raw, steps)
+            return
         plan = self._plan(conn.dialect)
         bound = [self._bound(plan, row) for row in rows]
         for observer in _observers:
             observer(plan.sql)
-        raw: Any = conn.connection.dbapi_connection
         with driver_errors(conn, plan.sql):
-            if conn.dialect.name == "postgresql":
-                begin = conn.info.pop(PENDING_BEGIN, None)
-                with raw.cursor() as cursor:
-                    if begin is not None:
-                        with raw.pipeline():
-                            raw.execute(begin)
-                            cursor.executemany(plan.sql, bound)
-                    else:
-                        cursor.executemany(plan.sql, bound)
-            else:
-                raw.executemany(plan.sql, bound)
+            raw.executemany(plan.sql, bound)
+
+    def steps(
+        self, conn: Connection, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    ) -> list[pg_pipeline.Step]:
+        """PostgreSQL: the statement for its effect, once or once per row, as steps of a batch
+        the caller sends (``Database`` sends the last writes with ``COMMIT``)."""
+        if self.lead:
+            raise ValueError("a statement with commands ahead of it is sent on its own")
+        plan = self._plan(conn.dialect)
+        if plan.wire is None:
+            raise ValueError("steps of a pipeline are PostgreSQL's")
+        rows = [params] if isinstance(params, Mapping) else params
+        for observer in _observers:
+            observer(plan.sql)
+        return [pg_pipeline.Step(plan.wire, self._bound(plan, row)) for row in rows]
 
 
 def _require_transaction(conn: Connection) -> None:
@@ -186,32 +199,48 @@ def _require_transaction(conn: Connection) -> None:
         raise RuntimeError("a direct statement runs inside a transaction the caller began")
 
 
-def send_write(conn: Connection, statement: Any, params: Any) -> None:
-    """Run a write whose result nobody reads (an event, a deferred row): a ``Direct`` statement
-    or any other."""
-    if isinstance(statement, Direct):
-        statement.run(conn, params)
-    else:
-        conn.execute(statement, params)
-
-
 def _compile(statement: Any, dialect: Dialect, columns: list[str] | None) -> _Plan:
     compiled = statement.compile(dialect=dialect, column_keys=columns)
     if any(bind.expanding for bind in compiled.binds.values()):
         raise ValueError("a direct statement has no expanding IN parameters: they are rendered per execution")
+    sql = str(compiled)
     literals = {name: value for name, value in compiled.params.items() if value is not None}
-    positional = compiled.positiontup is not None
-    binds = tuple(
-        (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-        for name in (compiled.positiontup if positional else compiled.params)
-    )
+    wire = None
+    if compiled.positiontup is not None:
+        positional, order = True, list(compiled.positiontup)
+    elif dialect.name == "postgresql":
+        positional, (wire, order) = True, _numbered(sql)
+    else:
+        positional, order = False, list(compiled.params)
+    binds = tuple((name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in order)
     exported = list(getattr(statement, "exported_columns", ()))
     if not exported:
-        return _Plan(str(compiled), positional, literals, binds, None, ())
+        return _Plan(sql, positional, literals, binds, None, (), wire)
     row = namedtuple("Row", [column.key for column in exported], rename=True)  # type: ignore[misc]
     processors = (column.type.dialect_impl(dialect).result_processor(dialect, None) for column in exported)
     results = tuple((i, process) for i, process in enumerate(processors) if process is not None)
-    return _Plan(str(compiled), positional, literals, binds, row, results)
+    return _Plan(sql, positional, literals, binds, row, results, wire)
+
+
+_PYFORMAT = re.compile(r"%\((\w+)\)s|%%|%")
+
+
+def _numbered(sql: str) -> tuple[bytes, list[str]]:
+    """pyformat SQL (``%(name)s``, ``%%`` for a percent sign) as the server's own ``$n``
+    parameters, each name numbered at its first use, and the names in that order."""
+    order: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            if match.group(0) == "%":
+                raise ValueError(f"a lone % in {sql!r}")
+            return "%"
+        if name not in order:
+            order.append(name)
+        return f"${order.index(name) + 1}"
+
+    return _PYFORMAT.sub(number, sql).encode(), order
 
 
 @contextmanager
