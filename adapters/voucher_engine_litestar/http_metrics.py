@@ -28,7 +28,7 @@ LATENCY = f"{PREFIX}_http_request_duration_seconds"
 LATENCY_HELP = "Time to answer an HTTP request, by route template"
 #: Histogram's default buckets (seconds), +Inf last, as ``Histogram`` keeps them.
 BOUNDS: tuple[float, ...] = tuple(float(b) for b in Histogram.DEFAULT_BUCKETS)
-_LE = tuple(floatToGoString(b) for b in BOUNDS)
+_LE = tuple(floatToGoString(b) for b in BOUNDS)  # type: ignore[no-untyped-call]  # the le labels Histogram writes
 
 
 @dataclass(slots=True)

@@ -43,6 +43,7 @@ from voucher_engine_litestar.logs import (
 )
 from voucher_engine_litestar.metrics import STATE_KEY as METRICS_KEY
 from voucher_engine_litestar.request_id import RequestIdLogFilter
+from voucher_engine_litestar.telemetry import milliseconds
 
 ACCESS = f"{ADAPTER_LOGGER}.access"
 
@@ -243,6 +244,42 @@ def test_observing_a_request_calls_into_neither_prometheus_client_nor_logging(
     assert json_lines.getvalue().count('"route":"/health"') == 2
     total = {"method": "GET", "route": "/health", "status": "200"}
     assert app.state[METRICS_KEY].get_sample_value(f"{REQUESTS}_total", total) == 2.0
+
+
+def test_a_directly_written_line_is_the_formatters_whatever_its_fields() -> None:
+    # Routes and clients JSON must escape, no client, durations of every size, and more
+    # (method, route, status) triples than the handler keeps the fixed parts of.
+    cases = [("GET", '/größe/"{q}"\\', 200, 0.0, None, "a.b_c-1"), ("PATCH", "/\u2028\t", 418, 1234.5, "::1", "x")]
+    cases += [(f"M{n}", f"/r/{n}", 200 + n % 300, n / 1000, f"10.0.{n % 256}.1", f"id-{n}") for n in range(1_100)]
+    stream = io.StringIO()
+    handler = configure_json_logging(stream=stream)
+    logging.getLogger(ADAPTER_LOGGER).removeHandler(handler)
+    formatter = JsonFormatter()
+    for method, route, status, duration_ms, client, request_id in cases * 2:
+        handler.write_access(method, route, status, duration_ms, client, request_id)  # type: ignore[attr-defined]
+        record = logging.LogRecord(ACCESS, logging.INFO, __file__, 1, "%s %s %d", (method, route, status), None)
+        record.__dict__.update(
+            method=method, route=route, status=status, duration_ms=duration_ms, client=client, request_id=request_id
+        )
+        written = stream.getvalue().split("\n")[-2]  # a line ends at \n only (not at \u2028)
+        assert _without_time(written) == _without_time(formatter.format(record))
+    assert stream.getvalue().count("\n") == 2 * len(cases)
+    # Clients choose methods: the fixed parts kept per triple are bounded.
+    assert 0 < len(handler._access_parts) <= 1024  # type: ignore[attr-defined]
+
+
+def _without_time(line: str) -> str:
+    assert line.startswith('{"time":"')
+    return line[line.index('","level"') :]
+
+
+def test_milliseconds_are_the_duration_rounded_to_three_places() -> None:
+    draw = random.Random(3)
+    spans = [0, 1, 499, 501, 999_999, 1_000_499, 10**12 + 7] + [draw.randrange(10**13) for _ in range(50_000)]
+    # round() breaks exact ties (a whole half microsecond) to even, the integers up: both are right.
+    spans = [ns for ns in spans if ns % 1000 != 500]
+    assert [milliseconds(ns) for ns in spans] == [round(ns / 1e6, 3) for ns in spans]
+    assert [repr(milliseconds(ns)) for ns in spans] == [repr(round(ns / 1e6, 3)) for ns in spans]
 
 
 def test_the_json_time_is_isoformat_to_the_millisecond() -> None:
