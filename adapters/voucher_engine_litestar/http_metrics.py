@@ -1,11 +1,12 @@
 """The HTTP metrics of one app: requests by method, route template and status, and latency
 by method and route template.
 
-A request adds to plain numbers under one lock (about a fifth of what ``labels().inc()`` and
-``labels().observe()`` cost: two lookups and three locks); the registry reads them at scrape
-time as the metric families prometheus_client's ``Counter`` and ``Histogram`` would give for
-the same observations, sample for sample (``test_ops_observe_cost.py`` compares the two
-expositions). Each process counts its own requests (no multiprocess mode), as before.
+A request adds to plain numbers under one lock (0.3 us in a tight loop, 1 us inside the app;
+a ``Counter`` and a ``Histogram`` child, even kept per series, took three locks and five
+calls: 0.8 and 2.4 us); the registry reads them at scrape time as the metric families
+prometheus_client's ``Counter`` and ``Histogram`` would give for the same observations,
+sample for sample (``test_ops_observe_cost.py`` compares the two expositions). Each process
+counts its own requests (no multiprocess mode), as before.
 """
 
 from __future__ import annotations
