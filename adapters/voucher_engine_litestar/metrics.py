@@ -20,7 +20,7 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.datastructures import State
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -28,10 +28,10 @@ from voucher_engine import Engine
 from voucher_engine.domain.lifecycle import State as VoucherState
 from voucher_engine.errors import VoucherEngineError
 from voucher_engine.identity.attempts import client_address
+from voucher_engine_litestar.http_metrics import PREFIX, HttpMetrics
 from voucher_engine_litestar.log import logger
 from voucher_engine_litestar.operators import check_metrics_token
 
-PREFIX = "voucher_engine"
 #: The app state key of the app's registry.
 STATE_KEY = "voucher_engine_metrics"
 #: The app state key of the token a scraper must send.
@@ -40,43 +40,6 @@ TOKEN_KEY = "voucher_engine_metrics_token"
 MEDIA_TYPE = CONTENT_TYPE_LATEST.replace("; charset=utf-8", "")
 #: The route label of a request that matched no route (a 404 or 405 while routing).
 UNMATCHED_ROUTE = "unmatched"
-
-
-class HttpMetrics:
-    """Requests and latencies of one app, in that app's registry.
-
-    A labelled metric looks its child up under a lock on every ``labels()`` call; the pair of
-    children of a (method, route, status) is looked up once and kept here instead. Series are
-    never removed from these metrics, so a kept child stays the registry's.
-    """
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.requests = Counter(
-            f"{PREFIX}_http_requests",
-            "HTTP requests answered, by method, route template and status",
-            ["method", "route", "status"],
-            registry=registry,
-        )
-        self.latency = Histogram(
-            f"{PREFIX}_http_request_duration_seconds",
-            "Time to answer an HTTP request, by route template",
-            ["method", "route"],
-            registry=registry,
-        )
-        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
-
-    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        key = (method, route, status)
-        children = self._children.get(key)
-        if children is None:
-            # Two threads may both get here for a new key: labels() hands both the same children.
-            children = self._children[key] = (
-                self.requests.labels(method, route, str(status)),
-                self.latency.labels(method, route),
-            )
-        requests, latency = children
-        requests.inc()
-        latency.observe(seconds)
 
 
 class EngineCollector(Collector):

@@ -17,8 +17,9 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
+from voucher_engine_litestar.http_metrics import HttpMetrics
 from voucher_engine_litestar.logs import access_logger, direct_access_handler
-from voucher_engine_litestar.metrics import UNMATCHED_ROUTE, HttpMetrics
+from voucher_engine_litestar.metrics import UNMATCHED_ROUTE
 from voucher_engine_litestar.request_id import (
     choose_request_id,
     enter_request,
@@ -63,13 +64,13 @@ class ObservedRequests:
         return self._telemetry
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or scope.get(_OBSERVED):
+        if scope["type"] != ScopeType.HTTP or _OBSERVED in scope:
             await self.app(scope, receive, send)
             return
         scope[_OBSERVED] = True  # type: ignore[literal-required]  # our own marker, not an ASGI key
         telemetry = self._telemetry_of(scope["litestar_app"])
         request_id = choose_request_id(incoming_request_id(scope))
-        started = time.perf_counter()
+        started = time.perf_counter_ns()
         # Unless a response starts, the client saw the connection fail: count it as a 500.
         status = 500
 
@@ -85,30 +86,35 @@ class ObservedRequests:
             await self.app(scope, receive, send_observed)
         finally:
             if telemetry is not None:
-                _record(telemetry, scope, status, time.perf_counter() - started, request_id)
+                _record(telemetry, scope, status, time.perf_counter_ns() - started, request_id)
             leave_request(token)
 
 
-def _record(telemetry: Telemetry, scope: HTTPScope, status: int, seconds: float, request_id: str) -> None:
+def _record(telemetry: Telemetry, scope: HTTPScope, status: int, nanoseconds: int, request_id: str) -> None:
     """The metric and the access log line of one answered request."""
     # Litestar writes the matched route's template into the scope while routing.
     route: str = scope.get("path_template") or UNMATCHED_ROUTE
     method = scope["method"]
     if telemetry.http_metrics is not None:
-        telemetry.http_metrics.observe(method, route, status, seconds)
+        telemetry.http_metrics.observe(method, route, status, nanoseconds / 1e9)
     if telemetry.access_log and access_logger.isEnabledFor(logging.INFO):
         client = scope.get("client")
         address = client[0] if client else None
+        duration_ms = milliseconds(nanoseconds)
         direct = direct_access_handler()
         if direct is not None:
-            direct.write_access(
-                method, route, status, duration_ms=round(seconds * 1000, 3), client=address, request_id=request_id
-            )
+            direct.write_access(method, route, status, duration_ms, address, request_id)
         else:
-            _log_access(method, route, status, seconds=seconds, client=address, request_id=request_id)
+            _log_access(method, route, status, duration_ms, address, request_id)
 
 
-def _log_access(method: str, route: str, status: int, *, seconds: float, client: str | None, request_id: str) -> None:
+def milliseconds(nanoseconds: int) -> float:
+    """``round(nanoseconds / 1e6, 3)`` in integers (a quarter of ``round``'s cost): whole
+    microseconds, halves up, as milliseconds."""
+    return (nanoseconds + 500) // 1000 / 1000
+
+
+def _log_access(method: str, route: str, status: int, duration_ms: float, client: str | None, request_id: str) -> None:
     """``access_logger.info("%s %s %d", method, route, status, extra={...})``, made and handed
     to the logger's handlers directly: the record is the same, the stack walk is saved, and
     it carries its request id already, so no filter has to look it up."""
@@ -125,7 +131,7 @@ def _log_access(method: str, route: str, status: int, *, seconds: float, client:
     )
     fields = record.__dict__
     fields["method"], fields["route"], fields["status"] = method, route, status
-    fields["duration_ms"], fields["client"], fields["request_id"] = round(seconds * 1000, 3), client, request_id
+    fields["duration_ms"], fields["client"], fields["request_id"] = duration_ms, client, request_id
     access_logger.handle(record)
 
 
