@@ -70,3 +70,13 @@ def test_a_write_transaction_held_on_the_sqlite_file_fails_the_write_within_the_
         other.close()
     assert BUDGET_S - 0.35 <= waited <= BUDGET_S + TOLERANCE_S
     assert budgeted.lock("acme", voucher_id=voucher_id).locked_until is not None
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_write_of_this_process_held_on_the_sqlite_file_fails_the_write_within_the_budget(budgeted: Engine):
+    """The same, with the writer in this process: the wait is on the file's writer lock."""
+    voucher_id = a_voucher(budgeted)
+    with database_of(budgeted).write():
+        waited = timed_conflict(lambda: budgeted.lock("acme", voucher_id=voucher_id))
+    assert BUDGET_S - 0.35 <= waited <= BUDGET_S + TOLERANCE_S
+    assert budgeted.lock("acme", voucher_id=voucher_id).locked_until is not None
