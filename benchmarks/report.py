@@ -46,17 +46,20 @@ FLAT_RSS = 1.25  # peak RSS at 1M codes at most this many times that at 100k
 # What stands in the way when a target does not hold, from profiling (docs/benchmarks.md).
 OBSTACLES = {
     "overhead": (
-        "the hot statements already go to the driver directly (storage/direct.py); what is left per "
-        "operation is the command's plumbing in Python: the connection pool's checkout and return, "
-        "SQLAlchemy's transaction bookkeeping, the veto hook, ids, events, psycopg's pipeline machinery, "
-        "domain objects built from rows. On 2 shared cores it competes with the database server for "
-        "CPU; on SQLite, where a statement costs microseconds and a commit one fsync, it shows in full. "
-        "Figures of one run move by 10-20% between runs (checkpoints, fsync times)"
+        "the hot statements go to the driver directly (storage/direct.py; on PostgreSQL through "
+        "libpq's pipeline, storage/pg_pipeline.py); what is left per operation is the command's "
+        "plumbing in Python: SQLAlchemy's connection checkout, transaction bookkeeping and events "
+        "(about 25 us per command on SQLite), the veto hook, ids, events, type processing, domain "
+        "objects built from rows. On SQLite, where a statement costs microseconds, it shows in full; "
+        "at 8 workers on PostgreSQL all of it sits under one interpreter lock. Figures of one run "
+        "move by 10-20% between runs (checkpoints, fsync times)"
     ),
     "scaling": (
-        "the lanes took the lock queue away (lane waits near zero in pg_stat_activity); at 16 threads "
-        "the pops are bound by the engine's own Python per pop, one interpreter lock for all threads, "
-        "on 2 cores shared with the database server"
+        "the lanes took the lock queue away (lane waits near zero in pg_stat_activity), and the bare "
+        "driver's pops scale no better; one worker already keeps about 0.9 of the 2 cores busy (the "
+        "client and the server take turns, nothing idle on loopback), so 16 workers can at most "
+        "double it, and 16 runnable threads and server processes on 2 cores spend more CPU per pop "
+        "(one interpreter lock, cold caches; measured with 16 processes too)"
     ),
     "http": (
         "the endpoint pays the engine's per-operation overhead (above) plus the framework's request "
@@ -64,18 +67,20 @@ OBSTACLES = {
         "composed bound on this machine"
     ),
     "health": (
-        "the access line is now written by the JSON handler directly (no LogRecord, no formatter "
-        "pass); what is left is the observing wrapper (request id, send hook, context), two Prometheus "
-        "observations and the line itself: in-process about 54 us per request against 27 us for the "
-        "bare hello (docs/benchmarks.md)"
+        "the access line is written by the JSON handler directly from fixed parts encoded once, the "
+        "metrics are plain counters read at scrape time; what is left is the observing wrapper "
+        "(request id, send hook, context), the line's write and flush: as served each piece costs "
+        "2-3 times its in-process CPU, and the wrapper alone reads 0.83-0.86 (docs/benchmarks.md)"
     ),
     "tail": (
         "on 2 shared cores the server's worker threads, the database and wrk compete for CPU; a "
-        "request that waits for a core waits a whole scheduling slice, which is the p99"
+        "request that waits for a core waits a whole scheduling slice, which is the p99; on SQLite "
+        "writers of the process take turns on one lock (no longer in SQLite's sleeping busy handler), "
+        "and a request waits for every write queued ahead of it"
     ),
     "import": (
         "the database itself: each code is a row in two unique B-tree indexes (the primary key and "
-        "(tenant, pool, code), random codes landing all over it); the bare COPY of the same rows in "
+        "(code, tenant, pool), random codes landing all over it); the bare COPY of the same rows in "
         "the same batches is the ceiling (see its rate in the scale table), and it moves by about 10% "
         "between runs with the machine's fsync and checkpoint timing"
     ),
