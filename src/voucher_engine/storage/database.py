@@ -3,7 +3,8 @@ SQLite and PostgreSQL rules of the design, and the translation of driver errors.
 
 SQLite: WAL, ``BEGIN IMMEDIATE`` for every write transaction (a deferred transaction that
 later upgrades to a write fails at once with "database is locked", whatever the busy
-timeout), a busy timeout, foreign keys on, and ``synchronous=FULL`` by default: a committed
+timeout), the writers of one process taking turns on a lock before it, a busy timeout,
+foreign keys on, and ``synchronous=FULL`` by default: a committed
 redemption survives a power cut. ``NORMAL`` is faster and survives application crashes only;
 a deployment may choose it knowingly.
 

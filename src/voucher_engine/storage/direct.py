@@ -6,9 +6,10 @@ pop, redemption and hold sends, that was most of what the engine cost above the 
 (docs/benchmarks.md). A ``Direct`` statement is compiled by SQLAlchemy itself, once per dialect
 (the same SQL it would send), binds its parameters with the column types' own processors, and
 goes to the DBAPI connection under the SQLAlchemy ``Connection`` it is given, inside that
-connection's transaction. Driver errors are raised as SQLAlchemy raises them
-(``DBAPIError.instance``) and a lost connection is invalidated, so ``Database.translated`` and
-the retry rules treat them as any statement's.
+connection's transaction; on PostgreSQL with what travels with it (the pending ``BEGIN``, a
+savepoint) in one batch through libpq's pipeline (``pg_pipeline``). Driver errors are raised as
+SQLAlchemy raises them (``DBAPIError.instance``) and a lost connection is invalidated, so
+``Database.translated`` and the retry rules treat them as any statement's.
 
 Everything else keeps using ``Connection.execute``: this is for the few statements on the paths
 measured in ``make bench``, not a second way to write SQL.
