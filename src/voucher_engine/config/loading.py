@@ -114,6 +114,7 @@ class Config:
             batch_size=w.batch_size,
             concurrency=w.concurrency,
             poll_interval_s=w.poll_interval.total_seconds(),
+            gather_s=w.gather.total_seconds(),
             job_max_attempts=w.job_max_attempts,
         )
 

@@ -79,6 +79,8 @@ class WebhookSettings:
     batch_size: int = 50
     concurrency: int = 4
     poll_interval: timedelta = timedelta(seconds=1)
+    #: The wait after a round that found some work and filled none of its batches.
+    gather: timedelta = timedelta(milliseconds=50)
     job_max_attempts: int = 5
 
     def __post_init__(self) -> None:
@@ -93,6 +95,8 @@ class WebhookSettings:
             raise ValueError("lease: longer than request_timeout")
         if min(self.batch_size, self.concurrency, self.job_max_attempts) < 1:
             raise ValueError("batch_size, concurrency, job_max_attempts: at least 1")
+        if not timedelta(0) <= self.gather <= self.poll_interval:
+            raise ValueError("gather: from 0 to poll_interval")
 
 
 @dataclass(frozen=True, slots=True)

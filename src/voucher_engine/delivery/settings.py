@@ -44,6 +44,11 @@ class DeliverySettings:
     concurrency: int = 4
     #: Seconds the worker loop waits after a round that found nothing to do.
     poll_interval_s: float = 1.0
+    #: Seconds it waits after a round that found some work but filled none of its batches, so
+    #: that work arriving steadily is taken in batches: without it, under load the worker ran
+    #: a round (three transactions) for every event or two, as much CPU as the requests that
+    #: made them. A webhook waits at most this much longer.
+    gather_s: float = 0.05
     #: Attempts of a background job before it is given up.
     job_max_attempts: int = 5
     #: Built-in periodic jobs (kind -> interval); an empty mapping schedules none.

@@ -41,6 +41,16 @@ class RoundReport:
     def idle(self) -> bool:
         return not (self.dispatched or self.delivered or self.jobs)
 
+    def pause_s(self, settings: DeliverySettings) -> float:
+        """How long the loop waits before the next round: none while a batch came back full
+        (more is waiting), ``gather_s`` after some work, ``poll_interval_s`` after none."""
+        if self.idle:
+            return settings.poll_interval_s
+        full = settings.batch_size
+        if self.dispatched >= full or sum(self.delivered.values()) >= full or sum(self.jobs.values()) >= full:
+            return 0.0
+        return min(settings.gather_s, settings.poll_interval_s)
+
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
@@ -134,17 +144,18 @@ def run_worker(
     resolve: Resolver = system_resolver,
 ) -> None:
     """Run rounds until ``stop`` is set, waiting ``poll_interval_s`` after a round with nothing
-    to do (and after a failed round, so a database outage is not hammered)."""
+    to do (and after a failed round, so a database outage is not hammered), ``gather_s`` after
+    one that filled none of its batches (``RoundReport.pause_s``)."""
     worker = Worker(engine, settings, handlers=handlers, worker_id=worker_id, resolve=resolve)
     try:
         while not stop.is_set():
             try:
-                idle = worker.run_once().idle
+                pause = worker.run_once().pause_s(worker.settings)
             except Exception:  # one bad round must not end the worker
                 log.exception("worker round failed")
-                idle = True
-            if idle:
-                stop.wait(worker.settings.poll_interval_s)
+                pause = worker.settings.poll_interval_s
+            if pause:
+                stop.wait(pause)
     finally:
         worker.close()
 
