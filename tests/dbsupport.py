@@ -59,3 +59,16 @@ def changed_by_0012(diff) -> bool:
         and isinstance(item, UniqueConstraint)
         and item.table.name == "pool_codes"
     )
+
+
+def idempotency_row(tenant_id: str, key: str, created_at) -> dict:
+    """An ``idempotency_keys`` row, for the tests that insert one straight through a statement."""
+    return {
+        "tenant_id": tenant_id,
+        "scope": "",
+        "key": key,
+        "operation": "op",
+        "request_hash": "h",
+        "response": {},
+        "created_at": created_at,
+    }

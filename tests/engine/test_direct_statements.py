@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert, select, text
 
-from dbsupport import database_of, open_engine
+from dbsupport import database_of, idempotency_row, open_engine
 from voucher_engine import Engine, ManualClock, Money, VoucherKind, VoucherSpec
 from voucher_engine.errors import AlreadyExists, Conflict
 from voucher_engine.storage import direct
@@ -47,15 +47,7 @@ def test_a_direct_statement_first_in_a_transaction_is_inside_it(engine: Engine) 
 
 
 def test_a_unique_violation_is_already_exists_and_the_engine_goes_on(engine: Engine, clock: ManualClock) -> None:
-    row = {
-        "tenant_id": T,
-        "scope": "",
-        "key": "k",
-        "operation": "op",
-        "request_hash": "h",
-        "response": {},
-        "created_at": clock.now(),
-    }
+    row = idempotency_row(T, "k", clock.now())
     insert_key = Direct(insert(idempotency_keys), list(row))
     with database_of(engine).write() as conn:
         insert_key.run(conn, row)
@@ -100,15 +92,7 @@ def test_a_write_sent_with_the_commit_that_fails_is_translated_and_commits_nothi
     """On PostgreSQL the last writes and COMMIT travel in one pipeline, and a failure among
     them surfaces from the driver when the pipeline ends: it is translated like any other."""
     _voucher(engine)
-    row = {
-        "tenant_id": T,
-        "scope": "",
-        "key": "k",
-        "operation": "op",
-        "request_hash": "h",
-        "response": {},
-        "created_at": clock.now(),
-    }
+    row = idempotency_row(T, "k", clock.now())
     insert_key = Direct(insert(idempotency_keys), list(row))
     db = database_of(engine)
     with db.write() as conn:

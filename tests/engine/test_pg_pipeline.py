@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import exc, insert, text
 
-from dbsupport import database_of
+from dbsupport import database_of, idempotency_row
 from voucher_engine import Engine, ManualClock, Money, VoucherKind, VoucherSpec
 from voucher_engine.errors import InsufficientFunds
 from voucher_engine.storage.direct import Direct, _numbered
@@ -19,15 +19,7 @@ _PREPARED = text("SELECT statement FROM pg_prepared_statements WHERE name LIKE '
 
 
 def _key(clock: ManualClock, key: str) -> dict:
-    return {
-        "tenant_id": T,
-        "scope": "",
-        "key": key,
-        "operation": "op",
-        "request_hash": "h",
-        "response": {},
-        "created_at": clock.now(),
-    }
+    return idempotency_row(T, key, clock.now())
 
 
 def test_pyformat_is_numbered_as_the_servers_parameters() -> None:

@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 
 from voucher_engine.errors import AlreadyExists, Conflict, InvalidData, StorageError
 from voucher_engine.storage import pg_pipeline
-from voucher_engine.storage.direct import PENDING_BEGIN, Direct, driver_errors
+from voucher_engine.storage.direct import PENDING_BEGIN, Direct, driver_errors, pending_begin
 
 _WRITE = "voucher_engine_write"
 _READ_ONLY = "voucher_engine_read_only"
@@ -245,8 +245,7 @@ class Database:
                 # The last writes and COMMIT in one pipeline: one round trip. An error in any of
                 # them aborts the transaction, and COMMIT then rolls it back; the error is
                 # raised once the pipeline's results are read.
-                begin = conn.info.pop(PENDING_BEGIN, None)  # nothing sent in it yet
-                steps = [pg_pipeline.command(begin)] if begin is not None else []
+                steps = pending_begin(conn)  # when nothing was sent in it yet
                 for statement, params in writes:
                     steps += statement.steps(conn, params)
                 steps.append(_COMMIT)

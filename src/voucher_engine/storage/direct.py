@@ -130,9 +130,7 @@ class Direct:
         with driver_errors(conn, plan.sql):
             if plan.wire is not None:
                 # The pending BEGIN and the commands ahead of it travel with it: one round trip.
-                begin = conn.info.pop(PENDING_BEGIN, None)
-                steps = [pg_pipeline.command(begin)] if begin is not None else []
-                steps += self._lead_steps
+                steps = pending_begin(conn) + list(self._lead_steps)
                 steps.append(pg_pipeline.Step(plan.wire, bound, rows=fetch and plan.row is not None))
                 fetched = pg_pipeline.run(raw, steps)[-1] or []
             else:
@@ -162,9 +160,7 @@ class Direct:
         _require_transaction(conn)
         raw: Any = conn.connection.dbapi_connection
         if conn.dialect.name == "postgresql":
-            begin = conn.info.pop(PENDING_BEGIN, None)
-            steps = [pg_pipeline.command(begin)] if begin is not None else []
-            steps += self.steps(conn, rows)
+            steps = pending_begin(conn) + self.steps(conn, rows)
             with driver_errors(conn, self._plan(conn.dialect).sql):
                 pg_pipeline.run(raw, steps)
             return
@@ -189,6 +185,13 @@ class Direct:
         for observer in _observers:
             observer(plan.sql)
         return [pg_pipeline.Step(plan.wire, self._bound(plan, row)) for row in rows]
+
+
+def pending_begin(conn: Connection) -> list[pg_pipeline.Step]:
+    """PostgreSQL: the transaction's ``BEGIN`` if it was not sent yet, as the first step of the
+    batch about to go (taken here, it is that batch's to send)."""
+    begin = conn.info.pop(PENDING_BEGIN, None)
+    return [pg_pipeline.command(begin)] if begin is not None else []
 
 
 def _require_transaction(conn: Connection) -> None:
