@@ -1,13 +1,20 @@
 """SQLite writers of one process take turns on the file's writer lock (storage/database.py,
 ``Database._one_writer``) instead of meeting in SQLite's busy handler, which sleeps in growing
-steps (up to 100 ms) however soon the file is free: a second writer is found waiting on the
-lock, and goes on as soon as the first commits."""
+steps (up to 100 ms) however soon the file is free: a second writer arrives at the lock, not at
+``BEGIN IMMEDIATE``, and goes on once the first commits.
+
+Where the second writer first stops is told by a profile hook in its own thread (the lock's
+``acquire`` called from ``_one_writer``, or the ``begin`` listener that sends ``BEGIN
+IMMEDIATE``), so the test waits for an event, not for time. With the lock taken out of the
+real code, the second writer arrives at ``_begin`` and the test fails.
+"""
 
 from __future__ import annotations
 
 import sys
 import threading
-import time
+from types import FrameType
+from typing import Any
 
 import pytest
 from harness import BARRIER_TIMEOUT_S
@@ -18,23 +25,11 @@ from voucher_engine import Engine
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
-#: How long the test polls for the second writer to block: only a failing test gets there.
-BLOCK_DEADLINE_S = 30.0
-
-
-def _innermost_engine_frame(thread: threading.Thread) -> str | None:
-    """The function of ``database.py`` the thread is in, innermost first (None: none yet)."""
-    frame = sys._current_frames().get(thread.ident or -1)
-    while frame is not None:
-        if frame.f_code.co_filename.endswith("storage/database.py"):
-            return frame.f_code.co_name
-        frame = frame.f_back
-    return None
-
 
 def test_a_second_writer_waits_on_the_lock_and_not_in_sqlites_busy_handler(engine: Engine) -> None:
     db = database_of(engine)
-    holding, done = threading.Event(), threading.Event()
+    holding, done, arrived = threading.Event(), threading.Event(), threading.Event()
+    where: list[str] = []
 
     def first() -> None:
         with db.write() as conn:
@@ -42,24 +37,32 @@ def test_a_second_writer_waits_on_the_lock_and_not_in_sqlites_busy_handler(engin
             holding.set()
             done.wait(BARRIER_TIMEOUT_S)
 
+    def note(frame: FrameType, event: str, arg: Any) -> None:
+        if arrived.is_set() or not frame.f_code.co_filename.endswith("storage/database.py"):
+            return
+        name = frame.f_code.co_name
+        at_lock = event == "c_call" and name == "_one_writer" and getattr(arg, "__name__", "") == "acquire"
+        if at_lock or (event == "call" and name == "_begin"):
+            where.append(name)
+            arrived.set()
+
     def second() -> None:
-        with db.write() as conn:
-            conn.execute(text("UPDATE tenants SET name = 'second' WHERE id = 'acme'"))
+        sys.setprofile(note)
+        try:
+            with db.write() as conn:
+                conn.execute(text("UPDATE tenants SET name = 'second' WHERE id = 'acme'"))
+        finally:
+            sys.setprofile(None)
 
     one = threading.Thread(target=first)
     one.start()
     assert holding.wait(BARRIER_TIMEOUT_S)
     two = threading.Thread(target=second)
     two.start()
-    deadline = time.monotonic() + BLOCK_DEADLINE_S
-    # Polling for a state (where the second writer blocks), not waiting for time to pass.
-    while (where := _innermost_engine_frame(two)) not in {"_one_writer", "_begin"}:
-        assert time.monotonic() < deadline, f"the second writer never blocked (in {where})"
-        time.sleep(0.001)
+    assert arrived.wait(BARRIER_TIMEOUT_S)
     done.set()
     one.join(BARRIER_TIMEOUT_S)
     two.join(BARRIER_TIMEOUT_S)
-    # "_begin": it would have been in BEGIN IMMEDIATE, in SQLite's busy handler.
-    assert where == "_one_writer"
+    assert where == ["_one_writer"]  # ["_begin"]: in BEGIN IMMEDIATE, SQLite's busy handler
     with db.read() as conn:
         assert conn.execute(text("SELECT name FROM tenants WHERE id = 'acme'")).scalar_one() == "second"
