@@ -129,8 +129,8 @@ def database_of(engine: Engine):
 
 
 def seed_tenant(engine: Engine) -> None:
-    with database_of(engine).write() as conn:
-        conn.execute(insert(tenants), {"id": TENANT, "name": TENANT, "created_at": datetime.now(UTC)})
+    with database_of(engine).write() as link:
+        link.sql.execute(insert(tenants), {"id": TENANT, "name": TENANT, "created_at": datetime.now(UTC)})
 
 
 def seed_vouchers(
@@ -172,9 +172,9 @@ def seed_vouchers(
         }
         for i, code in enumerate(codes)
     ]
-    with database_of(engine).write() as conn:
+    with database_of(engine).write() as link:
         for start in range(0, len(rows), 5000):
-            conn.execute(insert(vouchers), rows[start : start + 5000])
+            link.sql.execute(insert(vouchers), rows[start : start + 5000])
     return codes
 
 
@@ -192,9 +192,9 @@ def seed_outbox(engine: Engine, count: int) -> None:
         }
         for i in range(count)
     ]
-    with database_of(engine).write() as conn:
+    with database_of(engine).write() as link:
         for start in range(0, len(rows), 5000):
-            conn.execute(insert(outbox), rows[start : start + 5000])
+            link.sql.execute(insert(outbox), rows[start : start + 5000])
 
 
 def settle(engine: Engine) -> None:

@@ -29,9 +29,9 @@ _codes: dict[str, dict[str, str]] = {}  # backend -> impl -> code
 def _add_history(engine: Engine, voucher_code: str, entries: int) -> None:
     voucher = engine.get_voucher(TENANT, code=voucher_code)
     now = datetime.now(UTC)
-    with database_of(engine).write() as conn:
+    with database_of(engine).write() as link:
         for start in range(0, entries, 5_000):
-            conn.execute(
+            link.sql.execute(
                 insert(ledger_entries),
                 [
                     {
@@ -48,7 +48,7 @@ def _add_history(engine: Engine, voucher_code: str, entries: int) -> None:
                     for i in range(start + 1, min(start + 5_000, entries) + 1)
                 ],
             )
-        conn.execute(
+        link.sql.execute(
             update(vouchers)
             .where(vouchers.c.id == voucher.id)
             .values(

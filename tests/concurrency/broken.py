@@ -10,7 +10,6 @@ Never import this outside tests/concurrency.
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 
 from sqlalchemy import insert, select, update
 
@@ -21,6 +20,7 @@ from voucher_engine.domain.ledger import EntryKind
 from voucher_engine.domain.lifecycle import Action
 from voucher_engine.engine import codec
 from voucher_engine.errors import AlreadyExists, HoldExpired, HoldNotPending, InsufficientFunds, PoolDepleted
+from voucher_engine.storage.link import Link
 from voucher_engine.storage.tables import (
     POOL_LANES,
     holds,
@@ -69,16 +69,16 @@ def read_then_write_redeem(engine: Engine, code: str, amount: Money | None) -> M
     state = State.REDEEMED if new_available == 0 and voucher.held == 0 else State.PARTIALLY_REDEEMED
     time.sleep(RACE_WINDOW_S)  # ON PURPOSE, see RACE_WINDOW_S
     now = engine.clock.now()
-    with database_of(engine).write() as conn:  # transaction 2: the write, without "WHERE available >= :units"
+    with database_of(engine).write() as link:  # transaction 2: the write, without "WHERE available >= :units"
         # The seq is taken from the row (seq + 1), so the ledger's UNIQUE (voucher, seq) does
         # not refuse the duplicates: what is lost is the balance, exactly the bug under test.
-        seq = conn.execute(
+        seq = link.sql.execute(
             update(vouchers)
             .where(V.id == voucher.id)
             .values(available=new_available, state=state.value, seq=V.seq + 1, updated_at=now)
             .returning(V.seq)
         ).scalar_one()
-        conn.execute(
+        link.sql.execute(
             insert(ledger_entries),
             _ledger_row(
                 voucher.id,
@@ -110,8 +110,8 @@ def read_then_write_pop(engine: Engine, pool_id: str) -> str:
             select(C.code).where(C.tenant_id == TENANT, C.pool_id == pool_id, C.seq == seq)
         ).scalar_one()
     time.sleep(RACE_WINDOW_S / 10)  # ON PURPOSE, see RACE_WINDOW_S (shorter: there are many pops)
-    with database_of(engine).write() as conn:  # transaction 2: the write, without "WHERE cursor = :read"
-        conn.execute(
+    with database_of(engine).write() as link:  # transaction 2: the write, without "WHERE cursor = :read"
+        link.sql.execute(
             update(pool_lanes)
             .where(L.tenant_id == TENANT, L.pool_id == pool_id, L.lane == lane)
             .values(cursor=cursor + 1)
@@ -132,8 +132,8 @@ def read_then_write_capture(engine: Engine, hold_id: str) -> HoldResult:
     time.sleep(RACE_WINDOW_S)  # ON PURPOSE, see RACE_WINDOW_S
     now = engine.clock.now()
     H = holds.c
-    with database_of(engine).write() as conn:  # transaction 2: the write, without "WHERE state = 'pending'"
-        conn.execute(
+    with database_of(engine).write() as link:  # transaction 2: the write, without "WHERE state = 'pending'"
+        link.sql.execute(
             update(holds)
             .where(H.id == hold_id)
             .values(
@@ -142,13 +142,13 @@ def read_then_write_capture(engine: Engine, hold_id: str) -> HoldResult:
                 resolved_at=now,
             )
         )
-        seq = conn.execute(
+        seq = link.sql.execute(
             update(vouchers)
             .where(V.id == voucher.id)
             .values(held=voucher.held - hold.amount, seq=V.seq + 1, updated_at=now)
             .returning(V.seq)
         ).scalar_one()
-        conn.execute(
+        link.sql.execute(
             insert(ledger_entries),
             _ledger_row(
                 voucher.id,
@@ -184,8 +184,8 @@ def check_then_act_idempotent_redeem(engine: Engine, code: str, amount: Money | 
     time.sleep(RACE_WINDOW_S)  # ON PURPOSE, see RACE_WINDOW_S
     movement = engine.redeem(TENANT, code=code, amount=amount)  # transaction 2: the effect
     try:
-        with database_of(engine).write() as conn:  # transaction 3: remembering the key, too late
-            conn.execute(
+        with database_of(engine).write() as link:  # transaction 3: remembering the key, too late
+            link.sql.execute(
                 insert(idempotency_keys),
                 {
                     "tenant_id": TENANT,
@@ -213,11 +213,9 @@ def open_deferred_engine(url: str) -> Engine:
     engine = Engine.open(url, config=EngineConfig(auto_migrate=False, conflict_retries=0))
     db = database_of(engine)
 
-    @contextmanager
-    def deferred_write(**_options: object):  # max_wait_s: not what this variant is about
-        # Database.write without the execution option that makes its BEGIN an IMMEDIATE one.
-        with db.translated(), db.sa.connect() as conn, conn.begin():
-            yield conn
+    def deferred_begin(link: Link, _max_wait_s: float | None) -> None:
+        # Database._begin with a plain BEGIN where it sends BEGIN IMMEDIATE.
+        link.raw.execute("BEGIN")
 
-    db.write = deferred_write
+    db._begin = deferred_begin
     return engine

@@ -32,8 +32,8 @@ def test_a_second_writer_waits_on_the_lock_and_not_in_sqlites_busy_handler(engin
     where: list[str] = []
 
     def first() -> None:
-        with db.write() as conn:
-            conn.execute(text("UPDATE tenants SET name = 'first' WHERE id = 'acme'"))
+        with db.write() as link:
+            link.sql.execute(text("UPDATE tenants SET name = 'first' WHERE id = 'acme'"))
             holding.set()
             done.wait(BARRIER_TIMEOUT_S)
 
@@ -49,8 +49,8 @@ def test_a_second_writer_waits_on_the_lock_and_not_in_sqlites_busy_handler(engin
     def second() -> None:
         sys.setprofile(note)
         try:
-            with db.write() as conn:
-                conn.execute(text("UPDATE tenants SET name = 'second' WHERE id = 'acme'"))
+            with db.write() as link:
+                link.sql.execute(text("UPDATE tenants SET name = 'second' WHERE id = 'acme'"))
         finally:
             sys.setprofile(None)
 

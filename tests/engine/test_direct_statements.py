@@ -40,8 +40,8 @@ def test_a_direct_statement_first_in_a_transaction_is_inside_it(engine: Engine) 
     first statement: a direct statement that forgot it would commit on its own."""
     _voucher(engine)
     touch = Direct(vouchers.update().where(vouchers.c.code == "DIRECT-1").values(holder="someone"))
-    with pytest.raises(RuntimeError), database_of(engine).write() as conn:
-        touch.run(conn, {})
+    with pytest.raises(RuntimeError), database_of(engine).write() as link:
+        touch.run(link, {})
         raise RuntimeError("roll back")
     assert engine.get_voucher(T, code="DIRECT-1").holder is None
 
@@ -49,10 +49,10 @@ def test_a_direct_statement_first_in_a_transaction_is_inside_it(engine: Engine) 
 def test_a_unique_violation_is_already_exists_and_the_engine_goes_on(engine: Engine, clock: ManualClock) -> None:
     row = idempotency_row(T, "k", clock.now())
     insert_key = Direct(insert(idempotency_keys), list(row))
-    with database_of(engine).write() as conn:
-        insert_key.run(conn, row)
-    with pytest.raises(AlreadyExists), database_of(engine).write() as conn:
-        insert_key.run(conn, row)
+    with database_of(engine).write() as link:
+        insert_key.run(link, row)
+    with pytest.raises(AlreadyExists), database_of(engine).write() as link:
+        insert_key.run(link, row)
     with database_of(engine).read() as conn:
         assert conn.execute(select(idempotency_keys.c.key)).scalars().all() == ["k"]
 
@@ -77,11 +77,11 @@ def test_observers_see_each_statement_sent_while_they_observe(engine: Engine) ->
 def test_a_connection_killed_under_a_direct_statement_is_a_retryable_conflict_and_replaced(engine: Engine) -> None:
     _voucher(engine)
     db = database_of(engine)
-    with pytest.raises(Conflict), db.write() as conn:
-        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    with pytest.raises(Conflict), db.write() as link:
+        pid = link.sql.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
         with db.sa.connect().execution_options(isolation_level="AUTOCOMMIT") as killer:
             killer.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
-        Direct(_by_code).first(conn, {})
+        Direct(_by_code).first(link, {})
     # The dead connection was invalidated, not handed out again: the engine works on.
     assert engine.redeem(T, code="DIRECT-1", amount=Money(1_00, "EUR")).available == 4_00
 
@@ -95,12 +95,12 @@ def test_a_write_sent_with_the_commit_that_fails_is_translated_and_commits_nothi
     row = idempotency_row(T, "k", clock.now())
     insert_key = Direct(insert(idempotency_keys), list(row))
     db = database_of(engine)
-    with db.write() as conn:
-        insert_key.run(conn, row)
+    with db.write() as link:
+        insert_key.run(link, row)
     touch = Direct(vouchers.update().where(vouchers.c.code == "DIRECT-1").values(holder="someone"))
-    with pytest.raises(AlreadyExists), db.write() as conn:
-        touch.run(conn, {})
-        db.commit_with(conn, [(insert_key, row)])
+    with pytest.raises(AlreadyExists), db.write() as link:
+        touch.run(link, {})
+        db.commit_with(link, [(insert_key, row)])
     assert engine.get_voucher(T, code="DIRECT-1").holder is None
     assert engine.redeem(T, code="DIRECT-1", amount=Money(1_00, "EUR")).available == 4_00
 

@@ -33,17 +33,17 @@ def test_pyformat_is_numbered_as_the_servers_parameters() -> None:
 def test_a_statement_is_prepared_once_even_when_its_first_execution_fails(engine: Engine, clock: ManualClock) -> None:
     insert_key = Direct(insert(idempotency_keys), list(_key(clock, "k")))
     db = database_of(engine)
-    with db.write() as conn:  # one connection throughout
-        conn.execute(insert(idempotency_keys), _key(clock, "taken"))
-        before = conn.execute(_PREPARED).scalars().all()
-        savepoint = conn.begin_nested()
+    with db.write() as link:  # one connection throughout
+        link.sql.execute(insert(idempotency_keys), _key(clock, "taken"))
+        before = link.sql.execute(_PREPARED).scalars().all()
+        savepoint = link.sql.begin_nested()
         with pytest.raises(exc.IntegrityError):
-            insert_key.run(conn, _key(clock, "taken"))  # prepared, then refused
+            insert_key.run(link, _key(clock, "taken"))  # prepared, then refused
         savepoint.rollback()
-        insert_key.run(conn, _key(clock, "fresh"))  # not prepared again: that would fail
-        insert_key.run(conn, _key(clock, "fresher"))
-        prepared = conn.execute(_PREPARED).scalars().all()
-    assert [s for s in prepared if s not in before] == [_numbered(insert_key._plan(conn.dialect).sql)[0].decode()]
+        insert_key.run(link, _key(clock, "fresh"))  # not prepared again: that would fail
+        insert_key.run(link, _key(clock, "fresher"))
+        prepared = link.sql.execute(_PREPARED).scalars().all()
+    assert [s for s in prepared if s not in before] == [_numbered(insert_key._plan(link.dialect).sql)[0].decode()]
     with db.read() as conn:
         keys = conn.execute(text("SELECT key FROM idempotency_keys ORDER BY key")).scalars().all()
     assert keys == ["fresh", "fresher", "taken"]
@@ -78,9 +78,9 @@ def test_prepared_statements_that_vanish_cost_one_replaced_connection(engine: En
     db = database_of(engine)
     db.sa.dispose()
     engine.redeem(T, code="PIPE-2", amount=Money(1, "EUR"))  # prepares its statements
-    with db.write() as conn:
-        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        conn.execute(text("DEALLOCATE ALL"))  # behind the engine's back
+    with db.write() as link:
+        pid = link.sql.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        link.sql.execute(text("DEALLOCATE ALL"))  # behind the engine's back
     # The engine's statements are gone from that session: the command is retried once on a
     # new connection, and it takes its money once.
     assert engine.redeem(T, code="PIPE-2", amount=Money(1, "EUR")).available == 5_00 - 2

@@ -112,15 +112,15 @@ def test_a_bulk_insert_refused_for_another_reason_is_a_storage_error_and_writes_
 
     engine.create_pool("acme", "real")
     rows = [("acme", "real", 1, "FINE-1"), ("acme", "real", 2, None)]  # a NOT NULL violation
-    with pytest.raises(StorageError, match="constraint"), database_of(engine).write() as conn:
-        insert_all_or_none(conn, pool_codes, ("tenant_id", "pool_id", "seq", "code"), rows)
+    with pytest.raises(StorageError, match="constraint"), database_of(engine).write() as link:
+        insert_all_or_none(link.sql, pool_codes, ("tenant_id", "pool_id", "seq", "code"), rows)
     assert _stored(engine, "real") == []
     # A unique violation is the one refusal answered with False, inside a usable transaction.
     engine.add_codes("acme", "real", ["KNOWN"])
-    with database_of(engine).write() as conn:
+    with database_of(engine).write() as link:
         assert (
             insert_all_or_none(
-                conn,
+                link.sql,
                 pool_codes,
                 ("tenant_id", "pool_id", "seq", "code"),
                 [("acme", "real", 2, "NEW"), ("acme", "real", 3, "KNOWN")],
@@ -128,7 +128,9 @@ def test_a_bulk_insert_refused_for_another_reason_is_a_storage_error_and_writes_
             is False
         )
         assert (
-            insert_all_or_none(conn, pool_codes, ("tenant_id", "pool_id", "seq", "code"), [("acme", "real", 2, "NEW")])
+            insert_all_or_none(
+                link.sql, pool_codes, ("tenant_id", "pool_id", "seq", "code"), [("acme", "real", 2, "NEW")]
+            )
             is True
         )
     assert _stored(engine, "real") == [(1, "KNOWN"), (2, "NEW")]

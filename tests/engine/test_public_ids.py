@@ -119,14 +119,14 @@ def test_0006_numbers_existing_vouchers_in_issue_order_and_downgrades(database_u
         # numbering; on SQLite (where the engine always writes one) the trigger refuses it.
         row_d = {"id": "vch_d", "code": "D", "empty": "[]", "obj": "{}", "at": datetime(2030, 1, 4, tzinfo=UTC)}
         if db.dialect == "postgresql":
-            with db.write() as conn:
-                conn.execute(_OLD_VOUCHER, row_d)
-                assert conn.execute(text("SELECT public_id FROM vouchers WHERE id = 'vch_d'")).scalar_one() == 5
+            with db.write() as link:
+                link.sql.execute(_OLD_VOUCHER, row_d)
+                assert link.sql.execute(text("SELECT public_id FROM vouchers WHERE id = 'vch_d'")).scalar_one() == 5
         else:
-            with pytest.raises(StorageError, match="public_id"), db.write() as conn:
-                conn.execute(_OLD_VOUCHER, row_d)
-            with pytest.raises(StorageError, match="public_id"), db.write() as conn:
-                conn.execute(text("UPDATE vouchers SET public_id = 9 WHERE id = 'vch_a'"))
+            with pytest.raises(StorageError, match="public_id"), db.write() as link:
+                link.sql.execute(_OLD_VOUCHER, row_d)
+            with pytest.raises(StorageError, match="public_id"), db.write() as link:
+                link.sql.execute(text("UPDATE vouchers SET public_id = 9 WHERE id = 'vch_a'"))
         migrate.downgrade(db, "0004")
         assert "members" not in inspect(db.sa).get_table_names()
         assert "public_id" not in {c["name"] for c in inspect(db.sa).get_columns("vouchers")}

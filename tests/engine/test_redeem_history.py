@@ -46,9 +46,9 @@ def add_history(engine: Engine, code: str, entries: int) -> None:
         }
         for i in range(1, entries + 1)
     ]
-    with database_of(engine).write() as conn:
-        conn.execute(insert(ledger_entries), rows)
-        conn.execute(
+    with database_of(engine).write() as link:
+        link.sql.execute(insert(ledger_entries), rows)
+        link.sql.execute(
             update(vouchers)
             .where(vouchers.c.id == voucher.id)
             .values(

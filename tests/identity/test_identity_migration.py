@@ -40,8 +40,8 @@ def test_0007_numbers_existing_users_and_keeps_their_roles(database_url) -> None
     db = Database(database_url)
     try:
         migrate.upgrade(db, "0004")
-        with db.write() as conn:
-            _seed(conn)
+        with db.write() as link:
+            _seed(link.sql)
         migrate.upgrade(db, "0007")
         with db.read() as conn:
             ids = conn.execute(text("SELECT id, public_id FROM staff_users ORDER BY id")).all()

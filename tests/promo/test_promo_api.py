@@ -130,8 +130,8 @@ def test_409_when_the_pool_is_empty_then_codes_added_answer_again(client, token,
 
 def test_500_for_a_real_failure_says_nothing_internal(client, token, promo_engine):
     # A campaign row damaged behind the engine's back: the engine cannot read it.
-    with database_of(promo_engine).write() as conn:
-        conn.execute(update(campaigns).values(trigger_categories=17))
+    with database_of(promo_engine).write() as link:
+        link.sql.execute(update(campaigns).values(trigger_categories=17))
     before = written(promo_engine)
     response = client.post(PATH, content=SEED_BODY, headers=bearer(token))
     assert (response.status_code, response.json()) == (500, {"message": "internal server error"})

@@ -85,8 +85,8 @@ def test_the_seed_exchange_against_a_real_server(promo_url, start_server):
             depleted = written(engine)
             assert answer_of("POST", body(), bearer(token)) == (409, {"message": "voucher unavailable"})
 
-            with database_of(engine).write() as db:  # damage the campaign row behind the engine's back
-                db.execute(update(campaigns).values(trigger_categories=17))
+            with database_of(engine).write() as link:  # damage the campaign row behind the engine's back
+                link.sql.execute(update(campaigns).values(trigger_categories=17))
             assert answer_of("POST", body(), bearer(token)) == (500, {"message": "internal server error"})
             assert written(engine) == depleted
         finally:

@@ -47,6 +47,7 @@ from voucher_engine.plugins import Hooks
 from voucher_engine.storage.database import Database, DatabaseSettings
 from voucher_engine.storage.delivery_tables import jobs
 from voucher_engine.storage.direct import Direct
+from voucher_engine.storage.link import Link
 from voucher_engine.storage.statements import insert_or_skip
 from voucher_engine.storage.tables import idempotency_keys, outbox, tenants
 
@@ -86,13 +87,17 @@ class EngineConfig:
 
 
 class Tx:
-    """One write transaction: its connection, its instant, the events it will publish and the
-    jobs it queues. ``tenant_id`` is empty in housekeeping transactions (no tenant's command)."""
+    """One write transaction: its link to the database, its instant, the events it will publish
+    and the jobs it queues. ``tenant_id`` is empty in housekeeping transactions (no tenant's
+    command).
 
-    __slots__ = ("_deferred", "_events", "_ids", "conn", "now", "tenant_id")
+    Direct statements run on ``link``; SQLAlchemy statements on ``conn``, a ``Connection`` in the
+    same transaction made on first use (the hot commands never make one: storage/link.py)."""
 
-    def __init__(self, conn: Connection, now: datetime, tenant_id: str, ids: IdSource) -> None:
-        self.conn = conn
+    __slots__ = ("_deferred", "_events", "_ids", "link", "now", "tenant_id")
+
+    def __init__(self, link: Link, now: datetime, tenant_id: str, ids: IdSource) -> None:
+        self.link = link
         self.now = now
         self.tenant_id = tenant_id
         self._ids = ids
@@ -100,8 +105,12 @@ class Tx:
         self._deferred: list[tuple[Direct, Any]] = []
 
     @property
+    def conn(self) -> Connection:
+        return self.link.sql
+
+    @property
     def dialect(self) -> str:
-        return self.conn.dialect.name
+        return self.link.dialect.name
 
     def emit(self, event: Event) -> None:
         if not self.tenant_id:
@@ -119,7 +128,7 @@ class Tx:
 
     def flush(self) -> None:
         if self._events:
-            _insert_event.run(self.conn, self._events)
+            _insert_event.run(self.link, self._events)
             self._events.clear()
 
     def defer(self, statement: Direct, params: Any) -> None:
@@ -289,14 +298,14 @@ class EngineBase:
             # Translated here too: the caller may catch AlreadyExists and try again (a drawn
             # code that collided), and only the savepoint is rolled back.
             with self._db.translated(), outer.conn.begin_nested():
-                result, writes = run(Tx(outer.conn, outer.now, tenant_id, self.ids))
+                result, writes = run(Tx(outer.link, outer.now, tenant_id, self.ids))
                 for statement, params in writes:
-                    statement.run(outer.conn, params)
+                    statement.run(outer.link, params)
                 return result
 
-        def attempt(conn: Connection) -> R:
-            result, writes = run(Tx(conn, self.clock.now(), tenant_id, self.ids))
-            self._db.commit_with(conn, writes)
+        def attempt(link: Link) -> R:
+            result, writes = run(Tx(link, self.clock.now(), tenant_id, self.ids))
+            self._db.commit_with(link, writes)
             return result
 
         return self._with_retries(attempt)
@@ -305,16 +314,16 @@ class EngineBase:
         """Run the engine's own bookkeeping (leases of deliveries and jobs, the relay's fan-out,
         periodic schedules) in one write transaction, retried on conflicts. No tenant's command:
         no veto, no idempotency key, no events; ``tx.tenant_id`` is empty."""
-        return self._with_retries(lambda conn: body(Tx(conn, self.clock.now(), "", self.ids)))
+        return self._with_retries(lambda link: body(Tx(link, self.clock.now(), "", self.ids)))
 
-    def _with_retries(self, attempt: Callable[[Connection], R]) -> R:
+    def _with_retries(self, attempt: Callable[[Link], R]) -> R:
         # One budget for every lock wait and pause of all the tries: each try may wait only for
         # what is left of it, and none starts once it is spent.
         deadline = time.monotonic() + self.config.max_write_wait_s
         for tries in range(self.config.conflict_retries + 1):
             try:
-                with self._db.write(max_wait_s=deadline - time.monotonic()) as conn:
-                    return attempt(conn)
+                with self._db.write(max_wait_s=deadline - time.monotonic()) as link:
+                    return attempt(link)
             except Conflict:
                 # Exponential backoff with full jitter, capped: contenders spread out instead of
                 # colliding again in lock step.

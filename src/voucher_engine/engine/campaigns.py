@@ -177,13 +177,13 @@ class CampaignOperations(PoolOperations, EngineBase):
         token = {"b_tenant": tenant_id, "b_distributor": distributor, "b_digest": token_digest}
 
         def token_still_current(tx: Tx) -> None:
-            if not _check_token.one(tx.conn, token).token_ok:
+            if not _check_token.one(tx.link, token).token_ok:
                 raise Unauthorized("invalid token", reason="unknown")
 
         def read_campaigns(tx: Tx) -> list[Any]:
             if token_digest is None or idempotency_key is not None:  # checked before, if at all
-                return _tenant_campaigns.all(tx.conn, {"b_tenant": tenant_id})
-            found = _campaigns_and_token.all(tx.conn, token)
+                return _tenant_campaigns.all(tx.link, {"b_tenant": tenant_id})
+            found = _campaigns_and_token.all(tx.link, token)
             if not found[0].token_ok:
                 raise Unauthorized("invalid token", reason="unknown")
             return [r for r in found if r.id is not None]
@@ -214,13 +214,13 @@ class CampaignOperations(PoolOperations, EngineBase):
                 # trips on every issue): a pop that finds the pool empty has written nothing,
                 # and a cap counted for it is given back while this transaction holds its row.
                 key = {"b_tenant": tenant_id, "b_id": campaign.id}
-                if campaign.cap is not None and _count_capped.first(tx.conn, key) is None:
+                if campaign.cap is not None and _count_capped.first(tx.link, key) is None:
                     continue
                 try:
                     issued = self._pop_in(tx, campaign.pool_id, reference, campaign.id, attributes)
                 except PoolDepleted:
                     if campaign.cap is not None:
-                        _uncount.run(tx.conn, key)
+                        _uncount.run(tx.link, key)
                     continue
                 return CampaignIssue(
                     campaign.id, issued.code, campaign.window.end, issued.issued_at, campaign.pool_id, issued.seq

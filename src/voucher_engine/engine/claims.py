@@ -67,13 +67,13 @@ def _blame(error: VoucherEngineError, ref: VoucherRef, index: int) -> VoucherEng
 def resolve_ref(tx: Tx, ref: VoucherRef) -> Voucher:
     """The voucher ``ref`` names in the transaction's tenant; every part given must agree."""
     if ref.voucher_id is not None:
-        voucher = load_voucher(tx.conn, tx.tenant_id, voucher_id=ref.voucher_id)
+        voucher = load_voucher(tx.link, tx.tenant_id, voucher_id=ref.voucher_id)
     elif ref.public_id is not None:
-        voucher = load_voucher(tx.conn, tx.tenant_id, public_id=ref.public_id)
+        voucher = load_voucher(tx.link, tx.tenant_id, public_id=ref.public_id)
     elif ref.code is not None:
-        voucher = load_voucher(tx.conn, tx.tenant_id, code=ref.code)
+        voucher = load_voucher(tx.link, tx.tenant_id, code=ref.code)
     else:
-        voucher = load_voucher(tx.conn, tx.tenant_id, third_party_id=ref.third_party_id)
+        voucher = load_voucher(tx.link, tx.tenant_id, third_party_id=ref.third_party_id)
     if not ref.matches(voucher):
         raise VoucherNotFound("no voucher matches every id given")
     return voucher
@@ -98,7 +98,7 @@ class ClaimOperations(LockOperations):
         _check_holder(holder)
 
         def body(tx: Tx) -> Voucher:
-            return self._claim_in(tx, load_voucher(tx.conn, tenant_id, code=code, voucher_id=voucher_id), holder)
+            return self._claim_in(tx, load_voucher(tx.link, tenant_id, code=code, voucher_id=voucher_id), holder)
 
         return self._command(
             tenant_id,
@@ -203,7 +203,7 @@ class ClaimOperations(LockOperations):
             )
             return dataclasses.replace(voucher, holder=holder, state=State.CLAIMED, updated_at=tx.now)
         # Refused: read the row as it is now to say why.
-        current = load_voucher(tx.conn, tx.tenant_id, voucher_id=voucher.id)
+        current = load_voucher(tx.link, tx.tenant_id, voucher_id=voucher.id)
         if current.holder is not None and current.holder != holder:
             raise HeldByAnother("the voucher is held by another holder")
         if current.holder == holder and current.state in _STILL_HELD:

@@ -48,7 +48,7 @@ def append_entry(tx: Tx, voucher: Voucher | str, seq: int, kind: EntryKind, **va
     """Append one ledger entry; return its id. ``effective_at`` defaults to the command's now."""
     voucher_id = voucher if isinstance(voucher, str) else voucher.id
     row = _insert_entry.first(
-        tx.conn,
+        tx.link,
         {
             "tenant_id": tx.tenant_id,
             "voucher_id": voucher_id,
@@ -411,7 +411,7 @@ class LifecycleOperations(EngineBase):
         jobs: Sequence[VoucherJob] = (),
     ) -> Voucher:
         def body(tx: Tx) -> Voucher:
-            voucher = load_voucher(tx.conn, tenant_id, code=code, voucher_id=voucher_id, for_update=True)
+            voucher = load_voucher(tx.link, tenant_id, code=code, voucher_id=voucher_id, for_update=True)
             lifecycle.transition(voucher.state, action, target)
             changes: dict[str, Any] = {**values, "state": target.value, "updated_at": tx.now}
             if merge_attributes:

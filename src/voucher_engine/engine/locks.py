@@ -70,7 +70,7 @@ class LockOperations(EngineBase):
         lock_hash = fingerprint(locking_code) if locking_code is not None else None
 
         def body(tx: Tx) -> Voucher:
-            voucher = load_voucher(tx.conn, tenant_id, code=code, voucher_id=voucher_id)
+            voucher = load_voucher(tx.link, tenant_id, code=code, voucher_id=voucher_id)
             return self._lock_in(tx, voucher, period, lock_hash, holder)
 
         return self._command(
@@ -103,7 +103,7 @@ class LockOperations(EngineBase):
             },
         ).first()
         if taken is None:
-            current = load_voucher(tx.conn, tx.tenant_id, voucher_id=voucher.id)
+            current = load_voucher(tx.link, tx.tenant_id, voucher_id=voucher.id)
             if current.is_locked(tx.now):
                 raise VoucherLocked("the voucher is already locked", locked_until=current.locked_until)
             lifecycle.require(current.state, Action.REDEEM)
@@ -139,11 +139,11 @@ class LockOperations(EngineBase):
         lock_hash = fingerprint(locking_code) if locking_code is not None and not force else None
 
         def body(tx: Tx) -> Voucher:
-            voucher = load_voucher(tx.conn, tenant_id, code=code, voucher_id=voucher_id)
+            voucher = load_voucher(tx.link, tenant_id, code=code, voucher_id=voucher_id)
             params = {"b_id": voucher.id, "b_now": tx.now, "b_lock": lock_hash}
             dropped = tx.conn.execute(_force_drop_lock if force else _drop_lock, params).first()
             if dropped is None:
-                current = load_voucher(tx.conn, tenant_id, voucher_id=voucher.id)
+                current = load_voucher(tx.link, tenant_id, voucher_id=voucher.id)
                 if not current.is_locked(tx.now):
                     raise NotLocked("the voucher is not locked")
                 raise VoucherLocked("the locking code does not match", locked_until=current.locked_until)

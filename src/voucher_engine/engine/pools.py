@@ -59,6 +59,7 @@ from voucher_engine.errors import (
 )
 from voucher_engine.storage.bulk import insert_all_or_none
 from voucher_engine.storage.direct import Direct
+from voucher_engine.storage.link import Link
 from voucher_engine.storage.statements import insert_or_skip
 from voucher_engine.storage.tables import POOL_LANES, pool_codes, pool_issues, pool_lanes, pools
 
@@ -464,9 +465,9 @@ class PoolOperations(EngineBase):
                 )
         issue = {"b_reference": reference, "b_campaign": campaign_id, "b_attributes": attributes, "b_now": tx.now}
         if tx.dialect == "postgresql":
-            row = _advance_on_postgresql(tx.conn, {**params, **issue})
+            row = _advance_on_postgresql(tx.link, {**params, **issue})
         else:
-            row = _advance.first(tx.conn, params)
+            row = _advance.first(tx.link, params)
         if row is None:
             self._status_in(tx, pool_id)  # raises PoolNotFound for a pool that is not there
             raise PoolDepleted(f"pool {pool_id!r} has no codes left", pool_id=pool_id)
@@ -475,7 +476,7 @@ class PoolOperations(EngineBase):
             if code is None:
                 raise StorageError(f"pool {pool_id!r} has no code numbered {row.seq}")
         else:
-            code = _record_issue.one(tx.conn, {**params, **issue, "b_seq": row.seq}).code
+            code = _record_issue.one(tx.link, {**params, **issue, "b_seq": row.seq}).code
         remaining = row.size - row.seq
         tx.emit(
             Event(
@@ -543,7 +544,7 @@ class PoolOperations(EngineBase):
             after = page[-1].seq
 
 
-def _advance_on_postgresql(conn: Connection, params: dict[str, Any]) -> Any | None:
+def _advance_on_postgresql(link: Link, params: dict[str, Any]) -> Any | None:
     """A pop's lane, advanced and its code recorded; ``None`` when the pool is empty.
 
     Skip-locked first (the usual case: a free lane at once). Finding none, wait for the
@@ -558,10 +559,10 @@ def _advance_on_postgresql(conn: Connection, params: dict[str, Any]) -> Any | No
     step that finds nothing is rolled back to the pick's savepoint by the next one
     (``lead``)."""
     for _ in range(POOL_LANES):
-        row = _advance_and_record.first(conn, params)
+        row = _advance_and_record.first(link, params)
         if row is None:
-            row = _advance_and_record_waiting.first(conn, params)
-        if row is not None or _has_a_code.first(conn, params) is None:
+            row = _advance_and_record_waiting.first(link, params)
+        if row is not None or _has_a_code.first(link, params) is None:
             return row
     raise Conflict("the pool's codes kept moving while a pop waited for them; try again")
 

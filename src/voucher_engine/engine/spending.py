@@ -429,7 +429,7 @@ class SpendingOperations(EngineBase):
             if replace:
                 # The row lock comes first: a concurrent replacing hold waits here, and then sees
                 # (and releases) the hold this one is about to create.
-                voucher = load_voucher(tx.conn, tenant_id, code=code, voucher_id=voucher_id, for_update=True)
+                voucher = load_voucher(tx.link, tenant_id, code=code, voucher_id=voucher_id, for_update=True)
                 released = self._release_all_pending(tx, voucher.id)
             hold_id = self.ids.new("hld")
             voucher, units, row = self._take(
@@ -468,7 +468,7 @@ class SpendingOperations(EngineBase):
                 tx.defer(_insert_hold, hold_row)
                 entry_id = row.entry_id
             else:
-                _insert_hold.run(tx.conn, hold_row)
+                _insert_hold.run(tx.link, hold_row)
                 entry_id = append_entry(
                     tx,
                     voucher,
@@ -546,7 +546,7 @@ class SpendingOperations(EngineBase):
         def body(tx: Tx) -> HoldResult:
             # The hold and its voucher, the voucher locked (voucher before hold, as everywhere),
             # in one statement.
-            found = _hold_with_voucher.first(tx.conn, {"b_hold": hold_id, "b_tenant": tenant_id})
+            found = _hold_with_voucher.first(tx.link, {"b_hold": hold_id, "b_tenant": tenant_id})
             if found is None:
                 raise HoldNotFound("no such hold")
             if found.hold_state != HoldState.PENDING.value:
@@ -556,7 +556,7 @@ class SpendingOperations(EngineBase):
             captured, released = capture_split(hold.amount, None if amount is None else voucher.units_of(amount))
             if tx.dialect == "postgresql":
                 row = _capture_and_settle.first(
-                    tx.conn,
+                    tx.link,
                     {
                         "b_hold": hold_id,
                         "b_tenant": tenant_id,
@@ -595,7 +595,7 @@ class SpendingOperations(EngineBase):
                     reference,
                 )
             claimed = _claim_capture.first(
-                tx.conn, {"b_id": hold_id, "b_tenant": tenant_id, "b_now": tx.now, "b_captured": captured}
+                tx.link, {"b_id": hold_id, "b_tenant": tenant_id, "b_now": tx.now, "b_captured": captured}
             )
             if claimed is None:
                 self._explain_hold(tx, hold_id)
@@ -730,13 +730,13 @@ class SpendingOperations(EngineBase):
         ``_hold_funds``): the conditional UPDATE has the last word on balance, state and lock.
         On PostgreSQL the same statement writes the ledger entry ``entry(units)`` describes,
         and the row carries its ``entry_id``."""
-        voucher = load_voucher(tx.conn, tx.tenant_id, code=code, voucher_id=voucher_id)
+        voucher = load_voucher(tx.link, tx.tenant_id, code=code, voucher_id=voucher_id)
         units = voucher.check_redeemable(request, tx.now, pin_ok=pin_ok)
         params = cls._spend_params(tx, voucher.id, units, request)
         sql = _DIRECT[statement]
         if tx.dialect == "postgresql":
             sql, params = _WITH_ENTRY[statement], {**params, **entry(units)}
-        row = sql.first(tx.conn, params)
+        row = sql.first(tx.link, params)
         if row is None:
             cls._explain_refusal(tx, voucher.id, units, request.locking_code)
         return voucher, units, row
@@ -771,9 +771,9 @@ class SpendingOperations(EngineBase):
                     store=request.store,
                     effective_at=at,
                 )
-            return sql.first(tx.conn, params)
+            return sql.first(tx.link, params)
 
-        voucher = load_voucher(tx.conn, tx.tenant_id, code=code, voucher_id=voucher_id)
+        voucher = load_voucher(tx.link, tx.tenant_id, code=code, voucher_id=voucher_id)
         if at is not None:
             validity.stated_time(voucher.windows, at, tx.now)
             if voucher.state in lifecycle.sources(Action.REDEEM_LATE):
@@ -790,7 +790,7 @@ class SpendingOperations(EngineBase):
         voucher.check_redeemable(_asking(request, voucher, units), tx.now, pin_ok=pin_ok, valid_at=at)
         row = spend(_debit_all, units)
         if row is None:
-            _require_something_left(load_voucher(tx.conn, tx.tenant_id, voucher_id=voucher.id))
+            _require_something_left(load_voucher(tx.link, tx.tenant_id, voucher_id=voucher.id))
             cls._explain_refusal(tx, voucher.id, units, request.locking_code, everything=True)
         return _Taken(voucher, units, row, entry_id=getattr(row, "entry_id", None))
 
@@ -826,7 +826,7 @@ class SpendingOperations(EngineBase):
             },
         ).first()
         if row is None:
-            current = load_voucher(tx.conn, tx.tenant_id, voucher_id=voucher.id)
+            current = load_voucher(tx.link, tx.tenant_id, voucher_id=voucher.id)
             if current.state is voucher.state and current.seq == voucher.seq:
                 raise VoucherLocked("the voucher is locked", locked_until=current.locked_until)
             # Someone changed the voucher since it was read: decide again on the new row.
@@ -863,7 +863,7 @@ class SpendingOperations(EngineBase):
         tx: Tx, voucher_id: str, units: int, locking_code: str | None, *, everything: bool = False
     ) -> NoReturn:
         """The conditional UPDATE matched nothing: say why, from the row as it is now."""
-        current = load_voucher(tx.conn, tx.tenant_id, voucher_id=voucher_id)
+        current = load_voucher(tx.link, tx.tenant_id, voucher_id=voucher_id)
         if current.state not in lifecycle.sources(Action.REDEEM):
             lifecycle.require(current.state, Action.REDEEM)
         if current.is_locked(tx.now) and (locking_code is None or fingerprint(locking_code) != current.lock_code_hash):
@@ -945,7 +945,7 @@ class SpendingOperations(EngineBase):
         params = {"b_id": voucher_id, "b_amount": amount, "b_back": back, "b_spent": captured, "b_now": tx.now}
         if tx.dialect == "postgresql":  # the entry in the same statement (engine/moves.py)
             row = _WITH_ENTRY[_settle_hold].one(
-                tx.conn,
+                tx.link,
                 {
                     **params,
                     **entry_params(
@@ -962,7 +962,7 @@ class SpendingOperations(EngineBase):
             )
             entry_id = row.entry_id
         else:
-            row = _DIRECT[_settle_hold].one(tx.conn, params)
+            row = _DIRECT[_settle_hold].one(tx.link, params)
             entry_id = append_entry(
                 tx,
                 voucher_id,

@@ -31,8 +31,8 @@ from sqlalchemy.engine import make_url
 from voucher_engine.errors import AlreadyExists, Conflict, InvalidData, StorageError
 from voucher_engine.storage import pg_pipeline
 from voucher_engine.storage.direct import PENDING_BEGIN, Direct, driver_errors, pending_begin
+from voucher_engine.storage.link import LINKED, Link
 
-_WRITE = "voucher_engine_write"
 _READ_ONLY = "voucher_engine_read_only"
 _BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 _COMMIT = pg_pipeline.command("COMMIT")
@@ -105,12 +105,13 @@ class Database:
 
         @event.listens_for(self.sa, "begin")
         def _begin(conn: Connection) -> None:
+            if conn.get_execution_options().get(LINKED, False):
+                return  # in a write transaction a ``Link`` began
             # Straight to the driver: SQLAlchemy's execute path (a cursor, a result, events)
             # costs more than SQLite's own BEGIN. Its errors are wrapped as SQLAlchemy would,
             # so ``translated`` sees a busy database as the same retryable ``Conflict``.
-            sql = "BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE, False) else "BEGIN"
-            with driver_errors(conn, sql):
-                conn.connection.dbapi_connection.execute(sql)  # type: ignore[union-attr]
+            with driver_errors(conn, "BEGIN"):
+                conn.connection.dbapi_connection.execute("BEGIN")  # type: ignore[union-attr]
 
     def _configure_postgresql(self) -> None:
         """Transactions that cost no round trip of their own.
@@ -135,10 +136,10 @@ class Database:
 
         @event.listens_for(self.sa, "begin")
         def _begin(conn: Connection) -> None:
-            if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-                return  # the caller asked for no transaction at all
-            read_only = conn.get_execution_options().get(_READ_ONLY, False)
-            conn.info[PENDING_BEGIN] = _BEGIN_READ if read_only else "BEGIN"
+            options = conn.get_execution_options()
+            if options.get("isolation_level") == "AUTOCOMMIT" or options.get(LINKED, False):
+                return  # the caller asked for no transaction at all, or a ``Link`` began it
+            conn.info[PENDING_BEGIN] = (_BEGIN_READ,) if options.get(_READ_ONLY, False) else ("BEGIN",)
 
         def _settled(conn: Connection) -> None:
             if not conn.invalidated:  # a lost connection's info goes with it
@@ -155,7 +156,8 @@ class Database:
             if begin is None:
                 return False
             with cursor.connection.pipeline():
-                cursor.execute(begin)
+                for command in begin:
+                    cursor.execute(command)
                 send()
             return True
 
@@ -172,7 +174,7 @@ class Database:
             return _with_begin(cursor, context, lambda: cursor.executemany(statement, parameters)) or None
 
     @contextmanager
-    def write(self, *, max_wait_s: float | None = None) -> Iterator[Connection]:
+    def write(self, *, max_wait_s: float | None = None) -> Iterator[Link]:
         """A write transaction: committed when the block ends, rolled back on any error.
 
         ``max_wait_s`` caps how long it waits for a lock (SQLite: the busy timeout of its
@@ -184,41 +186,70 @@ class Database:
         is not: the outcome is unknown, and it surfaces as a ``StorageError``; the caller's
         retry with the same idempotency key then returns the committed result or runs once.
         """
-        with self._one_writer(max_wait_s), self.translated(), self.sa.connect() as pooled:
-            conn = pooled.execution_options(**{_WRITE: True})
-            if self.dialect == "sqlite":
-                # Before BEGIN IMMEDIATE waits; sent only when it changes (the connection keeps
-                # it), in steps of 100 ms so that a budget that shrinks by microseconds from
-                # one write to the next does not cost a statement per write.
-                busy_ms = self._wait_ms(self.settings.sqlite_busy_timeout_s * 1000, max_wait_s)
-                if busy_ms > 100:
-                    busy_ms -= busy_ms % 100
-                raw = conn.connection.dbapi_connection
-                if raw is not None and pooled.info.get(_BUSY_MS) != busy_ms:  # None: closed, fails below
-                    raw.execute(f"PRAGMA busy_timeout={busy_ms}")
-                    pooled.info[_BUSY_MS] = busy_ms
-            transaction = conn.begin()
+        with self._one_writer(max_wait_s), self.translated():
+            link = self._checkout()
             try:
-                if (
-                    self.dialect == "postgresql"
-                    and max_wait_s is not None
-                    and max_wait_s * 1000 < self.settings.pg_lock_timeout_ms
-                ):
-                    # Only when lower than the session's: no extra round trip in the usual case
-                    # (and then it travels with BEGIN in one pipeline).
-                    lock_ms = self._wait_ms(self.settings.pg_lock_timeout_ms, max_wait_s)
-                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_ms}")
-                yield conn
-            except exc.DBAPIError as error:
-                transaction.rollback()
-                if _is_lost(error):
-                    raise Conflict("the database connection was lost; try again", cause=str(error.orig)) from error
-                raise
-            except BaseException:
-                transaction.rollback()
-                raise
-            if transaction.is_active:
-                self._commit(conn)
+                self._begin(link, max_wait_s)
+                try:
+                    yield link
+                    if link.open:
+                        self._commit(link)
+                except exc.DBAPIError as error:
+                    self._rollback(link)
+                    if _is_lost(error):
+                        raise Conflict("the database connection was lost; try again", cause=str(error.orig)) from error
+                    raise
+                except BaseException:
+                    self._rollback(link)
+                    raise
+            finally:
+                link.info.pop(PENDING_BEGIN, None)
+                link.connection.close()
+
+    def _checkout(self) -> Link:
+        try:
+            return Link(self.sa, self.sa.raw_connection())
+        except self.sa.dialect.loaded_dbapi.Error as error:
+            # Raised as SQLAlchemy raises a failed connect, for ``translated``.
+            lost = self.sa.dialect.is_disconnect(error, None, None)
+            raise exc.DBAPIError.instance(
+                None, None, error, self.sa.dialect.loaded_dbapi.Error, connection_invalidated=lost
+            ) from error
+
+    def _begin(self, link: Link, max_wait_s: float | None) -> None:
+        if self.dialect == "postgresql":
+            # Sent with the transaction's first statement, in one round trip (``direct``).
+            begin: tuple[str, ...] = ("BEGIN",)
+            if max_wait_s is not None and max_wait_s * 1000 < self.settings.pg_lock_timeout_ms:
+                # Only when lower than the session's, and then it travels with BEGIN.
+                begin += (f"SET LOCAL lock_timeout = {self._wait_ms(self.settings.pg_lock_timeout_ms, max_wait_s)}",)
+            link.info[PENDING_BEGIN] = begin
+            return
+        # Before BEGIN IMMEDIATE waits; sent only when it changes (the connection keeps it), in
+        # steps of 100 ms so that a budget that shrinks by microseconds from one write to the
+        # next does not cost a statement per write.
+        busy_ms = self._wait_ms(self.settings.sqlite_busy_timeout_s * 1000, max_wait_s)
+        if busy_ms > 100:
+            busy_ms -= busy_ms % 100
+        raw = link.raw
+        with driver_errors(link, "BEGIN IMMEDIATE"):
+            if link.info.get(_BUSY_MS) != busy_ms:
+                raw.execute(f"PRAGMA busy_timeout={busy_ms}")
+                link.info[_BUSY_MS] = busy_ms
+            raw.execute("BEGIN IMMEDIATE")
+
+    def _rollback(self, link: Link) -> None:
+        """Roll back what was sent; a connection that cannot say is discarded (closing it rolls
+        back on the server), and the error that led here is the one raised."""
+        if not link.open:
+            return
+        link.open = False
+        if link.invalidated or link.info.pop(PENDING_BEGIN, None) is not None:
+            return  # gone, or nothing was sent: nothing to undo
+        try:
+            link.raw.rollback()
+        except self.sa.dialect.loaded_dbapi.Error as error:
+            link.invalidate(error)
 
     @contextmanager
     def _one_writer(self, max_wait_s: float | None) -> Iterator[None]:
@@ -239,23 +270,28 @@ class Database:
         finally:
             self._writers.release()
 
-    def _commit(self, conn: Connection, writes: Sequence[tuple[Direct, Any]] = ()) -> None:
+    def _commit(self, link: Link, writes: Sequence[tuple[Direct, Any]] = ()) -> None:
+        """On an error the transaction is left to ``write``, which rolls back what is left."""
+        raw = link.raw
         try:
-            if self.dialect == "postgresql" and writes and conn.in_transaction():
+            if self.dialect == "postgresql":
                 # The last writes and COMMIT in one pipeline: one round trip. An error in any of
                 # them aborts the transaction, and COMMIT then rolls it back; the error is
                 # raised once the pipeline's results are read.
-                steps = pending_begin(conn)  # when nothing was sent in it yet
+                steps = pending_begin(link)  # when nothing was sent in it yet
+                if steps and not writes:
+                    link.open = False
+                    return  # nothing was sent, nothing to commit
                 for statement, params in writes:
-                    steps += statement.steps(conn, params)
+                    steps += statement.steps(link, params)
                 steps.append(_COMMIT)
-                with driver_errors(conn, "COMMIT"):
-                    pg_pipeline.run(conn.connection.dbapi_connection, steps)
-                conn.commit()  # the server is idle now: only SQLAlchemy's bookkeeping
+                with driver_errors(link, "COMMIT"):
+                    pg_pipeline.run(raw, steps)
             else:
                 for statement, params in writes:
-                    statement.run(conn, params)
-                conn.commit()
+                    statement.run(link, params)
+                with driver_errors(link, "COMMIT"):
+                    raw.commit()
         except exc.DBAPIError as error:
             if _is_lost(error):
                 raise StorageError(
@@ -263,11 +299,12 @@ class Database:
                     "retry with the same idempotency key"
                 ) from error
             raise
+        link.open = False
 
-    def commit_with(self, conn: Connection, writes: Sequence[tuple[Direct, Any]]) -> None:
+    def commit_with(self, link: Link, writes: Sequence[tuple[Direct, Any]]) -> None:
         """Run ``writes`` (statements with no result anyone reads) and commit, in one round
         trip on PostgreSQL. ``write`` then has nothing left to commit."""
-        self._commit(conn, writes)
+        self._commit(link, writes)
 
     @staticmethod
     def _wait_ms(configured_ms: float, max_wait_s: float | None) -> int:

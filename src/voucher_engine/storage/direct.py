@@ -5,8 +5,8 @@ cursor result, events) where SQLite runs a one-row UPDATE in about 4: on the sta
 pop, redemption and hold sends, that was most of what the engine cost above the bare driver
 (docs/benchmarks.md). A ``Direct`` statement is compiled by SQLAlchemy itself, once per dialect
 (the same SQL it would send), binds its parameters with the column types' own processors, and
-goes to the DBAPI connection under the SQLAlchemy ``Connection`` it is given, inside that
-connection's transaction; on PostgreSQL with what travels with it (the pending ``BEGIN``, a
+goes to the DBAPI connection of the ``Link`` (``link.py``) or SQLAlchemy ``Connection`` it is
+given, inside that one's transaction; on PostgreSQL with what travels with it (the pending ``BEGIN``, a
 savepoint) in one batch through libpq's pipeline (``pg_pipeline``). Driver errors are raised as
 SQLAlchemy raises them (``DBAPIError.instance``) and a lost connection is invalidated, so
 ``Database.translated`` and the retry rules treat them as any statement's.
@@ -28,10 +28,15 @@ from sqlalchemy import Connection, exc
 from sqlalchemy.engine import Dialect
 
 from voucher_engine.storage import pg_pipeline
+from voucher_engine.storage.link import Link
 
-#: Key in a PostgreSQL connection's ``info``: the BEGIN not sent yet, which travels in one
-#: pipeline with the transaction's first statement (``Database``).
+#: Key in a PostgreSQL connection's ``info``: the commands that begin its transaction, not sent
+#: yet (``BEGIN``, maybe a ``SET LOCAL``), which travel in one pipeline with the transaction's
+#: first statement (``Database``).
 PENDING_BEGIN = "voucher_engine_pending_begin"
+
+#: What a direct statement runs on: a write transaction's ``Link``, or a ``Connection`` (reads).
+Runner = Link | Connection
 
 # Called with each statement's SQL before it is sent (``observe``): what a SQLAlchemy statement
 # listener sees of every other statement, for the tests that compare the engine's SQL with the
@@ -81,22 +86,22 @@ class Direct:
         # per engine it ever opened (a plan's processors would keep each dialect alive).
         self._plans: dict[tuple[Any, ...], _Plan] = {}
 
-    def first(self, conn: Connection, params: Mapping[str, Any]) -> Any | None:
+    def first(self, conn: Runner, params: Mapping[str, Any]) -> Any | None:
         """The first row, or None."""
         rows = self._send(conn, params)
         return rows[0] if rows else None
 
-    def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
+    def all(self, conn: Runner, params: Mapping[str, Any]) -> list[Any]:
         return self._send(conn, params)
 
-    def one(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+    def one(self, conn: Runner, params: Mapping[str, Any]) -> Any:
         """The one row a statement that cannot miss returns (an error when it does)."""
         rows = self._send(conn, params)
         if len(rows) != 1:
             raise exc.NoResultFound(f"expected one row, got {len(rows)}")
         return rows[0]
 
-    def run(self, conn: Connection, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
+    def run(self, conn: Runner, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
         """Send it for its effect: once, or once per row of a list (as ``executemany``)."""
         if isinstance(params, Mapping):
             self._send(conn, params, fetch=False)
@@ -120,7 +125,7 @@ class Direct:
             return [values[name] if process is None else process(values[name]) for name, process in plan.binds]
         return {name: values[name] if process is None else process(values[name]) for name, process in plan.binds}
 
-    def _send(self, conn: Connection, params: Mapping[str, Any], *, fetch: bool = True) -> list[Any]:
+    def _send(self, conn: Runner, params: Mapping[str, Any], *, fetch: bool = True) -> list[Any]:
         _require_transaction(conn)
         plan = self._plan(conn.dialect)
         bound = self._bound(plan, params)
@@ -152,7 +157,7 @@ class Direct:
             rows.append(make(values))
         return rows
 
-    def _send_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    def _send_many(self, conn: Runner, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
         if self.lead:
@@ -171,9 +176,7 @@ class Direct:
         with driver_errors(conn, plan.sql):
             raw.executemany(plan.sql, bound)
 
-    def steps(
-        self, conn: Connection, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
-    ) -> list[pg_pipeline.Step]:
+    def steps(self, conn: Runner, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[pg_pipeline.Step]:
         """PostgreSQL: the statement for its effect, once or once per row, as steps of a batch
         the caller sends (``Database`` sends the last writes with ``COMMIT``)."""
         if self.lead:
@@ -187,20 +190,23 @@ class Direct:
         return [pg_pipeline.Step(plan.wire, self._bound(plan, row)) for row in rows]
 
 
-def pending_begin(conn: Connection) -> list[pg_pipeline.Step]:
-    """PostgreSQL: the transaction's ``BEGIN`` if it was not sent yet, as the first step of the
-    batch about to go (taken here, it is that batch's to send)."""
+def pending_begin(conn: Runner) -> list[pg_pipeline.Step]:
+    """PostgreSQL: the commands that begin the transaction if they were not sent yet, as the
+    first steps of the batch about to go (taken here, they are that batch's to send)."""
     begin = conn.info.pop(PENDING_BEGIN, None)
-    return [pg_pipeline.command(begin)] if begin is not None else []
+    return [pg_pipeline.command(sql) for sql in begin] if begin is not None else []
 
 
-def _require_transaction(conn: Connection) -> None:
-    # SQLAlchemy begins a transaction on a connection's first statement; the driver, in the
-    # autocommit mode both databases run in here, would commit each statement on its own. A
-    # direct statement therefore runs only where a transaction was begun (``Database.write``,
-    # ``read``) or none is wanted (``read_one``).
-    if not conn.in_transaction() and conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-        raise RuntimeError("a direct statement runs inside a transaction the caller began")
+def _require_transaction(conn: Runner) -> None:
+    # The driver, in the autocommit mode both databases run in here, would commit each
+    # statement on its own. A direct statement therefore runs only where a transaction was
+    # begun (``Database.write``, ``read``) or none is wanted (``read_one``).
+    if type(conn) is Link:
+        if conn.open:
+            return
+    elif conn.in_transaction() or conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return
+    raise RuntimeError("a direct statement runs inside a transaction the caller began")
 
 
 def _compile(statement: Any, dialect: Dialect, columns: list[str] | None) -> _Plan:
@@ -247,16 +253,29 @@ def _numbered(sql: str) -> tuple[bytes, list[str]]:
     return _PYFORMAT.sub(number, sql).encode(), order
 
 
-@contextmanager
-def driver_errors(conn: Connection, sql: str) -> Iterator[None]:
+class driver_errors:
     """Raise the driver's errors as SQLAlchemy raises them, a lost connection invalidated as
     SQLAlchemy does, for SQL sent to the driver past SQLAlchemy (here, and the pipelined COMMIT
-    of ``Database``)."""
-    dbapi_error = conn.dialect.loaded_dbapi.Error
-    try:
-        yield
-    except dbapi_error as error:
+    of ``Database``). A class, not a generator: it wraps every direct statement, and a
+    generator's context manager costs three times as much."""
+
+    __slots__ = ("conn", "sql")
+
+    def __init__(self, conn: Runner, sql: str) -> None:
+        self.conn = conn
+        self.sql = sql
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _tb: Any) -> None:
+        if error is None:
+            return
+        conn = self.conn
+        dbapi_error = conn.dialect.loaded_dbapi.Error
+        if not isinstance(error, dbapi_error):
+            return
         lost = conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, None)
         if lost and not conn.invalidated:
             conn.invalidate(error)
-        raise exc.DBAPIError.instance(sql, None, error, dbapi_error, connection_invalidated=lost) from error
+        raise exc.DBAPIError.instance(self.sql, None, error, dbapi_error, connection_invalidated=lost) from error
