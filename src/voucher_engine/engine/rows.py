@@ -6,7 +6,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, select
+from sqlalchemy import Row, Select, bindparam, select
 
 from voucher_engine.domain.holds import Hold, HoldState
 from voucher_engine.domain.ledger import Entry, EntryKind
@@ -14,7 +14,7 @@ from voucher_engine.domain.lifecycle import State
 from voucher_engine.domain.validity import Window
 from voucher_engine.domain.vouchers import Voucher, VoucherKind
 from voucher_engine.errors import ValidationError, VoucherNotFound
-from voucher_engine.storage.direct import Direct
+from voucher_engine.storage.direct import Direct, Runner
 from voucher_engine.storage.tables import holds, ledger_entries, vouchers
 
 V = vouchers.c
@@ -95,7 +95,7 @@ for _name, _column in _KEYS.items():
 
 
 def load_voucher(
-    conn: Connection,
+    conn: Runner,
     tenant_id: str,
     *,
     code: str | None = None,

@@ -201,7 +201,7 @@ def _require_transaction(conn: Runner) -> None:
     # The driver, in the autocommit mode both databases run in here, would commit each
     # statement on its own. A direct statement therefore runs only where a transaction was
     # begun (``Database.write``, ``read``) or none is wanted (``read_one``).
-    if type(conn) is Link:
+    if isinstance(conn, Link):
         if conn.open:
             return
     elif conn.in_transaction() or conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
