@@ -6,8 +6,8 @@ helpers where the engine builds it inline), compiled once, before any clock star
 engine's live SQLAlchemy dialect -- the same compilation SQLAlchemy performs (and caches) when
 the engine executes it. At run time no SQLAlchemy code runs: the compiled text goes straight to
 ``sqlite3`` or ``psycopg`` with the parameters bound the way SQLAlchemy binds them (SQLite:
-datetimes as naive-UTC text, JSON as ``json.dumps``; PostgreSQL: aware datetimes and
-``Jsonb``). ``test_bare_sql.py`` runs each engine operation with a statement listener and
+datetimes as naive-UTC text, JSON as msgspec's text; PostgreSQL: aware datetimes and
+``Jsonb``, JSON through msgspec as the engine's connections have it, storage/database.py). ``test_bare_sql.py`` runs each engine operation with a statement listener and
 asserts that it sends exactly these statements, in this order -- if the engine's SQL changes,
 that test fails until this module follows.
 
@@ -20,7 +20,6 @@ PostgreSQL with the driver's implicit ``BEGIN``, a 3 s ``lock_timeout``, and rea
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import re
 import sqlite3
@@ -30,8 +29,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 import psycopg
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 from sqlalchemy import create_engine, exists, select
 from sqlalchemy.engine import Dialect, make_url
 
@@ -250,17 +250,19 @@ class BareSqlite(BareDb):
 
     @staticmethod
     def json(value: Any) -> str:
-        return json.dumps(value)
+        return msgspec.json.encode(value).decode()
 
     @staticmethod
     def load_json(value: Any) -> Any:
-        return json.loads(value)
+        return msgspec.json.decode(value)
 
 
 class BarePg(BareDb):
     def __init__(self, dsn: str, statements: Statements, *, lock_timeout_ms: int = 3000) -> None:
         self.statements = statements
         self.conn = psycopg.connect(dsn, options=f"-c lock_timeout={lock_timeout_ms}")
+        set_json_dumps(msgspec.json.encode, self.conn)
+        set_json_loads(msgspec.json.decode, self.conn)
 
     def _begin_read(self) -> None:
         # The snapshot's isolation travels in psycopg's own BEGIN, as the engine's does in its

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from sqlalchemy import Connection, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
@@ -38,6 +39,15 @@ _BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 _COMMIT = pg_pipeline.command("COMMIT")
 #: Key in a SQLite connection's ``info``: the busy timeout last set on it, in ms.
 _BUSY_MS = "voucher_engine_busy_ms"
+
+
+def _json_text(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+# JSON columns (events, attributes, windows) through msgspec: a few JSON values go in or out of
+# every command, and the standard library's ``json`` costs several times as much per value.
+_JSON: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": msgspec.json.decode}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +77,7 @@ class Database:
                 connect_args={"timeout": settings.sqlite_busy_timeout_s, "check_same_thread": False},
                 pool_size=settings.pool_size,
                 max_overflow=settings.max_overflow,
+                **_JSON,
             )
             self._configure_sqlite()
             self._writers: threading.Lock | None = _writers_of(parsed.database)
@@ -80,6 +91,7 @@ class Database:
                 # dead at the first statement is safe to retry (nothing was sent but BEGIN);
                 # ``write`` turns that into a retryable ``Conflict`` (see ``_is_lost``).
                 pool_pre_ping=False,
+                **_JSON,
                 connect_args={"options": f"-c lock_timeout={settings.pg_lock_timeout_ms}"},
             )
             self._configure_postgresql()
