@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from dbsupport import open_engine
@@ -83,6 +84,23 @@ def test_redeem(round_trips: RoundTripCounter, engine: Engine) -> None:
     code = _voucher(engine, "RDM-1")
     engine.redeem(T, code=code, amount=Money(1, "EUR"))
     assert _counted(round_trips, lambda: engine.redeem(T, code=code, amount=Money(1, "EUR"))) <= LIMIT
+
+
+def test_a_lock_wait_budget_below_the_sessions_travels_with_begin(round_trips: RoundTripCounter) -> None:
+    """With less to wait than the session's lock timeout (3 s), a write sets its own
+    (``SET LOCAL lock_timeout``); it goes in the pipeline with ``BEGIN``, not on its own."""
+    engine = open_engine(round_trips.url, max_write_wait_s=1.0)
+    try:
+        engine.create_tenant(T)
+        code = _voucher(engine, "RDM-2")
+        engine.redeem(T, code=code, amount=Money(1, "EUR"))
+        trips = _counted(round_trips, lambda: engine.redeem(T, code=code, amount=Money(1, "EUR")))
+        show = text("SHOW lock_timeout")
+        in_force = engine._command(T, "probe", lambda tx: tx.conn.execute(show).scalar_one(), str)
+    finally:
+        engine.close()
+    assert trips <= LIMIT
+    assert in_force.endswith("ms") and 0 < int(in_force[:-2]) <= 1000  # the budget's, not "3s"
 
 
 def test_hold_and_capture(round_trips: RoundTripCounter, engine: Engine) -> None:
