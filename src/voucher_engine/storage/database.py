@@ -288,8 +288,9 @@ class Database:
         try:
             if self.dialect == "postgresql":
                 # The last writes and COMMIT in one pipeline: one round trip. An error in any of
-                # them aborts the transaction, and COMMIT then rolls it back; the error is
-                # raised once the pipeline's results are read.
+                # them aborts the transaction and the server skips the rest, COMMIT included;
+                # the error is raised once the pipeline's results are read, and ``write``
+                # rolls back.
                 steps = pending_begin(link)  # when nothing was sent in it yet
                 if steps and not writes:
                     link.open = False
