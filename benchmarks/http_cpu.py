@@ -9,7 +9,8 @@ as ``http_load.Server`` sends it. Modes, run in interleaved rounds in one proces
 
 - ``promo``: ``POST /api/v1/voucher/request`` of the engine's app;
 - ``engine``: what that endpoint's handler calls, without HTTP: ``claimed_distributor`` and
-  ``Engine.issue_for_trigger`` with the same arguments, in the calling thread;
+  ``Engine.issue_for_trigger`` with the same arguments, in the calling thread; ``thread``: the
+  same in a worker thread (``anyio.to_thread.run_sync``, as the endpoint runs it);
 - ``health``: ``GET /health`` of the engine's app; ``hello``: ``GET /hello`` of the bare app;
 - ``stub``: the promo endpoint of a second app whose engine answers ``issue_for_trigger`` with
   a fixed issue at once (no transaction): the HTTP side alone, for profiling it without the
@@ -38,6 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import uvloop
 
 import bare_app
@@ -109,11 +111,12 @@ def seed(engine: Any, codes: int) -> tuple[str, bytes]:
 
 async def main(args: argparse.Namespace) -> None:
     modes = args.modes.split(",")
-    codes = (args.rounds + 2) * args.requests * (1 + ("promo" in modes) + ("engine" in modes)) + 1000
+    issuing = len({"promo", "engine", "thread"} & set(modes))
+    codes = (args.rounds + 2) * args.requests * (1 + issuing) + 1000
     for url in fresh_database(args.backend, Path(tempfile.mkdtemp(prefix="http-cpu-"))):
         seeding = open_engine(url)
         seed_tenant(seeding)
-        token, body = seed(seeding, codes if {"promo", "engine"} & set(modes) else 0)
+        token, body = seed(seeding, codes if issuing else 0)
         seeding.close()
         os.environ.update(
             {
@@ -155,6 +158,12 @@ async def run(args: argparse.Namespace, modes: list[str], token: str, body: byte
         return await theirs("GET", "/hello", get_headers, b"")
 
     async def engine_call() -> int:
+        return issue()
+
+    async def engine_in_thread() -> int:
+        return await anyio.to_thread.run_sync(issue)
+
+    def issue() -> int:
         caller = distributors.claimed_distributor(token)
         engine.issue_for_trigger(
             caller.tenant_id,
@@ -169,6 +178,7 @@ async def run(args: argparse.Namespace, modes: list[str], token: str, body: byte
     calls: dict[str, Callable[[], Any]] = {
         "promo": promo,
         "engine": engine_call,
+        "thread": engine_in_thread,
         "stub": stub,
         "health": health,
         "hello": hello,
