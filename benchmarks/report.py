@@ -63,8 +63,10 @@ OBSTACLES = {
     ),
     "http": (
         "the endpoint pays the engine's per-operation overhead (above) plus the framework's request "
-        "handling in a thread pool; the bare-driver endpoint itself reaches only about 0.75-0.9 of the "
-        "composed bound on this machine"
+        "handling and one trip to a worker thread (anyio's hand-off, about 40 us of CPU, and the engine "
+        "costs about 20 us more there than in the calling thread); in-process the HTTP side costs about "
+        "250 us of CPU over the engine call (benchmarks/http_cpu.py); the bare-driver endpoint itself "
+        "reaches only about 0.75-0.9 of the composed bound on this machine"
     ),
     "health": (
         "the access line is written by the JSON handler directly from fixed parts encoded once, the "

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from voucher_engine import errors
 from voucher_engine.providers import AuthScheme, Credentials
 from voucher_engine.screening import screen_text
-
-_ABSENT = object()
 
 
 def header_credentials(scheme: AuthScheme, headers: Mapping[str, str]) -> Credentials | None:
@@ -49,23 +47,33 @@ def _missing(schemes: tuple[AuthScheme, ...]) -> str:
     return "missing " + " or ".join(dict.fromkeys(wanted))
 
 
-async def choose(
-    schemes: tuple[AuthScheme, ...],
-    headers: Mapping[str, str],
-    body: Callable[[], Awaitable[Any]],
-    has_body: bool,
-) -> tuple[AuthScheme, Credentials]:
+def choose(
+    schemes: tuple[AuthScheme, ...], headers: Mapping[str, str], has_body: bool
+) -> tuple[AuthScheme, Credentials | None]:
     """The first scheme present and its credentials; ``Unauthorized`` when none is, or when the
-    chosen scheme's required headers are not all there."""
+    chosen scheme's required headers are not all there. A "body" scheme's credentials are the
+    decoded body: None here, the caller decodes the body and asks ``body_credentials``."""
     for scheme in schemes:
         if scheme.kind == "body":
-            credentials = Credentials("body", headers=headers, body=await body()) if has_body else None
-        else:
-            credentials = header_credentials(scheme, headers)
+            if has_body:
+                return scheme, None
+            continue
+        credentials = header_credentials(scheme, headers)
         if credentials is None:
             continue
-        missing = [h for h in scheme.required_headers if not headers.get(h.lower())]
-        if missing:
-            raise errors.Unauthorized(f"missing {', '.join(missing)} header")
+        _require_headers(scheme, headers)
         return scheme, credentials
     raise errors.Unauthorized(_missing(schemes))
+
+
+def body_credentials(scheme: AuthScheme, headers: Mapping[str, str], body: Any) -> Credentials:
+    """A "body" scheme's credentials, once the body is decoded (a malformed body is refused
+    as such before a missing required header is)."""
+    _require_headers(scheme, headers)
+    return Credentials("body", headers=headers, body=body)
+
+
+def _require_headers(scheme: AuthScheme, headers: Mapping[str, str]) -> None:
+    missing = [h for h in scheme.required_headers if not headers.get(h.lower())]
+    if missing:
+        raise errors.Unauthorized(f"missing {', '.join(missing)} header")

@@ -17,12 +17,14 @@ one of the operation's encodings is refused too, rather than guessed at.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 import msgspec
 from litestar import Request
 from litestar.datastructures import UploadFile
+from litestar.exceptions import HTTPException
 
 from voucher_engine.errors import FieldError
 from voucher_engine.providers import BodyEncoding, Failure, FailureKind, Operation, Upload
@@ -152,30 +154,82 @@ async def body_of(op: Operation, request: Request[Any, Any, Any]) -> Any:
     if encoding != "raw" and op.body is None:
         return None
     _check_media_type(encoding, content_type)
-    raw = await request.body()  # bounded by the operation's max_body_bytes: 413 beyond it
+    if encoding == "multipart":
+        assert op.body is not None
+        return _screened(msgspec.convert(await _multipart(request, op.body), op.body, strict=False))
+    return decoded(op, encoding, await request.body())  # bounded by max_body_bytes: 413 beyond
+
+
+def decoded(op: Operation, encoding: BodyEncoding, raw: bytes) -> Any:
+    """A body read whole (JSON, a form, or raw bytes), decoded into the operation's type."""
     if encoding == "raw":
-        return await request.body()  # bounded by the operation's max_body_bytes: 413 beyond it
+        return raw
     body = op.body
-    if body is None:
-        return None
-    raw = await request.body()
+    assert body is not None  # no body of another encoding is read for an operation taking none
     if encoding == "json":
         if json_depth_exceeds(raw, MAX_JSON_DEPTH):
             raise malformed(f"the body is nested more than {MAX_JSON_DEPTH} levels deep")
         try:
-            return _screened(msgspec.json.decode(raw, type=op.body, strict=True))
+            return _screened(msgspec.json.decode(raw, type=body, strict=True))
         except msgspec.ValidationError:
             raise
         except msgspec.DecodeError as error:
             raise malformed(f"the body is not valid JSON: {error}") from None
-    if encoding == "form":
-        try:
-            pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-        except (UnicodeDecodeError, ValueError) as error:
-            raise malformed(f"the body is not a valid form: {error}") from None
-        return _screened(msgspec.convert(_fold(pairs, _sequence_fields(op.body)), op.body, strict=False))
-    assert op.body is not None  # "raw" was answered above
-    return _screened(msgspec.convert(await _multipart(request, op.body), op.body, strict=False))
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise malformed(f"the body is not a valid form: {error}") from None
+    return _screened(msgspec.convert(_fold(pairs, _sequence_fields(body)), body, strict=False))
+
+
+#: The largest body (by its Content-Length) read before authentication (``early_body``): a
+#: few TCP segments, which have usually arrived with the headers. Every request of the
+#: shipped providers but file uploads and imports is smaller.
+EARLY_BODY_BYTES = 16 * 1024
+
+
+@dataclass(slots=True)
+class EarlyBody:
+    """A body read before authentication and not looked at yet: ``decode()`` decodes it (once),
+    or raises what reading it raised, where the body would have been read and decoded."""
+
+    op: Operation
+    encoding: BodyEncoding | None  # None: the operation takes no body of this request's type
+    raw: bytes = b""
+    refusal: Exception | None = None
+    _decoded: list[Any] = field(default_factory=list)
+
+    def decode(self) -> Any:
+        if self.refusal is not None:
+            raise self.refusal
+        if not self._decoded:
+            self._decoded.append(None if self.encoding is None else decoded(self.op, self.encoding, self.raw))
+        return self._decoded[0]
+
+
+async def early_body(op: Operation, request: Request[Any, Any, Any]) -> EarlyBody | None:
+    """The request's body, read now so that authentication, decoding and the handler can run
+    in one trip to a worker thread; None where reading it early could change what a client
+    sees or what it costs us: no Content-Length or one over ``EARLY_BODY_BYTES`` (a caller
+    without credentials is not made to upload a large body), ``Expect: 100-continue`` (the
+    client waits to be asked for the body), multipart (parsed as it streams in). Nothing of
+    the body is looked at here, and what reading it refused (a wrong Content-Type, 413) is
+    raised by ``decode()``: a request without valid credentials is still answered 401."""
+    headers = request.headers
+    length = headers.get("content-length")
+    if length is None or not length.isdigit() or int(length) > EARLY_BODY_BYTES or "expect" in headers:
+        return None
+    content_type = headers.get("content-type", "")
+    try:
+        encoding = encoding_of(op, content_type)
+        if encoding == "multipart":
+            return None
+        if encoding != "raw" and op.body is None:
+            return EarlyBody(op, None)
+        _check_media_type(encoding, content_type)
+        return EarlyBody(op, encoding, await request.body())
+    except (Refused, HTTPException) as refusal:
+        return EarlyBody(op, None, refusal=refusal)
 
 
 async def _multipart(request: Request[Any, Any, Any], body: type) -> dict[str, Any]:

@@ -75,8 +75,11 @@ def screen(value: Any, where: str = "") -> FieldError | None:
     if isinstance(value, float):
         return None if math.isfinite(value) else FieldError(where or "$", "finite", "the number is not finite")
     if isinstance(value, msgspec.Struct):
-        for field in msgspec.structs.fields(value):
-            problem = screen(getattr(value, field.name), _join(where, field.encode_name))
+        # The class's own tuples of names, in the same order: ``msgspec.structs.fields`` would
+        # evaluate the class's annotations again on every call (about 40 us a request).
+        cls = type(value)
+        for name, wire_name in zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True):
+            problem = screen(getattr(value, name), _join(where, wire_name))
             if problem is not None:
                 return problem
         return None

@@ -81,6 +81,13 @@ def _unauthorized_cases(engine, token):
         "an unknown token": (bearer("dt_" + "A" * 43), SEED_BODY),
         "a token of another distributor": (bearer(other), SEED_BODY),
         "a replaced token": (bearer(old), body(distributor_id="DIST-003")),
+        # A small body is read before the token is checked, but refused only after it.
+        "an unknown token with a malformed body": (bearer("dt_" + "A" * 43), SEED_COMMENTED_BODY),
+        "an unknown token with a body over the limit": (bearer("dt_" + "A" * 43), body(terminal_id="T" * 9000)),
+        "an unknown token with a text body": (
+            {**bearer("dt_" + "A" * 43), "Content-Type": "text/plain"},
+            SEED_BODY,
+        ),
     }
 
 
