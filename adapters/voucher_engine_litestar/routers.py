@@ -5,10 +5,10 @@ guard), authentication (before the body is looked at, unless the credentials are
 decoding the body and the query into the provider's msgspec types (``decoding``), and the
 handler. A small body is read first and the rest runs in one worker thread; a body that is not
 read before the credentials pass (large, or offered with ``Expect: 100-continue``) is read on
-the event loop between a thread checking them and a thread running the handler. Everything that can fail -- a malformed or invalid body, missing
-credentials, a body too large, an engine error -- is rendered by the operation's
-``render_error`` (else the provider's), so clients see the shape and statuses their partner
-documented. The OpenAPI a partner reads is built from the same description (``openapi``).
+the event loop between a thread checking them and a thread running the handler. Everything
+that can fail -- a malformed or invalid body, missing credentials, a body too large, an engine
+error -- is rendered by the operation's ``render_error`` (else the provider's), so clients see
+the shape and statuses their partner documented. The OpenAPI a partner reads is built from the same description (``openapi``).
 """
 
 from __future__ import annotations
