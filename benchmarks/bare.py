@@ -12,7 +12,8 @@ asserts that it sends exactly these statements, in this order -- if the engine's
 that test fails until this module follows.
 
 Transactions match ``storage/database.py``: SQLite with ``isolation_level=None``, WAL,
-``synchronous=FULL``, foreign keys, a 30 s busy timeout and ``BEGIN IMMEDIATE`` for writes;
+``synchronous=FULL``, foreign keys, a 30 s busy timeout and ``BEGIN IMMEDIATE`` for writes,
+the writers of one process taking turns on a lock of the file's before it;
 PostgreSQL with the driver's implicit ``BEGIN``, a 3 s ``lock_timeout``, and reads in a
 ``REPEATABLE READ READ ONLY`` transaction.
 """
@@ -23,6 +24,7 @@ import itertools
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -209,6 +211,7 @@ class BareSqlite(BareDb):
     ) -> None:
         self.statements = statements
         self.conn = sqlite3.connect(path, timeout=busy_timeout_s, check_same_thread=False, isolation_level=None)
+        self._writers = _writers_of(path)
         for pragma in (
             "journal_mode=WAL",
             f"synchronous={synchronous}",
@@ -216,6 +219,14 @@ class BareSqlite(BareDb):
             f"busy_timeout={int(busy_timeout_s * 1000)}",
         ):
             self.conn.execute(f"PRAGMA {pragma}")
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        # The writers of this process take turns on a lock of the file's, as the engine's do
+        # (storage/database.py): in SQLite's busy handler they would sleep in growing steps
+        # however soon the file is free, and the baseline would be that handler's luck.
+        with self._writers, super().write():
+            yield
 
     # Transaction control is not traced: the engine sends BEGIN to the driver directly, as it
     # does COMMIT (storage/database.py), past the statement listener test_bare_sql.py uses.
@@ -306,6 +317,15 @@ class BarePg(BareDb):
     @staticmethod
     def load_json(value: Any) -> Any:
         return value  # psycopg decodes jsonb itself
+
+
+_file_writers: dict[str, threading.Lock] = {}
+_file_writers_lock = threading.Lock()
+
+
+def _writers_of(path: str) -> threading.Lock:
+    with _file_writers_lock:
+        return _file_writers.setdefault(os.path.realpath(path), threading.Lock())
 
 
 def statements_for(url: str) -> Statements:
