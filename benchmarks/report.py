@@ -68,10 +68,10 @@ OBSTACLES = {
         "handling and one trip to a worker thread (anyio's hand-off, about 40 us of CPU, and the engine "
         "costs about 20 us more there than in the calling thread); in-process the HTTP side costs about "
         "250 us of CPU over the engine call (benchmarks/http_cpu.py); the bare-driver endpoint itself "
-        "reaches only about 0.75-0.9 of the composed bound on PostgreSQL. On SQLite the bound moves "
-        "with its yardstick: the bare issuance at 8 threads has no writer lock, and SQLite's busy "
-        "handler sleeps its writers for growing steps, so it read 470 to 3,413 ops/s between runs; "
-        "the engine endpoint over the bare-driver endpoint, served alike, is the steadier figure"
+        "reaches only about 0.75-0.9 of the composed bound on PostgreSQL. On SQLite it reaches about "
+        "0.42 of it: serving (one uvicorn process, its worker threads, an fsync per commit) costs far "
+        "more than the bound assumes, whoever runs the SQL; the engine endpoint read 0.93 of the "
+        "bare-driver endpoint in the same run (docs/benchmarks.md)"
     ),
     "health": (
         "the access line is written by the JSON handler directly from fixed parts encoded once, the "
