@@ -10,7 +10,8 @@ back itself.
 A command that runs SQLAlchemy statements too asks for ``sql``: a ``Connection`` on the same
 DBAPI connection, inside the same transaction, made on first use. Its own ``begin`` does
 nothing (``Database`` sees the ``LINKED`` execution option), and it is never committed or
-closed: the ``Link`` ends the transaction and returns the connection to the pool.
+closed: ``Database.write`` ends the transaction on the link and returns the connection to the
+pool.
 
 A ``Link`` answers the few things a direct statement asks of a ``Connection`` (``dialect``,
 ``connection.dbapi_connection``, ``info``, ``invalidated``, ``invalidate``), so ``Direct`` runs
