@@ -4,7 +4,7 @@ steps (up to 100 ms) however soon the file is free: a second writer arrives at t
 ``BEGIN IMMEDIATE``, and goes on once the first commits.
 
 Where the second writer first stops is told by a profile hook in its own thread (the lock's
-``acquire`` called from ``_one_writer``, or the ``begin`` listener that sends ``BEGIN
+``acquire`` called from ``_one_writer``, or ``Database._begin``, which sends ``BEGIN
 IMMEDIATE``), so the test waits for an event, not for time. With the lock taken out of the
 real code, the second writer arrives at ``_begin`` and the test fails.
 """

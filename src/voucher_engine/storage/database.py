@@ -215,6 +215,8 @@ class Database:
                     self._rollback(link)
                     raise
             finally:
+                # The pooled connection's info outlives this transaction: a BEGIN left pending
+                # (an error before anything was sent) must not reach the next one's first batch.
                 link.info.pop(PENDING_BEGIN, None)
                 link.connection.close()
 

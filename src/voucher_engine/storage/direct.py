@@ -6,8 +6,8 @@ pop, redemption and hold sends, that was most of what the engine cost above the 
 (docs/benchmarks.md). A ``Direct`` statement is compiled by SQLAlchemy itself, once per dialect
 (the same SQL it would send), binds its parameters with the column types' own processors, and
 goes to the DBAPI connection of the ``Link`` (``link.py``) or SQLAlchemy ``Connection`` it is
-given, inside that one's transaction; on PostgreSQL with what travels with it (the pending ``BEGIN``, a
-savepoint) in one batch through libpq's pipeline (``pg_pipeline``). Driver errors are raised as
+given, inside that one's transaction; on PostgreSQL with what travels with it (the pending
+``BEGIN``, a savepoint) in one batch through libpq's pipeline (``pg_pipeline``). Driver errors are raised as
 SQLAlchemy raises them (``DBAPIError.instance``) and a lost connection is invalidated, so
 ``Database.translated`` and the retry rules treat them as any statement's.
 
