@@ -34,9 +34,10 @@ from typing import Any
 import msgspec
 import psycopg
 from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
-from sqlalchemy import create_engine, exists, select
+from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Dialect, make_url
 
+from voucher_engine.delivery import relay
 from voucher_engine.engine import base, campaigns, pools, spending
 from voucher_engine.engine.lifecycle_ops import _insert_entry
 from voucher_engine.engine.rows import _LOOKUPS, select_hold
@@ -45,7 +46,6 @@ from voucher_engine.storage.delivery_tables import outbox_dispatch, webhook_deli
 from voucher_engine.storage.direct import Direct
 from voucher_engine.storage.identity_tables import distributors
 from voucher_engine.storage.statements import insert_or_skip
-from voucher_engine.storage.tables import outbox
 
 DISPATCH_COLUMNS = ["outbox_id", "deliveries", "dispatched_at"]
 DELIVERY_COLUMNS = [
@@ -136,13 +136,7 @@ class Statements:
         self.capture_and_settle = c(spending._capture_and_settle)
         self.hold_with_voucher = c(spending._hold_with_voucher)
         # The relay (delivery/relay.py), for one tenant's events per batch.
-        self.undispatched = c(
-            select(outbox)
-            .where(~exists().where(outbox_dispatch.c.outbox_id == outbox.c.id))
-            .order_by(outbox.c.id)
-            .limit(100)
-            .with_for_update(skip_locked=True, of=outbox)
-        )
+        self.dequeue = c(relay._dequeue)
         self.endpoints_of_one = c(
             select(webhook_endpoints).where(
                 webhook_endpoints.c.tenant_id.in_({"t"}), webhook_endpoints.c.enabled.is_(True)
@@ -161,6 +155,17 @@ class Statements:
         )
         self.campaigns_of = c(campaigns._tenant_campaigns)
         self._many: dict[int, Sql] = {}
+
+    def events_by_id(self, ids: int) -> Sql:
+        """The relay's events of a batch of ``ids`` ids, their IN list expanded to ``ids_1`` ...
+        as SQLAlchemy expands it per execution."""
+        key = -ids  # beside the multi-row inserts' sizes
+        if key not in self._many:
+            compiled = relay._events_by_id.compile(dialect=self.dialect)
+            expanded = compiled.construct_expanded_state({"ids": [0] * ids})
+            names = tuple(expanded.positiontup) if expanded.positiontup is not None else None
+            self._many[key] = Sql(expanded.statement, names, {})
+        return self._many[key]
 
     def claim_dispatch_rows(self, rows: int) -> Sql:
         if rows not in self._many:
@@ -627,9 +632,10 @@ def dispatch_outbox(db: BareDb, limit: int = 100) -> int:
     s = db.statements
     now = db.time(datetime.now(UTC))
     with db.write():
-        rows = db.run(s.undispatched, {"param_1": limit}).fetchall()
-        if not rows:
+        ids = sorted(r[0] for r in db.run(s.dequeue, {"limit": limit}).fetchall())
+        if not ids:
             return 0
+        rows = db.run(s.events_by_id(len(ids)), {f"ids_{i}": v for i, v in enumerate(ids, start=1)}).fetchall()
         tenant_ids = {r[2] for r in rows}
         if len(tenant_ids) != 1:
             raise AssertionError("the bare relay is written for one tenant's events")

@@ -1,13 +1,16 @@
 """The relay: fan outbox events out into one delivery per (event, matching enabled endpoint).
 
-Claiming is one write transaction that also does the fan-out, so the row locks are the lease:
-a relay that dies mid-way rolls back and leaves the rows for the next one. On PostgreSQL,
-``FOR UPDATE SKIP LOCKED`` lets several relays take disjoint batches; on SQLite the
+The events still to fan out are queued in ``outbox_pending`` (a trigger on ``outbox`` writes a
+row there in the transaction that writes the event, migration 0013); a round takes a batch
+from that queue, so its cost does not grow with the outbox's history. Claiming is one write
+transaction that also does the fan-out and deletes the batch from the queue, so the row locks
+are the lease: a relay that dies mid-way rolls back and leaves the rows for the next one. On
+PostgreSQL, ``FOR UPDATE SKIP LOCKED`` lets several relays take disjoint batches; on SQLite the
 ``BEGIN IMMEDIATE`` write transaction serialises them. Either way the primary key of
 ``outbox_dispatch`` has the last word: a row whose dispatch row another relay has just
 committed is skipped (``ON CONFLICT DO NOTHING ... RETURNING``), never fanned out twice.
-Rows are found by the absence of a dispatch row, never by ``id > last_seen``: ids commit out
-of order, and a paging cursor would step over a row that commits late.
+A queue row becomes visible when its event commits, however late: no paging cursor
+(``id > last_seen``) could say that, as ids commit out of order.
 """
 
 from __future__ import annotations
@@ -15,19 +18,42 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, delete, select
 
 from voucher_engine.delivery.endpoints import endpoint_from_row
 from voucher_engine.delivery.shaping import Shaper, fanned_out, shapers
 from voucher_engine.delivery.sql import insert_or_skip
 from voucher_engine.engine import Engine, StoredEvent
 from voucher_engine.engine.base import Tx
-from voucher_engine.storage.delivery_tables import outbox_dispatch, webhook_deliveries, webhook_endpoints
+from voucher_engine.storage.delivery_tables import (
+    outbox_dispatch,
+    outbox_pending,
+    webhook_deliveries,
+    webhook_endpoints,
+)
 from voucher_engine.storage.tables import outbox
 
 O = outbox.c  # noqa: E741 - one capital letter per table's columns, as in every engine module
 E = webhook_endpoints.c
+P = outbox_pending.c
 log = logging.getLogger("voucher_engine.delivery")
+
+# Dequeued in one statement, through the queue's own index (no look at the outbox's history);
+# the events then by primary key.
+_dequeue = (
+    delete(outbox_pending)
+    .where(
+        P.outbox_id.in_(
+            select(P.outbox_id)
+            .order_by(P.outbox_id)
+            .limit(bindparam("limit"))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+    )
+    .returning(P.outbox_id)
+)
+_events_by_id = select(outbox).where(O.id.in_(bindparam("ids", expanding=True))).order_by(O.id)
 
 
 def dispatch_outbox(engine: Engine, *, limit: int = 100, found: dict[str, Shaper] | None = None) -> int:
@@ -37,15 +63,10 @@ def dispatch_outbox(engine: Engine, *, limit: int = 100, found: dict[str, Shaper
 
     def body(tx: Tx) -> int:
         conn, now, dialect = tx.conn, tx.now, tx.dialect
-        rows = conn.execute(
-            select(outbox)
-            .where(~exists().where(outbox_dispatch.c.outbox_id == O.id))
-            .order_by(O.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=outbox)
-        ).all()
-        if not rows:
+        ids = sorted(conn.execute(_dequeue, {"limit": limit}).scalars())
+        if not ids:
             return 0
+        rows = conn.execute(_events_by_id, {"ids": ids}).all()
         endpoints = defaultdict(list)
         for row in conn.execute(
             select(webhook_endpoints).where(E.tenant_id.in_({r.tenant_id for r in rows}), E.enabled.is_(True))

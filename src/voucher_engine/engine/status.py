@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, exists, func, select, text
+from sqlalchemy import Connection, Select, func, select, text
 
 from voucher_engine.domain.ledger import EntryKind
 from voucher_engine.engine.base import EngineBase
 from voucher_engine.engine.pools import issued_of_pool
 from voucher_engine.storage import migrate
-from voucher_engine.storage.delivery_tables import outbox_dispatch, webhook_deliveries
+from voucher_engine.storage.delivery_tables import outbox_pending, webhook_deliveries
 from voucher_engine.storage.tables import ledger_entries, outbox, pools, tenants, vouchers
 
 
@@ -109,7 +109,7 @@ class StatusQueries(EngineBase):
                 outbox_undispatched=per_tenant(
                     conn,
                     select(outbox.c.tenant_id, func.count())
-                    .where(~exists().where(outbox_dispatch.c.outbox_id == outbox.c.id))
+                    .join(outbox_pending, outbox_pending.c.outbox_id == outbox.c.id)
                     .group_by(outbox.c.tenant_id),
                 ),
                 deliveries_pending=per_tenant(

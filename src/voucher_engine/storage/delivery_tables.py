@@ -3,7 +3,10 @@ deliveries, the attempt log, and background jobs.
 
 The engine's ``outbox`` is never updated: which events have been fanned out is recorded here,
 in ``outbox_dispatch``, one row per dispatched outbox row (its primary key is what makes a
-second fan-out of the same event impossible, whatever the claimers do).
+second fan-out of the same event impossible, whatever the claimers do). Which are still to be
+fanned out is ``outbox_pending``: a row per outbox row, written by a trigger on ``outbox``
+(migration 0013) in the transaction that writes the event, deleted by the relay that fans it
+out. The relay reads the queue, not the outbox's whole history.
 """
 
 from __future__ import annotations
@@ -59,6 +62,14 @@ outbox_dispatch = Table(
     Column("outbox_id", BigId, ForeignKey("outbox.id"), primary_key=True),
     Column("deliveries", Integer, nullable=False),
     Column("dispatched_at", UTCDateTime, nullable=False),
+)
+
+# No foreign key: the trigger writes the row with its outbox row, and a key would cost every
+# event a check (a trigger of its own on PostgreSQL) for what the trigger already guarantees.
+outbox_pending = Table(
+    "outbox_pending",
+    metadata,
+    Column("outbox_id", BigId, primary_key=True, autoincrement=False),
 )
 
 webhook_deliveries = Table(
@@ -131,4 +142,4 @@ jobs = Table(
     Index(None, "status", "run_at"),
 )
 
-__all__ = ["jobs", "outbox_dispatch", "webhook_attempts", "webhook_deliveries", "webhook_endpoints"]
+__all__ = ["jobs", "outbox_dispatch", "outbox_pending", "webhook_attempts", "webhook_deliveries", "webhook_endpoints"]
