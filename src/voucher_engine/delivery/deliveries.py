@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import Select, bindparam, insert, or_, select, update
 
 from voucher_engine.delivery.backoff import retry_delay
 from voucher_engine.delivery.endpoints import signing_secrets
@@ -107,6 +107,21 @@ _take = (
 )
 
 
+def due_deliveries(now: datetime) -> Select[tuple[str]]:
+    """The ids of the deliveries due at ``now``: pending, their time come, no live lease, their
+    endpoint enabled."""
+    return (
+        select(D.id)
+        .join(webhook_endpoints, E.id == D.endpoint_id)
+        .where(
+            D.status == "pending",
+            D.next_attempt_at <= now,
+            or_(D.lease_until.is_(None), D.lease_until <= now),
+            E.enabled.is_(True),
+        )
+    )
+
+
 def claim_deliveries(
     engine: Engine, settings: DeliverySettings, *, limit: int, found: dict[str, Shaper] | None = None
 ) -> list[ClaimedDelivery]:
@@ -120,14 +135,7 @@ def claim_deliveries(
         conn, now = tx.conn, tx.now
         due = list(
             conn.execute(
-                select(D.id)
-                .join(webhook_endpoints, E.id == D.endpoint_id)
-                .where(
-                    D.status == "pending",
-                    D.next_attempt_at <= now,
-                    or_(D.lease_until.is_(None), D.lease_until <= now),
-                    E.enabled.is_(True),
-                )
+                due_deliveries(now)
                 .order_by(D.next_attempt_at, D.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True, of=webhook_deliveries)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 
 from voucher_engine.delivery.backoff import retry_delay
 from voucher_engine.delivery.errors import JobNotFound
@@ -126,6 +126,17 @@ class ClaimedJob:
     lease_token: str
 
 
+def due_job_terms(kinds: list[str], now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """What makes a job of one of ``kinds`` due at ``now``: pending, its time come, no live
+    lease."""
+    return (
+        J.status == "pending",
+        J.run_at <= now,
+        or_(J.lease_until.is_(None), J.lease_until <= now),
+        J.kind.in_(kinds),
+    )
+
+
 def claim_jobs(engine: Engine, settings: DeliverySettings, kinds: Iterable[str], *, limit: int) -> list[ClaimedJob]:
     kinds = sorted(kinds)
     if not kinds:
@@ -135,12 +146,7 @@ def claim_jobs(engine: Engine, settings: DeliverySettings, kinds: Iterable[str],
         conn, now = tx.conn, tx.now
         due = conn.execute(
             select(J.id, J.attempts, J.max_attempts, J.interval_s)
-            .where(
-                J.status == "pending",
-                J.run_at <= now,
-                or_(J.lease_until.is_(None), J.lease_until <= now),
-                J.kind.in_(kinds),
-            )
+            .where(*due_job_terms(kinds, now))
             .order_by(J.run_at, J.id)
             .limit(limit)
             .with_for_update(skip_locked=True)

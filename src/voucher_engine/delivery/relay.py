@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, delete, select
 
@@ -59,13 +60,25 @@ _events_by_id = select(outbox).where(O.id.in_(bindparam("ids", expanding=True)))
 def dispatch_outbox(engine: Engine, *, limit: int = 100, found: dict[str, Shaper] | None = None) -> int:
     """Fan out up to ``limit`` undispatched outbox rows; returns how many were dispatched.
     ``found``: the providers' shapers (a worker builds them once; by default, now)."""
+    return fan_out(engine, limit=limit, found=found).dispatched
+
+
+@dataclass(frozen=True, slots=True)
+class FanOut:
+    dispatched: int  # outbox rows fanned out
+    deliveries: int  # deliveries created for them
+
+
+def fan_out(engine: Engine, *, limit: int = 100, found: dict[str, Shaper] | None = None) -> FanOut:
+    """``dispatch_outbox``, telling also how many deliveries it created (a worker sends them in
+    the same round)."""
     found = shapers(engine) if found is None else found
 
-    def body(tx: Tx) -> int:
+    def body(tx: Tx) -> FanOut:
         conn, now, dialect = tx.conn, tx.now, tx.dialect
         ids = sorted(conn.execute(_dequeue, {"limit": limit}).scalars())
         if not ids:
-            return 0
+            return FanOut(0, 0)
         rows = conn.execute(_events_by_id, {"ids": ids}).all()
         endpoints = defaultdict(list)
         for row in conn.execute(
@@ -109,6 +122,6 @@ def dispatch_outbox(engine: Engine, *, limit: int = 100, found: dict[str, Shaper
                 event = StoredEvent(r.id, r.event_id, r.tenant_id, r.type, r.subject_id, r.payload, r.created_at)
                 for failure in engine.hooks.event_committed(event):
                     log.error("observer of %s %s failed: %r", r.type, r.event_id, failure)
-        return len(claimed)
+        return FanOut(len(claimed), len(deliveries))
 
     return engine._housekeeping(body)

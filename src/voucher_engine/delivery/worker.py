@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 from voucher_engine.clock import Clock
 from voucher_engine.delivery.deliveries import ClaimedDelivery, Outcome, claim_deliveries, prepare, record, send
+from voucher_engine.delivery.due import due_work
 from voucher_engine.delivery.jobs import BUILTIN_JOB_HANDLERS, JobHandler, claim_jobs, run_job, schedule_periodic_jobs
 from voucher_engine.delivery.leases import LeaseKeeper
-from voucher_engine.delivery.relay import dispatch_outbox
+from voucher_engine.delivery.relay import fan_out
 from voucher_engine.delivery.settings import DeliverySettings
 from voucher_engine.delivery.shaping import shapers
 from voucher_engine.delivery.urls import Resolver, system_resolver
@@ -79,11 +80,13 @@ class Worker:
         schedule_periodic_jobs(engine, periodic)
 
     def run_once(self) -> RoundReport:
-        """One round: dispatch, deliver, run jobs, each up to ``batch_size``."""
-        dispatched = dispatch_outbox(self.engine, limit=self.settings.batch_size, found=self.shapers)
-        delivered = self._deliver_batch()
+        """One round: dispatch, deliver, run jobs, each up to ``batch_size``; a step with
+        nothing due (``due_work``, read first) takes no write transaction."""
+        due = due_work(self.engine, self.handlers)
+        fanned = fan_out(self.engine, limit=self.settings.batch_size, found=self.shapers) if due.events else None
+        delivered = self._deliver_batch() if due.deliveries or (fanned and fanned.deliveries) else {}
         jobs: dict[str, int] = {}
-        for _ in range(self.settings.batch_size):
+        for _ in range(self.settings.batch_size if due.jobs else 0):
             # One at a time: a job is claimed only when it is about to run, and its lease is
             # renewed while it runs.
             claimed = claim_jobs(self.engine, self.settings, self.handlers, limit=1)
@@ -96,7 +99,7 @@ class Worker:
             finally:
                 self.leases.release(jobs_table, job.job.id)
             jobs[status] = jobs.get(status, 0) + 1
-        return RoundReport(dispatched, delivered, jobs)
+        return RoundReport(fanned.dispatched if fanned else 0, delivered, jobs)
 
     def _deliver_batch(self) -> dict[str, int]:
         """Send up to ``batch_size`` due deliveries, ``concurrency`` at a time. A delivery is
