@@ -107,7 +107,7 @@ _take = (
 )
 
 
-def due_deliveries(now: datetime) -> Select[tuple[str]]:
+def due_deliveries(now: datetime) -> Select[Any]:
     """The ids of the deliveries due at ``now``: pending, their time come, no live lease, their
     endpoint enabled."""
     return (

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, exists, select
+from sqlalchemy import Connection, exists, false, select
 
 from voucher_engine.delivery.deliveries import due_deliveries
 from voucher_engine.delivery.jobs import due_job_terms
@@ -36,7 +36,7 @@ def due_work(engine: Engine, kinds: Iterable[str]) -> Due:
     query = select(
         exists(select(outbox_pending.c.outbox_id)),
         exists(due_deliveries(now)),
-        exists(select(jobs.c.id).where(*due_job_terms(kinds, now))) if kinds else False,
+        exists(select(jobs.c.id).where(*due_job_terms(kinds, now))) if kinds else false(),
     )
 
     def read(conn: Connection) -> Due:
