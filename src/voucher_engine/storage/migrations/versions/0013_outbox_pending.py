@@ -37,10 +37,8 @@ def upgrade() -> None:
         sa.Column("outbox_id", BIG_ID, autoincrement=False, nullable=False),
         sa.PrimaryKeyConstraint("outbox_id", name=op.f("pk_outbox_pending")),
     )
-    op.execute(
-        "INSERT INTO outbox_pending (outbox_id) SELECT id FROM outbox"
-        " WHERE NOT EXISTS (SELECT 1 FROM outbox_dispatch WHERE outbox_dispatch.outbox_id = outbox.id)"
-    )
+    # The trigger first, then the backlog: an event written while this runs is queued by one
+    # or found by the other (and not queued twice), never missed between them.
     if _postgresql():
         op.execute(
             "CREATE FUNCTION outbox_queue_pending() RETURNS trigger LANGUAGE plpgsql AS"
@@ -52,6 +50,11 @@ def upgrade() -> None:
         )
     else:
         op.execute(f"CREATE TRIGGER outbox_queue_pending AFTER INSERT ON outbox BEGIN {QUEUE} END")
+    op.execute(
+        "INSERT INTO outbox_pending (outbox_id) SELECT id FROM outbox"
+        " WHERE NOT EXISTS (SELECT 1 FROM outbox_dispatch WHERE outbox_dispatch.outbox_id = outbox.id)"
+        " AND NOT EXISTS (SELECT 1 FROM outbox_pending WHERE outbox_pending.outbox_id = outbox.id)"
+    )
 
 
 def downgrade() -> None:
