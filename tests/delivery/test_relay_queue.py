@@ -83,8 +83,9 @@ class _RoundCost:
         readings: list[int] = []
 
         def probe(cursor) -> None:
-            # In the round's own transaction. The view also holds what earlier transactions of
-            # this backend have not flushed yet: the difference is the round's.
+            # On the round's connection, before its first statement and after each. The view also
+            # holds what earlier transactions of this backend have not flushed yet: the
+            # difference between the first reading and the last is the round's.
             if self.db.dialect == "postgresql":
                 with cursor.connection.cursor() as reading:
                     reading.execute(self._FETCHED)
