@@ -69,9 +69,11 @@ OBSTACLES = {
         "costs about 20 us more there than in the calling thread); in-process the HTTP side costs about "
         "250 us of CPU over the engine call (benchmarks/http_cpu.py); the bare-driver endpoint itself "
         "reaches only about 0.75-0.9 of the composed bound on PostgreSQL. On SQLite it reaches about "
-        "0.42 of it: serving (one uvicorn process, its worker threads, an fsync per commit) costs far "
-        "more than the bound assumes, whoever runs the SQL; the engine endpoint read 0.93 of the "
-        "bare-driver endpoint in the same run (docs/benchmarks.md)"
+        "0.42-0.50 of it: serving (one uvicorn process, its worker threads, an fsync per commit) costs "
+        "far more than the bound assumes, whoever runs the SQL. Concurrency itself costs CPU there: "
+        "one connection cost the server 994 us per promo request, eight 2,009 (each SQLite call of "
+        "the thread holding the write lock gives up the interpreter lock and waits to get it back); "
+        "the engine endpoint read 0.69-0.97 of the bare-driver endpoint (docs/benchmarks.md)"
     ),
     "health": (
         "the access line is written by the JSON handler directly from fixed parts encoded once, the "
