@@ -155,17 +155,17 @@ class Statements:
         )
         self.campaigns_of = c(campaigns._tenant_campaigns)
         self._many: dict[int, Sql] = {}
+        self._events_by_id: dict[int, Sql] = {}
 
     def events_by_id(self, ids: int) -> Sql:
         """The relay's events of a batch of ``ids`` ids, their IN list expanded to ``ids_1`` ...
         as SQLAlchemy expands it per execution."""
-        key = -ids  # beside the multi-row inserts' sizes
-        if key not in self._many:
+        if ids not in self._events_by_id:
             compiled = relay._events_by_id.compile(dialect=self.dialect)
             expanded = compiled.construct_expanded_state({"ids": [0] * ids})
             names = tuple(expanded.positiontup) if expanded.positiontup is not None else None
-            self._many[key] = Sql(expanded.statement, names, {})
-        return self._many[key]
+            self._events_by_id[ids] = Sql(expanded.statement, names, {})
+        return self._events_by_id[ids]
 
     def claim_dispatch_rows(self, rows: int) -> Sql:
         if rows not in self._many:
