@@ -106,11 +106,18 @@ class _RoundCost:
         )
         for name, listener in listeners:
             event.listen(sa, name, listener)
+        writer = None
+        if self.db.dialect == "sqlite":
+            with self.db.write() as link:  # the connection every write runs on, the round's too
+                writer = link.raw
+            writer.set_progress_handler(self._step, 1)
         try:
             dispatched = dispatch_outbox(engine)
         finally:
             for name, listener in listeners:
                 event.remove(sa, name, listener)
+            if writer is not None:
+                writer.set_progress_handler(None, 1)
         assert dispatched == 1
         return self.steps if self.db.dialect == "sqlite" else readings[-1] - readings[0]
 

@@ -3,10 +3,10 @@ SQLite and PostgreSQL rules of the design, and the translation of driver errors.
 
 SQLite: WAL, ``BEGIN IMMEDIATE`` for every write transaction (a deferred transaction that
 later upgrades to a write fails at once with "database is locked", whatever the busy
-timeout), the writers of one process taking turns on a lock before it, a busy timeout,
-foreign keys on, and ``synchronous=FULL`` by default: a committed
-redemption survives a power cut. ``NORMAL`` is faster and survives application crashes only;
-a deployment may choose it knowingly.
+timeout), the writers of one process taking turns on a lock before it, all of them on one
+connection kept for writing (``_writer_link``), a busy timeout, foreign keys on, and
+``synchronous=FULL`` by default: a committed redemption survives a power cut. ``NORMAL`` is
+faster and survives application crashes only; a deployment may choose it knowingly.
 
 PostgreSQL (psycopg 3): READ COMMITTED with every money movement a conditional UPDATE, a short
 ``lock_timeout`` so a stuck row lock surfaces as a retryable ``Conflict`` instead of a hung
@@ -28,6 +28,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import Connection, create_engine, event, exc
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import PoolProxiedConnection
 
 from voucher_engine.errors import AlreadyExists, Conflict, InvalidData, StorageError
 from voucher_engine.storage import pg_pipeline
@@ -68,9 +69,14 @@ class Database:
             parsed = parsed.set(drivername="postgresql+psycopg")
         self.url = parsed
         self.dialect = parsed.get_backend_name()
+        #: SQLite: the pooled connection every write of this ``Database`` runs on, while it
+        #: holds ``_writers`` (``_writer_link``).
+        self._writer: PoolProxiedConnection | None = None
         if self.dialect == "sqlite":
             if parsed.database in (None, "", ":memory:"):
                 raise StorageError("the embedded engine needs a SQLite file, not :memory:")
+            if settings.pool_size + settings.max_overflow < 2:
+                raise StorageError("SQLite needs two connections at least: one kept for writing, one to read")
             self.sa = create_engine(
                 parsed,
                 echo=settings.echo,
@@ -199,7 +205,7 @@ class Database:
         retry with the same idempotency key then returns the committed result or runs once.
         """
         with self._one_writer(max_wait_s), self.translated():
-            link = self._checkout()
+            link = self._checkout() if self._writers is None else self._writer_link()
             try:
                 self._begin(link, max_wait_s)
                 try:
@@ -218,7 +224,21 @@ class Database:
                 # The pooled connection's info outlives this transaction: a BEGIN left pending
                 # (an error before anything was sent) must not reach the next one's first batch.
                 link.info.pop(PENDING_BEGIN, None)
-                link.connection.close()
+                if link.connection is not self._writer:
+                    link.connection.close()
+                elif link.invalidated:
+                    self._writer = None
+                    link.connection.close()  # the pool discards it; the next write opens another
+
+    def _writer_link(self) -> Link:
+        """SQLite: a link on the connection kept for writing, for the write that holds
+        ``_writers``. The writes of a process take turns anyway, so one connection serves them
+        all: none pays a checkout and a return (the pool's reset, a ROLLBACK) inside the file's
+        write lock, and its page cache is not thrown away because another connection wrote
+        last (WAL drops a connection's cache whenever the database changed since it last read)."""
+        if self._writer is None:
+            self._writer = self._checkout().connection
+        return Link(self.sa, self._writer)
 
     def _checkout(self) -> Link:
         try:
@@ -384,6 +404,13 @@ class Database:
             raise InvalidData("a value in the request cannot be stored", cause=str(error)) from error
 
     def dispose(self) -> None:
+        """Close every connection; a write under way finishes first (SQLite's writer
+        connection is closed once no write holds it)."""
+        if self._writers is not None:
+            with self._writers:
+                writer, self._writer = self._writer, None
+            if writer is not None:
+                writer.close()
         self.sa.dispose()
 
 
