@@ -1,10 +1,10 @@
 """SQLite writers of one process take turns on the file's writer lock (storage/database.py,
-``Database._one_writer``) instead of meeting in SQLite's busy handler, which sleeps in growing
+``Database._take_turn``) instead of meeting in SQLite's busy handler, which sleeps in growing
 steps (up to 100 ms) however soon the file is free: a second writer arrives at the lock, not at
 ``BEGIN IMMEDIATE``, and goes on once the first commits.
 
 Where the second writer first stops is told by a profile hook in its own thread (the lock's
-``acquire`` called from ``_one_writer``, or ``Database._begin``, which sends ``BEGIN
+``acquire`` called from ``_take_turn``, or ``Database._begin``, which sends ``BEGIN
 IMMEDIATE``), so the test waits for an event, not for time. With the lock taken out of the
 real code, the second writer arrives at ``_begin`` and the test fails.
 """
@@ -41,7 +41,7 @@ def test_a_second_writer_waits_on_the_lock_and_not_in_sqlites_busy_handler(engin
         if arrived.is_set() or not frame.f_code.co_filename.endswith("storage/database.py"):
             return
         name = frame.f_code.co_name
-        at_lock = event == "c_call" and name == "_one_writer" and getattr(arg, "__name__", "") == "acquire"
+        at_lock = event == "c_call" and name == "_take_turn" and getattr(arg, "__name__", "") == "acquire"
         if at_lock or (event == "call" and name == "_begin"):
             where.append(name)
             arrived.set()
@@ -63,6 +63,6 @@ def test_a_second_writer_waits_on_the_lock_and_not_in_sqlites_busy_handler(engin
     done.set()
     one.join(BARRIER_TIMEOUT_S)
     two.join(BARRIER_TIMEOUT_S)
-    assert where == ["_one_writer"]  # ["_begin"]: in BEGIN IMMEDIATE, SQLite's busy handler
+    assert where == ["_take_turn"]  # ["_begin"]: in BEGIN IMMEDIATE, SQLite's busy handler
     with db.read() as conn:
         assert conn.execute(text("SELECT name FROM tenants WHERE id = 'acme'")).scalar_one() == "second"

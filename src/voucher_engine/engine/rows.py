@@ -19,6 +19,13 @@ from voucher_engine.storage.tables import holds, ledger_entries, vouchers
 
 V = vouchers.c
 
+# Column values to members by a dict lookup: an enum's own call (``State(value)``) runs two
+# Python frames, and every voucher, hold and entry read calls it once or twice.
+_KIND = {kind.value: kind for kind in VoucherKind}
+_STATE = {state.value: state for state in State}
+_ENTRY_KIND = {kind.value: kind for kind in EntryKind}
+_HOLD_STATE = {state.value: state for state in HoldState}
+
 
 def voucher_from_row(row: Row[*tuple[Any, ...]] | SimpleNamespace) -> Voucher:
     """``row`` is a ``vouchers`` row, or the values just inserted as one (a namespace)."""
@@ -26,8 +33,8 @@ def voucher_from_row(row: Row[*tuple[Any, ...]] | SimpleNamespace) -> Voucher:
         id=row.id,
         tenant_id=row.tenant_id,
         code=row.code,
-        kind=VoucherKind(row.kind),
-        state=State(row.state),
+        kind=_KIND[row.kind],
+        state=_STATE[row.state],
         currency=row.currency,
         initial=row.initial,
         available=row.available,
@@ -55,7 +62,7 @@ def entry_from_row(row: Row[*tuple[Any, ...]]) -> Entry:
     return Entry(
         voucher_id=row.voucher_id,
         seq=row.seq,
-        kind=EntryKind(row.kind),
+        kind=_ENTRY_KIND[row.kind],
         available_delta=row.available_delta,
         held_delta=row.held_delta,
         spent=row.spent,
@@ -76,7 +83,7 @@ def hold_from_row(row: Row[*tuple[Any, ...]]) -> Hold:
         voucher_id=row.voucher_id,
         amount=row.amount,
         captured=row.captured,
-        state=HoldState(row.state),
+        state=_HOLD_STATE[row.state],
         expires_at=row.expires_at,
         reference=row.reference,
         created_at=row.created_at,

@@ -21,7 +21,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from voucher_engine.errors import AlreadyExists, Conflict, InvalidData, StorageError
 from voucher_engine.storage import pg_pipeline
-from voucher_engine.storage.direct import PENDING_BEGIN, Direct, driver_errors, pending_begin
+from voucher_engine.storage.direct import PENDING_BEGIN, Direct, as_sqlalchemy_error, driver_errors, pending_begin
 from voucher_engine.storage.link import LINKED, Link
 
 _READ_ONLY = "voucher_engine_read_only"
@@ -204,31 +204,41 @@ class Database:
         is not: the outcome is unknown, and it surfaces as a ``StorageError``; the caller's
         retry with the same idempotency key then returns the committed result or runs once.
         """
-        with self._one_writer(max_wait_s), self.translated():
-            link = self._checkout() if self._writers is None else self._writer_link()
-            try:
-                self._begin(link, max_wait_s)
+        self._take_turn(max_wait_s)
+        try:
+            with self.translated():
+                link = self._checkout() if self._writers is None else self._writer_link()
                 try:
-                    yield link
-                    if link.open:
-                        self._commit(link)
-                except exc.DBAPIError as error:
-                    self._rollback(link)
-                    if _is_lost(error):
-                        raise Conflict("the database connection was lost; try again", cause=str(error.orig)) from error
-                    raise
-                except BaseException:
-                    self._rollback(link)
-                    raise
-            finally:
-                # The pooled connection's info outlives this transaction: a BEGIN left pending
-                # (an error before anything was sent) must not reach the next one's first batch.
-                link.info.pop(PENDING_BEGIN, None)
-                if link.connection is not self._writer:
-                    link.connection.close()
-                elif link.invalidated:
-                    self._writer = None
-                    link.connection.close()  # the pool discards it; the next write opens another
+                    self._begin(link, max_wait_s)
+                    try:
+                        yield link
+                        if link.open:
+                            self._commit(link)
+                    except exc.DBAPIError as error:
+                        self._rollback(link)
+                        if _is_lost(error):
+                            lost = str(error.orig)
+                            raise Conflict("the database connection was lost; try again", cause=lost) from error
+                        raise
+                    except BaseException:
+                        self._rollback(link)
+                        raise
+                finally:
+                    self._release(link)
+        finally:
+            if self._writers is not None:
+                self._writers.release()
+
+    def _release(self, link: Link) -> None:
+        """The link's connection back to the pool, or kept for the next write (SQLite)."""
+        # The pooled connection's info outlives this transaction: a BEGIN left pending (an
+        # error before anything was sent) must not reach the next one's first batch.
+        link.info.pop(PENDING_BEGIN, None)
+        if link.connection is not self._writer:
+            link.connection.close()
+        elif link.invalidated:
+            self._writer = None
+            link.connection.close()  # the pool discards it; the next write opens another
 
     def _writer_link(self) -> Link:
         """SQLite: a link on the connection kept for writing, for the write that holds
@@ -266,11 +276,13 @@ class Database:
         if busy_ms > 100:
             busy_ms -= busy_ms % 100
         raw = link.raw
-        with driver_errors(link, "BEGIN IMMEDIATE"):
+        try:
             if link.info.get(_BUSY_MS) != busy_ms:
                 raw.execute(f"PRAGMA busy_timeout={busy_ms}")
                 link.info[_BUSY_MS] = busy_ms
             raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise as_sqlalchemy_error(link, "BEGIN IMMEDIATE", error) from error
 
     def _rollback(self, link: Link) -> None:
         """Roll back what was sent; a connection that cannot say is discarded (closing it rolls
@@ -285,24 +297,18 @@ class Database:
         except self.sa.dialect.loaded_dbapi.Error as error:
             link.invalidate(error)
 
-    @contextmanager
-    def _one_writer(self, max_wait_s: float | None) -> Iterator[None]:
+    def _take_turn(self, max_wait_s: float | None) -> None:
         """SQLite: the writers of this process take turns on a lock of the file's before
-        ``BEGIN IMMEDIATE``. SQLite's own busy handler makes a writer that finds the file
-        locked sleep in growing steps (up to 100 ms) however soon the lock is free, so under
-        load a few writes waited tens of milliseconds behind writes that took one: a lock wakes
-        the next writer when the last one is done. Writers of other processes (a worker) still
-        meet in SQLite's busy handler."""
+        ``BEGIN IMMEDIATE`` (``write`` releases it). SQLite's own busy handler makes a writer
+        that finds the file locked sleep in growing steps (up to 100 ms) however soon the lock
+        is free, so under load a few writes waited tens of milliseconds behind writes that took
+        one: a lock wakes the next writer when the last one is done. Writers of other processes
+        (a worker) still meet in SQLite's busy handler."""
         if self._writers is None:
-            yield
             return
         wait_s = self._wait_ms(self.settings.sqlite_busy_timeout_s * 1000, max_wait_s) / 1000
         if not self._writers.acquire(timeout=wait_s):
             raise Conflict("the database is busy; try again")
-        try:
-            yield
-        finally:
-            self._writers.release()
 
     def _commit(self, link: Link, writes: Sequence[tuple[Direct, Any]] = ()) -> None:
         """On an error the transaction is left to ``write``, which rolls back what is left."""
@@ -320,13 +326,17 @@ class Database:
                 for statement, params in writes:
                     steps += statement.steps(link, params)
                 steps.append(_COMMIT)
-                with driver_errors(link, "COMMIT"):
+                try:
                     pg_pipeline.run(raw, steps)
+                except link.dialect.loaded_dbapi.Error as error:
+                    raise as_sqlalchemy_error(link, "COMMIT", error) from error
             else:
                 for statement, params in writes:
                     statement.run(link, params)
-                with driver_errors(link, "COMMIT"):
+                try:
                     raw.commit()
+                except sqlite3.Error as error:
+                    raise as_sqlalchemy_error(link, "COMMIT", error) from error
         except exc.DBAPIError as error:
             if _is_lost(error):
                 raise StorageError(
@@ -372,36 +382,10 @@ class Database:
         with self.translated(), self.sa.connect() as conn, _lost_is_retryable():
             yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
-    @contextmanager
-    def translated(self) -> Iterator[None]:
+    def translated(self) -> AbstractContextManager[None]:
         """Driver errors as the engine's: a unique violation is ``AlreadyExists``, a lock
-        timeout or serialization failure a retryable ``Conflict``."""
-        try:
-            yield
-        except exc.IntegrityError as error:
-            if is_unique_violation(error):
-                raise AlreadyExists("that object already exists", constraint=str(error.orig)) from error
-            raise StorageError(f"a database constraint refused the change: {error.orig}") from error
-        except exc.DataError as error:
-            # A value the request carried and the database refused (NUL in a string, a number
-            # out of range): the client's mistake, and the same request will always fail.
-            raise InvalidData("a value in the request cannot be stored", cause=str(error.orig)) from error
-        except exc.OperationalError as error:
-            if _is_conflict(error):
-                raise Conflict("the database is busy; try again", cause=str(error.orig)) from error
-            raise StorageError(str(error.orig)) from error
-        except exc.DBAPIError as error:
-            if _is_conflict(error):
-                raise Conflict("the database is busy; try again", cause=str(error.orig)) from error
-            raise StorageError(str(error.orig)) from error
-        except exc.SQLAlchemyError as error:  # e.g. no pooled connection in time
-            raise StorageError(str(error)) from error
-        except OverflowError as error:
-            # sqlite3 refuses an int beyond 64 bits with a bare OverflowError (SQLAlchemy does
-            # not wrap it): PostgreSQL's out-of-range DataError, in SQLite's words.
-            if "SQLite INTEGER" not in str(error):
-                raise
-            raise InvalidData("a value in the request cannot be stored", cause=str(error)) from error
+        timeout or serialization failure a retryable ``Conflict`` (``_translation``)."""
+        return _TRANSLATED
 
     def dispose(self) -> None:
         """Close every connection; a write under way finishes first (SQLite's writer
@@ -425,6 +409,48 @@ def _writers_of(path: str) -> threading.Lock:
     with _file_writers_lock:
         return _file_writers.setdefault(key, threading.Lock())
 
+
+def _translation(error: BaseException) -> Exception | None:
+    """The engine's error for a driver's, or None where there is none to give."""
+    if isinstance(error, exc.IntegrityError):
+        if is_unique_violation(error):
+            return AlreadyExists("that object already exists", constraint=str(error.orig))
+        return StorageError(f"a database constraint refused the change: {error.orig}")
+    if isinstance(error, exc.DataError):
+        # A value the request carried and the database refused (NUL in a string, a number
+        # out of range): the client's mistake, and the same request will always fail.
+        return InvalidData("a value in the request cannot be stored", cause=str(error.orig))
+    if isinstance(error, exc.DBAPIError):
+        if _is_conflict(error):
+            return Conflict("the database is busy; try again", cause=str(error.orig))
+        return StorageError(str(error.orig))
+    if isinstance(error, exc.SQLAlchemyError):  # e.g. no pooled connection in time
+        return StorageError(str(error))
+    if isinstance(error, OverflowError) and "SQLite INTEGER" in str(error):
+        # sqlite3 refuses an int beyond 64 bits with a bare OverflowError (SQLAlchemy does
+        # not wrap it): PostgreSQL's out-of-range DataError, in SQLite's words.
+        return InvalidData("a value in the request cannot be stored", cause=str(error))
+    return None
+
+
+class _Translated:
+    """``Database.translated``: a class, not a generator, as it wraps every transaction (a
+    generator's context manager costs about three times as much)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _tb: Any) -> None:
+        if error is None:
+            return
+        translated = _translation(error)
+        if translated is not None:
+            raise translated from error
+
+
+_TRANSLATED = _Translated()
 
 _PG_CONFLICTS = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
 

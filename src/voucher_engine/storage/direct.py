@@ -72,7 +72,7 @@ class _Plan:
 class Direct:
     """A statement compiled once per dialect and sent straight to the driver."""
 
-    __slots__ = ("_lead_steps", "_plans", "columns", "lead", "statement")
+    __slots__ = ("_last", "_lead_steps", "_plans", "columns", "lead", "statement")
 
     def __init__(self, statement: Any, columns: Sequence[str] | None = None, *, lead: Sequence[str] = ()) -> None:
         self.statement = statement
@@ -85,6 +85,9 @@ class Direct:
         # closes many engines (a test suite) keeps one plan per kind of database, not one
         # per engine it ever opened (a plan's processors would keep each dialect alive).
         self._plans: dict[tuple[Any, ...], _Plan] = {}
+        # The dialect last sent to and its plan: one engine's statements find their plan
+        # without building the key (most processes run one engine).
+        self._last: tuple[Dialect | None, _Plan | None] = (None, None)
 
     def first(self, conn: Runner, params: Mapping[str, Any]) -> Any | None:
         """The first row, or None."""
@@ -113,10 +116,14 @@ class Direct:
     # --- sending ----------------------------------------------------------------------------------
 
     def _plan(self, dialect: Dialect) -> _Plan:
+        last_dialect, plan = self._last
+        if dialect is last_dialect and plan is not None:
+            return plan
         key = (dialect.name, dialect.driver, dialect.server_version_info, dialect.paramstyle)
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = _compile(self.statement, dialect, self.columns)
+        self._last = (dialect, plan)
         return plan
 
     def _bound(self, plan: _Plan, params: Mapping[str, Any]) -> Any:
@@ -132,7 +139,7 @@ class Direct:
         for observer in _observers:
             observer(plan.sql)
         raw: Any = conn.connection.dbapi_connection
-        with driver_errors(conn, plan.sql):
+        try:
             if plan.wire is not None:
                 # The pending BEGIN and the commands ahead of it travel with it: one round trip.
                 steps = pending_begin(conn) + list(self._lead_steps)
@@ -143,6 +150,8 @@ class Direct:
                 # Whether there are rows is the statement's to say, not ``cursor.description``'s
                 # (a column object per column, built on every execution).
                 fetched = cursor.fetchall() if fetch and plan.row is not None else []
+        except conn.dialect.loaded_dbapi.Error as error:
+            raise as_sqlalchemy_error(conn, plan.sql, error) from error
         if not fetched or plan.row is None:
             return fetched
         make, results = plan.row._make, plan.results  # type: ignore[attr-defined]
@@ -253,11 +262,23 @@ def _numbered(sql: str) -> tuple[bytes, list[str]]:
     return _PYFORMAT.sub(number, sql).encode(), order
 
 
+def as_sqlalchemy_error(conn: Runner, sql: str, error: Any) -> exc.StatementError:
+    """The driver's ``error`` as SQLAlchemy raises it, a lost connection invalidated as
+    SQLAlchemy does, for SQL sent to the driver past SQLAlchemy. The hot statements (here and
+    in ``Database``) catch the driver's errors themselves, where ``driver_errors`` would cost
+    three calls a statement, and raise this from them."""
+    lost = conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, None)
+    if lost and not conn.invalidated:
+        conn.invalidate(error)
+    wrapped: exc.StatementError = exc.DBAPIError.instance(
+        sql, None, error, conn.dialect.loaded_dbapi.Error, connection_invalidated=lost
+    )
+    return wrapped
+
+
 class driver_errors:
-    """Raise the driver's errors as SQLAlchemy raises them, a lost connection invalidated as
-    SQLAlchemy does, for SQL sent to the driver past SQLAlchemy (here, and the pipelined COMMIT
-    of ``Database``). A class, not a generator: it wraps every direct statement, and a
-    generator's context manager costs three times as much."""
+    """Raise the driver's errors as SQLAlchemy raises them (``as_sqlalchemy_error``), around
+    SQL sent to the driver past SQLAlchemy off the hot path (imports, a read's BEGIN)."""
 
     __slots__ = ("conn", "sql")
 
@@ -271,11 +292,5 @@ class driver_errors:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _tb: Any) -> None:
         if error is None:
             return
-        conn = self.conn
-        dbapi_error = conn.dialect.loaded_dbapi.Error
-        if not isinstance(error, dbapi_error):
-            return
-        lost = conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, None)
-        if lost and not conn.invalidated:
-            conn.invalidate(error)
-        raise exc.DBAPIError.instance(self.sql, None, error, dbapi_error, connection_invalidated=lost) from error
+        if isinstance(error, self.conn.dialect.loaded_dbapi.Error):
+            raise as_sqlalchemy_error(self.conn, self.sql, error) from error
