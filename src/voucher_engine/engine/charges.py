@@ -20,7 +20,7 @@ from voucher_engine.domain.money import Money
 from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.engine.lifecycle_ops import append_entry
 from voucher_engine.engine.results import Movement
-from voucher_engine.engine.rows import entry_from_row, load_voucher
+from voucher_engine.engine.rows import STATES, entry_from_row, load_voucher
 from voucher_engine.errors import EntryNotFound, InvalidAmount, ValidationError
 from voucher_engine.storage.tables import ledger_entries, vouchers
 
@@ -136,7 +136,7 @@ class ChargeOperations(EngineBase):
                 units,
                 row.available,
                 row.held,
-                State(row.state),
+                STATES[row.state],
                 voucher.currency,
                 tx.now,
                 new_entry,

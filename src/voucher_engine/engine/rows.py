@@ -22,7 +22,8 @@ V = vouchers.c
 # Column values to members by a dict lookup: an enum's own call (``State(value)``) runs two
 # Python frames, and every voucher, hold and entry read calls it once or twice.
 _KIND = {kind.value: kind for kind in VoucherKind}
-_STATE = {state.value: state for state in State}
+#: A voucher's ``state`` column to its ``State``.
+STATES = {state.value: state for state in State}
 _ENTRY_KIND = {kind.value: kind for kind in EntryKind}
 _HOLD_STATE = {state.value: state for state in HoldState}
 
@@ -34,7 +35,7 @@ def voucher_from_row(row: Row[*tuple[Any, ...]] | SimpleNamespace) -> Voucher:
         tenant_id=row.tenant_id,
         code=row.code,
         kind=_KIND[row.kind],
-        state=_STATE[row.state],
+        state=STATES[row.state],
         currency=row.currency,
         initial=row.initial,
         available=row.available,

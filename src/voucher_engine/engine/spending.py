@@ -46,7 +46,7 @@ from voucher_engine.engine.base import EngineBase, Tx
 from voucher_engine.engine.lifecycle_ops import append_entry
 from voucher_engine.engine.moves import entry_params, with_entry
 from voucher_engine.engine.results import HoldResult, Movement
-from voucher_engine.engine.rows import hold_from_row, load_voucher, select_hold, voucher_from_row
+from voucher_engine.engine.rows import STATES, hold_from_row, load_voucher, select_hold, voucher_from_row
 from voucher_engine.errors import (
     Conflict,
     HoldExpired,
@@ -377,7 +377,7 @@ class SpendingOperations(EngineBase):
                 units,
                 row.available,
                 row.held,
-                State(row.state),
+                STATES[row.state],
                 voucher.currency,
                 tx.now,
                 entry_id,
@@ -504,7 +504,7 @@ class SpendingOperations(EngineBase):
                 expires,
                 row.available,
                 row.held,
-                State(row.state),
+                STATES[row.state],
                 row.seq,
                 entry_id,
                 reference,
@@ -1020,7 +1020,7 @@ class SpendingOperations(EngineBase):
             expires_at,
             row.available,
             row.held,
-            State(row.state),
+            STATES[row.state],
             row.seq,
             entry_id,
             reference,
