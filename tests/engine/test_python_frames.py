@@ -1,0 +1,88 @@
+"""The Python a hot command runs, counted: the frames one command enters (a profile hook's
+``call`` events, generators' resumptions included), after a first command of the same kind has
+warmed what it likes.
+
+What the engine spends above the bare driver's SQL is Python spread over many small calls
+(docs/benchmarks.md), so a regression there shows as more frames long before a benchmark
+notices: a pooled connection checked out for every SQLite write again (about 15 frames), a
+generator's context manager back around every transaction or statement (3 to 5 each). The
+ceilings sit about a tenth above what the commands enter now; at the start of the sixth
+session on issue 14 a SQLite redemption entered 190 frames and a pop 132.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from voucher_engine import Engine
+from voucher_engine.domain.money import Money
+from voucher_engine.domain.vouchers import VoucherKind, VoucherSpec
+
+T = "acme"
+
+CEILINGS = {
+    "sqlite": {
+        "redeem": 135,
+        "redeem single use": 131,
+        "hold": 152,
+        "capture": 130,
+        "pop": 82,
+        "issue_for_trigger": 110,
+    },
+    "postgresql": {
+        "redeem": 245,
+        "redeem single use": 241,
+        "hold": 270,
+        "capture": 229,
+        "pop": 178,
+        "issue_for_trigger": 227,
+    },
+}
+
+
+def _frames(operation: Callable[[], object]) -> int:
+    entered = 0
+
+    def count(_frame: FrameType, event: str, _arg: Any) -> None:
+        nonlocal entered
+        if event == "call":
+            entered += 1
+
+    sys.setprofile(count)
+    try:
+        operation()
+    finally:
+        sys.setprofile(None)
+    return entered
+
+
+def test_the_hot_commands_enter_no_more_python_frames_than_they_did(engine: Engine, backend: str) -> None:
+    engine.create_pool(T, "p")
+    engine.add_codes(T, "p", [f"C{i:03d}" for i in range(10)])
+    engine.put_campaign(T, "c", name="C", pool_id="p", trigger_categories=["shoes"], distributors=["d1"])
+    card = engine.issue(T, VoucherSpec(VoucherKind.MONETARY, Money(10_000, "EUR"))).code
+    tickets = [engine.issue(T, VoucherSpec(VoucherKind.SINGLE_USE)).code for _ in range(2)]
+    held: list[str] = []
+    operations: dict[str, Callable[[], object]] = {
+        "redeem": lambda: engine.redeem(T, code=card, amount=Money(1, "EUR")),
+        "redeem single use": lambda: engine.redeem(T, code=tickets.pop()),
+        "hold": lambda: held.append(engine.hold(T, code=card, amount=Money(5, "EUR")).hold_id),
+        "capture": lambda: engine.capture(T, held.pop()),
+        "pop": lambda: engine.pop_code(T, "p"),
+        "issue_for_trigger": lambda: engine.issue_for_trigger(T, category="shoes", distributor="d1"),
+    }
+    entered = {}
+    for name, operation in operations.items():
+        if name == "capture":
+            operations["hold"]()
+        operation()  # the first of a kind may warm what it likes
+        if name == "capture":
+            operations["hold"]()
+        entered[name] = _frames(operation)
+    over = {name: (n, CEILINGS[backend][name]) for name, n in entered.items() if n > CEILINGS[backend][name]}
+    assert not over, f"frames entered (ceiling): {over}; all: {entered}"
+    voucher = engine.get_voucher(T, code=card)  # two redemptions; four holds of 5, two captured
+    assert (voucher.available, voucher.held) == (10_000 - 2 - 4 * 5, 2 * 5)
