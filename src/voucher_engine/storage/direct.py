@@ -133,8 +133,13 @@ class Direct:
         return {name: values[name] if process is None else process(values[name]) for name, process in plan.binds}
 
     def _send(self, conn: Runner, params: Mapping[str, Any], *, fetch: bool = True) -> list[Any]:
-        _require_transaction(conn)
-        plan = self._plan(conn.dialect)
+        # The usual case checked here, without a call: an open write transaction's link, and
+        # the dialect this statement last ran on.
+        if conn.__class__ is not Link or not conn.open:
+            _require_transaction(conn)
+        last_dialect, plan = self._last
+        if conn.dialect is not last_dialect or plan is None:
+            plan = self._plan(conn.dialect)
         bound = self._bound(plan, params)
         for observer in _observers:
             observer(plan.sql)
@@ -154,16 +159,18 @@ class Direct:
             raise as_sqlalchemy_error(conn, plan.sql, error) from error
         if not fetched or plan.row is None:
             return fetched
-        make, results = plan.row._make, plan.results  # type: ignore[attr-defined]
+        # ``tuple.__new__`` is what the row type's ``_make`` calls, less a frame and a length
+        # check the statement's own columns make needless.
+        row, results = plan.row, plan.results
         if not results:
-            return [make(r) for r in fetched]
-        rows = []
+            return [_new_row(row, r) for r in fetched]
+        rows: list[Any] = []
         for fetched_row in fetched:
             values = list(fetched_row)
             for i, process in results:
                 if values[i] is not None:
                     values[i] = process(values[i])
-            rows.append(make(values))
+            rows.append(_new_row(row, values))
         return rows
 
     def _send_many(self, conn: Runner, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -197,6 +204,9 @@ class Direct:
         for observer in _observers:
             observer(plan.sql)
         return [pg_pipeline.Step(plan.wire, self._bound(plan, row)) for row in rows]
+
+
+_new_row = tuple.__new__
 
 
 def pending_begin(conn: Runner) -> list[pg_pipeline.Step]:
