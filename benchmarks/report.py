@@ -47,11 +47,12 @@ FLAT_RSS = 1.25  # peak RSS at 1M codes at most this many times that at 100k
 OBSTACLES = {
     "overhead": (
         "the hot statements go to the driver directly (storage/direct.py; on PostgreSQL through "
-        "libpq's pipeline, storage/pg_pipeline.py), on a pooled DBAPI connection without SQLAlchemy's "
-        "Connection (storage/link.py); what is left per operation is Python spread thin: the pool's "
-        "checkout and return, the veto hook, ids, events, type processing, domain objects built from "
-        "rows (callgrind: a PostgreSQL redemption 939k instructions against the bare driver's 490k, "
-        "which binds JSON with msgspec as the engine does). On PostgreSQL one worker waits on its round "
+        "libpq's pipeline, storage/pg_pipeline.py), on a DBAPI connection without SQLAlchemy's "
+        "Connection (storage/link.py; on SQLite one kept for writing, no checkout); what is left per "
+        "operation is Python spread thin: the veto hook, ids, events, type processing, domain objects "
+        "built from rows (callgrind, benchmarks/instructions.py: a SQLite redemption 890k instructions "
+        "against the bare driver's 514k, a PostgreSQL one 825k against 579k; test_python_frames.py "
+        "holds the frames each command enters). On PostgreSQL one worker waits on its round "
         "trips, so the engine's fewer of them (3 against the bare driver's 5) make up part of it; at 8 "
         "workers all of it sits under one interpreter lock. Figures of one run move by 10-20% between "
         "runs (checkpoints, fsync times)"
