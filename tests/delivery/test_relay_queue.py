@@ -88,6 +88,11 @@ class _RoundCost:
             # difference between the first reading and the last is the round's.
             if self.db.dialect == "postgresql":
                 with cursor.connection.cursor() as reading:
+                    if not readings:
+                        # Before BEGIN goes out: earlier transactions' counts still pending in
+                        # this backend are flushed now, not between this reading and the last
+                        # (which read -8,001 once).
+                        reading.execute("SELECT pg_stat_force_next_flush()")
                     reading.execute(self._FETCHED)
                     readings.append(int(reading.fetchone()[0]))
 
