@@ -51,7 +51,7 @@ OBSTACLES = {
         "Connection (storage/link.py; on SQLite one kept for writing, no checkout); what is left per "
         "operation is Python spread thin: the veto hook, ids, events, type processing, domain objects "
         "built from rows (callgrind, benchmarks/instructions.py: a SQLite redemption 890k instructions "
-        "against the bare driver's 514k, a PostgreSQL one 825k against 579k; test_python_frames.py "
+        "against the bare driver's 514k, a PostgreSQL one 745k against 579k; test_python_frames.py "
         "holds the frames each command enters). On PostgreSQL one worker waits on its round "
         "trips, so the engine's fewer of them (3 against the bare driver's 5) make up part of it; at 8 "
         "workers all of it sits under one interpreter lock. Figures of one run move by 10-20% between "

@@ -34,12 +34,12 @@ CEILINGS = {
         "issue_for_trigger": 98,
     },
     "postgresql": {
-        "redeem": 239,
-        "redeem single use": 234,
-        "hold": 264,
-        "capture": 222,
-        "pop": 175,
-        "issue_for_trigger": 220,
+        "redeem": 206,
+        "redeem single use": 201,
+        "hold": 229,
+        "capture": 189,
+        "pop": 153,
+        "issue_for_trigger": 186,
     },
 }
 

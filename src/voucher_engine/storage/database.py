@@ -142,8 +142,8 @@ class Database:
         """
 
         @event.listens_for(self.sa, "connect")
-        def _connect(dbapi_connection: Any, _record: Any) -> None:
-            pg_pipeline.adopt(dbapi_connection)  # the direct statements prepared once, kept
+        def _connect(dbapi_connection: Any, record: Any) -> None:
+            pg_pipeline.adopt(dbapi_connection, record.info)  # the direct statements prepared once, kept
 
         @event.listens_for(self.sa, "checkout")
         def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -327,7 +327,7 @@ class Database:
                     steps += statement.steps(link, params)
                 steps.append(_COMMIT)
                 try:
-                    pg_pipeline.run(raw, steps)
+                    pg_pipeline.run(raw, link.info, steps)
                 except link.dialect.loaded_dbapi.Error as error:
                     raise as_sqlalchemy_error(link, "COMMIT", error) from error
             else:

@@ -149,7 +149,7 @@ class Direct:
                 # The pending BEGIN and the commands ahead of it travel with it: one round trip.
                 steps = pending_begin(conn) + list(self._lead_steps)
                 steps.append(pg_pipeline.Step(plan.wire, bound, rows=fetch and plan.row is not None))
-                fetched = pg_pipeline.run(raw, steps)[-1] or []
+                fetched = pg_pipeline.run(raw, conn.info, steps)[-1] or []
             else:
                 cursor = raw.execute(plan.sql, bound)
                 # Whether there are rows is the statement's to say, not ``cursor.description``'s
@@ -183,7 +183,7 @@ class Direct:
         if conn.dialect.name == "postgresql":
             steps = pending_begin(conn) + self.steps(conn, rows)
             with driver_errors(conn, self._plan(conn.dialect).sql):
-                pg_pipeline.run(raw, steps)
+                pg_pipeline.run(raw, conn.info, steps)
             return
         plan = self._plan(conn.dialect)
         bound = [self._bound(plan, row) for row in rows]

@@ -14,7 +14,8 @@ Everything else stays psycopg's: the parameters are dumped and the rows loaded b
 cancels on an interrupt).
 
 A statement is prepared on its first use on a connection, once per statement and parameter
-types (as psycopg prepares its own after five uses), and remembered with the connection.
+types (as psycopg prepares its own after five uses), and remembered with the connection (in
+its pooled ``info``, with the connection's one ``Transformer``).
 psycopg itself prepares nothing on the engine's connections (``adopt``): on every ``ROLLBACK``
 (a savepoint's included) it deallocates *all* of a session's prepared statements when it holds
 any of its own, which would take the ones prepared here with them. Should they vanish anyway
@@ -27,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from weakref import WeakKeyDictionary
 
 try:
     from psycopg import errors, generators, pq
@@ -38,9 +38,21 @@ else:
     _OK = (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK, pq.ExecStatus.EMPTY_QUERY)
     _SYNC = pq.ExecStatus.PIPELINE_SYNC
 
-# The statements prepared on each connection: (SQL, parameter types) -> statement name. Kept
-# with the connection object, gone with it (a new connection prepares afresh).
-_prepared: WeakKeyDictionary[Any, dict[tuple[bytes, tuple[int, ...]], bytes]] = WeakKeyDictionary()
+#: Key in a connection's ``info`` (SQLAlchemy's pool keeps that dict with the DBAPI
+#: connection and empties it when the connection is replaced): what the pipeline keeps with it.
+ADOPTED = "voucher_engine_pipeline"
+
+
+@dataclass(slots=True)
+class _Adopted:
+    """What the pipeline keeps with a connection."""
+
+    #: The statements prepared on it: (SQL, parameter types) -> statement name.
+    names: dict[tuple[bytes, tuple[int, ...]], bytes]
+    #: One ``Transformer`` for all its batches, as a psycopg cursor keeps one for all its
+    #: executions: the dumpers and loaders it looked up stay found (a new one per batch looked
+    #: each type up again, about 20 calls a redemption).
+    transformer: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,22 +69,24 @@ def command(sql: str) -> Step:
     return Step(sql.encode())
 
 
-def adopt(raw: Any) -> None:
-    """Make a new connection the pipeline's: its statements prepared here, none by psycopg."""
+def adopt(raw: Any, info: dict[str, Any]) -> _Adopted:
+    """Make a new connection the pipeline's: its statements prepared here, none by psycopg.
+    ``info`` is the pooled connection's (``PoolProxiedConnection.info``)."""
     raw.prepare_threshold = None
-    _prepared[raw] = {}
+    adopted = info[ADOPTED] = _Adopted({}, Transformer.from_context(raw))
+    return adopted
 
 
-def run(raw: Any, steps: Sequence[Step]) -> list[list[tuple[Any, ...]] | None]:
+def run(raw: Any, info: dict[str, Any], steps: Sequence[Step]) -> list[list[tuple[Any, ...]] | None]:
     """Send ``steps`` in one pipeline and read every result: the rows of each step that wants
     them (else None). The first error among them is raised once all are read, as the server
-    skipped the rest (a failed step aborts the pipeline up to its sync)."""
-    transformer = Transformer.from_context(raw)
+    skipped the rest (a failed step aborts the pipeline up to its sync). ``info`` as for
+    ``adopt``."""
+    adopted = info.get(ADOPTED)
+    if adopted is None or adopted.transformer.connection is not raw:
+        adopted = adopt(raw, info)
+    transformer, names = adopted.transformer, adopted.names
     pgconn = raw.pgconn
-    names = _prepared.get(raw)
-    if names is None:
-        adopt(raw)
-        names = _prepared[raw]
     preparing: dict[tuple[bytes, tuple[int, ...]], bytes] = {}  # in this batch
     # Per result expected: the step it answers, or the key of a statement being prepared.
     sent: list[Step | tuple[bytes, tuple[int, ...]]] = []
@@ -111,7 +125,7 @@ def run(raw: Any, steps: Sequence[Step]) -> list[list[tuple[Any, ...]] | None]:
         if failed.status == pq.ExecStatus.FATAL_ERROR:
             error = errors.error_from_result(failed, encoding=raw.info.encoding)
             if isinstance(error, errors.InvalidSqlStatementName):  # our statements are gone
-                del _prepared[raw]
+                del info[ADOPTED]
                 raw.close()
             raise error
         raise errors.InternalError(f"unexpected result status {failed.status!r} in a pipeline")
