@@ -4,8 +4,9 @@ tests/conftest.py and run every test on SQLite and on PostgreSQL)."""
 from __future__ import annotations
 
 import pytest
+from hot_commands import HotCommands
 
-from voucher_engine import Voucher, replay
+from voucher_engine import Engine, Voucher, replay
 
 
 @pytest.fixture
@@ -38,3 +39,8 @@ def snapshot(engine):
         return (engine.get_voucher(tenant_id, code=code), engine.ledger(tenant_id, code=code), engine.events(tenant_id))
 
     return take
+
+
+@pytest.fixture
+def hot_commands(engine: Engine) -> HotCommands:
+    return HotCommands.on(engine)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hot_commands import HotCommands
 from sqlalchemy import event, select, update
 
 from dbsupport import database_of
@@ -39,29 +40,10 @@ def _connections_made(engine: Engine, operation: Callable[[], object]) -> int:
     return len(made)
 
 
-def test_the_hot_commands_make_no_sqlalchemy_connection(engine: Engine) -> None:
-    engine.create_pool(T, "p")
-    engine.add_codes(T, "p", [f"C{i:03d}" for i in range(10)])
-    engine.put_campaign(T, "c", name="C", pool_id="p", trigger_categories=["shoes"], distributors=["d1"])
-    card = engine.issue(T, VoucherSpec(VoucherKind.MONETARY, Money(10_000, "EUR"))).code
-    tickets = [engine.issue(T, VoucherSpec(VoucherKind.SINGLE_USE)).code for _ in range(2)]
-    held: list[str] = []
-    operations = {
-        "pop": lambda: engine.pop_code(T, "p"),
-        "issue_for_trigger": lambda: engine.issue_for_trigger(T, category="shoes", distributor="d1"),
-        "redeem": lambda: engine.redeem(T, code=card, amount=Money(1, "EUR")),
-        "redeem single use": lambda: engine.redeem(T, code=tickets.pop()),
-        "hold": lambda: held.append(engine.hold(T, code=card, amount=Money(5, "EUR")).hold_id),
-        "capture": lambda: engine.capture(T, held.pop()),
-    }
-    made = {}
-    for name, operation in operations.items():
-        operation()  # the first of a kind may warm what it likes
-        if name == "capture":
-            operations["hold"]()
-        made[name] = _connections_made(engine, operation)
-    assert made == dict.fromkeys(operations, 0)
-    voucher = engine.get_voucher(T, code=card)  # three holds of 5, two of them captured
+def test_the_hot_commands_make_no_sqlalchemy_connection(engine: Engine, hot_commands: HotCommands) -> None:
+    made = hot_commands.each_measured(lambda operation: _connections_made(engine, operation))
+    assert made == dict.fromkeys(hot_commands.operations, 0)
+    voucher = engine.get_voucher(T, code=hot_commands.card)  # three holds of 5, two of them captured
     assert (voucher.available, voucher.held) == (10_000 - 2 - 3 * 5, 5)
 
 
