@@ -40,7 +40,7 @@ else:
 
 #: Key in a connection's ``info`` (SQLAlchemy's pool keeps that dict with the DBAPI
 #: connection and empties it when the connection is replaced): what the pipeline keeps with it.
-ADOPTED = "voucher_engine_pipeline"
+_ADOPTED = "voucher_engine_pipeline"
 
 
 @dataclass(slots=True)
@@ -51,7 +51,7 @@ class _Adopted:
     names: dict[tuple[bytes, tuple[int, ...]], bytes]
     #: One ``Transformer`` for all its batches, as a psycopg cursor keeps one for all its
     #: executions: the dumpers and loaders it looked up stay found (a new one per batch looked
-    #: each type up again, about 20 calls a redemption).
+    #: each type up again, about 30 calls a redemption).
     transformer: Any
 
 
@@ -73,7 +73,7 @@ def adopt(raw: Any, info: dict[str, Any]) -> _Adopted:
     """Make a new connection the pipeline's: its statements prepared here, none by psycopg.
     ``info`` is the pooled connection's (``PoolProxiedConnection.info``)."""
     raw.prepare_threshold = None
-    adopted = info[ADOPTED] = _Adopted({}, Transformer.from_context(raw))
+    adopted = info[_ADOPTED] = _Adopted({}, Transformer.from_context(raw))
     return adopted
 
 
@@ -82,7 +82,7 @@ def run(raw: Any, info: dict[str, Any], steps: Sequence[Step]) -> list[list[tupl
     them (else None). The first error among them is raised once all are read, as the server
     skipped the rest (a failed step aborts the pipeline up to its sync). ``info`` as for
     ``adopt``."""
-    adopted = info.get(ADOPTED)
+    adopted = info.get(_ADOPTED)
     if adopted is None or adopted.transformer.connection is not raw:
         adopted = adopt(raw, info)
     transformer, names = adopted.transformer, adopted.names
@@ -125,7 +125,7 @@ def run(raw: Any, info: dict[str, Any], steps: Sequence[Step]) -> list[list[tupl
         if failed.status == pq.ExecStatus.FATAL_ERROR:
             error = errors.error_from_result(failed, encoding=raw.info.encoding)
             if isinstance(error, errors.InvalidSqlStatementName):  # our statements are gone
-                del info[ADOPTED]
+                del info[_ADOPTED]
                 raw.close()
             raise error
         raise errors.InternalError(f"unexpected result status {failed.status!r} in a pipeline")
