@@ -8,8 +8,10 @@ unambiguous name.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, event
 
 from voucher_engine import Engine, EngineConfig
 from voucher_engine.identity import Argon2Params, IdentityConfig
@@ -47,6 +49,22 @@ def database_of(engine: Engine):
     """The engine's database wrapper (``engine._db``), for tests that look at or damage rows
     behind the engine's back. Tests only: a host reads and writes through the engine."""
     return engine._db
+
+
+def fired(target: Any, name: str, operation: Callable[[], object]) -> list[tuple[Any, ...]]:
+    """The arguments of each time SQLAlchemy's event ``name`` fired on ``target`` (an engine,
+    a pool) while ``operation`` ran."""
+    calls: list[tuple[Any, ...]] = []
+
+    def note(*args: Any) -> None:
+        calls.append(args)
+
+    event.listen(target, name, note)
+    try:
+        operation()
+    finally:
+        event.remove(target, name, note)
+    return calls
 
 
 def changed_by_0012(diff) -> bool:

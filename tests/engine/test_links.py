@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 import pytest
 from hot_commands import HotCommands
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
-from dbsupport import database_of
+from dbsupport import database_of, fired
 from voucher_engine import Engine
 from voucher_engine.domain.money import Money
 from voucher_engine.domain.vouchers import VoucherKind, VoucherSpec
@@ -26,18 +26,7 @@ T = "acme"
 
 
 def _connections_made(engine: Engine, operation: Callable[[], object]) -> int:
-    made: list[object] = []
-    sa = database_of(engine).sa
-
-    def note(conn: object) -> None:
-        made.append(conn)
-
-    event.listen(sa, "engine_connect", note)
-    try:
-        operation()
-    finally:
-        event.remove(sa, "engine_connect", note)
-    return len(made)
+    return len(fired(database_of(engine).sa, "engine_connect", operation))
 
 
 def test_the_hot_commands_make_no_sqlalchemy_connection(engine: Engine, hot_commands: HotCommands) -> None:

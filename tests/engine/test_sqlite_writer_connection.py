@@ -13,9 +13,9 @@ import sqlite3
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
-from dbsupport import database_of
+from dbsupport import database_of, fired
 from voucher_engine import Engine
 from voucher_engine.domain.money import Money
 from voucher_engine.domain.vouchers import VoucherKind, VoucherSpec
@@ -29,18 +29,10 @@ T = "acme"
 
 def _checkouts(engine: Engine, operation: Callable[[], object]) -> list[object]:
     """The DBAPI connections checked out of the pool while ``operation`` runs."""
-    taken: list[object] = []
-    pool = database_of(engine).sa.pool
-
-    def note(dbapi_connection: object, _record: object, _proxy: object) -> None:
-        taken.append(dbapi_connection)
-
-    event.listen(pool, "checkout", note)
-    try:
-        operation()
-    finally:
-        event.remove(pool, "checkout", note)
-    return taken
+    return [
+        dbapi_connection
+        for dbapi_connection, _record, _proxy in fired(database_of(engine).sa.pool, "checkout", operation)
+    ]
 
 
 def _writing_connection(engine: Engine) -> object:
