@@ -288,7 +288,8 @@ def as_sqlalchemy_error(conn: Runner, sql: str, error: Any) -> exc.StatementErro
 
 class driver_errors:
     """Raise the driver's errors as SQLAlchemy raises them (``as_sqlalchemy_error``), around
-    SQL sent to the driver past SQLAlchemy off the hot path (imports, a read's BEGIN)."""
+    SQL sent to the driver past SQLAlchemy off the hot path (imports, many rows of one
+    statement at once, a read's BEGIN)."""
 
     __slots__ = ("conn", "sql")
 
